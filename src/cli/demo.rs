@@ -1,0 +1,46 @@
+//! `moscorpus demo`: flags for the embedded end-to-end run.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::demo::{DemoOptions, run_demo};
+use crate::error::Error;
+use crate::probe::ffprobe::FfprobeProber;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder the demo corpus is built in (cleared first if an earlier demo made it).
+    #[arg(long, default_value = ".workingdir2/demo")]
+    pub dir: PathBuf,
+    /// Ingest the first N of the 1,200 label rows.
+    #[arg(long, default_value_t = 120, conflicts_with = "full")]
+    pub max_rows: usize,
+    /// Ingest all 1,200 label rows.
+    #[arg(long)]
+    pub full: bool,
+    /// The ffprobe binary.
+    #[arg(
+        long,
+        env = "FFPROBE_BIN",
+        default_value = "ffprobe",
+        value_name = "PATH"
+    )]
+    pub ffprobe_bin: PathBuf,
+}
+
+pub fn run(args: DemoArgs) -> Result<(), Error> {
+    let opts = DemoOptions {
+        dir: args.dir,
+        max_rows: (!args.full).then_some(args.max_rows),
+    };
+    let report = run_demo(&opts, &FfprobeProber::new(&args.ffprobe_bin))?;
+    super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report);
+    if let Some(first) = std::fs::read_to_string(&report.output)
+        .ok()
+        .and_then(|t| t.lines().next().map(str::to_string))
+    {
+        println!("first row: {first}");
+    }
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! `moscorpus ingest lsvq` and `moscorpus ingest konvid-150k`: the older adapters'
+//! flags (so existing scripts keep working) plus `--split` and `--retry-failed`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::corpus::CorpusId;
+use crate::error::Error;
+use crate::manifest::Split;
+use crate::pipeline::{IngestOptions, RunReport, ingest};
+use crate::probe::ffprobe::FfprobeProber;
+
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {
+    /// LSVQ (Patch-VQ): ~39 K clips, MOS 0–100. Reads the official / SimpleVQA CSVs, the
+    /// DOVER/FAST-VQA label lists, or a generic manifest.csv.
+    Lsvq(LsvqArgs),
+    /// KonViD-150k: MOS 1–5. Reads a manifest.csv, or k150ka_scores.csv / k150kb_scores.csv
+    /// beside k150ka_extracted/ and k150kb_extracted/.
+    #[command(name = "konvid-150k")]
+    Konvid150k(KonvidArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LsvqArgs {
+    /// Working folder: labels, clips folder, state file and output live here.
+    #[arg(long, visible_alias = "lsvq-dir", default_value = ".workingdir2/lsvq/")]
+    pub dir: PathBuf,
+    /// Keep the first N selected rows (the laptop-sized run).
+    #[arg(long, default_value_t = 500, conflicts_with = "full")]
+    pub max_rows: usize,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KonvidArgs {
+    /// Working folder: labels, clips folders, state file and output live here.
+    #[arg(
+        long,
+        visible_alias = "konvid-dir",
+        default_value = ".workingdir2/konvid-150k/"
+    )]
+    pub dir: PathBuf,
+    /// Keep the first N selected rows [default: all rows].
+    #[arg(long, conflicts_with = "full")]
+    pub max_rows: Option<usize>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Flags both corpora share.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Label file [default: the first of manifest.csv, labels_train_test.csv,
+    /// LSVQ_whole_train.csv, train_labels.txt in --dir (LSVQ); manifest.csv, else the
+    /// k150k*_scores.csv files (KonViD-150k)].
+    #[arg(long, value_name = "FILE")]
+    pub manifest_csv: Option<PathBuf>,
+    /// Download-progress state file [default: <dir>/.download-progress.json].
+    #[arg(long, value_name = "FILE")]
+    pub progress_path: Option<PathBuf>,
+    /// Clips live in <dir>/<clips-subdir> (use "." for clips directly under --dir).
+    /// KonViD-150k's score-file layout uses k150ka_extracted/ and k150kb_extracted/ instead.
+    #[arg(long, default_value = "clips", value_name = "DIR")]
+    pub clips_subdir: PathBuf,
+    /// Appended to bare clip stems in generic manifests and KonViD score files
+    /// (LSVQ CSV names always get .mp4; DOVER lists give whole paths).
+    #[arg(long, default_value = ".mp4", value_name = "SUFFIX")]
+    pub clip_suffix: String,
+    /// Output JSONL [default: <dir>/lsvq.jsonl or <dir>/konvid_150k.jsonl].
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The rows' corpus_version [default: lsvq-2021 or konvid-150k-2019].
+    #[arg(long, value_name = "VERSION")]
+    pub corpus_version: Option<String>,
+    /// Warn when the share of clips that could not be downloaded exceeds this.
+    #[arg(long, default_value_t = 0.10, value_name = "FRACTION")]
+    pub attrition_warn_threshold: f64,
+    /// Give up on a download when no byte arrives for this long (per stalled read, not per file).
+    #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
+    pub download_timeout_s: f64,
+    /// Attempts per clip within one run for transient failures (timeouts, resets, 408/429/5xx).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub download_retries: u32,
+    /// First retry delay; doubled each attempt, with jitter.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub retry_backoff_ms: u64,
+    /// Keep every selected row (the whole corpus) instead of --max-rows.
+    #[arg(long)]
+    pub full: bool,
+    /// Refuse label files with fewer data rows [default: 1000 for LSVQ, 5000 for KonViD-150k].
+    #[arg(long, value_name = "N")]
+    pub min_csv_rows: Option<usize>,
+    /// Which rows of a label file with an is_test column to keep.
+    #[arg(long, value_enum, default_value_t = SplitArg::All)]
+    pub split: SplitArg,
+    /// Try again the downloads the state file records as failed for good.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// The ffprobe binary.
+    #[arg(
+        long,
+        env = "FFPROBE_BIN",
+        default_value = "ffprobe",
+        value_name = "PATH"
+    )]
+    pub ffprobe_bin: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitArg {
+    Train,
+    Test,
+    All,
+}
+
+impl From<SplitArg> for Split {
+    fn from(split: SplitArg) -> Self {
+        match split {
+            SplitArg::Train => Split::Train,
+            SplitArg::Test => Split::Test,
+            SplitArg::All => Split::All,
+        }
+    }
+}
+
+pub fn run(command: IngestCommand) -> Result<(), Error> {
+    let (corpus, dir, max_rows, common) = match command {
+        IngestCommand::Lsvq(a) => (CorpusId::Lsvq, a.dir, Some(a.max_rows), a.common),
+        IngestCommand::Konvid150k(a) => (CorpusId::Konvid150k, a.dir, a.max_rows, a.common),
+    };
+    let opts = common.to_options(corpus, dir, max_rows)?;
+    let prober = FfprobeProber::new(&common.ffprobe_bin);
+    let report = ingest(&opts, &prober)?;
+    print_summary(corpus, &report);
+    Ok(())
+}
+
+impl CommonArgs {
+    /// Resolves flags into options; `max_rows` is the corpus flag before `--full`.
+    pub fn to_options(
+        &self,
+        corpus: CorpusId,
+        dir: PathBuf,
+        max_rows: Option<usize>,
+    ) -> Result<IngestOptions, Error> {
+        if !self.download_timeout_s.is_finite() || self.download_timeout_s <= 0.0 {
+            return Err(Error::input(
+                "--download-timeout-s must be a positive number of seconds",
+            ));
+        }
+        if !self.attrition_warn_threshold.is_finite() || self.attrition_warn_threshold < 0.0 {
+            return Err(Error::input(
+                "--attrition-warn-threshold must be a fraction ≥ 0",
+            ));
+        }
+        let mut opts = IngestOptions::new(corpus);
+        opts.dir = dir;
+        opts.label_file = self.manifest_csv.clone();
+        opts.progress_path = self.progress_path.clone();
+        opts.clips_subdir = self.clips_subdir.clone();
+        opts.clip_suffix = self.clip_suffix.clone();
+        opts.output = self.output.clone();
+        opts.corpus_version = self.corpus_version.clone();
+        opts.attrition_warn_threshold = self.attrition_warn_threshold;
+        opts.download.read_timeout = Duration::from_secs_f64(self.download_timeout_s);
+        opts.download.attempts = self.download_retries.max(1);
+        opts.download.backoff = Duration::from_millis(self.retry_backoff_ms);
+        opts.max_rows = if self.full { None } else { max_rows };
+        opts.min_csv_rows = self.min_csv_rows;
+        opts.split = self.split.into();
+        opts.retry_failed = self.retry_failed;
+        Ok(opts)
+    }
+}
+
+/// Prints a finished run's summary on stdout.
+pub fn print_summary(corpus: CorpusId, report: &RunReport) {
+    let info = corpus.info();
+    let s = &report.stats;
+    println!(
+        "{}: {} rows written, {} already present (dedup), {} download failures, {} broken clips, \
+         {} bad label rows; {} selected of {} usable label rows",
+        info.label,
+        s.written,
+        s.dedups,
+        s.skipped_download,
+        s.skipped_broken,
+        s.skipped_bad_rows,
+        s.selected,
+        s.label_rows
+    );
+    println!("attrition: {:.2}%", s.attrition() * 100.0);
+    if let Some(warning) = &report.attrition_warning {
+        tracing::warn!("{warning}");
+    }
+    println!("output: {}", report.output.display());
+    println!("state file: {}", report.progress_path.display());
+    println!("cite: {}", info.citation);
+    println!("licence: {}", info.licence_note);
+}

@@ -1,0 +1,62 @@
+//! The command line: clap definitions (one file per subcommand) and the dispatch the
+//! thin `main` calls.
+
+pub mod demo;
+pub mod ingest;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
+
+/// Turns public no-reference video-quality corpora (LSVQ, KonViD-150k) into one verified
+/// MOS-corpus JSONL schema: one row per clip, byte-compatible with the older Python
+/// adapters, resumable, and exact about what ffprobe reports.
+#[derive(Debug, Parser)]
+#[command(name = "moscorpus", version, propagate_version = true)]
+pub struct Cli {
+    /// How much to log on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogLevel::Info)]
+    pub log_level: LogLevel,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest a corpus's label file and clips into MOS-corpus JSONL.
+    #[command(subcommand)]
+    Ingest(ingest::IngestCommand),
+    /// Build a small LSVQ-shaped corpus, serve it on 127.0.0.1 and ingest it (no network).
+    Demo(demo::DemoArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_filter(self) -> tracing::level_filters::LevelFilter {
+        use tracing::level_filters::LevelFilter;
+        match self {
+            LogLevel::Error => LevelFilter::ERROR,
+            LogLevel::Warn => LevelFilter::WARN,
+            LogLevel::Info => LevelFilter::INFO,
+            LogLevel::Debug => LevelFilter::DEBUG,
+            LogLevel::Trace => LevelFilter::TRACE,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Ingest(command) => ingest::run(command),
+        Command::Demo(args) => demo::run(args),
+    }
+}

@@ -1,0 +1,63 @@
+//! The library's error type and the exit codes the binary maps it to.
+//!
+//! Input errors (a missing folder or label file, a label file that is not what it
+//! claims, a prober that cannot run) exit with code 2 and carry a hint that tells the
+//! user what to do; anything else exits with 1.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The user's input cannot be used as given.
+    #[error("{message}")]
+    Input {
+        message: String,
+        hint: Option<String>,
+    },
+    /// A file operation failed.
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    /// Anything else (an HTTP client that cannot start, …).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    pub fn input(message: impl Into<String>) -> Self {
+        Error::Input {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn input_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Input {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// Exit code for the binary: 2 for input errors, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input { .. } => 2,
+            Error::Io { .. } | Error::Other(_) => 1,
+        }
+    }
+
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Input { hint, .. } => hint.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Wraps an `io::Error` with the path it concerns.
+pub fn io_error(path: &Path, source: io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}

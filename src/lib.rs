@@ -1,0 +1,19 @@
+//! moscorpus: turns public no-reference video-quality corpora into one verified
+//! MOS-corpus JSONL schema.
+//!
+//! Data flows one way: [`manifest`] parses a label file into rows, [`source`] makes
+//! sure each clip is on disk (local folder or HTTP), [`probe`] reads its geometry,
+//! [`store`] hashes it and appends its row, and [`pipeline`] runs that loop and counts.
+
+pub mod cli;
+pub mod corpus;
+pub mod demo;
+pub mod error;
+pub mod loopback;
+pub mod manifest;
+pub mod pipeline;
+pub mod probe;
+pub mod source;
+pub mod store;
+
+pub use error::Error;

@@ -1,0 +1,235 @@
+//! A small HTTP/1.1 server on 127.0.0.1: the in-process clip server behind
+//! `moscorpus demo`, and the real server the test-suite talks to (which scripts faults
+//! with it: error statuses, bodies cut mid-way, stalled bodies, Range ignored).
+//!
+//! Each path has a script of replies; the n-th request for a path gets the n-th reply
+//! (the last one repeats). Every request's path and headers are recorded.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// One scripted reply.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// The body, with a strong ETag; honours `Range: bytes=N-` and `If-Range`.
+    Body(Arc<Vec<u8>>),
+    /// The whole body with `200`, whatever `Range` says.
+    BodyIgnoringRange(Arc<Vec<u8>>),
+    /// Headers announce the whole body; the connection closes after `n` bytes.
+    CutAfter(Arc<Vec<u8>>, usize),
+    /// Headers and `n` bytes, then nothing for a long time.
+    StallAfter(Arc<Vec<u8>>, usize),
+    /// An empty reply with this status.
+    Status(u16),
+}
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct SeenRequest {
+    pub path: String,
+    /// Header names lowercased.
+    pub headers: HashMap<String, String>,
+}
+
+type Routes = HashMap<String, Vec<Reply>>;
+
+/// A running server; stops when dropped.
+pub struct LoopbackServer {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<SeenRequest>>>,
+    stop: Arc<AtomicBool>,
+    accept_thread: Option<thread::JoinHandle<()>>,
+}
+
+impl LoopbackServer {
+    /// Binds 127.0.0.1 on a free port and serves `routes` (path → scripted replies).
+    pub fn start(routes: HashMap<String, Vec<Reply>>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let routes = Arc::new(routes);
+        let counts = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+        let accept_thread = {
+            let (seen, stop) = (seen.clone(), stop.clone());
+            thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let (routes, counts, seen, stop) =
+                        (routes.clone(), counts.clone(), seen.clone(), stop.clone());
+                    thread::spawn(move || {
+                        let _ = serve(stream, &routes, &counts, &seen, &stop);
+                    });
+                }
+            })
+        };
+        Ok(Self {
+            addr,
+            seen,
+            stop,
+            accept_thread: Some(accept_thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests seen so far, in arrival order.
+    pub fn requests(&self) -> Vec<SeenRequest> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(handle) = self.accept_thread.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    routes: &Routes,
+    counts: &Mutex<HashMap<String, usize>>,
+    seen: &Mutex<Vec<SeenRequest>>,
+    stop: &AtomicBool,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+        }
+    }
+    if let Ok(mut seen) = seen.lock() {
+        seen.push(SeenRequest {
+            path: path.clone(),
+            headers: headers.clone(),
+        });
+    }
+    let reply = {
+        let mut counts = counts
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        let n = counts.entry(path.clone()).or_insert(0);
+        let reply = routes.get(&path).and_then(|script| {
+            script
+                .get((*n).min(script.len().saturating_sub(1)))
+                .cloned()
+        });
+        *n += 1;
+        reply
+    };
+    let mut out = stream;
+    match reply {
+        None => status(&mut out, 404),
+        Some(Reply::Status(code)) => status(&mut out, code),
+        Some(Reply::Body(body)) => {
+            let etag = etag_of(&body);
+            let range_start = headers
+                .get("range")
+                .and_then(|r| r.strip_prefix("bytes="))
+                .and_then(|r| r.strip_suffix('-'))
+                .and_then(|r| r.parse::<usize>().ok());
+            let validator_ok = headers.get("if-range").is_none_or(|v| *v == etag);
+            match range_start {
+                Some(start) if validator_ok && start < body.len() => {
+                    let head = format!(
+                        "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\nContent-Range: bytes {}-{}/{}\r\nETag: {etag}\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n",
+                        body.len() - start,
+                        start,
+                        body.len() - 1,
+                        body.len()
+                    );
+                    out.write_all(head.as_bytes())?;
+                    out.write_all(&body[start..])
+                }
+                _ => {
+                    write_head(&mut out, body.len(), Some(&etag))?;
+                    out.write_all(&body)
+                }
+            }
+        }
+        Some(Reply::BodyIgnoringRange(body)) => {
+            write_head(&mut out, body.len(), Some("\"other\""))?;
+            out.write_all(&body)
+        }
+        Some(Reply::CutAfter(body, n)) => {
+            let etag = etag_of(&body);
+            write_head(&mut out, body.len(), Some(&etag))?;
+            out.write_all(&body[..n.min(body.len())])?;
+            out.flush()?;
+            out.shutdown(std::net::Shutdown::Both)
+        }
+        Some(Reply::StallAfter(body, n)) => {
+            write_head(&mut out, body.len(), None)?;
+            out.write_all(&body[..n.min(body.len())])?;
+            out.flush()?;
+            for _ in 0..600 {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(50));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A strong validator derived from the body.
+fn etag_of(body: &[u8]) -> String {
+    let sum = body
+        .iter()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(*b)));
+    format!("\"{:x}-{sum:x}\"", body.len())
+}
+
+fn write_head(out: &mut TcpStream, len: usize, etag: Option<&str>) -> std::io::Result<()> {
+    let etag = etag.map(|e| format!("ETag: {e}\r\n")).unwrap_or_default();
+    write!(
+        out,
+        "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\n{etag}Accept-Ranges: bytes\r\nConnection: close\r\n\r\n"
+    )
+}
+
+fn status(out: &mut TcpStream, code: u16) -> std::io::Result<()> {
+    let reason = match code {
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        410 => "Gone",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    write!(
+        out,
+        "HTTP/1.1 {code} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+}

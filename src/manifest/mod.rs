@@ -1,0 +1,302 @@
+//! Label files ("manifests"): detect which of the known shapes a file is, parse it into
+//! [`ManifestRow`]s in file order, and report every row it could not use with its line.
+//!
+//! One file per shape: `alias_csv` (the older adapters' generic `manifest.csv`),
+//! `lsvq_csv` (official / SimpleVQA CSVs), `dover_list` (DOVER / FAST-VQA txt lists),
+//! `konvid_scores` (KonViD-150k score files). `clip_name` holds the one name rule set,
+//! `table` the row loop they share.
+
+pub mod alias_csv;
+pub mod clip_name;
+pub mod dover_list;
+pub mod konvid_scores;
+pub mod lsvq_csv;
+pub mod table;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::corpus::CorpusId;
+use crate::error::{Error, io_error};
+use clip_name::NameRule;
+use konvid_scores::ScorePart;
+use table::{Columns, record_to_row};
+
+/// One usable label row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestRow {
+    /// 1-based line of the row in its label file.
+    pub line: usize,
+    /// The clip's path under the clips folder (the row's `src`).
+    pub key: String,
+    pub mos: f64,
+    pub mos_std_dev: f64,
+    pub n_ratings: u64,
+    pub url: Option<String>,
+    /// `Some` when the label file carries an `is_test` column.
+    pub is_test: Option<bool>,
+}
+
+/// A row that was skipped, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// The label shapes this tool reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelShape {
+    GenericCsv,
+    LsvqCsv,
+    DoverList,
+    KonvidScores,
+}
+
+impl fmt::Display for LabelShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LabelShape::GenericCsv => "generic manifest CSV",
+            LabelShape::LsvqCsv => "LSVQ CSV (official / SimpleVQA)",
+            LabelShape::DoverList => "DOVER/FAST-VQA label list",
+            LabelShape::KonvidScores => "KonViD-150k score CSV",
+        })
+    }
+}
+
+/// A parsed label file.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub path: PathBuf,
+    pub shape: LabelShape,
+    pub rows: Vec<ManifestRow>,
+    pub problems: Vec<RowProblem>,
+    /// Data lines in the file (usable or not): what the sanity floor counts.
+    pub data_lines: usize,
+}
+
+impl Manifest {
+    /// Whether the file says which rows are the test split.
+    pub fn has_split(&self) -> bool {
+        self.rows.iter().any(|r| r.is_test.is_some())
+    }
+
+    /// `file:line: reason` for each skipped row.
+    pub fn problem_messages(&self) -> impl Iterator<Item = String> + '_ {
+        self.problems
+            .iter()
+            .map(|p| format!("{}:{}: {}", self.path.display(), p.line, p.reason))
+    }
+
+    /// Appends another part's rows (KonViD-150k a + b).
+    pub fn extend(&mut self, other: Manifest) {
+        self.rows.extend(other.rows);
+        self.problems
+            .extend(other.problems.into_iter().map(|mut p| {
+                p.reason = format!("{} (in {})", p.reason, other.path.display());
+                p
+            }));
+        self.data_lines += other.data_lines;
+    }
+}
+
+/// How names become clip keys.
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    pub corpus: CorpusId,
+    /// Appended to bare stems in generic manifests and KonViD score files.
+    pub clip_suffix: String,
+}
+
+/// Reads a label file, detects its shape and parses it.
+pub fn parse_label_file(path: &Path, opts: &ParseOptions) -> Result<Manifest, Error> {
+    let records = read_records(path)?;
+    let Some((_, first)) = records.first() else {
+        return Err(empty(path));
+    };
+    let konvid = opts.corpus == CorpusId::Konvid150k;
+    if table::header_has_any(first, alias_csv::NAME) {
+        let (shape, aliases, rule) = if lsvq_csv::is_lsvq_header(first) {
+            (
+                LabelShape::LsvqCsv,
+                lsvq_csv::ALIASES,
+                NameRule::AlwaysAppend(".mp4".into()),
+            )
+        } else {
+            let rule = NameRule::AppendToBareStems(opts.clip_suffix.clone());
+            (LabelShape::GenericCsv, alias_csv::aliases(konvid), rule)
+        };
+        let columns = Columns::from_header(first, &aliases);
+        require_columns(path, first, &columns, &aliases)?;
+        return Ok(build(path, shape, &records[1..], &columns, &rule, ""));
+    }
+    if dover_list::looks_like_dover(first) {
+        let columns = dover_list::columns();
+        return Ok(build(
+            path,
+            LabelShape::DoverList,
+            &records,
+            &columns,
+            &NameRule::Whole,
+            "",
+        ));
+    }
+    Err(Error::input_with_hint(
+        format!(
+            "{}:{}: no header line naming the clip column, and not a DOVER-style `path, a, t, mos` list",
+            path.display(),
+            records[0].0
+        ),
+        "a generic manifest needs a header with a name column (name, video_name, filename, \
+         file_name) and a MOS column (mos, mos_score)",
+    ))
+}
+
+/// Parses one KonViD-150k score file; keys are `<clips_folder>/<name>`.
+pub fn parse_konvid_scores(part: &ScorePart, opts: &ParseOptions) -> Result<Manifest, Error> {
+    let path = &part.scores;
+    let records = read_records(path)?;
+    let Some((_, first)) = records.first() else {
+        return Err(empty(path));
+    };
+    let rule = NameRule::AppendToBareStems(opts.clip_suffix.clone());
+    let prefix = format!("{}/", part.clips_folder);
+    if konvid_scores::is_header(first) {
+        let aliases = alias_csv::aliases(true);
+        let columns = Columns::from_header(first, &aliases);
+        require_columns(path, first, &columns, &aliases)?;
+        Ok(build(
+            path,
+            LabelShape::KonvidScores,
+            &records[1..],
+            &columns,
+            &rule,
+            &prefix,
+        ))
+    } else {
+        let columns = konvid_scores::columns();
+        Ok(build(
+            path,
+            LabelShape::KonvidScores,
+            &records,
+            &columns,
+            &rule,
+            &prefix,
+        ))
+    }
+}
+
+fn build(
+    path: &Path,
+    shape: LabelShape,
+    records: &[(usize, csv::StringRecord)],
+    columns: &Columns,
+    rule: &NameRule,
+    key_prefix: &str,
+) -> Manifest {
+    let mut rows = Vec::with_capacity(records.len());
+    let mut problems = Vec::new();
+    for (line, record) in records {
+        match record_to_row(record, *line, columns, rule, key_prefix) {
+            Ok(row) => rows.push(row),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    Manifest {
+        path: path.to_path_buf(),
+        shape,
+        rows,
+        problems,
+        data_lines: records.len(),
+    }
+}
+
+fn require_columns(
+    path: &Path,
+    header: &csv::StringRecord,
+    columns: &Columns,
+    aliases: &table::Aliases,
+) -> Result<(), Error> {
+    let missing = if columns.name.is_empty() {
+        Some(("clip name", aliases.name))
+    } else if columns.mos.is_empty() {
+        Some(("MOS", aliases.mos))
+    } else {
+        None
+    };
+    match missing {
+        None => Ok(()),
+        Some((what, names)) => Err(Error::input_with_hint(
+            format!(
+                "{}:1: the header has no {what} column (found: {})",
+                path.display(),
+                header.iter().map(str::trim).collect::<Vec<_>>().join(", ")
+            ),
+            format!("name the {what} column one of: {}", names.join(", ")),
+        )),
+    }
+}
+
+fn empty(path: &Path) -> Error {
+    Error::input(format!("{}: the label file is empty", path.display()))
+}
+
+/// Non-blank records with their 1-based line numbers. The UTF-8 BOM, CRLF line ends,
+/// quoted cells and spaces after commas are all accepted.
+fn read_records(path: &Path) -> Result<Vec<(usize, csv::StringRecord)>, Error> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::input(format!("{}: no such label file", path.display()))
+        }
+        _ => io_error(path, e),
+    })?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(body);
+    let mut records = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if record.iter().any(|c| !c.is_empty()) {
+                    let line = record.position().map_or(0, |p| p.line() as usize);
+                    records.push((line, record.clone()));
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(Error::input(format!(
+                    "{}:{line}: not a readable CSV/text label file ({e})",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(records)
+}
+
+/// Which rows of a file with an `is_test` column to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Split {
+    Train,
+    Test,
+    #[default]
+    All,
+}
+
+/// Keeps the rows of `split`, then the first `max_rows` of them.
+pub fn select(rows: Vec<ManifestRow>, split: Split, max_rows: Option<usize>) -> Vec<ManifestRow> {
+    let keep = |row: &ManifestRow| match split {
+        Split::All => true,
+        Split::Train => row.is_test == Some(false),
+        Split::Test => row.is_test == Some(true),
+    };
+    rows.into_iter()
+        .filter(keep)
+        .take(max_rows.unwrap_or(usize::MAX))
+        .collect()
+}

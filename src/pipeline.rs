@@ -1,0 +1,420 @@
+//! The ingest loop (contract §3): for each selected label row, in label-file order,
+//! make sure the clip is on disk, hash it, skip it if its hash is already in the
+//! output, else probe it and append its row. Counts what happened in [`RunStats`].
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use tracing::{debug, info, warn};
+
+use crate::corpus::{CorpusId, CorpusInfo};
+use crate::error::Error;
+use crate::manifest::{self, Manifest, ParseOptions, Split, konvid_scores};
+use crate::probe::{ProbeError, Prober};
+use crate::source::http::{DownloadError, DownloadPolicy, Downloader};
+use crate::source::{Fetch, decide};
+use crate::store::hash::sha256_file;
+use crate::store::progress::{ClipState, ProgressFile};
+use crate::store::row::{CorpusRow, utc_timestamp_now};
+use crate::store::sink::JsonlSink;
+
+/// Everything one ingest run needs; the CLI fills it from flags.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub corpus: CorpusId,
+    /// The working folder.
+    pub dir: PathBuf,
+    /// The label file; `None` looks for the corpus's usual names in `dir`.
+    pub label_file: Option<PathBuf>,
+    /// Default `<dir>/.download-progress.json`.
+    pub progress_path: Option<PathBuf>,
+    /// Clips live in `<dir>/<clips_subdir>`.
+    pub clips_subdir: PathBuf,
+    /// Appended to bare stems in generic manifests.
+    pub clip_suffix: String,
+    /// Default `<dir>/<corpus output file>`.
+    pub output: Option<PathBuf>,
+    pub corpus_version: Option<String>,
+    pub attrition_warn_threshold: f64,
+    pub download: DownloadPolicy,
+    /// Keep the first N selected rows; `None` keeps all.
+    pub max_rows: Option<usize>,
+    /// Overrides the corpus's sanity floor.
+    pub min_csv_rows: Option<usize>,
+    pub split: Split,
+    pub retry_failed: bool,
+}
+
+impl IngestOptions {
+    /// The defaults of `moscorpus ingest <corpus>`.
+    pub fn new(corpus: CorpusId) -> Self {
+        let info = corpus.info();
+        Self {
+            corpus,
+            dir: PathBuf::from(info.default_dir),
+            label_file: None,
+            progress_path: None,
+            clips_subdir: PathBuf::from("clips"),
+            clip_suffix: ".mp4".into(),
+            output: None,
+            corpus_version: None,
+            attrition_warn_threshold: 0.10,
+            download: DownloadPolicy::default(),
+            max_rows: info.default_max_rows,
+            min_csv_rows: None,
+            split: Split::All,
+            retry_failed: false,
+        }
+    }
+
+    pub fn output_path(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.dir.join(self.corpus.info().output_file))
+    }
+
+    pub fn progress_file_path(&self) -> PathBuf {
+        self.progress_path
+            .clone()
+            .unwrap_or_else(|| self.dir.join(".download-progress.json"))
+    }
+}
+
+/// The counters of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Usable rows in the label file(s).
+    pub label_rows: usize,
+    /// Rows kept by split and `--max-rows`.
+    pub selected: usize,
+    pub written: usize,
+    /// Download failed now or earlier (or no URL and not on disk).
+    pub skipped_download: usize,
+    /// On disk but not a readable video with a positive geometry.
+    pub skipped_broken: usize,
+    /// Hash already in the output.
+    pub dedups: usize,
+    /// Label rows skipped with a warning (no name, bad MOS, unsafe name …).
+    pub skipped_bad_rows: usize,
+}
+
+impl RunStats {
+    /// skipped_download / selected.
+    pub fn attrition(&self) -> f64 {
+        if self.selected == 0 {
+            0.0
+        } else {
+            self.skipped_download as f64 / self.selected as f64
+        }
+    }
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub stats: RunStats,
+    pub output: PathBuf,
+    pub progress_path: PathBuf,
+    pub label_files: Vec<PathBuf>,
+    /// Set when attrition exceeded the threshold.
+    pub attrition_warning: Option<String>,
+}
+
+/// Runs one ingest.
+pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Error> {
+    let info = opts.corpus.info();
+    if !opts.dir.is_dir() {
+        return Err(Error::input_with_hint(
+            format!("working folder {} does not exist", opts.dir.display()),
+            format!(
+                "create it and put the labels and clips there, or pass --dir; {}",
+                info.source_hint
+            ),
+        ));
+    }
+    let (manifest, clips_root) = load_labels(opts, info)?;
+    check_floor(&manifest, opts, info)?;
+    for message in manifest.problem_messages() {
+        warn!("{message}");
+    }
+    if opts.split != Split::All && !manifest.has_split() {
+        return Err(Error::input_with_hint(
+            format!(
+                "{}: --split needs an is_test column, and this file has none",
+                manifest.path.display()
+            ),
+            "use the official labels_train_test.csv or SimpleVQA's LSVQ_whole_*.csv, or --split all",
+        ));
+    }
+    let mut stats = RunStats {
+        label_rows: manifest.rows.len(),
+        skipped_bad_rows: manifest.problems.len(),
+        ..RunStats::default()
+    };
+    let label_files = vec![manifest.path.clone()];
+    info!(
+        "{}: {} usable rows ({})",
+        manifest.path.display(),
+        manifest.rows.len(),
+        manifest.shape
+    );
+    let rows = manifest::select(manifest.rows, opts.split, opts.max_rows);
+    stats.selected = rows.len();
+
+    prober
+        .check_available()
+        .map_err(|e| Error::input(e.to_string()))?;
+    let progress_path = opts.progress_file_path();
+    let (mut progress, moved) = ProgressFile::load(&progress_path)?;
+    if let Some(message) = moved {
+        warn!("{message}");
+    }
+    let output = opts.output_path();
+    let (mut sink, opened) = JsonlSink::open(&output)?;
+    if let Some((aside, len)) = &opened.torn_set_aside {
+        warn!(
+            "{}: the last line was torn ({len} bytes, a crash mid-write); set it aside in {}",
+            output.display(),
+            aside.display()
+        );
+    }
+    for message in &opened.unreadable_lines {
+        warn!("{message}");
+    }
+
+    let ingested_at = utc_timestamp_now();
+    let corpus_version = opts
+        .corpus_version
+        .clone()
+        .unwrap_or_else(|| info.version.to_string());
+    let mut downloader: Option<Downloader> = None;
+    let mut last_log = Instant::now();
+    for (index, row) in rows.iter().enumerate() {
+        let clip = clips_root.join(&row.key);
+        let state = progress.state(&row.key);
+        match decide(&clip, &state, row.url.as_deref(), opts.retry_failed) {
+            Fetch::OnDisk => {}
+            Fetch::Skip { reason, remembered } => {
+                if remembered {
+                    debug!("{}: not retried, failed earlier: {reason}", row.key);
+                } else {
+                    warn!("{}: {reason}", row.key);
+                    progress.mark_failed(&row.key, &reason);
+                }
+                stats.skipped_download += 1;
+                continue;
+            }
+            Fetch::Download(url) => {
+                if matches!(state, ClipState::Failed { .. }) {
+                    progress.forget(&row.key);
+                }
+                let client = match downloader.as_mut() {
+                    Some(client) => client,
+                    None => downloader.insert(Downloader::new(opts.download.clone())?),
+                };
+                match client.download(&url, &clip) {
+                    Ok(size) => {
+                        debug!("{}: downloaded {size} bytes", row.key);
+                        progress.mark_done(&row.key);
+                    }
+                    Err(DownloadError::Permanent(reason)) => {
+                        warn!("{}: download failed for good: {reason}", row.key);
+                        progress.mark_failed(&row.key, &reason);
+                        stats.skipped_download += 1;
+                        continue;
+                    }
+                    Err(DownloadError::Transient(reason)) => {
+                        warn!(
+                            "{}: download failed this run (will retry next run): {reason}",
+                            row.key
+                        );
+                        stats.skipped_download += 1;
+                        continue;
+                    }
+                    Err(DownloadError::Local(e)) => return Err(e),
+                }
+            }
+        }
+        match ingest_clip(&clip, row, prober, &sink)? {
+            ClipOutcome::Dedup => stats.dedups += 1,
+            ClipOutcome::Broken(reason) => {
+                warn!("{}: {reason}; no row", row.key);
+                stats.skipped_broken += 1;
+            }
+            ClipOutcome::Row(fields) => {
+                let row = fields.into_row(row, info, &corpus_version, &ingested_at);
+                sink.append(&row)?;
+                stats.written += 1;
+            }
+        }
+        progress.write_if_due()?;
+        if last_log.elapsed().as_secs() >= 5 {
+            info!(
+                "{}/{} rows: {} written, {} already present",
+                index + 1,
+                rows.len(),
+                stats.written,
+                stats.dedups
+            );
+            last_log = Instant::now();
+        }
+    }
+    progress.write()?;
+    sink.sync()?;
+
+    let attrition_warning = (stats.attrition() > opts.attrition_warn_threshold).then(|| {
+        format!(
+            "attrition {:.1}% ({} of {} selected clips could not be downloaded) exceeds {:.1}%; \
+             see {} for the recorded failures (--retry-failed tries them again)",
+            stats.attrition() * 100.0,
+            stats.skipped_download,
+            stats.selected,
+            opts.attrition_warn_threshold * 100.0,
+            progress_path.display()
+        )
+    });
+    Ok(RunReport {
+        stats,
+        output,
+        progress_path,
+        label_files,
+        attrition_warning,
+    })
+}
+
+enum ClipOutcome {
+    Dedup,
+    Broken(String),
+    Row(ClipFields),
+}
+
+struct ClipFields {
+    sha256: String,
+    size: u64,
+    geometry: crate::probe::ClipGeometry,
+}
+
+impl ClipFields {
+    fn into_row(
+        self,
+        row: &manifest::ManifestRow,
+        info: &CorpusInfo,
+        version: &str,
+        at: &str,
+    ) -> CorpusRow {
+        CorpusRow {
+            src: row.key.clone(),
+            src_sha256: self.sha256,
+            src_size_bytes: self.size,
+            width: self.geometry.width,
+            height: self.geometry.height,
+            framerate: self.geometry.framerate,
+            duration_s: self.geometry.duration_s,
+            pix_fmt: self.geometry.pix_fmt,
+            encoder_upstream: self.geometry.codec_name,
+            mos: row.mos,
+            mos_std_dev: row.mos_std_dev,
+            n_ratings: row.n_ratings,
+            corpus: info.label.to_string(),
+            corpus_version: version.to_string(),
+            ingested_at_utc: at.to_string(),
+        }
+    }
+}
+
+/// Hashes first: a clip whose hash is already in the output needs no probe.
+fn ingest_clip(
+    clip: &Path,
+    row: &manifest::ManifestRow,
+    prober: &dyn Prober,
+    sink: &JsonlSink,
+) -> Result<ClipOutcome, Error> {
+    let (sha256, size) = match sha256_file(clip) {
+        Ok(done) => done,
+        Err(_) if clip.is_dir() => {
+            return Ok(ClipOutcome::Broken(format!("{} is a folder", row.key)));
+        }
+        Err(e) => return Err(crate::error::io_error(clip, e)),
+    };
+    if sink.contains_hash(&sha256) {
+        return Ok(ClipOutcome::Dedup);
+    }
+    let geometry = prober.probe(clip).and_then(|report| report.geometry());
+    match geometry {
+        Ok(geometry) => Ok(ClipOutcome::Row(ClipFields {
+            sha256,
+            size,
+            geometry,
+        })),
+        Err(ProbeError::Broken(reason)) => Ok(ClipOutcome::Broken(reason)),
+        Err(ProbeError::Unavailable(reason)) => Err(Error::input(reason)),
+    }
+}
+
+/// Finds and parses the label file(s); returns them with the clips folder.
+fn load_labels(opts: &IngestOptions, info: &CorpusInfo) -> Result<(Manifest, PathBuf), Error> {
+    let parse = ParseOptions {
+        corpus: opts.corpus,
+        clip_suffix: opts.clip_suffix.clone(),
+    };
+    let clips_root = opts.dir.join(&opts.clips_subdir);
+    let hint = || format!("pass --manifest-csv FILE; {}", info.source_hint);
+    if let Some(path) = &opts.label_file {
+        if !path.is_file() {
+            return Err(Error::input_with_hint(
+                format!("label file {} does not exist", path.display()),
+                hint(),
+            ));
+        }
+        return Ok((manifest::parse_label_file(path, &parse)?, clips_root));
+    }
+    let found = info
+        .label_file_candidates
+        .iter()
+        .map(|name| opts.dir.join(name))
+        .find(|p| p.is_file());
+    if let Some(path) = found {
+        return Ok((manifest::parse_label_file(&path, &parse)?, clips_root));
+    }
+    if opts.corpus == CorpusId::Konvid150k {
+        let mut parts = konvid_scores::discover(&opts.dir).into_iter();
+        if let Some(first) = parts.next() {
+            let mut manifest = manifest::parse_konvid_scores(&first, &parse)?;
+            for part in parts {
+                manifest.extend(manifest::parse_konvid_scores(&part, &parse)?);
+            }
+            return Ok((manifest, opts.dir.clone()));
+        }
+    }
+    Err(Error::input_with_hint(
+        format!(
+            "no label file in {} (looked for {})",
+            opts.dir.display(),
+            info.label_file_candidates.join(", ")
+        ),
+        hint(),
+    ))
+}
+
+fn check_floor(manifest: &Manifest, opts: &IngestOptions, info: &CorpusInfo) -> Result<(), Error> {
+    let floor = opts.min_csv_rows.unwrap_or(info.min_csv_rows);
+    if manifest.data_lines < floor {
+        return Err(Error::input_with_hint(
+            format!(
+                "{}: {} data rows, fewer than the {} expected of a {} label file; almost certainly the wrong file",
+                manifest.path.display(),
+                manifest.data_lines,
+                floor,
+                info.label
+            ),
+            "pass --min-csv-rows N to accept a smaller file on purpose",
+        ));
+    }
+    if manifest.rows.is_empty() {
+        return Err(Error::input(format!(
+            "{}: no usable row",
+            manifest.path.display()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! Probing: what a clip's first video stream is, in ffprobe's terms.
+//!
+//! Every backend answers with a [`ProbeReport`], the subset of ffprobe's JSON the row
+//! needs (values as ffprobe's strings), and [`ProbeReport::geometry`] maps that to the
+//! row's fields exactly as contract §1 says. Backends sit behind the [`Prober`] trait.
+
+pub mod ffprobe;
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The first video stream's fields, as ffprobe reports them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct StreamReport {
+    pub codec_name: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub pix_fmt: Option<String>,
+    pub r_frame_rate: Option<String>,
+    pub avg_frame_rate: Option<String>,
+    pub duration: Option<String>,
+}
+
+/// The container's fields, as ffprobe reports them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct FormatReport {
+    pub duration: Option<String>,
+}
+
+/// ffprobe's answer for one clip: `{"streams":[…],"format":{…}}`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ProbeReport {
+    #[serde(default)]
+    pub streams: Vec<StreamReport>,
+    #[serde(default)]
+    pub format: FormatReport,
+}
+
+/// The row's probe fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClipGeometry {
+    pub width: u32,
+    pub height: u32,
+    pub framerate: f64,
+    pub duration_s: f64,
+    pub pix_fmt: String,
+    pub codec_name: String,
+}
+
+/// Why a probe gave no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The file is not a readable video (truncated, an HTML page, no video stream …).
+    #[error("broken: {0}")]
+    Broken(String),
+    /// The backend cannot run at all (no ffprobe binary): fatal for the run.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// A probing backend.
+pub trait Prober {
+    /// A short name for logs (`ffprobe`, `native`).
+    fn name(&self) -> &str;
+    /// Checks once, before a run, that the backend can work at all.
+    fn check_available(&self) -> Result<(), ProbeError>;
+    /// Probes one file.
+    fn probe(&self, path: &Path) -> Result<ProbeReport, ProbeError>;
+}
+
+impl ProbeReport {
+    /// Maps the report to the row's fields; a missing stream or a zero geometry is broken.
+    pub fn geometry(&self) -> Result<ClipGeometry, ProbeError> {
+        let stream = self
+            .streams
+            .first()
+            .ok_or_else(|| ProbeError::Broken("no video stream".into()))?;
+        let dimension = |v: Option<i64>| v.and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+        let (width, height) = (dimension(stream.width), dimension(stream.height));
+        if width == 0 || height == 0 {
+            return Err(ProbeError::Broken(format!(
+                "video stream has geometry {width}x{height}"
+            )));
+        }
+        let framerate = stream
+            .avg_frame_rate
+            .as_deref()
+            .and_then(parse_rate)
+            .or_else(|| stream.r_frame_rate.as_deref().and_then(parse_rate))
+            .unwrap_or(0.0);
+        let duration_s = positive(stream.duration.as_deref())
+            .or_else(|| positive(self.format.duration.as_deref()))
+            .unwrap_or(0.0);
+        Ok(ClipGeometry {
+            width,
+            height,
+            framerate,
+            duration_s,
+            pix_fmt: stream.pix_fmt.clone().unwrap_or_default(),
+            codec_name: stream.codec_name.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// `"30000/1001"` → 29.97002997002997; `"0/0"`, `"N/A"` and the like → `None`.
+pub fn parse_rate(text: &str) -> Option<f64> {
+    let value = match text.split_once('/') {
+        Some((num, den)) => {
+            let (num, den) = (
+                num.trim().parse::<f64>().ok()?,
+                den.trim().parse::<f64>().ok()?,
+            );
+            if den == 0.0 {
+                return None;
+            }
+            num / den
+        }
+        None => text.trim().parse::<f64>().ok()?,
+    };
+    (value.is_finite() && value > 0.0).then_some(value)
+}
+
+fn positive(text: Option<&str>) -> Option<f64> {
+    text?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(avg: &str, r: &str, duration: Option<&str>) -> ProbeReport {
+        ProbeReport {
+            streams: vec![StreamReport {
+                codec_name: Some("h264".into()),
+                width: Some(640),
+                height: Some(360),
+                pix_fmt: Some("yuvj420p".into()),
+                r_frame_rate: Some(r.into()),
+                avg_frame_rate: Some(avg.into()),
+                duration: duration.map(Into::into),
+            }],
+            format: FormatReport {
+                duration: Some("4.5".into()),
+            },
+        }
+    }
+
+    #[test]
+    fn framerate_prefers_avg_then_r() {
+        let g = stream("30000/1001", "30/1", Some("2.0"))
+            .geometry()
+            .unwrap();
+        assert_eq!(g.framerate, 30000.0 / 1001.0);
+        assert_eq!(
+            stream("0/0", "25/1", None).geometry().unwrap().framerate,
+            25.0
+        );
+        assert_eq!(
+            stream("0/0", "0/0", None).geometry().unwrap().framerate,
+            0.0
+        );
+    }
+
+    #[test]
+    fn duration_prefers_stream_then_format() {
+        assert_eq!(
+            stream("1/1", "1/1", Some("2.000000"))
+                .geometry()
+                .unwrap()
+                .duration_s,
+            2.0
+        );
+        assert_eq!(
+            stream("1/1", "1/1", Some("N/A"))
+                .geometry()
+                .unwrap()
+                .duration_s,
+            4.5
+        );
+        assert_eq!(
+            stream("1/1", "1/1", Some("0.0"))
+                .geometry()
+                .unwrap()
+                .duration_s,
+            4.5
+        );
+    }
+
+    #[test]
+    fn zero_geometry_and_no_stream_are_broken() {
+        let mut report = stream("1/1", "1/1", None);
+        report.streams[0].width = Some(0);
+        assert!(matches!(report.geometry(), Err(ProbeError::Broken(_))));
+        assert!(matches!(
+            ProbeReport::default().geometry(),
+            Err(ProbeError::Broken(_))
+        ));
+    }
+}

@@ -1,0 +1,314 @@
+//! HTTP downloads: into `<clip>.part`, then renamed. A `.part` left by an earlier
+//! attempt or run is resumed with `Range` + `If-Range` (the validator is remembered in
+//! `<clip>.part.validator`); a `200` answer means start over, and a `206` is only
+//! trusted when its `Content-Range` starts where the part ends.
+//!
+//! The error taxonomy lives here: HTTP 403/404/410 and non-http(s) URLs are permanent;
+//! timeouts, resets, truncated bodies, 408/429/5xx (and other statuses) are transient
+//! and retried with exponential backoff and jitter.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, RANGE};
+
+use crate::error::{Error, io_error};
+
+/// How hard to try.
+#[derive(Debug, Clone)]
+pub struct DownloadPolicy {
+    /// Longest wait for the next bytes (a stalled read), not a limit on the whole file.
+    pub read_timeout: Duration,
+    /// Attempts per clip within one run.
+    pub attempts: u32,
+    /// First backoff delay; doubled each attempt, with ±50 % jitter.
+    pub backoff: Duration,
+}
+
+impl Default for DownloadPolicy {
+    fn default() -> Self {
+        Self {
+            read_timeout: Duration::from_secs(120),
+            attempts: 4,
+            backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why a download did not produce the clip.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// Will not succeed by retrying: recorded as `failed` in the state file.
+    #[error("{0}")]
+    Permanent(String),
+    /// Might succeed later: counted for this run, not recorded.
+    #[error("{0}")]
+    Transient(String),
+    /// The local disk failed us: fatal for the run.
+    #[error(transparent)]
+    Local(#[from] Error),
+}
+
+/// A blocking downloader (its own single-threaded async runtime inside).
+pub struct Downloader {
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+    policy: DownloadPolicy,
+}
+
+impl Downloader {
+    pub fn new(policy: DownloadPolicy) -> Result<Self, Error> {
+        let client = reqwest::Client::builder()
+            .read_timeout(policy.read_timeout)
+            .connect_timeout(policy.read_timeout)
+            .user_agent(concat!("moscorpus/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Other(format!("cannot start the HTTP client: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
+        Ok(Self {
+            client,
+            runtime,
+            policy,
+        })
+    }
+
+    /// Downloads `url` to `dest`, retrying transient failures. Returns the size.
+    pub fn download(&self, url: &str, dest: &Path) -> Result<u64, DownloadError> {
+        check_url(url)?;
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+        }
+        let mut last = String::new();
+        for attempt in 0..self.policy.attempts.max(1) {
+            if attempt > 0 {
+                std::thread::sleep(self.backoff(attempt));
+            }
+            match self.runtime.block_on(self.attempt(url, dest)) {
+                Ok(size) => return Ok(size),
+                Err(DownloadError::Transient(why)) => {
+                    tracing::debug!("{url}: attempt {} failed: {why}", attempt + 1);
+                    last = why;
+                }
+                Err(permanent_or_local) => {
+                    remove_part(dest);
+                    return Err(permanent_or_local);
+                }
+            }
+        }
+        Err(DownloadError::Transient(format!(
+            "{last} (gave up after {} attempts)",
+            self.policy.attempts.max(1)
+        )))
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.policy.backoff.as_secs_f64() * 2f64.powi(attempt as i32 - 1);
+        Duration::from_secs_f64((base * (0.5 + fastrand::f64())).min(60.0))
+    }
+
+    async fn attempt(&self, url: &str, dest: &Path) -> Result<u64, DownloadError> {
+        let part = part_path(dest);
+        let validator_file = validator_path(dest);
+        let have = fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+        let validator = fs::read_to_string(&validator_file)
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        let mut request = self.client.get(url);
+        let resuming = match &validator {
+            Some(v) if have > 0 => {
+                request = request
+                    .header(RANGE, format!("bytes={have}-"))
+                    .header(IF_RANGE, v.trim());
+                true
+            }
+            _ => false,
+        };
+        let mut response = request.send().await.map_err(transient)?;
+        let status = response.status();
+        let code = status.as_u16();
+        let reason = status.canonical_reason().unwrap_or("");
+        let (mut file, expected_total) = match code {
+            206 if resuming => {
+                let range = response
+                    .headers()
+                    .get(CONTENT_RANGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_content_range);
+                match range {
+                    Some((start, total)) if start == have => {
+                        let file = OpenOptions::new()
+                            .append(true)
+                            .open(&part)
+                            .map_err(|e| io_error(&part, e))?;
+                        (file, total)
+                    }
+                    _ => {
+                        remove_part(dest);
+                        return Err(DownloadError::Transient(
+                            "http-206 with a Content-Range that does not continue the partial file; starting over".into(),
+                        ));
+                    }
+                }
+            }
+            200 => {
+                let validator = validator_of(&response);
+                match validator {
+                    Some(v) => {
+                        fs::write(&validator_file, v).map_err(|e| io_error(&validator_file, e))?
+                    }
+                    None => {
+                        let _ = fs::remove_file(&validator_file);
+                    }
+                }
+                let file = File::create(&part).map_err(|e| io_error(&part, e))?;
+                (file, response.content_length())
+            }
+            403 | 404 | 410 => {
+                return Err(DownloadError::Permanent(format!("http-{code}: {reason}")));
+            }
+            416 => {
+                remove_part(dest);
+                return Err(DownloadError::Transient(format!(
+                    "http-416: {reason}; starting over"
+                )));
+            }
+            _ => {
+                if code == 206 {
+                    remove_part(dest);
+                }
+                return Err(DownloadError::Transient(format!("http-{code}: {reason}")));
+            }
+        };
+        while let Some(chunk) = response.chunk().await.map_err(transient)? {
+            file.write_all(&chunk).map_err(|e| io_error(&part, e))?;
+        }
+        file.sync_all().map_err(|e| io_error(&part, e))?;
+        let size = file.metadata().map_err(|e| io_error(&part, e))?.len();
+        drop(file);
+        if let Some(total) = expected_total.filter(|total| *total != size) {
+            return Err(DownloadError::Transient(format!(
+                "truncated body: {size} of {total} bytes"
+            )));
+        }
+        fs::rename(&part, dest).map_err(|e| io_error(dest, e))?;
+        let _ = fs::remove_file(&validator_file);
+        if let Some(dir) = dest.parent().and_then(|p| File::open(p).ok()) {
+            let _ = dir.sync_all();
+        }
+        Ok(size)
+    }
+}
+
+/// Only http(s) URLs are fetched; anything else is a permanent failure.
+fn check_url(url: &str) -> Result<(), DownloadError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(DownloadError::Permanent(
+            "no-url: the row's URL is empty".into(),
+        ));
+    }
+    match reqwest::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
+        Ok(parsed) => Err(DownloadError::Permanent(format!(
+            "bad-scheme: only http(s) URLs are fetched, not {}:",
+            parsed.scheme()
+        ))),
+        Err(e) => Err(DownloadError::Permanent(format!("bad-url: {url:?} ({e})"))),
+    }
+}
+
+fn transient(e: reqwest::Error) -> DownloadError {
+    let what = if e.is_timeout() {
+        "timeout: no data within the read timeout"
+    } else if e.is_connect() {
+        "connect failed"
+    } else if e.is_body() || e.is_decode() {
+        "connection cut mid-body"
+    } else {
+        "request failed"
+    };
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail = format!("{detail}: {s}");
+        source = s.source();
+    }
+    DownloadError::Transient(format!("{what} ({detail})"))
+}
+
+/// A strong ETag, else Last-Modified: what `If-Range` may carry.
+fn validator_of(response: &reqwest::Response) -> Option<String> {
+    let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
+    header(ETAG)
+        .filter(|tag| !tag.starts_with("W/"))
+        .or_else(|| header(LAST_MODIFIED))
+        .map(str::to_string)
+}
+
+/// `bytes 100-199/200` → (100, Some(200)); `bytes 100-199/*` → (100, None).
+fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
+    let rest = value.trim().strip_prefix("bytes ")?;
+    let (range, total) = rest.split_once('/')?;
+    let (start, _end) = range.split_once('-')?;
+    let total = if total.trim() == "*" {
+        None
+    } else {
+        Some(total.trim().parse().ok()?)
+    };
+    Some((start.trim().parse().ok()?, total))
+}
+
+/// `<clip>.part`
+pub fn part_path(dest: &Path) -> PathBuf {
+    with_suffix(dest, ".part")
+}
+
+/// `<clip>.part.validator`: the ETag or Last-Modified the part was fetched under.
+pub fn validator_path(dest: &Path) -> PathBuf {
+    with_suffix(dest, ".part.validator")
+}
+
+fn remove_part(dest: &Path) {
+    let _ = fs::remove_file(part_path(dest));
+    let _ = fs::remove_file(validator_path(dest));
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range_parses() {
+        assert_eq!(
+            parse_content_range("bytes 100-199/200"),
+            Some((100, Some(200)))
+        );
+        assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, None)));
+        assert_eq!(parse_content_range("items 1-2/3"), None);
+    }
+
+    #[test]
+    fn only_http_urls_are_fetched() {
+        assert!(matches!(
+            check_url("ftp://x/y.mp4"),
+            Err(DownloadError::Permanent(_))
+        ));
+        assert!(matches!(
+            check_url("file:///etc/passwd"),
+            Err(DownloadError::Permanent(_))
+        ));
+        assert!(matches!(check_url("  "), Err(DownloadError::Permanent(_))));
+        assert!(check_url("https://example.org/a.mp4").is_ok());
+    }
+}

@@ -1,0 +1,42 @@
+//! Sources: making sure a clip is on disk. [`http`] downloads it (resume, retry, the
+//! permanent/transient taxonomy); [`decide`] says, from the state file and the disk,
+//! whether to download at all.
+
+pub mod http;
+
+use std::path::Path;
+
+use crate::store::progress::ClipState;
+
+/// What to do for one clip before probing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetch {
+    /// The clip is on disk: use it.
+    OnDisk,
+    /// Download it from this URL.
+    Download(String),
+    /// Do not try: a permanent failure is known (`remembered` = from an earlier run).
+    Skip { reason: String, remembered: bool },
+}
+
+/// Contract §2's decision per clip. A clip on disk is used whatever the state file says;
+/// otherwise a remembered failure is not retried unless `retry_failed`; otherwise the
+/// clip is downloaded if its row has a URL, and the lack of one is a permanent failure.
+pub fn decide(clip: &Path, state: &ClipState, url: Option<&str>, retry_failed: bool) -> Fetch {
+    if clip.is_file() {
+        return Fetch::OnDisk;
+    }
+    if let (ClipState::Failed { reason }, false) = (state, retry_failed) {
+        return Fetch::Skip {
+            reason: reason.clone(),
+            remembered: true,
+        };
+    }
+    match url.map(str::trim).filter(|u| !u.is_empty()) {
+        None => Fetch::Skip {
+            reason: "no-url: the clip is not on disk and its row has no URL".into(),
+            remembered: false,
+        },
+        Some(url) => Fetch::Download(url.to_string()),
+    }
+}
