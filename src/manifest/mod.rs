@@ -256,6 +256,10 @@ fn read_records(path: &Path) -> Result<Vec<(usize, csv::StringRecord)>, Error> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(body);
+    // The csv crate's own line numbers drift on CRLF files; count newlines instead.
+    // Its byte offsets can point at the `\n` that ends the previous record, hence `<=`.
+    let newlines: Vec<usize> = newline_offsets(body);
+    let line_of = |byte: usize| 1 + newlines.partition_point(|&nl| nl <= byte);
     let mut records = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
@@ -263,12 +267,12 @@ fn read_records(path: &Path) -> Result<Vec<(usize, csv::StringRecord)>, Error> {
             Ok(false) => break,
             Ok(true) => {
                 if record.iter().any(|c| !c.is_empty()) {
-                    let line = record.position().map_or(0, |p| p.line() as usize);
+                    let line = record.position().map_or(0, |p| line_of(p.byte() as usize));
                     records.push((line, record.clone()));
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_of(p.byte() as usize));
                 return Err(Error::input(format!(
                     "{}:{line}: not a readable CSV/text label file ({e})",
                     path.display()
@@ -277,6 +281,14 @@ fn read_records(path: &Path) -> Result<Vec<(usize, csv::StringRecord)>, Error> {
         }
     }
     Ok(records)
+}
+
+fn newline_offsets(body: &[u8]) -> Vec<usize> {
+    body.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Which rows of a file with an `is_test` column to keep.
