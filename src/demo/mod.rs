@@ -95,8 +95,16 @@ fn build_corpus() -> (HashMap<String, Vec<Reply>>, Vec<String>) {
 
 /// A base clip followed by a `free` box naming the row: same video, distinct bytes.
 fn unique_clip(i: usize) -> Vec<u8> {
-    let base = BASE_CLIPS[i % BASE_CLIPS.len()];
-    let payload = format!("moscorpus demo clip {i}");
+    distinct_mp4(
+        BASE_CLIPS[i % BASE_CLIPS.len()],
+        &format!("moscorpus demo clip {i}"),
+    )
+}
+
+/// An MP4 with a top-level `free` box carrying `tag` appended: the same video to every
+/// prober, but distinct bytes (and hash) per tag.
+pub fn distinct_mp4(base: &[u8], tag: &str) -> Vec<u8> {
+    let payload = tag;
     let mut clip = Vec::with_capacity(base.len() + 8 + payload.len());
     clip.extend_from_slice(base);
     clip.extend_from_slice(&((8 + payload.len()) as u32).to_be_bytes());

@@ -1,0 +1,120 @@
+//! Helpers the integration tests share: fixture clips, a working folder with a watched
+//! sibling folder (nothing may be written there), and the ffprobe check.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use moscorpus::corpus::CorpusId;
+use moscorpus::pipeline::IngestOptions;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Bytes of a fixture clip made distinct by a trailing `free` box.
+pub fn clip_bytes(base: &str, tag: &str) -> Vec<u8> {
+    let base = std::fs::read(fixture(&format!("clips/{base}"))).expect("fixture clip exists");
+    moscorpus::demo::distinct_mp4(&base, tag)
+}
+
+/// Fails loudly (never passes silently) when ffprobe, the probe oracle, is missing.
+pub fn require_ffprobe() {
+    let ok = std::process::Command::new("ffprobe")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "these tests need ffprobe on PATH (apt-get install ffmpeg); .ci/run installs it"
+    );
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    moscorpus::store::hash::to_hex(&sha2::Sha256::digest(bytes))
+}
+
+/// A temp root holding `work/` (the working folder) and `outside/` (must stay untouched).
+pub struct Sandbox {
+    pub root: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("work/clips")).unwrap();
+        std::fs::create_dir_all(root.path().join("outside")).unwrap();
+        std::fs::write(root.path().join("outside/sentinel.txt"), "untouched").unwrap();
+        Self { root }
+    }
+
+    pub fn work(&self) -> PathBuf {
+        self.root.path().join("work")
+    }
+
+    pub fn clips(&self) -> PathBuf {
+        self.work().join("clips")
+    }
+
+    pub fn put_clip(&self, key: &str, bytes: &[u8]) {
+        let path = self.clips().join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.work().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Every file under the root outside `work/`, with its bytes.
+    pub fn outside_files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        let work = self.work();
+        let mut stack = vec![self.root.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.starts_with(&work) {
+                    continue;
+                }
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    files.insert(path.clone(), std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        files
+    }
+
+    /// Options for an LSVQ ingest of `label_file` in this sandbox, floor lowered.
+    pub fn options(&self, label_file: &Path) -> IngestOptions {
+        let mut opts = IngestOptions::new(CorpusId::Lsvq);
+        opts.dir = self.work();
+        opts.label_file = Some(label_file.to_path_buf());
+        opts.min_csv_rows = Some(1);
+        opts.max_rows = None;
+        opts
+    }
+}
+
+/// The output's lines with `ingested_at_utc` blanked, for run-to-run comparison.
+pub fn rows_without_timestamp(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| {
+            let start = line
+                .find("\"ingested_at_utc\": \"")
+                .expect("row has a timestamp");
+            let value_start = start + "\"ingested_at_utc\": \"".len();
+            let end = value_start + line[value_start..].find('"').unwrap();
+            format!("{}{}", &line[..value_start], &line[end..])
+        })
+        .collect()
+}

@@ -1,0 +1,277 @@
+//! Downloads against a real HTTP server on 127.0.0.1 that answers 200, 403, 404, 410,
+//! 500-then-200, cuts a body mid-way, stalls a body, and answers a Range request with
+//! 200. The state file, the counters and the final files come out as contract §2–§3 say.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Sandbox, clip_bytes, require_ffprobe, sha256_hex};
+use moscorpus::loopback::{LoopbackServer, Reply};
+use moscorpus::pipeline::ingest;
+use moscorpus::probe::ffprobe::FfprobeProber;
+use moscorpus::source::http::{part_path, validator_path};
+
+struct Scenario {
+    sandbox: Sandbox,
+    server: LoopbackServer,
+    bodies: HashMap<&'static str, Arc<Vec<u8>>>,
+    manifest: std::path::PathBuf,
+}
+
+fn scenario() -> Scenario {
+    require_ffprobe();
+    let sandbox = Sandbox::new();
+    let mut bodies = HashMap::new();
+    for (i, name) in ["ok", "flaky", "cut", "norange", "stalled"]
+        .into_iter()
+        .enumerate()
+    {
+        bodies.insert(
+            name,
+            Arc::new(clip_bytes(
+                "h264_160x120_ntsc.mp4",
+                &format!("download test {i}"),
+            )),
+        );
+    }
+    let body = |n: &str| bodies[n].clone();
+    let half = bodies["cut"].len() / 2;
+    let routes = HashMap::from([
+        ("/ok.mp4".to_string(), vec![Reply::Body(body("ok"))]),
+        ("/missing.mp4".to_string(), vec![Reply::Status(404)]),
+        ("/gone.mp4".to_string(), vec![Reply::Status(410)]),
+        ("/forbidden.mp4".to_string(), vec![Reply::Status(403)]),
+        (
+            "/flaky.mp4".to_string(),
+            vec![Reply::Status(500), Reply::Body(body("flaky"))],
+        ),
+        (
+            "/cut.mp4".to_string(),
+            vec![Reply::CutAfter(body("cut"), half), Reply::Body(body("cut"))],
+        ),
+        (
+            "/norange.mp4".to_string(),
+            vec![Reply::BodyIgnoringRange(body("norange"))],
+        ),
+        (
+            "/stalled.mp4".to_string(),
+            vec![Reply::StallAfter(body("stalled"), 100)],
+        ),
+    ]);
+    let server = LoopbackServer::start(routes).unwrap();
+    let base = server.base_url();
+    let manifest = sandbox.write(
+        "manifest.csv",
+        &format!(
+            "name,url,mos\n\
+             ok,{base}/ok.mp4,50.5\n\
+             missing,{base}/missing.mp4,40\n\
+             gone,{base}/gone.mp4,41\n\
+             forbidden,{base}/forbidden.mp4,42\n\
+             flaky,{base}/flaky.mp4,60.25\n\
+             cut,{base}/cut.mp4,70\n\
+             norange,{base}/norange.mp4,80\n\
+             stalled,{base}/stalled.mp4,90\n\
+             ftp,ftp://127.0.0.1/ftp.mp4,10\n\
+             nourl,,11\n"
+        ),
+    );
+    // A stale partial download of `norange` with a validator the server will not honour.
+    let norange = sandbox.clips().join("norange.mp4");
+    std::fs::write(part_path(&norange), b"stale bytes from an earlier run").unwrap();
+    std::fs::write(validator_path(&norange), "\"stale-etag\"").unwrap();
+    Scenario {
+        sandbox,
+        server,
+        bodies,
+        manifest,
+    }
+}
+
+fn options(s: &Scenario) -> moscorpus::pipeline::IngestOptions {
+    let mut opts = s.sandbox.options(&s.manifest);
+    opts.download.read_timeout = Duration::from_millis(400);
+    opts.download.attempts = 3;
+    opts.download.backoff = Duration::from_millis(10);
+    opts
+}
+
+fn requests_for(server: &LoopbackServer, path: &str) -> Vec<moscorpus::loopback::SeenRequest> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .collect()
+}
+
+#[test]
+fn state_file_counters_and_files_follow_the_contract() {
+    let s = scenario();
+    let prober = FfprobeProber::new("ffprobe");
+    let report = ingest(&options(&s), &prober).unwrap();
+    let stats = &report.stats;
+    assert_eq!(stats.selected, 10);
+    assert_eq!(stats.written, 4, "ok, flaky, cut, norange: {stats:?}");
+    assert_eq!(
+        stats.skipped_download, 6,
+        "404, 410, 403, stalled, ftp, no url: {stats:?}"
+    );
+    assert_eq!((stats.skipped_broken, stats.dedups), (0, 0));
+    assert!((stats.attrition() - 0.6).abs() < 1e-12);
+    let warning = report
+        .attrition_warning
+        .expect("60% attrition is above 10%");
+    assert!(warning.contains(".download-progress.json"), "{warning}");
+
+    // Final files: complete, hashing like the served bodies, no leftovers.
+    for name in ["ok", "flaky", "cut", "norange"] {
+        let path = s.sandbox.clips().join(format!("{name}.mp4"));
+        assert_eq!(
+            sha256_hex(&std::fs::read(&path).unwrap()),
+            sha256_hex(&s.bodies[name]),
+            "{name}"
+        );
+        assert!(
+            !part_path(&path).exists() && !validator_path(&path).exists(),
+            "{name} left a part"
+        );
+    }
+    for name in ["missing", "gone", "forbidden", "stalled", "ftp", "nourl"] {
+        assert!(
+            !s.sandbox.clips().join(format!("{name}.mp4")).exists(),
+            "{name}"
+        );
+    }
+
+    // The state file: permanent failures with reasons, done clips, no transient entry.
+    let text = std::fs::read_to_string(&report.progress_path).unwrap();
+    assert!(text.ends_with("}\n"), "final newline");
+    assert!(text.contains("  \"missing.mp4\": {\n    \"reason\": \"http-404: Not Found\",\n    \"state\": \"failed\"\n  }"), "{text}");
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let entry = |k: &str| state.get(k).cloned();
+    for done in ["ok.mp4", "flaky.mp4", "cut.mp4", "norange.mp4"] {
+        assert_eq!(
+            entry(done),
+            Some(serde_json::json!({"state": "done"})),
+            "{done}"
+        );
+    }
+    assert_eq!(entry("gone.mp4").unwrap()["reason"], "http-410: Gone");
+    assert_eq!(
+        entry("forbidden.mp4").unwrap()["reason"],
+        "http-403: Forbidden"
+    );
+    assert!(
+        entry("ftp.mp4").unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad-scheme")
+    );
+    assert!(
+        entry("nourl.mp4").unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no-url")
+    );
+    assert_eq!(
+        entry("stalled.mp4"),
+        None,
+        "a transient failure is not persisted"
+    );
+    let keys: Vec<&String> = state.as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+
+    // The cut body was resumed with Range + If-Range from where the part ended.
+    let cut = requests_for(&s.server, "/cut.mp4");
+    assert_eq!(cut.len(), 2);
+    assert!(!cut[0].headers.contains_key("range"));
+    let half = s.bodies["cut"].len() / 2;
+    assert_eq!(
+        cut[1].headers.get("range").map(String::as_str),
+        Some(format!("bytes={half}-").as_str())
+    );
+    assert!(
+        cut[1]
+            .headers
+            .get("if-range")
+            .is_some_and(|v| v.starts_with('"'))
+    );
+    // The stale part was offered as a Range, answered with 200, and replaced whole.
+    let norange = requests_for(&s.server, "/norange.mp4");
+    assert_eq!(norange.len(), 1);
+    assert!(norange[0].headers.contains_key("range"));
+    assert_eq!(
+        norange[0].headers.get("if-range").map(String::as_str),
+        Some("\"stale-etag\"")
+    );
+    // 500 then 200: retried within the run.
+    assert_eq!(requests_for(&s.server, "/flaky.mp4").len(), 2);
+    // Stalled: every attempt timed out on a stalled read.
+    assert_eq!(requests_for(&s.server, "/stalled.mp4").len(), 3);
+
+    // Rows carry the downloaded clips' hashes, in manifest order.
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&report.output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let srcs: Vec<&str> = rows.iter().map(|r| r["src"].as_str().unwrap()).collect();
+    assert_eq!(srcs, ["ok.mp4", "flaky.mp4", "cut.mp4", "norange.mp4"]);
+    assert_eq!(rows[2]["src_sha256"], sha256_hex(&s.bodies["cut"]));
+    assert_eq!(rows[1]["mos"], 60.25);
+
+    // Second run: permanent failures are not retried, the transient one is; nothing new.
+    let report = ingest(&options(&s), &prober).unwrap();
+    assert_eq!(report.stats.written, 0);
+    assert_eq!(report.stats.dedups, 4);
+    assert_eq!(report.stats.skipped_download, 6);
+    assert_eq!(
+        requests_for(&s.server, "/missing.mp4").len(),
+        1,
+        "404 remembered"
+    );
+    assert_eq!(
+        requests_for(&s.server, "/gone.mp4").len(),
+        1,
+        "410 remembered"
+    );
+    assert_eq!(
+        requests_for(&s.server, "/ok.mp4").len(),
+        1,
+        "done and on disk"
+    );
+    assert_eq!(
+        requests_for(&s.server, "/stalled.mp4").len(),
+        6,
+        "transient: tried again"
+    );
+
+    // --retry-failed asks again.
+    let mut retry = options(&s);
+    retry.retry_failed = true;
+    ingest(&retry, &prober).unwrap();
+    assert_eq!(requests_for(&s.server, "/missing.mp4").len(), 2);
+    assert!(
+        s.sandbox.outside_files().len() == 1,
+        "nothing written outside the working folder"
+    );
+}
+
+#[test]
+fn a_done_clip_that_vanished_is_downloaded_again() {
+    let s = scenario();
+    let prober = FfprobeProber::new("ffprobe");
+    ingest(&options(&s), &prober).unwrap();
+    let ok = s.sandbox.clips().join("ok.mp4");
+    std::fs::remove_file(&ok).unwrap();
+    let report = ingest(&options(&s), &prober).unwrap();
+    assert_eq!(requests_for(&s.server, "/ok.mp4").len(), 2);
+    assert_eq!(std::fs::read(&ok).unwrap(), *s.bodies["ok"]);
+    assert_eq!(report.stats.written, 0, "same bytes: already in the output");
+    assert_eq!(report.stats.dedups, 4);
+}
