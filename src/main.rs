@@ -1,6 +1,7 @@
 //! The `moscorpus` binary: parse the command line, set up logging, call the library,
 //! and map its errors to exit codes (2 for input errors, 1 otherwise).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -12,6 +13,7 @@ fn main() -> ExitCode {
         .with_max_level(cli.log_level.as_filter())
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -118,3 +118,25 @@ pub fn rows_without_timestamp(path: &Path) -> Vec<String> {
         })
         .collect()
 }
+
+/// What a run of the binary gave.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `moscorpus` binary with `args` in `cwd`.
+pub fn moscorpus(cwd: &Path, args: &[&str]) -> Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("FFPROBE_BIN")
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
