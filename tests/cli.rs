@@ -1,0 +1,159 @@
+//! The command line end to end: help texts list every flag, the demo runs offline, and
+//! KonViD-150k's score-file layout ingests beside its extracted folders.
+
+mod common;
+
+use common::{Sandbox, clip_bytes, moscorpus, require_ffprobe};
+
+const INGEST_FLAGS: [&str; 21] = [
+    "--dir",
+    "--manifest-csv",
+    "--progress-path",
+    "--clips-subdir",
+    "--clip-suffix",
+    "--output",
+    "--corpus-version",
+    "--attrition-warn-threshold",
+    "--download-timeout-s",
+    "--download-retries",
+    "--retry-backoff-ms",
+    "--max-rows",
+    "--full",
+    "--min-csv-rows",
+    "--ffprobe-bin",
+    "FFPROBE_BIN",
+    "--log-level",
+    "--split",
+    "--retry-failed",
+    "[default: 0.1]",
+    "[default: 120]",
+];
+
+#[test]
+fn help_documents_every_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = moscorpus(dir.path(), &["--help"]);
+    assert_eq!(top.code, 0);
+    for needle in ["ingest", "demo", "--log-level"] {
+        assert!(top.stdout.contains(needle), "{needle}: {}", top.stdout);
+    }
+    let lsvq = moscorpus(dir.path(), &["ingest", "lsvq", "--help"]).stdout;
+    for flag in INGEST_FLAGS {
+        assert!(lsvq.contains(flag), "lsvq help lacks {flag}");
+    }
+    assert!(
+        lsvq.contains("--lsvq-dir")
+            && lsvq.contains("[default: 500]")
+            && lsvq.contains(".workingdir2/lsvq/")
+    );
+    let konvid = moscorpus(dir.path(), &["ingest", "konvid-150k", "--help"]).stdout;
+    for flag in INGEST_FLAGS {
+        assert!(konvid.contains(flag), "konvid-150k help lacks {flag}");
+    }
+    assert!(konvid.contains("--konvid-dir") && konvid.contains(".workingdir2/konvid-150k/"));
+    let demo = moscorpus(dir.path(), &["demo", "--help"]).stdout;
+    for flag in ["--dir", "--max-rows", "--full", "--ffprobe-bin"] {
+        assert!(demo.contains(flag), "demo help lacks {flag}");
+    }
+    let conflict = moscorpus(dir.path(), &["ingest", "lsvq", "--max-rows", "5", "--full"]);
+    assert_eq!(conflict.code, 2, "--max-rows and --full conflict");
+}
+
+#[test]
+fn demo_runs_offline_with_its_404s_and_broken_clip() {
+    require_ffprobe();
+    let dir = tempfile::tempdir().unwrap();
+    let run = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "60"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("57 rows written, 0 already present (dedup), 2 download failures, 1 broken clips, 0 bad label rows; 60 selected of 1200"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("output: demo/lsvq.jsonl"),
+        "{}",
+        run.stdout
+    );
+    let rows = std::fs::read_to_string(dir.path().join("demo/lsvq.jsonl")).unwrap();
+    assert_eq!(rows.lines().count(), 57);
+    assert!(rows.contains("Ep._"), "dotted names survive");
+    let state = std::fs::read_to_string(dir.path().join("demo/.download-progress.json")).unwrap();
+    assert_eq!(state.matches("http-404: Not Found").count(), 2);
+    // A second demo clears its own folder and starts again.
+    let again = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "5"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("5 rows written"), "{}", again.stdout);
+    // It refuses a folder it did not make.
+    std::fs::create_dir_all(dir.path().join("mine")).unwrap();
+    std::fs::write(dir.path().join("mine/keep.txt"), "x").unwrap();
+    let refused = moscorpus(dir.path(), &["demo", "--dir", "mine"]);
+    assert_eq!(refused.code, 2);
+    assert!(dir.path().join("mine/keep.txt").exists());
+}
+
+#[test]
+fn konvid_150k_score_files_beside_extracted_folders() {
+    require_ffprobe();
+    let s = Sandbox::new();
+    let put = |rel: &str, tag: &str| {
+        let path = s.work().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, clip_bytes("h264_160x120_ntsc.mp4", tag)).unwrap();
+    };
+    put("k150ka_extracted/orig_1_540_5s.mp4", "a1");
+    put("k150ka_extracted/orig_2_540_5s.mp4", "a2");
+    put("k150kb_extracted/orig_3_540_5s.mp4", "b3");
+    s.write(
+        "k150ka_scores.csv",
+        "orig_1_540_5s.mp4,3.8\norig_2_540_5s,2.2\n",
+    );
+    s.write(
+        "k150kb_scores.csv",
+        "video_name, mos, video_score\norig_3_540_5s.mp4, 4.25, 0.7\n",
+    );
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "ingest",
+            "konvid-150k",
+            "--konvid-dir",
+            "work",
+            "--min-csv-rows",
+            "3",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(s.work().join("konvid_150k.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let srcs: Vec<&str> = rows.iter().map(|r| r["src"].as_str().unwrap()).collect();
+    assert_eq!(
+        srcs,
+        [
+            "k150ka_extracted/orig_1_540_5s.mp4",
+            "k150ka_extracted/orig_2_540_5s.mp4",
+            "k150kb_extracted/orig_3_540_5s.mp4"
+        ]
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r["corpus"] == "konvid-150k" && r["corpus_version"] == "konvid-150k-2019")
+    );
+    assert_eq!(rows[2]["mos"], 4.25);
+    // The floor counts both files' data rows: 3 rows is below a floor of 4.
+    let refused = moscorpus(
+        s.root.path(),
+        &[
+            "ingest",
+            "konvid-150k",
+            "--dir",
+            "work",
+            "--min-csv-rows",
+            "4",
+        ],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+}

@@ -1,0 +1,173 @@
+//! Re-running a finished ingest writes nothing and counts every clip as a dedup; a run
+//! killed with SIGKILL at several moments and re-run ends with the same JSONL as an
+//! uninterrupted run (apart from `ingested_at_utc`), with no torn row and no `.part` left.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+use common::{Sandbox, clip_bytes, moscorpus, require_ffprobe, rows_without_timestamp};
+use moscorpus::loopback::{LoopbackServer, Reply};
+
+const BASES: [&str; 3] = [
+    "h264_160x120_ntsc.mp4",
+    "h264_96x160_portrait.mp4",
+    "h264_128x96_fullrange.mp4",
+];
+
+/// 40 label rows over sub-folders with dotted names: even rows are local clips, odd rows
+/// are downloaded from `server`.
+fn corpus(s: &Sandbox, server_base: &str, clips: &HashMap<String, Arc<Vec<u8>>>) {
+    let mut manifest = String::from("name,url,mos\n");
+    for i in 0..40 {
+        let key = key(i);
+        if i % 2 == 0 {
+            s.put_clip(&format!("{key}.mp4"), &clips[&key]);
+            manifest.push_str(&format!("{key},,{}.5\n", 10 + i));
+        } else {
+            manifest.push_str(&format!("{key},{server_base}/{key}.mp4,{}.25\n", 10 + i));
+        }
+    }
+    s.write("manifest.csv", &manifest);
+}
+
+fn key(i: usize) -> String {
+    format!("{}/clip.{i}.Ep._{i}", ["yfcc-batch1", "ia-batch4"][i % 2])
+}
+
+fn clips() -> HashMap<String, Arc<Vec<u8>>> {
+    (0..40)
+        .map(|i| {
+            (
+                key(i),
+                Arc::new(clip_bytes(BASES[i % 3], &format!("crash test {i}"))),
+            )
+        })
+        .collect()
+}
+
+fn server(clips: &HashMap<String, Arc<Vec<u8>>>) -> LoopbackServer {
+    let routes = clips
+        .iter()
+        .map(|(key, body)| (format!("/{key}.mp4"), vec![Reply::Body(body.clone())]))
+        .collect();
+    LoopbackServer::start(routes).unwrap()
+}
+
+const ARGS: [&str; 8] = [
+    "ingest",
+    "lsvq",
+    "--dir",
+    "work",
+    "--min-csv-rows",
+    "1",
+    "--full",
+    "--log-level=warn",
+];
+
+#[test]
+fn a_rerun_writes_nothing_and_counts_every_clip_as_a_dedup() {
+    require_ffprobe();
+    let clips = clips();
+    let server = server(&clips);
+    let s = Sandbox::new();
+    corpus(&s, &server.base_url(), &clips);
+    let first = moscorpus(s.root.path(), &ARGS);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stdout.contains("40 rows written, 0 already present"),
+        "{}",
+        first.stdout
+    );
+    let output = std::fs::read(s.work().join("lsvq.jsonl")).unwrap();
+    let second = moscorpus(s.root.path(), &ARGS);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second
+            .stdout
+            .contains("0 rows written, 40 already present (dedup), 0 download failures, 0 broken"),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(
+        std::fs::read(s.work().join("lsvq.jsonl")).unwrap(),
+        output,
+        "byte for byte"
+    );
+    assert_eq!(server.requests().len(), 20, "nothing downloaded twice");
+}
+
+#[test]
+fn sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run() {
+    require_ffprobe();
+    let clips = clips();
+    let server = server(&clips);
+
+    let reference = Sandbox::new();
+    corpus(&reference, &server.base_url(), &clips);
+    let started = Instant::now();
+    let run = moscorpus(reference.root.path(), &ARGS);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let full_run = started.elapsed();
+    let expected = rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
+    assert_eq!(expected.len(), 40);
+
+    let s = Sandbox::new();
+    corpus(&s, &server.base_url(), &clips);
+    let jsonl = s.work().join("lsvq.jsonl");
+    let mut rng = fastrand::Rng::with_seed(0x5eed);
+    let mut kills_mid_run = 0;
+    for _ in 0..12 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+            .args(ARGS)
+            .current_dir(s.root.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Somewhere in the first 40 % of a full run: always before this run could finish.
+        let wait = full_run.mul_f64(0.05 + 0.35 * rng.f64());
+        std::thread::sleep(wait);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills_mid_run += 1;
+        }
+        child.wait().unwrap();
+        let rows = std::fs::read_to_string(&jsonl).unwrap_or_default();
+        if rows.lines().count() == 40 {
+            break;
+        }
+    }
+    assert!(
+        kills_mid_run >= 3,
+        "the test must really interrupt runs ({kills_mid_run})"
+    );
+    let last = moscorpus(s.root.path(), &ARGS);
+    assert_eq!(last.code, 0, "{}", last.stderr);
+    assert_eq!(
+        rows_without_timestamp(&jsonl),
+        expected,
+        "same rows, same order, nothing lost or doubled"
+    );
+    let leftovers: Vec<_> = walk(&s.work())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".part") || p.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
