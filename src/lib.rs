@@ -9,6 +9,7 @@ pub mod cli;
 pub mod corpus;
 pub mod demo;
 pub mod error;
+pub mod eval;
 pub mod loopback;
 pub mod manifest;
 pub mod pipeline;

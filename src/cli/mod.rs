@@ -2,6 +2,7 @@
 //! thin `main` calls.
 
 pub mod demo;
+pub mod evaluate;
 pub mod ingest;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -29,6 +30,8 @@ pub enum Command {
     Ingest(ingest::IngestCommand),
     /// Build a small LSVQ-shaped corpus, serve it on 127.0.0.1 and ingest it (no network).
     Demo(demo::DemoArgs),
+    /// Score predictions against MOS labels: N, SROCC, PLCC, KRCC, RMSE (as papers report them).
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,5 +61,6 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Ingest(command) => ingest::run(command),
         Command::Demo(args) => demo::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
     }
 }

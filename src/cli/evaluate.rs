@@ -1,0 +1,131 @@
+//! `moscorpus evaluate`: flags, and the report as text or JSON.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::error::Error;
+use crate::eval::bootstrap::Interval;
+use crate::eval::inputs::EvalSplit;
+use crate::eval::{EvalOptions, EvalReport, evaluate};
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Label file(s): DOVER/FAST-VQA lists, LSVQ CSVs, a generic manifest, or a corpus JSONL.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub labels: Vec<PathBuf>,
+    /// Predictions: CSV `name,score` (header optional) or JSONL with src/name and score/prediction.
+    #[arg(long, value_name = "FILE")]
+    pub predictions: PathBuf,
+    /// Score an LSVQ held-out split: `test` (is_test rows, or a test list) or `test_1080p`
+    /// (the 1080p label file).
+    #[arg(long, value_enum, default_value_t = SplitArg::All)]
+    pub split: SplitArg,
+    /// Also report PLCC and RMSE after the 4-parameter logistic fit.
+    #[arg(long)]
+    pub logistic: bool,
+    /// Make labels without a prediction, or predictions without a label, an error.
+    #[arg(long)]
+    pub strict: bool,
+    /// Add 95 % bootstrap confidence intervals from N resamples.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap resampling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitArg {
+    All,
+    Test,
+    #[value(name = "test_1080p", alias = "test-1080p")]
+    Test1080p,
+}
+
+pub fn run(args: EvaluateArgs) -> Result<(), Error> {
+    let opts = EvalOptions {
+        labels: args.labels,
+        predictions: args.predictions,
+        split: match args.split {
+            SplitArg::All => EvalSplit::All,
+            SplitArg::Test => EvalSplit::Test,
+            SplitArg::Test1080p => EvalSplit::Test1080p,
+        },
+        logistic: args.logistic,
+        strict: args.strict,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+    };
+    let report = evaluate(&opts)?;
+    if args.json {
+        println!("{}", to_json(&report));
+    } else {
+        print_text(&report);
+    }
+    Ok(())
+}
+
+fn print_text(r: &EvalReport) {
+    println!(
+        "N = {} matched pairs ({} labels without prediction, {} predictions without label{})",
+        r.n,
+        r.labels_without_prediction,
+        r.predictions_without_label,
+        if r.duplicate_predictions > 0 {
+            format!(
+                ", {} duplicate predictions ignored",
+                r.duplicate_predictions
+            )
+        } else {
+            String::new()
+        }
+    );
+    let ci = |pick: fn(&crate::eval::bootstrap::BootstrapIntervals) -> Interval| {
+        r.bootstrap.as_ref().map(|b| {
+            let i = pick(b);
+            format!("  95% CI [{:.4}, {:.4}]", i.low, i.high)
+        })
+    };
+    println!(
+        "SROCC {:.6}{}",
+        r.srocc,
+        ci(|b| b.srocc).unwrap_or_default()
+    );
+    println!("PLCC  {:.6}{}", r.plcc, ci(|b| b.plcc).unwrap_or_default());
+    println!("KRCC  {:.6}{}", r.krcc, ci(|b| b.krcc).unwrap_or_default());
+    println!(
+        "RMSE  {:.6}{}  (predictions rescaled to the MOS mean and std)",
+        r.rmse,
+        ci(|b| b.rmse).unwrap_or_default()
+    );
+    if let Some(l) = &r.logistic {
+        println!("PLCC  {:.6}  after the 4-parameter logistic fit", l.plcc);
+        println!("RMSE  {:.6}  after the 4-parameter logistic fit", l.rmse);
+    }
+    if let Some(b) = &r.bootstrap {
+        println!("bootstrap: {} replicates, seed {}", b.replicates, b.seed);
+    }
+}
+
+fn to_json(r: &EvalReport) -> serde_json::Value {
+    let pair = |i: Interval| serde_json::json!([i.low, i.high]);
+    serde_json::json!({
+        "n": r.n,
+        "srocc": r.srocc,
+        "plcc": r.plcc,
+        "krcc": r.krcc,
+        "rmse": r.rmse,
+        "labels_without_prediction": r.labels_without_prediction,
+        "predictions_without_label": r.predictions_without_label,
+        "duplicate_predictions": r.duplicate_predictions,
+        "logistic": r.logistic.as_ref().map(|l| serde_json::json!({"plcc": l.plcc, "rmse": l.rmse, "params": l.params})),
+        "bootstrap": r.bootstrap.as_ref().map(|b| serde_json::json!({
+            "replicates": b.replicates, "seed": b.seed,
+            "srocc": pair(b.srocc), "plcc": pair(b.plcc), "krcc": pair(b.krcc), "rmse": pair(b.rmse),
+        })),
+    })
+}

@@ -1,0 +1,231 @@
+//! What `evaluate` reads: labels (any label shape the manifests parse, or a corpus
+//! JSONL), predictions (CSV `name,score` with or without a header, or JSONL with
+//! `src`/`name` and `score`/`prediction`), and the join of the two on the clip key,
+//! normalised by the same rules as the manifests.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::corpus::CorpusId;
+use crate::error::{Error, io_error};
+use crate::manifest::clip_name::{NameRule, clip_key};
+use crate::manifest::{self, ParseOptions};
+
+/// Which LSVQ held-out list to score on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EvalSplit {
+    /// Every labelled clip.
+    #[default]
+    All,
+    /// LSVQ_test: `is_test` rows, or a test list without that column.
+    Test,
+    /// LSVQ_test_1080p: the 1080p label file.
+    Test1080p,
+}
+
+/// Reads the label files and keeps the rows of `split`, as (clip key, MOS) in file order.
+pub fn read_labels(paths: &[PathBuf], split: EvalSplit) -> Result<Vec<(String, f64)>, Error> {
+    let mut labels = Vec::new();
+    for path in paths {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let is_1080p = file_name.contains("1080p");
+        if is_jsonl(path)? {
+            if split == EvalSplit::All {
+                labels.extend(read_jsonl(path, &["src", "name"], &["mos"])?);
+            }
+            continue;
+        }
+        let parse = ParseOptions {
+            corpus: CorpusId::Lsvq,
+            clip_suffix: ".mp4".into(),
+        };
+        let parsed = manifest::parse_label_file(path, &parse)?;
+        for message in parsed.problem_messages() {
+            tracing::warn!("{message}");
+        }
+        let has_split = parsed.has_split();
+        let keep = |row: &manifest::ManifestRow| match split {
+            EvalSplit::All => true,
+            EvalSplit::Test if has_split => row.is_test == Some(true),
+            EvalSplit::Test => !is_1080p && file_name.contains("test"),
+            EvalSplit::Test1080p => is_1080p,
+        };
+        labels.extend(
+            parsed
+                .rows
+                .iter()
+                .filter(|r| keep(r))
+                .map(|r| (r.key.clone(), r.mos)),
+        );
+    }
+    if labels.is_empty() && split != EvalSplit::All {
+        let which = if split == EvalSplit::Test {
+            "LSVQ_test"
+        } else {
+            "LSVQ_test_1080p"
+        };
+        return Err(Error::input_with_hint(
+            format!("none of the label files holds the {which} split"),
+            "LSVQ_test: labels_train_test.csv (is_test), LSVQ_whole_test.csv or DOVER's labels_test.txt; \
+             LSVQ_test_1080p: labels_test_1080p.csv, LSVQ_whole_test_1080p.csv or labels_1080p.txt",
+        ));
+    }
+    Ok(labels)
+}
+
+/// Reads predictions as (clip key, score) in file order.
+pub fn read_predictions(path: &Path) -> Result<Vec<(String, f64)>, Error> {
+    if is_jsonl(path)? {
+        return read_jsonl(path, &["src", "name"], &["score", "prediction"]);
+    }
+    let text = read_text(path)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    let (mut name_col, mut score_col) = (0, 1);
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 1;
+        let record = record.map_err(|e| Error::input(format!("{}:{line}: {e}", path.display())))?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if index == 0 && record.get(1).and_then(|c| c.parse::<f64>().ok()).is_none() {
+            let find = |names: &[&str]| {
+                record
+                    .iter()
+                    .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
+            };
+            name_col =
+                find(&["name", "src", "video_name", "filename", "file_name"]).ok_or_else(|| {
+                    header_error(
+                        path,
+                        "a name column (name, src, video_name, filename, file_name)",
+                    )
+                })?;
+            score_col = find(&["score", "prediction", "pred", "predicted"]).ok_or_else(|| {
+                header_error(path, "a score column (score, prediction, pred, predicted)")
+            })?;
+            continue;
+        }
+        let name = record.get(name_col).unwrap_or("");
+        let score = record.get(score_col).unwrap_or("");
+        out.push(named_value(path, line, name, score)?);
+    }
+    Ok(out)
+}
+
+fn header_error(path: &Path, what: &str) -> Error {
+    Error::input(format!("{}:1: the header has no {what}", path.display()))
+}
+
+fn named_value(path: &Path, line: usize, name: &str, value: &str) -> Result<(String, f64), Error> {
+    let key = clip_key(name, &NameRule::AppendToBareStems(".mp4".into()))
+        .map_err(|e| Error::input(format!("{}:{line}: {e}", path.display())))?;
+    let value = value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| {
+            Error::input(format!(
+                "{}:{line}: {value:?} is not a finite number",
+                path.display()
+            ))
+        })?;
+    Ok((key, value))
+}
+
+fn read_jsonl(path: &Path, names: &[&str], values: &[&str]) -> Result<Vec<(String, f64)>, Error> {
+    let text = read_text(path)?;
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_no = index + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |what: String| Error::input(format!("{}:{line_no}: {what}", path.display()));
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| bad(format!("not JSON ({e})")))?;
+        let name = names
+            .iter()
+            .find_map(|k| value.get(*k).and_then(|v| v.as_str()))
+            .ok_or_else(|| bad(format!("no {} field", names.join(" or "))))?;
+        let number = values
+            .iter()
+            .find_map(|k| value.get(*k))
+            .ok_or_else(|| bad(format!("no {} field", values.join(" or "))))?;
+        let text = match number {
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        out.push(named_value(path, line_no, name, &text)?);
+    }
+    Ok(out)
+}
+
+fn read_text(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
+        _ => io_error(path, e),
+    })?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    String::from_utf8(body.to_vec())
+        .map_err(|e| Error::input(format!("{}: not UTF-8 text ({e})", path.display())))
+}
+
+fn is_jsonl(path: &Path) -> Result<bool, Error> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if matches!(ext.as_deref(), Some("jsonl" | "ndjson")) {
+        return Ok(true);
+    }
+    let text = read_text(path)?;
+    Ok(text.trim_start().starts_with('{'))
+}
+
+/// Matched pairs and what did not match.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Joined {
+    pub keys: Vec<String>,
+    pub predictions: Vec<f64>,
+    pub mos: Vec<f64>,
+    pub labels_without_prediction: usize,
+    pub predictions_without_label: usize,
+    /// Names predicted more than once (the first prediction is used).
+    pub duplicate_predictions: usize,
+}
+
+/// Joins labels and predictions on the clip key, in label order.
+pub fn join(labels: &[(String, f64)], predictions: &[(String, f64)]) -> Joined {
+    let mut by_key: HashMap<&str, f64> = HashMap::with_capacity(predictions.len());
+    let mut joined = Joined::default();
+    for (key, score) in predictions {
+        if by_key.contains_key(key.as_str()) {
+            joined.duplicate_predictions += 1;
+        } else {
+            by_key.insert(key, *score);
+        }
+    }
+    let mut used = std::collections::HashSet::with_capacity(labels.len());
+    for (key, mos) in labels {
+        match by_key.get(key.as_str()) {
+            Some(score) if used.insert(key.as_str()) => {
+                joined.keys.push(key.clone());
+                joined.predictions.push(*score);
+                joined.mos.push(*mos);
+            }
+            Some(_) => {}
+            None => joined.labels_without_prediction += 1,
+        }
+    }
+    joined.predictions_without_label = by_key.keys().filter(|k| !used.contains(*k)).count();
+    joined
+}

@@ -1,0 +1,108 @@
+//! `evaluate`: scores a model's predictions against MOS labels the way papers report
+//! them (`shared/spec/evaluation.md`): N, SROCC, PLCC, KRCC, RMSE after the linear
+//! rescale, optionally PLCC/RMSE after the 4-parameter logistic, and bootstrap CIs.
+
+pub mod bootstrap;
+pub mod inputs;
+pub mod logistic;
+pub mod metrics;
+
+use std::path::PathBuf;
+
+use crate::error::Error;
+use bootstrap::BootstrapIntervals;
+use inputs::{EvalSplit, Joined};
+
+/// What to evaluate.
+#[derive(Debug, Clone, Default)]
+pub struct EvalOptions {
+    pub labels: Vec<PathBuf>,
+    pub predictions: PathBuf,
+    pub split: EvalSplit,
+    pub logistic: bool,
+    pub strict: bool,
+    /// Bootstrap replicates (0: none).
+    pub bootstrap: usize,
+    pub seed: u64,
+}
+
+/// PLCC and RMSE after the logistic fit, with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticScores {
+    pub plcc: f64,
+    pub rmse: f64,
+    pub params: logistic::Params,
+}
+
+/// The report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalReport {
+    pub n: usize,
+    pub srocc: f64,
+    pub plcc: f64,
+    pub krcc: f64,
+    pub rmse: f64,
+    pub logistic: Option<LogisticScores>,
+    pub bootstrap: Option<BootstrapIntervals>,
+    pub labels_without_prediction: usize,
+    pub predictions_without_label: usize,
+    pub duplicate_predictions: usize,
+}
+
+/// Reads, joins and scores.
+pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
+    let labels = inputs::read_labels(&opts.labels, opts.split)?;
+    let predictions = inputs::read_predictions(&opts.predictions)?;
+    let joined = inputs::join(&labels, &predictions);
+    if opts.strict && (joined.labels_without_prediction > 0 || joined.predictions_without_label > 0)
+    {
+        return Err(Error::input_with_hint(
+            format!(
+                "--strict: {} labels have no prediction and {} predictions have no label",
+                joined.labels_without_prediction, joined.predictions_without_label
+            ),
+            "names are joined as clip paths with .mp4 appended to bare stems (yfcc-batch1/725 = yfcc-batch1/725.mp4)",
+        ));
+    }
+    score(&joined, opts)
+}
+
+/// Scores matched pairs.
+pub fn score(joined: &Joined, opts: &EvalOptions) -> Result<EvalReport, Error> {
+    let (p, m) = (&joined.predictions, &joined.mos);
+    let metric = |e: metrics::MetricError| {
+        Error::input(format!(
+            "cannot score {} matched pairs: {e} ({} labels without prediction, {} predictions without label)",
+            p.len(),
+            joined.labels_without_prediction,
+            joined.predictions_without_label
+        ))
+    };
+    let srocc = metrics::srocc(p, m).map_err(metric)?;
+    let plcc = metrics::plcc(p, m).map_err(metric)?;
+    let krcc = metrics::krcc(p, m).map_err(metric)?;
+    let rmse = metrics::rmse_rescaled(p, m).map_err(metric)?;
+    let logistic = if opts.logistic {
+        let params = logistic::fit(p, m).map_err(metric)?;
+        let fitted: Vec<f64> = p.iter().map(|x| logistic::logistic(&params, *x)).collect();
+        let plcc = metrics::plcc(&fitted, m).map_err(metric)?;
+        let rmse = metrics::rmse(fitted.iter().copied(), m);
+        Some(LogisticScores { plcc, rmse, params })
+    } else {
+        None
+    };
+    let bootstrap =
+        (opts.bootstrap > 0).then(|| bootstrap::bootstrap(p, m, opts.bootstrap, opts.seed));
+    Ok(EvalReport {
+        n: p.len(),
+        srocc,
+        plcc,
+        krcc,
+        rmse,
+        logistic,
+        bootstrap,
+        labels_without_prediction: joined.labels_without_prediction,
+        predictions_without_label: joined.predictions_without_label,
+        duplicate_predictions: joined.duplicate_predictions,
+    })
+}
