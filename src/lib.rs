@@ -5,6 +5,7 @@
 //! sure each clip is on disk (local folder or HTTP), [`probe`] reads its geometry,
 //! [`store`] hashes it and appends its row, and [`pipeline`] runs that loop and counts.
 
+pub mod aggregate;
 pub mod cli;
 pub mod corpus;
 pub mod demo;

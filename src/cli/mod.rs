@@ -1,6 +1,7 @@
 //! The command line: clap definitions (one file per subcommand) and the dispatch the
 //! thin `main` calls.
 
+pub mod aggregate;
 pub mod demo;
 pub mod evaluate;
 pub mod ingest;
@@ -32,6 +33,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Score predictions against MOS labels: N, SROCC, PLCC, KRCC, RMSE (as papers report them).
     Evaluate(evaluate::EvaluateArgs),
+    /// Put several corpus shards on one 0–100 MOS axis, dedup clips across shards.
+    Aggregate(aggregate::AggregateArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,5 +65,6 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Ingest(command) => ingest::run(command),
         Command::Demo(args) => demo::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Aggregate(args) => aggregate::run(args),
     }
 }

@@ -57,15 +57,7 @@ fn push_pretty(out: &mut String, value: &serde_json::Value, depth: usize) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                let _ = write!(out, "{i}");
-            } else if let Some(u) = n.as_u64() {
-                let _ = write!(out, "{u}");
-            } else {
-                out.push_str(&float_repr(n.as_f64().unwrap_or(0.0)));
-            }
-        }
+        Value::Number(n) => push_number(out, n),
         Value::String(s) => push_string(out, s),
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
         Value::Object(map) if map.is_empty() => out.push_str("{}"),
@@ -95,6 +87,55 @@ fn push_pretty(out: &mut String, value: &serde_json::Value, depth: usize) {
             indent(out, depth);
             out.push('}');
         }
+    }
+}
+
+/// Writes any JSON value as `json.dumps(value, sort_keys=True)` does (one line).
+pub fn compact_sorted(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    push_compact(&mut out, value);
+    out
+}
+
+fn push_compact(out: &mut String, value: &serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_compact(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_string(out, key);
+                out.push_str(": ");
+                push_compact(out, &map[key]);
+            }
+            out.push('}');
+        }
+        scalar => push_pretty(out, scalar, 0),
+    }
+}
+
+/// Integers as integers, floats as `repr(float)`.
+fn push_number(out: &mut String, n: &serde_json::Number) {
+    if let Some(i) = n.as_i64() {
+        let _ = write!(out, "{i}");
+    } else if let Some(u) = n.as_u64() {
+        let _ = write!(out, "{u}");
+    } else {
+        out.push_str(&float_repr(n.as_f64().unwrap_or(0.0)));
     }
 }
 
@@ -222,6 +263,17 @@ mod tests {
         let mut out = String::new();
         push_string(&mut out, "a/b \"q\" \\ é 😀 \u{1}\t");
         assert_eq!(out, r#""a/b \"q\" \\ \u00e9 \ud83d\ude00 \u0001\t""#);
+    }
+
+    #[test]
+    fn compact_matches_python_dumps() {
+        let value: serde_json::Value =
+            serde_json::from_str(r#"{"b": [1, 2.5, "x"], "a": {"z": null, "y": true}, "c": 3.0}"#)
+                .unwrap();
+        assert_eq!(
+            compact_sorted(&value),
+            r#"{"a": {"y": true, "z": null}, "b": [1, 2.5, "x"], "c": 3.0}"#
+        );
     }
 
     #[test]

@@ -1,0 +1,230 @@
+//! `aggregate`: puts several corpus shards on one 0–100 MOS axis.
+//!
+//! One table ([`SCALES`]) says, per corpus, its published native range and the affine map
+//! to 0–100. Each row keeps `mos_native`, `mos_native_scale` and `corpus_source`;
+//! `mos_std_dev` stays on the native scale. A row outside its corpus's range, or from a
+//! corpus not in the table, is dropped and counted (never clipped or guessed). A clip in
+//! several shards (same `src_sha256`) keeps the row with the smaller positive
+//! `mos_std_dev` (a zero means "unknown" and loses), the first seen on a tie, at the
+//! place the clip was first seen.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, io_error};
+use crate::store::json::compact_sorted;
+use crate::store::progress::write_atomically;
+use crate::store::row::utc_timestamp_now;
+
+/// One corpus's scale and its map to the unified axis: `unified = (mos + offset) × factor`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scale {
+    pub corpus: &'static str,
+    /// Published range of the native MOS, inclusive.
+    pub native_range: (f64, f64),
+    /// `mos_native_scale` in the output.
+    pub label: &'static str,
+    pub offset: f64,
+    pub factor: f64,
+    /// Where the scale is published.
+    pub source: &'static str,
+}
+
+/// The single table of scales (README: "MOS scales").
+pub const SCALES: &[Scale] = &[
+    Scale {
+        corpus: "lsvq",
+        native_range: (0.0, 100.0),
+        label: "0-100-continuous",
+        offset: 0.0,
+        factor: 1.0,
+        source: "Ying et al., Patch-VQ, CVPR 2021 (continuous 0-100 slider)",
+    },
+    Scale {
+        corpus: "live-vqc",
+        native_range: (0.0, 100.0),
+        label: "0-100-continuous",
+        offset: 0.0,
+        factor: 1.0,
+        source: "Sinno & Bovik, IEEE TIP 2019 (continuous 0-100 slider)",
+    },
+    Scale {
+        corpus: "konvid-1k",
+        native_range: (1.0, 5.0),
+        label: "1-5-acr",
+        offset: -1.0,
+        factor: 25.0,
+        source: "Hosu et al., QoMEX 2017 (5-point ACR)",
+    },
+    Scale {
+        corpus: "konvid-150k",
+        native_range: (1.0, 5.0),
+        label: "1-5-acr",
+        offset: -1.0,
+        factor: 25.0,
+        source: "Götz-Hahn et al., IEEE Access 2021 (5-point ACR)",
+    },
+    Scale {
+        corpus: "youtube-ugc",
+        native_range: (1.0, 5.0),
+        label: "1-5-acr",
+        offset: -1.0,
+        factor: 25.0,
+        source: "Wang et al., MMSP 2019 (5-point ACR)",
+    },
+];
+
+/// The scale of a corpus label, if the table has it.
+pub fn scale_of(corpus: &str) -> Option<&'static Scale> {
+    SCALES.iter().find(|s| s.corpus == corpus)
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AggregateStats {
+    pub inputs_missing: usize,
+    pub rows_read: usize,
+    pub written: usize,
+    pub dropped_out_of_range: usize,
+    pub dropped_unknown_corpus: usize,
+    /// Rows of a clip already kept from another row (the better row stays).
+    pub duplicates: usize,
+    /// Rows written per `corpus_source`.
+    pub per_corpus: BTreeMap<String, usize>,
+}
+
+/// Aggregates `inputs` (in order) into `output`, written atomically.
+pub fn aggregate(inputs: &[PathBuf], output: &Path) -> Result<AggregateStats, Error> {
+    aggregate_at(inputs, output, &utc_timestamp_now())
+}
+
+/// As [`aggregate`], with the run's `aggregated_at_utc` given.
+pub fn aggregate_at(
+    inputs: &[PathBuf],
+    output: &Path,
+    aggregated_at: &str,
+) -> Result<AggregateStats, Error> {
+    let mut stats = AggregateStats::default();
+    let mut kept: Vec<Map<String, Value>> = Vec::new();
+    let mut slot_of: HashMap<String, usize> = HashMap::new();
+    for input in inputs {
+        let text = match std::fs::read_to_string(input) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!("{}: no such input; skipped", input.display());
+                stats.inputs_missing += 1;
+                continue;
+            }
+            Err(e) => return Err(io_error(input, e)),
+        };
+        for (index, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let at = || format!("{}:{}", input.display(), index + 1);
+            stats.rows_read += 1;
+            let Some(row) = unify(line, aggregated_at, &at, &mut stats)? else {
+                continue;
+            };
+            let sha = row["src_sha256"].as_str().unwrap_or_default().to_string();
+            match slot_of.get(&sha) {
+                None => {
+                    slot_of.insert(sha, kept.len());
+                    kept.push(row);
+                }
+                Some(&slot) => {
+                    stats.duplicates += 1;
+                    if better(&row, &kept[slot]) {
+                        kept[slot] = row;
+                    }
+                }
+            }
+        }
+    }
+    if stats.inputs_missing == inputs.len() {
+        return Err(Error::input_with_hint(
+            "none of the --inputs exists",
+            "run an ingest first (e.g. `moscorpus ingest lsvq`) and pass its JSONL",
+        ));
+    }
+    let mut text = String::new();
+    for row in &kept {
+        let source = row["corpus_source"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        *stats.per_corpus.entry(source).or_insert(0) += 1;
+        text.push_str(&compact_sorted(&Value::Object(row.clone())));
+        text.push('\n');
+    }
+    stats.written = kept.len();
+    write_atomically(output, text.as_bytes())?;
+    Ok(stats)
+}
+
+/// Rebases one row; `None` when it is dropped (and counted).
+fn unify(
+    line: &str,
+    aggregated_at: &str,
+    at: &dyn Fn() -> String,
+    stats: &mut AggregateStats,
+) -> Result<Option<Map<String, Value>>, Error> {
+    let bad = |what: &str| Error::input(format!("{}: {what}", at()));
+    let mut row: Map<String, Value> = match serde_json::from_str(line) {
+        Ok(Value::Object(map)) => map,
+        _ => return Err(bad("not a JSON object")),
+    };
+    let corpus = row
+        .get("corpus")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no corpus field"))?
+        .to_string();
+    if row.get("src_sha256").and_then(Value::as_str).is_none() {
+        return Err(bad("no src_sha256 field (re-run the ingest that wrote it)"));
+    }
+    let mos = row
+        .get("mos")
+        .and_then(Value::as_f64)
+        .ok_or_else(|| bad("no numeric mos field"))?;
+    let Some(scale) = scale_of(&corpus) else {
+        tracing::warn!("{}: unknown corpus {corpus:?}; row dropped", at());
+        stats.dropped_unknown_corpus += 1;
+        return Ok(None);
+    };
+    let (low, high) = scale.native_range;
+    if !(low..=high).contains(&mos) {
+        tracing::warn!(
+            "{}: MOS {mos} is outside {corpus}'s published [{low}, {high}]; row dropped",
+            at()
+        );
+        stats.dropped_out_of_range += 1;
+        return Ok(None);
+    }
+    let unified = (mos + scale.offset) * scale.factor;
+    row.insert("mos".into(), float(unified));
+    row.insert("mos_native".into(), float(mos));
+    row.insert("mos_native_scale".into(), Value::from(scale.label));
+    row.insert("corpus_source".into(), Value::from(corpus));
+    row.insert("aggregated_at_utc".into(), Value::from(aggregated_at));
+    Ok(Some(row))
+}
+
+fn float(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// The dedup rule: a smaller positive std-dev wins; zero or missing is "unknown".
+fn better(candidate: &Map<String, Value>, kept: &Map<String, Value>) -> bool {
+    let std = |row: &Map<String, Value>| {
+        row.get("mos_std_dev")
+            .and_then(Value::as_f64)
+            .filter(|s| *s > 0.0)
+    };
+    match (std(candidate), std(kept)) {
+        (Some(c), Some(k)) => c < k,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}

@@ -1,0 +1,40 @@
+//! `moscorpus aggregate`: flags and summary.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::aggregate::aggregate;
+use crate::error::Error;
+
+#[derive(Debug, Args)]
+pub struct AggregateArgs {
+    /// Corpus JSONL shards, in priority order for ties (a missing one is a warning).
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// The unified JSONL (replaced atomically).
+    #[arg(
+        long,
+        default_value = ".workingdir2/aggregated/unified.jsonl",
+        value_name = "FILE"
+    )]
+    pub output: PathBuf,
+}
+
+pub fn run(args: AggregateArgs) -> Result<(), Error> {
+    let stats = aggregate(&args.inputs, &args.output)?;
+    println!(
+        "{} rows written from {} read: {} duplicates merged, {} dropped out of range, {} dropped from unknown corpora, {} inputs missing",
+        stats.written,
+        stats.rows_read,
+        stats.duplicates,
+        stats.dropped_out_of_range,
+        stats.dropped_unknown_corpus,
+        stats.inputs_missing
+    );
+    for (corpus, n) in &stats.per_corpus {
+        println!("  {corpus}: {n}");
+    }
+    println!("output: {}", args.output.display());
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! `aggregate`: every scale-table entry, out-of-range drops, unknown corpora, the dedup
+//! rule, missing inputs, and byte-stable output.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::moscorpus;
+use moscorpus::aggregate::{SCALES, aggregate_at, scale_of};
+
+fn row(sha: &str, corpus: &str, mos: f64, std: f64) -> String {
+    format!(
+        "{{\"corpus\": \"{corpus}\", \"corpus_version\": \"v\", \"duration_s\": 1.0, \"encoder_upstream\": \"h264\", \
+         \"framerate\": 25.0, \"height\": 2, \"ingested_at_utc\": \"2026-05-08T10:00:00+00:00\", \"mos\": {mos:?}, \
+         \"mos_std_dev\": {std:?}, \"n_ratings\": 0, \"pix_fmt\": \"yuv420p\", \"src\": \"{sha}.mp4\", \
+         \"src_sha256\": \"{sha}\", \"src_size_bytes\": 1, \"width\": 2}}\n"
+    )
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, rows: &[String]) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, rows.concat()).unwrap();
+    path
+}
+
+fn read_rows(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+const AT: &str = "2026-05-09T00:00:00+00:00";
+
+#[test]
+fn every_table_entry_maps_its_range_onto_0_100() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = Vec::new();
+    for (i, scale) in SCALES.iter().enumerate() {
+        let (low, high) = scale.native_range;
+        let mid = (low + high) / 2.0;
+        rows.push(row(&format!("{i}a"), scale.corpus, low, 0.0));
+        rows.push(row(&format!("{i}b"), scale.corpus, mid, 0.0));
+        rows.push(row(&format!("{i}c"), scale.corpus, high, 0.0));
+    }
+    let input = write(&dir, "all.jsonl", &rows);
+    let out = dir.path().join("unified.jsonl");
+    let stats = aggregate_at(&[input], &out, AT).unwrap();
+    assert_eq!(stats.written, 3 * SCALES.len());
+    let rows = read_rows(&out);
+    for (i, scale) in SCALES.iter().enumerate() {
+        let unified: Vec<f64> = rows[3 * i..3 * i + 3]
+            .iter()
+            .map(|r| r["mos"].as_f64().unwrap())
+            .collect();
+        assert_eq!(unified, [0.0, 50.0, 100.0], "{}", scale.corpus);
+        let r = &rows[3 * i];
+        assert_eq!(r["corpus_source"], scale.corpus);
+        assert_eq!(r["corpus"], scale.corpus);
+        assert_eq!(r["mos_native"].as_f64(), Some(scale.native_range.0));
+        assert_eq!(r["mos_native_scale"], scale.label);
+        assert_eq!(r["aggregated_at_utc"], AT);
+    }
+    // The documented maps: 1-5 corpora as (mos - 1) x 25, 0-100 corpora unchanged.
+    for name in ["konvid-1k", "konvid-150k", "youtube-ugc"] {
+        let s = scale_of(name).unwrap();
+        assert_eq!((4.0 + s.offset) * s.factor, 75.0, "{name}");
+    }
+    for name in ["lsvq", "live-vqc"] {
+        let s = scale_of(name).unwrap();
+        assert_eq!((42.5 + s.offset) * s.factor, 42.5, "{name}");
+    }
+}
+
+#[test]
+fn out_of_range_and_unknown_corpora_are_dropped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        &dir,
+        "mixed.jsonl",
+        &[
+            row("ok", "konvid-150k", 3.0, 0.1),
+            row("high", "konvid-150k", 5.0001, 0.1),
+            row("low", "konvid-1k", 0.99, 0.1),
+            row("neg", "lsvq", -0.5, 0.0),
+            row("over", "live-vqc", 100.01, 0.0),
+            row("who", "waterloo-ivc-4k", 50.0, 0.0),
+        ],
+    );
+    let out = dir.path().join("u.jsonl");
+    let stats = aggregate_at(&[input], &out, AT).unwrap();
+    assert_eq!((stats.rows_read, stats.written), (6, 1));
+    assert_eq!(stats.dropped_out_of_range, 4);
+    assert_eq!(stats.dropped_unknown_corpus, 1);
+    let rows = read_rows(&out);
+    assert_eq!(
+        rows[0]["mos"], 50.0,
+        "never clipped: only the in-range row remains"
+    );
+}
+
+#[test]
+fn dedup_keeps_the_smaller_positive_std_dev_first_seen_on_a_tie() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        &dir,
+        "a.jsonl",
+        &[
+            row("s1", "konvid-150k", 3.0, 0.0),
+            row("s2", "konvid-150k", 3.0, 0.5),
+            row("s3", "konvid-150k", 3.0, 0.4),
+            row("s4", "konvid-150k", 3.0, 0.0),
+        ],
+    );
+    let b = write(
+        &dir,
+        "b.jsonl",
+        &[
+            row("s1", "konvid-1k", 2.0, 0.7),
+            row("s2", "konvid-1k", 2.0, 0.3),
+            row("s3", "konvid-1k", 2.0, 0.4),
+            row("s4", "lsvq", 60.0, 0.0),
+            row("s5", "lsvq", 61.0, 0.0),
+        ],
+    );
+    let out = dir.path().join("u.jsonl");
+    let stats = aggregate_at(&[a, b], &out, AT).unwrap();
+    assert_eq!((stats.written, stats.duplicates), (5, 4));
+    let rows = read_rows(&out);
+    let summary: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["src_sha256"].as_str().unwrap().into(),
+                r["corpus_source"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("s1", "konvid-1k"),   // positive std beats unknown (0.0)
+        ("s2", "konvid-1k"),   // 0.3 < 0.5
+        ("s3", "konvid-150k"), // tie: first seen
+        ("s4", "konvid-150k"), // both unknown: first seen
+        ("s5", "lsvq"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(
+        summary, expected,
+        "kept rows, at the place each clip was first seen"
+    );
+    assert_eq!(stats.per_corpus.get("konvid-1k"), Some(&2));
+}
+
+#[test]
+fn output_is_byte_stable_and_python_shaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        &dir,
+        "a.jsonl",
+        &[
+            row("x", "konvid-150k", 3.42, 0.61),
+            row("y", "lsvq", 76.84375, 0.0),
+        ],
+    );
+    let out1 = dir.path().join("u1.jsonl");
+    let out2 = dir.path().join("u2.jsonl");
+    aggregate_at(std::slice::from_ref(&a), &out1, AT).unwrap();
+    aggregate_at(&[a], &out2, AT).unwrap();
+    let bytes = std::fs::read_to_string(&out1).unwrap();
+    assert_eq!(bytes, std::fs::read_to_string(&out2).unwrap());
+    let first = bytes.lines().next().unwrap();
+    assert!(first.starts_with("{\"aggregated_at_utc\": \"2026-05-09T00:00:00+00:00\", \"corpus\": \"konvid-150k\", \"corpus_source\": \"konvid-150k\","), "{first}");
+    assert!(first.contains("\"mos\": 60.5, \"mos_native\": 3.42, \"mos_native_scale\": \"1-5-acr\", \"mos_std_dev\": 0.61,"), "{first}");
+}
+
+#[test]
+fn missing_inputs_warn_and_all_missing_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "a.jsonl", &[row("x", "lsvq", 50.0, 0.0)]);
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "aggregate",
+            "--inputs",
+            "a.jsonl",
+            "gone.jsonl",
+            "--output",
+            "u.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("gone.jsonl") && run.stderr.contains("skipped"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("1 rows written from 1 read")
+            && run.stdout.contains("1 inputs missing"),
+        "{}",
+        run.stdout
+    );
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "aggregate",
+            "--inputs",
+            "gone.jsonl",
+            "nope.jsonl",
+            "--output",
+            "v.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("none of the --inputs exists"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("v.jsonl").exists());
+    // A malformed line names its file and line and writes nothing.
+    std::fs::write(
+        dir.path().join("bad.jsonl"),
+        format!("{}{{\"mos\": 3}}\n", row("x", "lsvq", 50.0, 0.0)),
+    )
+    .unwrap();
+    let run = moscorpus(
+        dir.path(),
+        &["aggregate", "--inputs", "bad.jsonl", "--output", "w.jsonl"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("bad.jsonl:2: no corpus field"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("w.jsonl").exists());
+}
