@@ -34,7 +34,7 @@ fn help_documents_every_flag() {
     let dir = tempfile::tempdir().unwrap();
     let top = moscorpus(dir.path(), &["--help"]);
     assert_eq!(top.code, 0);
-    for needle in ["ingest", "demo", "--log-level"] {
+    for needle in ["ingest", "demo", "evaluate", "aggregate", "--log-level"] {
         assert!(top.stdout.contains(needle), "{needle}: {}", top.stdout);
     }
     let lsvq = moscorpus(dir.path(), &["ingest", "lsvq", "--help"]).stdout;
@@ -54,6 +54,24 @@ fn help_documents_every_flag() {
     let demo = moscorpus(dir.path(), &["demo", "--help"]).stdout;
     for flag in ["--dir", "--max-rows", "--full", "--ffprobe-bin"] {
         assert!(demo.contains(flag), "demo help lacks {flag}");
+    }
+    let evaluate = moscorpus(dir.path(), &["evaluate", "--help"]).stdout;
+    for flag in [
+        "--labels",
+        "--predictions",
+        "--split",
+        "test_1080p",
+        "--logistic",
+        "--strict",
+        "--bootstrap",
+        "--seed",
+        "--json",
+    ] {
+        assert!(evaluate.contains(flag), "evaluate help lacks {flag}");
+    }
+    let aggregate = moscorpus(dir.path(), &["aggregate", "--help"]).stdout;
+    for flag in ["--inputs", "--output"] {
+        assert!(aggregate.contains(flag), "aggregate help lacks {flag}");
     }
     let conflict = moscorpus(dir.path(), &["ingest", "lsvq", "--max-rows", "5", "--full"]);
     assert_eq!(conflict.code, 2, "--max-rows and --full conflict");
