@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::manifest::{self, Manifest, ParseOptions, Split, konvid_scores};
 use crate::probe::{ProbeError, Prober};
 use crate::source::http::{DownloadError, DownloadPolicy, Downloader};
+use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
 use crate::source::{Fetch, decide};
 use crate::store::hash::sha256_file;
 use crate::store::progress::{ClipState, ProgressFile};
@@ -43,6 +44,8 @@ pub struct IngestOptions {
     pub min_csv_rows: Option<usize>,
     pub split: Split,
     pub retry_failed: bool,
+    /// Fetch and extract the archives the selected rows need before ingesting.
+    pub archives: Option<ArchiveOptions>,
 }
 
 impl IngestOptions {
@@ -64,6 +67,7 @@ impl IngestOptions {
             min_csv_rows: None,
             split: Split::All,
             retry_failed: false,
+            archives: None,
         }
     }
 
@@ -118,18 +122,25 @@ pub struct RunReport {
     pub label_files: Vec<PathBuf>,
     /// Set when attrition exceeded the threshold.
     pub attrition_warning: Option<String>,
+    /// What archive staging did, when it ran.
+    pub staging: Option<StageReport>,
 }
 
-/// Runs one ingest.
-pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Error> {
+/// The label rows a run works on, and where their clips live.
+struct Selection {
+    label_file: PathBuf,
+    rows: Vec<manifest::ManifestRow>,
+    clips_root: PathBuf,
+    stats: RunStats,
+}
+
+/// Checks the folder, parses the labels, applies the floor, the split and `--max-rows`.
+fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
     let info = opts.corpus.info();
     if !opts.dir.is_dir() {
         return Err(Error::input_with_hint(
             format!("working folder {} does not exist", opts.dir.display()),
-            format!(
-                "create it and put the labels and clips there, or pass --dir; {}",
-                info.source_hint
-            ),
+            format!("create it and put the labels and clips there, or pass --dir; {}", info.source_hint),
         ));
     }
     let (manifest, clips_root) = load_labels(opts, info)?;
@@ -139,26 +150,43 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
     }
     if opts.split != Split::All && !manifest.has_split() {
         return Err(Error::input_with_hint(
-            format!(
-                "{}: --split needs an is_test column, and this file has none",
-                manifest.path.display()
-            ),
+            format!("{}: --split needs an is_test column, and this file has none", manifest.path.display()),
             "use the official labels_train_test.csv or SimpleVQA's LSVQ_whole_*.csv, or --split all",
         ));
     }
-    let mut stats = RunStats {
+    let stats = RunStats {
         label_rows: manifest.rows.len(),
         skipped_bad_rows: manifest.problems.len(),
         ..RunStats::default()
     };
-    let label_files = vec![manifest.path.clone()];
-    info!(
-        "{}: {} usable rows ({})",
-        manifest.path.display(),
-        manifest.rows.len(),
-        manifest.shape
-    );
+    info!("{}: {} usable rows ({})", manifest.path.display(), manifest.rows.len(), manifest.shape);
     let rows = manifest::select(manifest.rows, opts.split, opts.max_rows);
+    Ok(Selection { label_file: manifest.path, rows, clips_root, stats })
+}
+
+/// The archives a run would fetch or extract (`--dry-run`), with their sizes.
+pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error> {
+    let Some(archives) = &opts.archives else { return Ok(Vec::new()) };
+    let selection = select_rows(opts)?;
+    let (progress, _) = ProgressFile::load(&opts.progress_file_path())?;
+    let mut planned = stage::plan(
+        opts.corpus,
+        &selection.rows,
+        &opts.dir,
+        &selection.clips_root,
+        archives,
+        &progress,
+        opts.retry_failed,
+    );
+    stage::fill_sizes(&mut planned, archives, &opts.download)?;
+    Ok(planned)
+}
+
+/// Runs one ingest.
+pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Error> {
+    let info = opts.corpus.info();
+    let Selection { label_file, rows, clips_root, mut stats } = select_rows(opts)?;
+    let label_files = vec![label_file];
     stats.selected = rows.len();
 
     prober
@@ -181,6 +209,14 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
     for message in &opened.unreadable_lines {
         warn!("{message}");
     }
+
+    let staging = match &opts.archives {
+        Some(archives) => {
+            let planned = stage::plan(opts.corpus, &rows, &opts.dir, &clips_root, archives, &progress, opts.retry_failed);
+            Some(stage::stage(&planned, archives, &opts.dir, &mut progress, &opts.download)?)
+        }
+        None => None,
+    };
 
     let ingested_at = utc_timestamp_now();
     let corpus_version = opts
@@ -273,13 +309,7 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
             progress_path.display()
         )
     });
-    Ok(RunReport {
-        stats,
-        output,
-        progress_path,
-        label_files,
-        attrition_warning,
-    })
+    Ok(RunReport { stats, output, progress_path, label_files, attrition_warning, staging })
 }
 
 enum ClipOutcome {

@@ -9,7 +9,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::manifest::Split;
-use crate::pipeline::{IngestOptions, RunReport, ingest};
+use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
+use crate::source::disk::human;
+use crate::source::hub::HubDataset;
+use crate::source::stage::{ArchiveOptions, ArchiveSource};
 use crate::probe::ffprobe::FfprobeProber;
 
 #[derive(Debug, Subcommand)]
@@ -31,6 +34,16 @@ pub struct LsvqArgs {
     /// Keep the first N selected rows (the laptop-sized run).
     #[arg(long, default_value_t = 500, conflicts_with = "full")]
     pub max_rows: usize,
+    /// Download the per-folder archives the selected rows need from the Hugging Face
+    /// dataset (endpoint from HF_ENDPOINT, token from HF_TOKEN), extract them, then ingest.
+    #[arg(long, conflicts_with = "archives_dir")]
+    pub from_hf: bool,
+    /// The Hugging Face dataset holding the archives.
+    #[arg(long, default_value = crate::source::hub::LSVQ_REPO, value_name = "OWNER/NAME")]
+    pub hf_repo: String,
+    /// The dataset revision (branch, tag or commit).
+    #[arg(long, default_value = crate::source::hub::DEFAULT_REVISION, value_name = "REV")]
+    pub hf_revision: String,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -108,6 +121,16 @@ pub struct CommonArgs {
         value_name = "PATH"
     )]
     pub ffprobe_bin: PathBuf,
+    /// Take the archives the selected rows need from this folder (no network): LSVQ's
+    /// <folder>.tar.gz, KonViD-150k's k150ka.zip / k150kb.zip. They are never deleted.
+    #[arg(long, value_name = "DIR")]
+    pub archives_dir: Option<PathBuf>,
+    /// Keep downloaded archives after extraction [default: delete them to save disk].
+    #[arg(long)]
+    pub keep_archives: bool,
+    /// Print which archives, and how many bytes, a run would fetch or extract; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,11 +151,23 @@ impl From<SplitArg> for Split {
 }
 
 pub fn run(command: IngestCommand) -> Result<(), Error> {
-    let (corpus, dir, max_rows, common) = match command {
-        IngestCommand::Lsvq(a) => (CorpusId::Lsvq, a.dir, Some(a.max_rows), a.common),
-        IngestCommand::Konvid150k(a) => (CorpusId::Konvid150k, a.dir, a.max_rows, a.common),
+    let (corpus, dir, max_rows, hub, common) = match command {
+        IngestCommand::Lsvq(a) => {
+            let hub = a.from_hf.then(|| HubDataset { repo: a.hf_repo, revision: a.hf_revision, ..HubDataset::lsvq_from_env() });
+            (CorpusId::Lsvq, a.dir, Some(a.max_rows), hub, a.common)
+        }
+        IngestCommand::Konvid150k(a) => (CorpusId::Konvid150k, a.dir, a.max_rows, None, a.common),
     };
-    let opts = common.to_options(corpus, dir, max_rows)?;
+    let mut opts = common.to_options(corpus, dir, max_rows)?;
+    let source = match (hub, &common.archives_dir) {
+        (Some(hub), _) => Some(ArchiveSource::Hub(hub)),
+        (None, Some(folder)) => Some(ArchiveSource::Local(folder.clone())),
+        (None, None) => None,
+    };
+    opts.archives = source.map(|source| ArchiveOptions { source, keep_archives: common.keep_archives });
+    if common.dry_run {
+        return print_plan(&opts);
+    }
     let prober = FfprobeProber::new(&common.ffprobe_bin);
     let report = ingest(&opts, &prober)?;
     print_summary(corpus, &report);
@@ -177,6 +212,31 @@ impl CommonArgs {
     }
 }
 
+/// `--dry-run`: what a run would fetch or extract.
+fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
+    if opts.archives.is_none() {
+        return Err(Error::input("--dry-run shows archive downloads: use it with --from-hf or --archives-dir"));
+    }
+    let planned = plan_archives(opts)?;
+    if planned.is_empty() {
+        println!("nothing to fetch or extract: every selected clip is on disk or its archive is already done");
+        return Ok(());
+    }
+    let mut total = 0u64;
+    let mut unknown = 0;
+    for archive in &planned {
+        let size = archive.size.map(human).unwrap_or_else(|| "size unknown".into());
+        println!("{:<24} {:>10}  {} selected rows  {}", archive.file, size, archive.rows, archive.location);
+        match archive.size {
+            Some(size) => total += size,
+            None => unknown += 1,
+        }
+    }
+    let unknown = if unknown > 0 { format!(" (+{unknown} of unknown size)") } else { String::new() };
+    println!("{} archives, {} ({total} bytes){unknown}", planned.len(), human(total));
+    Ok(())
+}
+
 /// Prints a finished run's summary on stdout.
 pub fn print_summary(corpus: CorpusId, report: &RunReport) {
     let info = corpus.info();
@@ -193,6 +253,16 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) {
         s.selected,
         s.label_rows
     );
+    if let Some(st) = &report.staging {
+        println!(
+            "archives: {} ready, {} failed; {} downloaded, {} files extracted, {} members refused",
+            st.archives_ready,
+            st.archives_failed,
+            human(st.bytes_downloaded),
+            st.files_extracted,
+            st.members_refused
+        );
+    }
     println!("attrition: {:.2}%", s.attrition() * 100.0);
     if let Some(warning) = &report.attrition_warning {
         tracing::warn!("{warning}");

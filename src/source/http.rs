@@ -12,9 +12,10 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, RANGE};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE};
 
 use crate::error::{Error, io_error};
+use crate::source::disk::with_suffix;
 
 /// How hard to try.
 #[derive(Debug, Clone)]
@@ -51,11 +52,40 @@ pub enum DownloadError {
     Local(#[from] Error),
 }
 
+/// A bearer token and the one origin (`host:port`) it may be sent to.
+#[derive(Clone)]
+pub struct BearerToken {
+    origin: String,
+    token: String,
+}
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BearerToken {{ origin: {:?}, token: <hidden> }}", self.origin)
+    }
+}
+
+impl BearerToken {
+    /// A token for the origin of `url` only: never sent where a redirect leads elsewhere.
+    pub fn for_origin_of(url: &str, token: String) -> Option<Self> {
+        let url = reqwest::Url::parse(url).ok()?;
+        Some(Self { origin: origin(&url), token })
+    }
+}
+
+fn origin(url: &reqwest::Url) -> String {
+    format!("{}://{}:{}", url.scheme(), url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+}
+
+/// Redirects followed per request (each hop decides afresh whether the token goes along).
+const MAX_REDIRECTS: usize = 10;
+
 /// A blocking downloader (its own single-threaded async runtime inside).
 pub struct Downloader {
     client: reqwest::Client,
     runtime: tokio::runtime::Runtime,
     policy: DownloadPolicy,
+    bearer: Option<BearerToken>,
 }
 
 impl Downloader {
@@ -64,17 +94,48 @@ impl Downloader {
             .read_timeout(policy.read_timeout)
             .connect_timeout(policy.read_timeout)
             .user_agent(concat!("moscorpus/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Other(format!("cannot start the HTTP client: {e}")))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
-        Ok(Self {
-            client,
-            runtime,
-            policy,
+        Ok(Self { client, runtime, policy, bearer: None })
+    }
+
+    /// Sends `token` as a bearer token to its origin (and nowhere else).
+    pub fn with_bearer(mut self, token: Option<BearerToken>) -> Self {
+        self.bearer = token;
+        self
+    }
+
+    /// The size of the file behind `url` without downloading it: the Hub's
+    /// `X-Linked-Size` on the redirect, else the final `Content-Length`.
+    pub fn remote_size(&self, url: &str) -> Result<Option<u64>, DownloadError> {
+        check_url(url)?;
+        self.runtime.block_on(async {
+            let mut current = reqwest::Url::parse(url).map_err(|e| DownloadError::Permanent(format!("bad-url: {e}")))?;
+            for _ in 0..=MAX_REDIRECTS {
+                let response = self.authorised(self.client.head(current.clone()), &current).send().await.map_err(transient)?;
+                let size = |h: &HeaderMap, name: &str| h.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+                if let Some(linked) = size(response.headers(), "x-linked-size") {
+                    return Ok(Some(linked));
+                }
+                match redirect_target(&current, &response) {
+                    Some(next) => current = next,
+                    None => return status_error(&response).map(|()| size(response.headers(), CONTENT_LENGTH.as_str())),
+                }
+            }
+            Err(DownloadError::Transient(format!("more than {MAX_REDIRECTS} redirects")))
         })
+    }
+
+    fn authorised(&self, request: reqwest::RequestBuilder, url: &reqwest::Url) -> reqwest::RequestBuilder {
+        match &self.bearer {
+            Some(bearer) if bearer.origin == origin(url) => request.bearer_auth(&bearer.token),
+            _ => request,
+        }
     }
 
     /// Downloads `url` to `dest`, retrying transient failures. Returns the size.
@@ -89,7 +150,16 @@ impl Downloader {
                 std::thread::sleep(self.backoff(attempt));
             }
             match self.runtime.block_on(self.attempt(url, dest)) {
-                Ok(size) => return Ok(size),
+                Ok((size, None)) => return Ok(size),
+                Ok((size, Some(expected))) => {
+                    let (actual, _) = crate::store::hash::sha256_file(dest).map_err(|e| io_error(dest, e))?;
+                    if actual == expected {
+                        return Ok(size);
+                    }
+                    let _ = fs::remove_file(dest);
+                    last = format!("checksum mismatch: the server announced SHA-256 {expected}, the file has {actual}");
+                    tracing::warn!("{url}: {last}; downloading again");
+                }
                 Err(DownloadError::Transient(why)) => {
                     tracing::debug!("{url}: attempt {} failed: {why}", attempt + 1);
                     last = why;
@@ -111,24 +181,35 @@ impl Downloader {
         Duration::from_secs_f64((base * (0.5 + fastrand::f64())).min(60.0))
     }
 
-    async fn attempt(&self, url: &str, dest: &Path) -> Result<u64, DownloadError> {
+    /// One attempt; returns the size and the SHA-256 the server announced, if any.
+    async fn attempt(&self, url: &str, dest: &Path) -> Result<(u64, Option<String>), DownloadError> {
         let part = part_path(dest);
         let validator_file = validator_path(dest);
         let have = fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        let validator = fs::read_to_string(&validator_file)
-            .ok()
-            .filter(|v| !v.trim().is_empty());
-        let mut request = self.client.get(url);
-        let resuming = match &validator {
-            Some(v) if have > 0 => {
-                request = request
-                    .header(RANGE, format!("bytes={have}-"))
-                    .header(IF_RANGE, v.trim());
-                true
+        let validator = fs::read_to_string(&validator_file).ok().filter(|v| !v.trim().is_empty());
+        let resuming = have > 0 && validator.is_some();
+        let mut current = reqwest::Url::parse(url).map_err(|e| DownloadError::Permanent(format!("bad-url: {e}")))?;
+        let mut announced_sha = None;
+        let mut hops = 0;
+        let mut response = loop {
+            let mut request = self.authorised(self.client.get(current.clone()), &current);
+            if let (true, Some(v)) = (resuming, &validator) {
+                request = request.header(RANGE, format!("bytes={have}-")).header(IF_RANGE, v.trim());
             }
-            _ => false,
+            let response = request.send().await.map_err(transient)?;
+            match redirect_target(&current, &response) {
+                Some(next) if hops < MAX_REDIRECTS => {
+                    announced_sha = announced_sha.or_else(|| sha256_header(response.headers(), "x-linked-etag"));
+                    current = next;
+                    hops += 1;
+                }
+                Some(_) => return Err(DownloadError::Transient(format!("more than {MAX_REDIRECTS} redirects"))),
+                None => break response,
+            }
         };
-        let mut response = request.send().await.map_err(transient)?;
+        let announced_sha = announced_sha
+            .or_else(|| sha256_header(response.headers(), "x-linked-etag"))
+            .or_else(|| sha256_header(response.headers(), ETAG.as_str()));
         let status = response.status();
         let code = status.as_u16();
         let reason = status.canonical_reason().unwrap_or("");
@@ -200,8 +281,34 @@ impl Downloader {
         if let Some(dir) = dest.parent().and_then(|p| File::open(p).ok()) {
             let _ = dir.sync_all();
         }
-        Ok(size)
+        Ok((size, announced_sha))
     }
+}
+
+/// Where a 3xx response sends us, if it is a redirect with a usable `Location`.
+fn redirect_target(current: &reqwest::Url, response: &reqwest::Response) -> Option<reqwest::Url> {
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    current.join(location).ok().filter(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// The status taxonomy for a final response that carries no body we want.
+fn status_error(response: &reqwest::Response) -> Result<(), DownloadError> {
+    let code = response.status().as_u16();
+    let reason = response.status().canonical_reason().unwrap_or("");
+    match code {
+        200..=299 => Ok(()),
+        403 | 404 | 410 => Err(DownloadError::Permanent(format!("http-{code}: {reason}"))),
+        _ => Err(DownloadError::Transient(format!("http-{code}: {reason}"))),
+    }
+}
+
+/// A header holding a SHA-256 (64 hex digits, maybe quoted), as the Hub sends for large files.
+fn sha256_header(headers: &HeaderMap, name: &str) -> Option<String> {
+    let value = headers.get(name)?.to_str().ok()?.trim().trim_start_matches("W/").trim_matches('"');
+    (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())).then(|| value.to_ascii_lowercase())
 }
 
 /// Only http(s) URLs are fetched; anything else is a permanent failure.
@@ -278,11 +385,6 @@ fn remove_part(dest: &Path) {
     let _ = fs::remove_file(validator_path(dest));
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,14 @@
 //! Sources: making sure a clip is on disk. [`http`] downloads it (resume, retry, the
-//! permanent/transient taxonomy); [`decide`] says, from the state file and the disk,
-//! whether to download at all.
+//! permanent/transient taxonomy); [`stage`] fetches and unpacks the per-folder archives
+//! a selection needs ([`hub`] names them, [`archive`] extracts them safely, [`disk`]
+//! checks free space); [`decide`] says, from the state file and the disk, whether to
+//! download a clip at all.
 
+pub mod archive;
+pub mod disk;
 pub mod http;
+pub mod hub;
+pub mod stage;
 
 use std::path::Path;
 

@@ -1,0 +1,193 @@
+//! Safe extraction of untrusted archives (`<folder>.tar.gz`, KonViD-150k's zips) into
+//! the clips folder.
+//!
+//! Only regular files (and the folders they need) are written. Members with `..`,
+//! absolute paths or drive prefixes, links, devices and FIFOs are refused and reported;
+//! a path that would pass through an existing symlink is refused too. Each file is
+//! written to `<file>.extracting`, fsynced and renamed, so a crash never leaves half a
+//! clip under its real name. The member count is capped, and every member's declared
+//! size is checked against the free space before it is written.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, io_error};
+use crate::manifest::clip_name::{NameRule, clip_key};
+use crate::source::disk::{ensure_free_space, with_suffix};
+
+/// Most members an archive may have (LSVQ's largest folder holds a few thousand clips).
+pub const MAX_MEMBERS: usize = 200_000;
+
+/// What an extraction did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtractReport {
+    pub files: usize,
+    pub bytes: u64,
+    /// `member: reason` for every member that was not written.
+    pub refused: Vec<String>,
+}
+
+/// One member, as the format-specific readers see it.
+enum Member {
+    File,
+    Dir,
+    Other(&'static str),
+}
+
+/// Extracts a `.tar.gz` (or plain `.tar`) into `dest`.
+pub fn extract_tar(archive: &Path, dest: &Path) -> Result<ExtractReport, Error> {
+    let file = File::open(archive).map_err(|e| io_error(archive, e))?;
+    let gzipped = archive.to_string_lossy().ends_with(".gz") || archive.to_string_lossy().ends_with(".tgz");
+    let reader: Box<dyn Read> = if gzipped { Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file))) } else { Box::new(io::BufReader::new(file)) };
+    let mut tar = tar::Archive::new(reader);
+    let mut report = ExtractReport::default();
+    let broken = |e: io::Error| Error::input(format!("{}: not a readable tar archive ({e})", archive.display()));
+    for (count, entry) in tar.entries().map_err(broken)?.enumerate() {
+        if count >= MAX_MEMBERS {
+            return Err(too_many(archive));
+        }
+        let mut entry = entry.map_err(broken)?;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let kind = match entry.header().entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => Member::File,
+            tar::EntryType::Directory => Member::Dir,
+            tar::EntryType::Symlink => Member::Other("a symbolic link"),
+            tar::EntryType::Link => Member::Other("a hard link"),
+            tar::EntryType::Char | tar::EntryType::Block => Member::Other("a device node"),
+            tar::EntryType::Fifo => Member::Other("a FIFO"),
+            // PAX/GNU metadata records are consumed by the reader; anything else is refused.
+            _ => Member::Other("not a regular file"),
+        };
+        let size = entry.header().size().unwrap_or(0);
+        write_member(dest, &name, kind, size, &mut entry, &mut report).map_err(|e| in_archive(archive, e))?;
+    }
+    Ok(report)
+}
+
+/// Extracts a `.zip` (stored or deflated members) into `dest`. When every member sits
+/// under one top folder, that folder is stripped when `strip_single_top` is set.
+pub fn extract_zip(archive: &Path, dest: &Path, strip_single_top: bool) -> Result<ExtractReport, Error> {
+    let file = File::open(archive).map_err(|e| io_error(archive, e))?;
+    let broken = |e: zip::result::ZipError| Error::input(format!("{}: not a readable zip archive ({e})", archive.display()));
+    let mut zip = zip::ZipArchive::new(io::BufReader::new(file)).map_err(broken)?;
+    if zip.len() > MAX_MEMBERS {
+        return Err(too_many(archive));
+    }
+    let names: Vec<String> = (0..zip.len()).map(|i| zip.name_for_index(i).and_then(|n| n.ok()).map(|n| n.to_string()).unwrap_or_default()).collect();
+    let top = if strip_single_top { single_top_folder(&names) } else { None };
+    let mut report = ExtractReport::default();
+    for i in 0..zip.len() {
+        let mut member = zip.by_index(i).map_err(broken)?;
+        let raw = member.name().map(|n| n.to_string()).unwrap_or_else(|_| String::from_utf8_lossy(member.name_raw()).into_owned());
+        let name = match &top {
+            Some(top) => raw.strip_prefix(top.as_str()).unwrap_or(&raw).to_string(),
+            None => raw.clone(),
+        };
+        let kind = if member.is_symlink() {
+            Member::Other("a symbolic link")
+        } else if member.is_dir() {
+            Member::Dir
+        } else if member.is_file() {
+            Member::File
+        } else {
+            Member::Other("not a regular file")
+        };
+        if member.enclosed_name().is_none() {
+            report.refused.push(format!("{raw}: a path that leaves the extraction folder"));
+            continue;
+        }
+        let size = member.size();
+        write_member(dest, &name, kind, size, &mut member, &mut report).map_err(|e| in_archive(archive, e))?;
+    }
+    Ok(report)
+}
+
+fn single_top_folder(names: &[String]) -> Option<String> {
+    let first = names.first()?.split('/').next()?.to_string();
+    let all_under = names.iter().all(|n| n.starts_with(&format!("{first}/")) || *n == first || *n == format!("{first}/"));
+    (all_under && !first.is_empty()).then(|| format!("{first}/"))
+}
+
+fn too_many(archive: &Path) -> Error {
+    Error::input(format!(
+        "{}: more than {MAX_MEMBERS} members; refused (a corpus folder archive holds a few thousand clips)",
+        archive.display()
+    ))
+}
+
+fn in_archive(archive: &Path, e: Error) -> Error {
+    match e {
+        Error::Input { message, hint } => Error::Input { message: format!("{}: {message}", archive.display()), hint },
+        other => other,
+    }
+}
+
+fn write_member(
+    dest: &Path,
+    name: &str,
+    kind: Member,
+    size: u64,
+    data: &mut dyn Read,
+    report: &mut ExtractReport,
+) -> Result<(), Error> {
+    let refuse = |report: &mut ExtractReport, why: &str| {
+        tracing::warn!("archive member {name:?} refused: {why}");
+        report.refused.push(format!("{name}: {why}"));
+    };
+    if let Member::Other(why) = kind {
+        refuse(report, why);
+        return Ok(());
+    }
+    let key = match clip_key(name, &NameRule::Whole) {
+        Ok(key) => key,
+        Err(e) => {
+            refuse(report, &e.to_string());
+            return Ok(());
+        }
+    };
+    if passes_through_symlink(dest, &key) {
+        refuse(report, "its path passes through a symbolic link");
+        return Ok(());
+    }
+    let target = dest.join(&key);
+    if let Member::Dir = kind {
+        return fs::create_dir_all(&target).map_err(|e| io_error(&target, e));
+    }
+    if key.ends_with(".extracting") || key.ends_with(".part") {
+        refuse(report, "a name this tool uses for its own temporary files");
+        return Ok(());
+    }
+    let parent = target.parent().unwrap_or(dest);
+    fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+    ensure_free_space(parent, size, &format!("extracting {key}"))?;
+    let temp = with_suffix(&target, ".extracting");
+    let mut out = File::create(&temp).map_err(|e| io_error(&temp, e))?;
+    let written = io::copy(&mut data.take(size.saturating_add(1)), &mut out)
+        .map_err(|e| Error::input(format!("member {name:?} is unreadable ({e})")))?;
+    if written != size {
+        drop(out);
+        let _ = fs::remove_file(&temp);
+        return Err(Error::input(format!("member {name:?} is truncated ({written} of {size} bytes)")));
+    }
+    out.flush().and_then(|()| out.sync_all()).map_err(|e| io_error(&temp, e))?;
+    drop(out);
+    fs::rename(&temp, &target).map_err(|e| io_error(&target, e))?;
+    report.files += 1;
+    report.bytes += size;
+    Ok(())
+}
+
+/// Whether any existing component of `dest/key` (below `dest`) is a symlink.
+fn passes_through_symlink(dest: &Path, key: &str) -> bool {
+    let mut path = PathBuf::from(dest);
+    for component in Path::new(key).components() {
+        if let Component::Normal(part) = component {
+            path.push(part);
+            if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                return true;
+            }
+        }
+    }
+    false
+}

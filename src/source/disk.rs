@@ -1,0 +1,50 @@
+//! Free-space checks before downloads and extractions, and sibling path names.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Bytes free for an unprivileged writer on the file system holding `path`.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let mut probe = path;
+    while !probe.exists() {
+        probe = probe.parent()?;
+    }
+    let stat = rustix::fs::statvfs(probe).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+/// Refuses with a clear error when `needed` bytes do not fit next to `path`.
+pub fn ensure_free_space(path: &Path, needed: u64, doing: &str) -> Result<(), Error> {
+    match free_bytes(path) {
+        Some(free) if free < needed => Err(Error::input_with_hint(
+            format!(
+                "not enough disk space for {doing}: needs {} but {} is free under {}",
+                human(needed),
+                human(free),
+                path.display()
+            ),
+            "free some space, or point --dir (or --archives-dir) at a larger disk",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `1.5 GB`-style sizes for messages.
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+/// `path` with `suffix` appended to its file name.
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}

@@ -1,0 +1,214 @@
+//! Archive staging: from the selected rows, work out which archives hold their clips
+//! (LSVQ: one `<folder>.tar.gz` per clip folder; KonViD-150k: `k150ka.zip`,
+//! `k150kb.zip`), fetch the needed ones from the Hub or take them from `--archives-dir`,
+//! extract them safely into place, and remember in the state file
+//! (`archive:<file>` → done / failed) so a finished archive is never fetched or
+//! extracted again.
+
+use std::path::{Path, PathBuf};
+
+use crate::corpus::CorpusId;
+use crate::error::Error;
+use crate::manifest::ManifestRow;
+use crate::source::archive::{extract_tar, extract_zip};
+use crate::source::disk::{ensure_free_space, human};
+use crate::source::http::{DownloadError, DownloadPolicy, Downloader};
+use crate::source::hub::HubDataset;
+use crate::store::progress::{ClipState, ProgressFile};
+
+/// Where archives come from.
+#[derive(Debug, Clone)]
+pub enum ArchiveSource {
+    /// Downloaded from a Hub dataset into `<dir>/archives/`.
+    Hub(HubDataset),
+    /// Already on disk in this folder (no network; never deleted).
+    Local(PathBuf),
+}
+
+/// How to stage archives.
+#[derive(Debug, Clone)]
+pub struct ArchiveOptions {
+    pub source: ArchiveSource,
+    /// Keep downloaded archives after extraction (default: delete them to save disk).
+    pub keep_archives: bool,
+}
+
+/// One archive a run needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedArchive {
+    /// `yfcc-batch1.tar.gz`, `k150ka.zip`.
+    pub file: String,
+    /// A URL (Hub) or a path (`--archives-dir`).
+    pub location: String,
+    /// Where its members go.
+    pub extract_to: PathBuf,
+    /// Selected rows whose clip is missing and lives in it.
+    pub rows: usize,
+    /// Bytes to fetch (a local archive: its size), when known.
+    pub size: Option<u64>,
+}
+
+/// What staging did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StageReport {
+    pub archives_ready: usize,
+    pub archives_failed: usize,
+    pub bytes_downloaded: u64,
+    pub files_extracted: usize,
+    pub members_refused: usize,
+}
+
+/// The state-file key of an archive.
+pub fn state_key(file: &str) -> String {
+    format!("archive:{file}")
+}
+
+/// The archive holding a clip key, and where that archive is extracted to.
+fn archive_of(corpus: CorpusId, key: &str, dir: &Path, clips_root: &Path) -> Option<(String, PathBuf)> {
+    let (top, _) = key.split_once('/')?;
+    match corpus {
+        CorpusId::Lsvq => Some((format!("{top}.tar.gz"), clips_root.to_path_buf())),
+        CorpusId::Konvid150k => {
+            let part = top.strip_suffix("_extracted")?;
+            Some((format!("{part}.zip"), dir.join(top)))
+        }
+    }
+}
+
+/// The archives the selected rows need: those holding a clip that is not on disk,
+/// not already extracted, and not failed for good (unless `retry_failed`).
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    corpus: CorpusId,
+    rows: &[ManifestRow],
+    dir: &Path,
+    clips_root: &Path,
+    opts: &ArchiveOptions,
+    progress: &ProgressFile,
+    retry_failed: bool,
+) -> Vec<PlannedArchive> {
+    let mut planned: Vec<PlannedArchive> = Vec::new();
+    for row in rows {
+        let Some((file, extract_to)) = archive_of(corpus, &row.key, dir, clips_root) else { continue };
+        if clips_root.join(&row.key).is_file() {
+            continue;
+        }
+        match progress.state(&state_key(&file)) {
+            ClipState::Done => continue,
+            ClipState::Failed { .. } if !retry_failed => continue,
+            _ => {}
+        }
+        if let Some(existing) = planned.iter_mut().find(|p| p.file == file) {
+            existing.rows += 1;
+            continue;
+        }
+        let (location, size) = match &opts.source {
+            ArchiveSource::Hub(hub) => (hub.resolve_url(&file), None),
+            ArchiveSource::Local(folder) => {
+                let path = folder.join(&file);
+                let size = std::fs::metadata(&path).ok().map(|m| m.len());
+                (path.to_string_lossy().into_owned(), size)
+            }
+        };
+        planned.push(PlannedArchive { file, location, extract_to, rows: 1, size });
+    }
+    planned
+}
+
+/// Fills in Hub archive sizes (for `--dry-run`).
+pub fn fill_sizes(planned: &mut [PlannedArchive], opts: &ArchiveOptions, policy: &DownloadPolicy) -> Result<(), Error> {
+    let ArchiveSource::Hub(hub) = &opts.source else { return Ok(()) };
+    let client = Downloader::new(policy.clone())?.with_bearer(hub.bearer());
+    for archive in planned {
+        match client.remote_size(&archive.location) {
+            Ok(size) => archive.size = size,
+            Err(e) => tracing::warn!("{}: size unknown ({e})", archive.file),
+        }
+    }
+    Ok(())
+}
+
+/// Fetches (or finds) and extracts each planned archive, recording progress.
+pub fn stage(
+    planned: &[PlannedArchive],
+    opts: &ArchiveOptions,
+    dir: &Path,
+    progress: &mut ProgressFile,
+    policy: &DownloadPolicy,
+) -> Result<StageReport, Error> {
+    let mut report = StageReport::default();
+    let archives_dir = dir.join("archives");
+    let client = match &opts.source {
+        ArchiveSource::Hub(hub) if !planned.is_empty() => Some(Downloader::new(policy.clone())?.with_bearer(hub.bearer())),
+        _ => None,
+    };
+    for archive in planned {
+        let key = state_key(&archive.file);
+        let path = match (&opts.source, &client) {
+            (ArchiveSource::Hub(_), Some(client)) => {
+                let dest = archives_dir.join(&archive.file);
+                if !dest.is_file() {
+                    let partial = std::fs::metadata(crate::source::http::part_path(&dest)).map_or(0, |m| m.len());
+                    let remaining = client.remote_size(&archive.location).ok().flatten().map(|s| s.saturating_sub(partial));
+                    if let Some(remaining) = remaining {
+                        ensure_free_space(&archives_dir, remaining, &format!("downloading {}", archive.file))?;
+                    }
+                    tracing::info!("{}: downloading {}", archive.file, remaining.map(human).unwrap_or_else(|| "(size unknown)".into()));
+                    match client.download(&archive.location, &dest) {
+                        Ok(size) => report.bytes_downloaded += size,
+                        Err(DownloadError::Permanent(reason)) => {
+                            tracing::warn!("{}: download failed for good: {reason}", archive.file);
+                            progress.mark_failed(&key, &reason);
+                            progress.write()?;
+                            report.archives_failed += 1;
+                            continue;
+                        }
+                        Err(DownloadError::Transient(reason)) => {
+                            tracing::warn!("{}: download failed this run (will resume next run): {reason}", archive.file);
+                            report.archives_failed += 1;
+                            continue;
+                        }
+                        Err(DownloadError::Local(e)) => return Err(e),
+                    }
+                }
+                dest
+            }
+            _ => {
+                let path = PathBuf::from(&archive.location);
+                if !path.is_file() {
+                    tracing::warn!("{}: not in the archives folder; its {} clips stay missing", path.display(), archive.rows);
+                    report.archives_failed += 1;
+                    continue;
+                }
+                path
+            }
+        };
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        ensure_free_space(&archive.extract_to, size, &format!("extracting {}", archive.file))?;
+        tracing::info!("{}: extracting into {}", archive.file, archive.extract_to.display());
+        std::fs::create_dir_all(&archive.extract_to).map_err(|e| crate::error::io_error(&archive.extract_to, e))?;
+        let extracted = if archive.file.ends_with(".zip") {
+            extract_zip(&path, &archive.extract_to, true)
+        } else {
+            extract_tar(&path, &archive.extract_to)
+        };
+        match extracted {
+            Ok(done) => {
+                report.files_extracted += done.files;
+                report.members_refused += done.refused.len();
+                report.archives_ready += 1;
+                progress.mark_done(&key);
+                progress.write()?;
+                if matches!(opts.source, ArchiveSource::Hub(_)) && !opts.keep_archives {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+            Err(Error::Input { message, .. }) => {
+                tracing::warn!("{message}; its clips stay missing");
+                report.archives_failed += 1;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(report)
+}
