@@ -18,6 +18,10 @@ use std::time::Duration;
 pub enum Reply {
     /// The body, with a strong ETag; honours `Range: bytes=N-` and `If-Range`.
     Body(Arc<Vec<u8>>),
+    /// As `Body`, but the connection closes after this many bytes of this response.
+    BodyCut(Arc<Vec<u8>>, usize),
+    /// As `Body`, sent `chunk` bytes at a time with a pause between chunks.
+    Throttled(Arc<Vec<u8>>, usize, Duration),
     /// The whole body with `200`, whatever `Range` says.
     BodyIgnoringRange(Arc<Vec<u8>>),
     /// Headers announce the whole body; the connection closes after `n` bytes.
@@ -26,6 +30,8 @@ pub enum Reply {
     StallAfter(Arc<Vec<u8>>, usize),
     /// An empty reply with this status.
     Status(u16),
+    /// `302 Found` to this location, with extra headers (the Hub's `X-Linked-Etag` …).
+    Redirect(String, Vec<(String, String)>),
 }
 
 /// A request as the server saw it.
@@ -49,7 +55,12 @@ pub struct LoopbackServer {
 impl LoopbackServer {
     /// Binds 127.0.0.1 on a free port and serves `routes` (path → scripted replies).
     pub fn start(routes: HashMap<String, Vec<Reply>>) -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        Self::start_on("127.0.0.1", routes)
+    }
+
+    /// As [`start`](Self::start) on another loopback address (`127.0.0.2` …).
+    pub fn start_on(ip: &str, routes: HashMap<String, Vec<Reply>>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind((ip, 0))?;
         let addr = listener.local_addr()?;
         let seen = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
@@ -145,43 +156,43 @@ fn serve(
         *n += 1;
         reply
     };
+    let head_only = request_line.starts_with("HEAD ");
     let mut out = stream;
     match reply {
         None => status(&mut out, 404),
         Some(Reply::Status(code)) => status(&mut out, code),
-        Some(Reply::Body(body)) => {
-            let etag = etag_of(&body);
-            let range_start = headers
-                .get("range")
-                .and_then(|r| r.strip_prefix("bytes="))
-                .and_then(|r| r.strip_suffix('-'))
-                .and_then(|r| r.parse::<usize>().ok());
-            let validator_ok = headers.get("if-range").is_none_or(|v| *v == etag);
-            match range_start {
-                Some(start) if validator_ok && start < body.len() => {
-                    let head = format!(
-                        "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\nContent-Range: bytes {}-{}/{}\r\nETag: {etag}\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n",
-                        body.len() - start,
-                        start,
-                        body.len() - 1,
-                        body.len()
-                    );
-                    out.write_all(head.as_bytes())?;
-                    out.write_all(&body[start..])
-                }
-                _ => {
-                    write_head(&mut out, body.len(), Some(&etag))?;
-                    out.write_all(&body)
-                }
-            }
+        Some(Reply::Redirect(location, extra)) => {
+            let extra: String = extra.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+            write!(
+                out,
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
         }
+        Some(Reply::Body(body)) => {
+            send_body(&mut out, &body, &headers, head_only, Pace::Whole, stop)
+        }
+        Some(Reply::BodyCut(body, n)) => send_body(
+            &mut out,
+            &body,
+            &headers,
+            head_only,
+            Pace::CutAfter(n),
+            stop,
+        ),
+        Some(Reply::Throttled(body, chunk, pause)) => send_body(
+            &mut out,
+            &body,
+            &headers,
+            head_only,
+            Pace::Chunks(chunk.max(1), pause),
+            stop,
+        ),
         Some(Reply::BodyIgnoringRange(body)) => {
             write_head(&mut out, body.len(), Some("\"other\""))?;
             out.write_all(&body)
         }
         Some(Reply::CutAfter(body, n)) => {
-            let etag = etag_of(&body);
-            write_head(&mut out, body.len(), Some(&etag))?;
+            write_head(&mut out, body.len(), Some(&etag_of(&body)))?;
             out.write_all(&body[..n.min(body.len())])?;
             out.flush()?;
             out.shutdown(std::net::Shutdown::Both)
@@ -195,6 +206,72 @@ fn serve(
                     break;
                 }
                 thread::sleep(Duration::from_millis(50));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// How a Range-aware body is sent.
+enum Pace {
+    Whole,
+    CutAfter(usize),
+    Chunks(usize, Duration),
+}
+
+/// `200` with the whole body, or `206` from `Range: bytes=N-` when `If-Range` (if any)
+/// matches the ETag.
+fn send_body(
+    out: &mut TcpStream,
+    body: &[u8],
+    headers: &HashMap<String, String>,
+    head_only: bool,
+    pace: Pace,
+    stop: &AtomicBool,
+) -> std::io::Result<()> {
+    let etag = etag_of(body);
+    let range_start = headers
+        .get("range")
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|r| r.parse::<usize>().ok());
+    let validator_ok = headers.get("if-range").is_none_or(|v| *v == etag);
+    let start = match range_start {
+        Some(start) if validator_ok && start < body.len() => {
+            write!(
+                out,
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\nContent-Range: bytes {}-{}/{}\r\nETag: {etag}\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n",
+                body.len() - start,
+                start,
+                body.len() - 1,
+                body.len()
+            )?;
+            start
+        }
+        _ => {
+            write_head(out, body.len(), Some(&etag))?;
+            0
+        }
+    };
+    if head_only {
+        return Ok(());
+    }
+    let rest = &body[start..];
+    match pace {
+        Pace::Whole => out.write_all(rest),
+        Pace::CutAfter(n) => {
+            out.write_all(&rest[..n.min(rest.len())])?;
+            out.flush()?;
+            out.shutdown(std::net::Shutdown::Both)
+        }
+        Pace::Chunks(chunk, pause) => {
+            for piece in rest.chunks(chunk) {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                out.write_all(piece)?;
+                out.flush()?;
+                thread::sleep(pause);
             }
             Ok(())
         }

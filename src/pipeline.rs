@@ -140,7 +140,10 @@ fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
     if !opts.dir.is_dir() {
         return Err(Error::input_with_hint(
             format!("working folder {} does not exist", opts.dir.display()),
-            format!("create it and put the labels and clips there, or pass --dir; {}", info.source_hint),
+            format!(
+                "create it and put the labels and clips there, or pass --dir; {}",
+                info.source_hint
+            ),
         ));
     }
     let (manifest, clips_root) = load_labels(opts, info)?;
@@ -150,7 +153,10 @@ fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
     }
     if opts.split != Split::All && !manifest.has_split() {
         return Err(Error::input_with_hint(
-            format!("{}: --split needs an is_test column, and this file has none", manifest.path.display()),
+            format!(
+                "{}: --split needs an is_test column, and this file has none",
+                manifest.path.display()
+            ),
             "use the official labels_train_test.csv or SimpleVQA's LSVQ_whole_*.csv, or --split all",
         ));
     }
@@ -159,14 +165,26 @@ fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
         skipped_bad_rows: manifest.problems.len(),
         ..RunStats::default()
     };
-    info!("{}: {} usable rows ({})", manifest.path.display(), manifest.rows.len(), manifest.shape);
+    info!(
+        "{}: {} usable rows ({})",
+        manifest.path.display(),
+        manifest.rows.len(),
+        manifest.shape
+    );
     let rows = manifest::select(manifest.rows, opts.split, opts.max_rows);
-    Ok(Selection { label_file: manifest.path, rows, clips_root, stats })
+    Ok(Selection {
+        label_file: manifest.path,
+        rows,
+        clips_root,
+        stats,
+    })
 }
 
 /// The archives a run would fetch or extract (`--dry-run`), with their sizes.
 pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error> {
-    let Some(archives) = &opts.archives else { return Ok(Vec::new()) };
+    let Some(archives) = &opts.archives else {
+        return Ok(Vec::new());
+    };
     let selection = select_rows(opts)?;
     let (progress, _) = ProgressFile::load(&opts.progress_file_path())?;
     let mut planned = stage::plan(
@@ -185,7 +203,12 @@ pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error>
 /// Runs one ingest.
 pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Error> {
     let info = opts.corpus.info();
-    let Selection { label_file, rows, clips_root, mut stats } = select_rows(opts)?;
+    let Selection {
+        label_file,
+        rows,
+        clips_root,
+        mut stats,
+    } = select_rows(opts)?;
     let label_files = vec![label_file];
     stats.selected = rows.len();
 
@@ -212,8 +235,22 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
 
     let staging = match &opts.archives {
         Some(archives) => {
-            let planned = stage::plan(opts.corpus, &rows, &opts.dir, &clips_root, archives, &progress, opts.retry_failed);
-            Some(stage::stage(&planned, archives, &opts.dir, &mut progress, &opts.download)?)
+            let planned = stage::plan(
+                opts.corpus,
+                &rows,
+                &opts.dir,
+                &clips_root,
+                archives,
+                &progress,
+                opts.retry_failed,
+            );
+            Some(stage::stage(
+                &planned,
+                archives,
+                &opts.dir,
+                &mut progress,
+                &opts.download,
+            )?)
         }
         None => None,
     };
@@ -309,7 +346,14 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
             progress_path.display()
         )
     });
-    Ok(RunReport { stats, output, progress_path, label_files, attrition_warning, staging })
+    Ok(RunReport {
+        stats,
+        output,
+        progress_path,
+        label_files,
+        attrition_warning,
+        staging,
+    })
 }
 
 enum ClipOutcome {

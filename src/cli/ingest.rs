@@ -10,10 +10,10 @@ use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::manifest::Split;
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
+use crate::probe::ffprobe::FfprobeProber;
 use crate::source::disk::human;
 use crate::source::hub::HubDataset;
 use crate::source::stage::{ArchiveOptions, ArchiveSource};
-use crate::probe::ffprobe::FfprobeProber;
 
 #[derive(Debug, Subcommand)]
 pub enum IngestCommand {
@@ -153,7 +153,11 @@ impl From<SplitArg> for Split {
 pub fn run(command: IngestCommand) -> Result<(), Error> {
     let (corpus, dir, max_rows, hub, common) = match command {
         IngestCommand::Lsvq(a) => {
-            let hub = a.from_hf.then(|| HubDataset { repo: a.hf_repo, revision: a.hf_revision, ..HubDataset::lsvq_from_env() });
+            let hub = a.from_hf.then(|| HubDataset {
+                repo: a.hf_repo,
+                revision: a.hf_revision,
+                ..HubDataset::lsvq_from_env()
+            });
             (CorpusId::Lsvq, a.dir, Some(a.max_rows), hub, a.common)
         }
         IngestCommand::Konvid150k(a) => (CorpusId::Konvid150k, a.dir, a.max_rows, None, a.common),
@@ -164,7 +168,10 @@ pub fn run(command: IngestCommand) -> Result<(), Error> {
         (None, Some(folder)) => Some(ArchiveSource::Local(folder.clone())),
         (None, None) => None,
     };
-    opts.archives = source.map(|source| ArchiveOptions { source, keep_archives: common.keep_archives });
+    opts.archives = source.map(|source| ArchiveOptions {
+        source,
+        keep_archives: common.keep_archives,
+    });
     if common.dry_run {
         return print_plan(&opts);
     }
@@ -215,25 +222,43 @@ impl CommonArgs {
 /// `--dry-run`: what a run would fetch or extract.
 fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
     if opts.archives.is_none() {
-        return Err(Error::input("--dry-run shows archive downloads: use it with --from-hf or --archives-dir"));
+        return Err(Error::input(
+            "--dry-run shows archive downloads: use it with --from-hf or --archives-dir",
+        ));
     }
     let planned = plan_archives(opts)?;
     if planned.is_empty() {
-        println!("nothing to fetch or extract: every selected clip is on disk or its archive is already done");
+        println!(
+            "nothing to fetch or extract: every selected clip is on disk or its archive is already done"
+        );
         return Ok(());
     }
     let mut total = 0u64;
     let mut unknown = 0;
     for archive in &planned {
-        let size = archive.size.map(human).unwrap_or_else(|| "size unknown".into());
-        println!("{:<24} {:>10}  {} selected rows  {}", archive.file, size, archive.rows, archive.location);
+        let size = archive
+            .size
+            .map(human)
+            .unwrap_or_else(|| "size unknown".into());
+        println!(
+            "{:<24} {:>10}  {} selected rows  {}",
+            archive.file, size, archive.rows, archive.location
+        );
         match archive.size {
             Some(size) => total += size,
             None => unknown += 1,
         }
     }
-    let unknown = if unknown > 0 { format!(" (+{unknown} of unknown size)") } else { String::new() };
-    println!("{} archives, {} ({total} bytes){unknown}", planned.len(), human(total));
+    let unknown = if unknown > 0 {
+        format!(" (+{unknown} of unknown size)")
+    } else {
+        String::new()
+    };
+    println!(
+        "{} archives, {} ({total} bytes){unknown}",
+        planned.len(),
+        human(total)
+    );
     Ok(())
 }
 

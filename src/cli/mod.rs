@@ -28,7 +28,7 @@ pub struct Cli {
 pub enum Command {
     /// Ingest a corpus's label file and clips into MOS-corpus JSONL.
     #[command(subcommand)]
-    Ingest(ingest::IngestCommand),
+    Ingest(Box<ingest::IngestCommand>),
     /// Build a small LSVQ-shaped corpus, serve it on 127.0.0.1 and ingest it (no network).
     Demo(demo::DemoArgs),
     /// Score predictions against MOS labels: N, SROCC, PLCC, KRCC, RMSE (as papers report them).
@@ -62,7 +62,7 @@ impl LogLevel {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
-        Command::Ingest(command) => ingest::run(command),
+        Command::Ingest(command) => ingest::run(*command),
         Command::Demo(args) => demo::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Aggregate(args) => aggregate::run(args),

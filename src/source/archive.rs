@@ -5,8 +5,8 @@
 //! absolute paths or drive prefixes, links, devices and FIFOs are refused and reported;
 //! a path that would pass through an existing symlink is refused too. Each file is
 //! written to `<file>.extracting`, fsynced and renamed, so a crash never leaves half a
-//! clip under its real name. The member count is capped, and every member's declared
-//! size is checked against the free space before it is written.
+//! clip under its real name. The member count is capped and the free space checked
+//! for the whole content before anything is written, and again for each member.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -35,19 +35,53 @@ enum Member {
     Other(&'static str),
 }
 
-/// Extracts a `.tar.gz` (or plain `.tar`) into `dest`.
-pub fn extract_tar(archive: &Path, dest: &Path) -> Result<ExtractReport, Error> {
+fn open_tar(archive: &Path) -> Result<tar::Archive<Box<dyn Read>>, Error> {
     let file = File::open(archive).map_err(|e| io_error(archive, e))?;
-    let gzipped = archive.to_string_lossy().ends_with(".gz") || archive.to_string_lossy().ends_with(".tgz");
-    let reader: Box<dyn Read> = if gzipped { Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file))) } else { Box::new(io::BufReader::new(file)) };
-    let mut tar = tar::Archive::new(reader);
-    let mut report = ExtractReport::default();
-    let broken = |e: io::Error| Error::input(format!("{}: not a readable tar archive ({e})", archive.display()));
-    for (count, entry) in tar.entries().map_err(broken)?.enumerate() {
-        if count >= MAX_MEMBERS {
+    let name = archive.to_string_lossy();
+    let reader: Box<dyn Read> = if name.ends_with(".gz") || name.ends_with(".tgz") {
+        Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
+    } else {
+        Box::new(io::BufReader::new(file))
+    };
+    Ok(tar::Archive::new(reader))
+}
+
+fn broken_tar(archive: &Path) -> impl Fn(io::Error) -> Error + '_ {
+    move |e| {
+        Error::input(format!(
+            "{}: not a readable tar archive ({e})",
+            archive.display()
+        ))
+    }
+}
+
+/// Reads a tar's headers only: its member count (refusing more than [`MAX_MEMBERS`]
+/// before anything is written) and the bytes its regular files need.
+pub fn scan_tar(archive: &Path) -> Result<(usize, u64), Error> {
+    let mut tar = open_tar(archive)?;
+    let (mut members, mut bytes) = (0usize, 0u64);
+    for entry in tar.entries().map_err(broken_tar(archive))? {
+        let entry = entry.map_err(broken_tar(archive))?;
+        members += 1;
+        if members > MAX_MEMBERS {
             return Err(too_many(archive));
         }
-        let mut entry = entry.map_err(broken)?;
+        if entry.header().entry_type().is_file() {
+            bytes = bytes.saturating_add(entry.header().size().unwrap_or(0));
+        }
+    }
+    Ok((members, bytes))
+}
+
+/// Extracts a `.tar.gz` (or plain `.tar`) into `dest`, after a header scan that refuses
+/// member-count bombs and checks the free space for the whole content.
+pub fn extract_tar(archive: &Path, dest: &Path) -> Result<ExtractReport, Error> {
+    let (_, needed) = scan_tar(archive)?;
+    ensure_free_space(dest, needed, &format!("extracting {}", archive.display()))?;
+    let mut tar = open_tar(archive)?;
+    let mut report = ExtractReport::default();
+    for entry in tar.entries().map_err(broken_tar(archive))? {
+        let mut entry = entry.map_err(broken_tar(archive))?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = match entry.header().entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous => Member::File,
@@ -60,26 +94,54 @@ pub fn extract_tar(archive: &Path, dest: &Path) -> Result<ExtractReport, Error> 
             _ => Member::Other("not a regular file"),
         };
         let size = entry.header().size().unwrap_or(0);
-        write_member(dest, &name, kind, size, &mut entry, &mut report).map_err(|e| in_archive(archive, e))?;
+        write_member(dest, &name, kind, size, &mut entry, &mut report)
+            .map_err(|e| in_archive(archive, e))?;
     }
     Ok(report)
 }
 
 /// Extracts a `.zip` (stored or deflated members) into `dest`. When every member sits
 /// under one top folder, that folder is stripped when `strip_single_top` is set.
-pub fn extract_zip(archive: &Path, dest: &Path, strip_single_top: bool) -> Result<ExtractReport, Error> {
+pub fn extract_zip(
+    archive: &Path,
+    dest: &Path,
+    strip_single_top: bool,
+) -> Result<ExtractReport, Error> {
     let file = File::open(archive).map_err(|e| io_error(archive, e))?;
-    let broken = |e: zip::result::ZipError| Error::input(format!("{}: not a readable zip archive ({e})", archive.display()));
+    let broken = |e: zip::result::ZipError| {
+        Error::input(format!(
+            "{}: not a readable zip archive ({e})",
+            archive.display()
+        ))
+    };
     let mut zip = zip::ZipArchive::new(io::BufReader::new(file)).map_err(broken)?;
     if zip.len() > MAX_MEMBERS {
         return Err(too_many(archive));
     }
-    let names: Vec<String> = (0..zip.len()).map(|i| zip.name_for_index(i).and_then(|n| n.ok()).map(|n| n.to_string()).unwrap_or_default()).collect();
-    let top = if strip_single_top { single_top_folder(&names) } else { None };
+    let needed = (0..zip.len())
+        .filter_map(|i| zip.by_index_raw(i).ok().map(|m| m.size()))
+        .fold(0u64, u64::saturating_add);
+    ensure_free_space(dest, needed, &format!("extracting {}", archive.display()))?;
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| {
+            zip.name_for_index(i)
+                .and_then(|n| n.ok())
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let top = if strip_single_top {
+        single_top_folder(&names)
+    } else {
+        None
+    };
     let mut report = ExtractReport::default();
     for i in 0..zip.len() {
         let mut member = zip.by_index(i).map_err(broken)?;
-        let raw = member.name().map(|n| n.to_string()).unwrap_or_else(|_| String::from_utf8_lossy(member.name_raw()).into_owned());
+        let raw = member
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| String::from_utf8_lossy(member.name_raw()).into_owned());
         let name = match &top {
             Some(top) => raw.strip_prefix(top.as_str()).unwrap_or(&raw).to_string(),
             None => raw.clone(),
@@ -94,18 +156,23 @@ pub fn extract_zip(archive: &Path, dest: &Path, strip_single_top: bool) -> Resul
             Member::Other("not a regular file")
         };
         if member.enclosed_name().is_none() {
-            report.refused.push(format!("{raw}: a path that leaves the extraction folder"));
+            report
+                .refused
+                .push(format!("{raw}: a path that leaves the extraction folder"));
             continue;
         }
         let size = member.size();
-        write_member(dest, &name, kind, size, &mut member, &mut report).map_err(|e| in_archive(archive, e))?;
+        write_member(dest, &name, kind, size, &mut member, &mut report)
+            .map_err(|e| in_archive(archive, e))?;
     }
     Ok(report)
 }
 
 fn single_top_folder(names: &[String]) -> Option<String> {
     let first = names.first()?.split('/').next()?.to_string();
-    let all_under = names.iter().all(|n| n.starts_with(&format!("{first}/")) || *n == first || *n == format!("{first}/"));
+    let all_under = names
+        .iter()
+        .all(|n| n.starts_with(&format!("{first}/")) || *n == first || *n == format!("{first}/"));
     (all_under && !first.is_empty()).then(|| format!("{first}/"))
 }
 
@@ -118,7 +185,10 @@ fn too_many(archive: &Path) -> Error {
 
 fn in_archive(archive: &Path, e: Error) -> Error {
     match e {
-        Error::Input { message, hint } => Error::Input { message: format!("{}: {message}", archive.display()), hint },
+        Error::Input { message, hint } => Error::Input {
+            message: format!("{}: {message}", archive.display()),
+            hint,
+        },
         other => other,
     }
 }
@@ -168,9 +238,13 @@ fn write_member(
     if written != size {
         drop(out);
         let _ = fs::remove_file(&temp);
-        return Err(Error::input(format!("member {name:?} is truncated ({written} of {size} bytes)")));
+        return Err(Error::input(format!(
+            "member {name:?} is truncated ({written} of {size} bytes)"
+        )));
     }
-    out.flush().and_then(|()| out.sync_all()).map_err(|e| io_error(&temp, e))?;
+    out.flush()
+        .and_then(|()| out.sync_all())
+        .map_err(|e| io_error(&temp, e))?;
     drop(out);
     fs::rename(&temp, &target).map_err(|e| io_error(&target, e))?;
     report.files += 1;

@@ -12,7 +12,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE};
+use reqwest::header::{
+    CONTENT_LENGTH, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE,
+};
 
 use crate::error::{Error, io_error};
 use crate::source::disk::with_suffix;
@@ -61,7 +63,11 @@ pub struct BearerToken {
 
 impl std::fmt::Debug for BearerToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BearerToken {{ origin: {:?}, token: <hidden> }}", self.origin)
+        write!(
+            f,
+            "BearerToken {{ origin: {:?}, token: <hidden> }}",
+            self.origin
+        )
     }
 }
 
@@ -69,12 +75,20 @@ impl BearerToken {
     /// A token for the origin of `url` only: never sent where a redirect leads elsewhere.
     pub fn for_origin_of(url: &str, token: String) -> Option<Self> {
         let url = reqwest::Url::parse(url).ok()?;
-        Some(Self { origin: origin(&url), token })
+        Some(Self {
+            origin: origin(&url),
+            token,
+        })
     }
 }
 
 fn origin(url: &reqwest::Url) -> String {
-    format!("{}://{}:{}", url.scheme(), url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 /// Redirects followed per request (each hop decides afresh whether the token goes along).
@@ -101,7 +115,12 @@ impl Downloader {
             .enable_all()
             .build()
             .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
-        Ok(Self { client, runtime, policy, bearer: None })
+        Ok(Self {
+            client,
+            runtime,
+            policy,
+            bearer: None,
+        })
     }
 
     /// Sends `token` as a bearer token to its origin (and nowhere else).
@@ -115,23 +134,41 @@ impl Downloader {
     pub fn remote_size(&self, url: &str) -> Result<Option<u64>, DownloadError> {
         check_url(url)?;
         self.runtime.block_on(async {
-            let mut current = reqwest::Url::parse(url).map_err(|e| DownloadError::Permanent(format!("bad-url: {e}")))?;
+            let mut current = reqwest::Url::parse(url)
+                .map_err(|e| DownloadError::Permanent(format!("bad-url: {e}")))?;
             for _ in 0..=MAX_REDIRECTS {
-                let response = self.authorised(self.client.head(current.clone()), &current).send().await.map_err(transient)?;
-                let size = |h: &HeaderMap, name: &str| h.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+                let response = self
+                    .authorised(self.client.head(current.clone()), &current)
+                    .send()
+                    .await
+                    .map_err(transient)?;
+                let size = |h: &HeaderMap, name: &str| {
+                    h.get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse().ok())
+                };
                 if let Some(linked) = size(response.headers(), "x-linked-size") {
                     return Ok(Some(linked));
                 }
                 match redirect_target(&current, &response) {
                     Some(next) => current = next,
-                    None => return status_error(&response).map(|()| size(response.headers(), CONTENT_LENGTH.as_str())),
+                    None => {
+                        return status_error(&response)
+                            .map(|()| size(response.headers(), CONTENT_LENGTH.as_str()));
+                    }
                 }
             }
-            Err(DownloadError::Transient(format!("more than {MAX_REDIRECTS} redirects")))
+            Err(DownloadError::Transient(format!(
+                "more than {MAX_REDIRECTS} redirects"
+            )))
         })
     }
 
-    fn authorised(&self, request: reqwest::RequestBuilder, url: &reqwest::Url) -> reqwest::RequestBuilder {
+    fn authorised(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &reqwest::Url,
+    ) -> reqwest::RequestBuilder {
         match &self.bearer {
             Some(bearer) if bearer.origin == origin(url) => request.bearer_auth(&bearer.token),
             _ => request,
@@ -152,12 +189,15 @@ impl Downloader {
             match self.runtime.block_on(self.attempt(url, dest)) {
                 Ok((size, None)) => return Ok(size),
                 Ok((size, Some(expected))) => {
-                    let (actual, _) = crate::store::hash::sha256_file(dest).map_err(|e| io_error(dest, e))?;
+                    let (actual, _) =
+                        crate::store::hash::sha256_file(dest).map_err(|e| io_error(dest, e))?;
                     if actual == expected {
                         return Ok(size);
                     }
                     let _ = fs::remove_file(dest);
-                    last = format!("checksum mismatch: the server announced SHA-256 {expected}, the file has {actual}");
+                    last = format!(
+                        "checksum mismatch: the server announced SHA-256 {expected}, the file has {actual}"
+                    );
                     tracing::warn!("{url}: {last}; downloading again");
                 }
                 Err(DownloadError::Transient(why)) => {
@@ -182,28 +222,42 @@ impl Downloader {
     }
 
     /// One attempt; returns the size and the SHA-256 the server announced, if any.
-    async fn attempt(&self, url: &str, dest: &Path) -> Result<(u64, Option<String>), DownloadError> {
+    async fn attempt(
+        &self,
+        url: &str,
+        dest: &Path,
+    ) -> Result<(u64, Option<String>), DownloadError> {
         let part = part_path(dest);
         let validator_file = validator_path(dest);
         let have = fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        let validator = fs::read_to_string(&validator_file).ok().filter(|v| !v.trim().is_empty());
+        let validator = fs::read_to_string(&validator_file)
+            .ok()
+            .filter(|v| !v.trim().is_empty());
         let resuming = have > 0 && validator.is_some();
-        let mut current = reqwest::Url::parse(url).map_err(|e| DownloadError::Permanent(format!("bad-url: {e}")))?;
+        let mut current = reqwest::Url::parse(url)
+            .map_err(|e| DownloadError::Permanent(format!("bad-url: {e}")))?;
         let mut announced_sha = None;
         let mut hops = 0;
         let mut response = loop {
             let mut request = self.authorised(self.client.get(current.clone()), &current);
             if let (true, Some(v)) = (resuming, &validator) {
-                request = request.header(RANGE, format!("bytes={have}-")).header(IF_RANGE, v.trim());
+                request = request
+                    .header(RANGE, format!("bytes={have}-"))
+                    .header(IF_RANGE, v.trim());
             }
             let response = request.send().await.map_err(transient)?;
             match redirect_target(&current, &response) {
                 Some(next) if hops < MAX_REDIRECTS => {
-                    announced_sha = announced_sha.or_else(|| sha256_header(response.headers(), "x-linked-etag"));
+                    announced_sha = announced_sha
+                        .or_else(|| sha256_header(response.headers(), "x-linked-etag"));
                     current = next;
                     hops += 1;
                 }
-                Some(_) => return Err(DownloadError::Transient(format!("more than {MAX_REDIRECTS} redirects"))),
+                Some(_) => {
+                    return Err(DownloadError::Transient(format!(
+                        "more than {MAX_REDIRECTS} redirects"
+                    )));
+                }
                 None => break response,
             }
         };
@@ -291,7 +345,10 @@ fn redirect_target(current: &reqwest::Url, response: &reqwest::Response) -> Opti
         return None;
     }
     let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    current.join(location).ok().filter(|u| matches!(u.scheme(), "http" | "https"))
+    current
+        .join(location)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 /// The status taxonomy for a final response that carries no body we want.
@@ -307,8 +364,15 @@ fn status_error(response: &reqwest::Response) -> Result<(), DownloadError> {
 
 /// A header holding a SHA-256 (64 hex digits, maybe quoted), as the Hub sends for large files.
 fn sha256_header(headers: &HeaderMap, name: &str) -> Option<String> {
-    let value = headers.get(name)?.to_str().ok()?.trim().trim_start_matches("W/").trim_matches('"');
-    (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())).then(|| value.to_ascii_lowercase())
+    let value = headers
+        .get(name)?
+        .to_str()
+        .ok()?
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"');
+    (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| value.to_ascii_lowercase())
 }
 
 /// Only http(s) URLs are fetched; anything else is a permanent failure.
@@ -384,7 +448,6 @@ fn remove_part(dest: &Path) {
     let _ = fs::remove_file(part_path(dest));
     let _ = fs::remove_file(validator_path(dest));
 }
-
 
 #[cfg(test)]
 mod tests {

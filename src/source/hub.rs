@@ -44,7 +44,13 @@ impl HubDataset {
 
     /// The resolve URL of one file of the dataset.
     pub fn resolve_url(&self, file: &str) -> String {
-        format!("{}/datasets/{}/resolve/{}/{}", self.endpoint.trim_end_matches('/'), self.repo, self.revision, file)
+        format!(
+            "{}/datasets/{}/resolve/{}/{}",
+            self.endpoint.trim_end_matches('/'),
+            self.repo,
+            self.revision,
+            file
+        )
     }
 
     /// The token, scoped to the endpoint's origin.

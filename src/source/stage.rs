@@ -64,7 +64,12 @@ pub fn state_key(file: &str) -> String {
 }
 
 /// The archive holding a clip key, and where that archive is extracted to.
-fn archive_of(corpus: CorpusId, key: &str, dir: &Path, clips_root: &Path) -> Option<(String, PathBuf)> {
+fn archive_of(
+    corpus: CorpusId,
+    key: &str,
+    dir: &Path,
+    clips_root: &Path,
+) -> Option<(String, PathBuf)> {
     let (top, _) = key.split_once('/')?;
     match corpus {
         CorpusId::Lsvq => Some((format!("{top}.tar.gz"), clips_root.to_path_buf())),
@@ -89,7 +94,9 @@ pub fn plan(
 ) -> Vec<PlannedArchive> {
     let mut planned: Vec<PlannedArchive> = Vec::new();
     for row in rows {
-        let Some((file, extract_to)) = archive_of(corpus, &row.key, dir, clips_root) else { continue };
+        let Some((file, extract_to)) = archive_of(corpus, &row.key, dir, clips_root) else {
+            continue;
+        };
         if clips_root.join(&row.key).is_file() {
             continue;
         }
@@ -110,14 +117,26 @@ pub fn plan(
                 (path.to_string_lossy().into_owned(), size)
             }
         };
-        planned.push(PlannedArchive { file, location, extract_to, rows: 1, size });
+        planned.push(PlannedArchive {
+            file,
+            location,
+            extract_to,
+            rows: 1,
+            size,
+        });
     }
     planned
 }
 
 /// Fills in Hub archive sizes (for `--dry-run`).
-pub fn fill_sizes(planned: &mut [PlannedArchive], opts: &ArchiveOptions, policy: &DownloadPolicy) -> Result<(), Error> {
-    let ArchiveSource::Hub(hub) = &opts.source else { return Ok(()) };
+pub fn fill_sizes(
+    planned: &mut [PlannedArchive],
+    opts: &ArchiveOptions,
+    policy: &DownloadPolicy,
+) -> Result<(), Error> {
+    let ArchiveSource::Hub(hub) = &opts.source else {
+        return Ok(());
+    };
     let client = Downloader::new(policy.clone())?.with_bearer(hub.bearer());
     for archive in planned {
         match client.remote_size(&archive.location) {
@@ -139,7 +158,9 @@ pub fn stage(
     let mut report = StageReport::default();
     let archives_dir = dir.join("archives");
     let client = match &opts.source {
-        ArchiveSource::Hub(hub) if !planned.is_empty() => Some(Downloader::new(policy.clone())?.with_bearer(hub.bearer())),
+        ArchiveSource::Hub(hub) if !planned.is_empty() => {
+            Some(Downloader::new(policy.clone())?.with_bearer(hub.bearer()))
+        }
         _ => None,
     };
     for archive in planned {
@@ -148,12 +169,27 @@ pub fn stage(
             (ArchiveSource::Hub(_), Some(client)) => {
                 let dest = archives_dir.join(&archive.file);
                 if !dest.is_file() {
-                    let partial = std::fs::metadata(crate::source::http::part_path(&dest)).map_or(0, |m| m.len());
-                    let remaining = client.remote_size(&archive.location).ok().flatten().map(|s| s.saturating_sub(partial));
+                    let partial = std::fs::metadata(crate::source::http::part_path(&dest))
+                        .map_or(0, |m| m.len());
+                    let remaining = client
+                        .remote_size(&archive.location)
+                        .ok()
+                        .flatten()
+                        .map(|s| s.saturating_sub(partial));
                     if let Some(remaining) = remaining {
-                        ensure_free_space(&archives_dir, remaining, &format!("downloading {}", archive.file))?;
+                        ensure_free_space(
+                            &archives_dir,
+                            remaining,
+                            &format!("downloading {}", archive.file),
+                        )?;
                     }
-                    tracing::info!("{}: downloading {}", archive.file, remaining.map(human).unwrap_or_else(|| "(size unknown)".into()));
+                    tracing::info!(
+                        "{}: downloading {}",
+                        archive.file,
+                        remaining
+                            .map(human)
+                            .unwrap_or_else(|| "(size unknown)".into())
+                    );
                     match client.download(&archive.location, &dest) {
                         Ok(size) => report.bytes_downloaded += size,
                         Err(DownloadError::Permanent(reason)) => {
@@ -164,7 +200,10 @@ pub fn stage(
                             continue;
                         }
                         Err(DownloadError::Transient(reason)) => {
-                            tracing::warn!("{}: download failed this run (will resume next run): {reason}", archive.file);
+                            tracing::warn!(
+                                "{}: download failed this run (will resume next run): {reason}",
+                                archive.file
+                            );
                             report.archives_failed += 1;
                             continue;
                         }
@@ -176,7 +215,11 @@ pub fn stage(
             _ => {
                 let path = PathBuf::from(&archive.location);
                 if !path.is_file() {
-                    tracing::warn!("{}: not in the archives folder; its {} clips stay missing", path.display(), archive.rows);
+                    tracing::warn!(
+                        "{}: not in the archives folder; its {} clips stay missing",
+                        path.display(),
+                        archive.rows
+                    );
                     report.archives_failed += 1;
                     continue;
                 }
@@ -184,9 +227,18 @@ pub fn stage(
             }
         };
         let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-        ensure_free_space(&archive.extract_to, size, &format!("extracting {}", archive.file))?;
-        tracing::info!("{}: extracting into {}", archive.file, archive.extract_to.display());
-        std::fs::create_dir_all(&archive.extract_to).map_err(|e| crate::error::io_error(&archive.extract_to, e))?;
+        ensure_free_space(
+            &archive.extract_to,
+            size,
+            &format!("extracting {}", archive.file),
+        )?;
+        tracing::info!(
+            "{}: extracting into {}",
+            archive.file,
+            archive.extract_to.display()
+        );
+        std::fs::create_dir_all(&archive.extract_to)
+            .map_err(|e| crate::error::io_error(&archive.extract_to, e))?;
         let extracted = if archive.file.ends_with(".zip") {
             extract_zip(&path, &archive.extract_to, true)
         } else {

@@ -128,10 +128,18 @@ pub struct Run {
 
 /// Runs the `moscorpus` binary with `args` in `cwd`.
 pub fn moscorpus(cwd: &Path, args: &[&str]) -> Run {
+    moscorpus_env(cwd, args, &[])
+}
+
+/// Runs the `moscorpus` binary with `args` and extra environment variables in `cwd`.
+pub fn moscorpus_env(cwd: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_moscorpus"))
         .args(args)
         .current_dir(cwd)
         .env_remove("FFPROBE_BIN")
+        .env_remove("HF_TOKEN")
+        .env_remove("HF_ENDPOINT")
+        .envs(envs.iter().copied())
         .output()
         .expect("the binary runs");
     Run {

@@ -1,0 +1,707 @@
+//! Archives: LSVQ's per-folder `<folder>.tar.gz` from an emulated Hugging Face Hub on
+//! loopback (a resolve endpoint on 127.0.0.1 that answers 302 to a "CDN" on 127.0.0.2),
+//! and archives already on disk. Only the needed archives are fetched, the token never
+//! reaches the CDN, cut transfers resume byte-identically, a wrong checksum is caught,
+//! and hostile archives write nothing outside the working folder.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Sandbox, clip_bytes, moscorpus, moscorpus_env, require_ffprobe, sha256_hex};
+use moscorpus::loopback::{LoopbackServer, Reply, SeenRequest};
+use moscorpus::source::archive::{MAX_MEMBERS, extract_tar, extract_zip};
+
+const FOLDERS: [&str; 3] = ["yfcc-batch1", "ia-batch2", "backup"];
+const TOKEN: &str = "hf_test_secret_token";
+
+/// 4 clips per folder, named with dots as LSVQ's are.
+fn clips() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (f, folder) in FOLDERS.iter().enumerate() {
+        for i in 0..4 {
+            let n = f * 4 + i;
+            out.push((
+                format!("{folder}/clip.{n}.Ep._{n}"),
+                clip_bytes("h264_96x160_portrait.mp4", &format!("archive clip {n}")),
+            ));
+        }
+    }
+    out
+}
+
+fn tar_gz(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for (name, bytes) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, bytes.as_slice())
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// `<folder>.tar.gz` for each folder, members `<folder>/<stem>.mp4`.
+fn archives(clips: &[(String, Vec<u8>)]) -> HashMap<&'static str, Arc<Vec<u8>>> {
+    FOLDERS
+        .iter()
+        .map(|folder| {
+            let members: Vec<(String, Vec<u8>)> = clips
+                .iter()
+                .filter(|(name, _)| name.starts_with(&format!("{folder}/")))
+                .map(|(name, bytes)| (format!("{name}.mp4"), bytes.clone()))
+                .collect();
+            (*folder, Arc::new(tar_gz(&members)))
+        })
+        .collect()
+}
+
+struct Hub {
+    resolve: LoopbackServer,
+    cdn: LoopbackServer,
+}
+
+impl Hub {
+    /// The CDN serves each archive by `script`; the resolve endpoint redirects to it and
+    /// announces `announced` SHA-256s (the real ones unless overridden).
+    fn start(
+        archives: &HashMap<&'static str, Arc<Vec<u8>>>,
+        script: impl Fn(&str, Arc<Vec<u8>>) -> Vec<Reply>,
+    ) -> Hub {
+        let cdn_routes = archives
+            .iter()
+            .map(|(folder, body)| {
+                (
+                    format!("/cdn/{folder}.tar.gz"),
+                    script(folder, body.clone()),
+                )
+            })
+            .collect();
+        let cdn = LoopbackServer::start_on("127.0.0.2", cdn_routes)
+            .expect("127.0.0.2 is a loopback address");
+        let resolve_routes = archives
+            .iter()
+            .map(|(folder, body)| {
+                let location = format!("{}/cdn/{folder}.tar.gz", cdn.base_url());
+                let headers = vec![
+                    (
+                        "X-Linked-Etag".to_string(),
+                        format!("\"{}\"", sha256_hex(body)),
+                    ),
+                    ("X-Linked-Size".to_string(), body.len().to_string()),
+                ];
+                (
+                    format!("/datasets/teowu/LSVQ-videos/resolve/main/{folder}.tar.gz"),
+                    vec![Reply::Redirect(location, headers)],
+                )
+            })
+            .collect();
+        let resolve = LoopbackServer::start(resolve_routes).unwrap();
+        Hub { resolve, cdn }
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("HF_ENDPOINT", self.resolve.base_url()),
+            ("HF_TOKEN", TOKEN.to_string()),
+        ]
+    }
+
+    fn cdn_gets(&self, folder: &str) -> Vec<SeenRequest> {
+        self.cdn
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == format!("/cdn/{folder}.tar.gz"))
+            .collect()
+    }
+}
+
+fn manifest(s: &Sandbox, clips: &[(String, Vec<u8>)]) {
+    let mut text = String::from("name,mos\n");
+    for (i, (name, _)) in clips.iter().enumerate() {
+        text.push_str(&format!("{name},{}.5\n", 20 + i));
+    }
+    s.write("manifest.csv", &text);
+}
+
+fn run_hub(s: &Sandbox, hub: &Hub, extra: &[&str]) -> common::Run {
+    let mut args = vec![
+        "ingest",
+        "lsvq",
+        "--dir",
+        "work",
+        "--min-csv-rows",
+        "1",
+        "--from-hf",
+        "--retry-backoff-ms",
+        "10",
+        "--download-timeout-s",
+        "5",
+    ];
+    args.extend_from_slice(extra);
+    let env = hub.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    moscorpus_env(s.root.path(), &args, &env)
+}
+
+#[test]
+fn only_needed_archives_are_fetched_and_the_token_stays_on_the_hub() {
+    require_ffprobe();
+    let clips = clips();
+    let archives = archives(&clips);
+    let hub = Hub::start(&archives, |_, body| vec![Reply::Body(body)]);
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+
+    // Dry run: two archives (rows 0-5 live in the first two folders), sizes, no download.
+    let dry = run_hub(&s, &hub, &["--max-rows", "6", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout.contains("yfcc-batch1.tar.gz") && dry.stdout.contains("ia-batch2.tar.gz"),
+        "{}",
+        dry.stdout
+    );
+    assert!(!dry.stdout.contains("backup.tar.gz"), "{}", dry.stdout);
+    let total = archives["yfcc-batch1"].len() + archives["ia-batch2"].len();
+    assert!(
+        dry.stdout.contains("2 archives, ") && dry.stdout.contains(&format!("({total} bytes)")),
+        "{}",
+        dry.stdout
+    );
+    assert!(hub.cdn.requests().is_empty(), "a dry run downloads nothing");
+    assert!(
+        !s.work().join("lsvq.jsonl").exists(),
+        "a dry run changes nothing"
+    );
+
+    let run = run_hub(&s, &hub, &["--max-rows", "6"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("6 rows written"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("archives: 2 ready, 0 failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        hub.cdn_gets("backup").is_empty(),
+        "the third archive is not needed"
+    );
+    for request in hub.resolve.requests() {
+        assert_eq!(
+            request.headers.get("authorization").map(String::as_str),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+    }
+    assert!(!hub.resolve.requests().is_empty());
+    for request in hub.cdn.requests() {
+        assert!(
+            !request.headers.contains_key("authorization"),
+            "the token must not follow the redirect to the CDN"
+        );
+    }
+    assert!(
+        !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+        "the token is never logged"
+    );
+    // Extracted in place, archives deleted (no --keep-archives), clips byte-identical.
+    for (name, bytes) in &clips[..8] {
+        assert_eq!(
+            &std::fs::read(s.clips().join(format!("{name}.mp4"))).unwrap(),
+            bytes
+        );
+    }
+    assert!(!s.work().join("archives/yfcc-batch1.tar.gz").exists());
+    let state = std::fs::read_to_string(s.work().join(".download-progress.json")).unwrap();
+    assert!(
+        state.contains("\"archive:yfcc-batch1.tar.gz\": {\n    \"state\": \"done\""),
+        "{state}"
+    );
+
+    // A re-run fetches nothing.
+    let before = hub.cdn.requests().len();
+    let again = run_hub(&s, &hub, &["--max-rows", "6"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.contains("0 rows written, 6 already present"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(hub.cdn.requests().len(), before);
+    assert_eq!(
+        s.outside_files().len(),
+        1,
+        "nothing outside the working folder"
+    );
+}
+
+#[test]
+fn a_transfer_cut_at_random_points_resumes_byte_identically() {
+    require_ffprobe();
+    let clips = clips();
+    let archives = archives(&clips);
+    let mut rng = fastrand::Rng::with_seed(99);
+    let len = archives["yfcc-batch1"].len();
+    let cuts: Vec<usize> = (0..3).map(|_| rng.usize(1..len / 4)).collect();
+    let cuts_for_script = cuts.clone();
+    let hub = Hub::start(&archives, move |folder, body| {
+        if folder == "yfcc-batch1" {
+            let mut script: Vec<Reply> = cuts_for_script
+                .iter()
+                .map(|&n| Reply::BodyCut(body.clone(), n))
+                .collect();
+            script.push(Reply::Body(body));
+            script
+        } else {
+            vec![Reply::Body(body)]
+        }
+    });
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let run = run_hub(
+        &s,
+        &hub,
+        &[
+            "--max-rows",
+            "4",
+            "--keep-archives",
+            "--download-retries",
+            "5",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let kept = std::fs::read(s.work().join("archives/yfcc-batch1.tar.gz")).unwrap();
+    assert_eq!(
+        kept, *archives["yfcc-batch1"],
+        "byte-identical after three cuts"
+    );
+    let gets = hub.cdn_gets("yfcc-batch1");
+    assert_eq!(gets.len(), 4);
+    assert!(!gets[0].headers.contains_key("range"));
+    let mut offset = 0;
+    for (get, cut) in gets[1..].iter().zip(&cuts) {
+        offset += cut;
+        assert_eq!(
+            get.headers.get("range").map(String::as_str),
+            Some(format!("bytes={offset}-").as_str())
+        );
+        assert!(get.headers.contains_key("if-range"));
+    }
+    assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
+}
+
+#[test]
+fn a_wrong_checksum_is_caught_and_fetched_again() {
+    require_ffprobe();
+    let clips = clips();
+    let archives = archives(&clips);
+    let hub = Hub::start(&archives, |_, body| {
+        let mut corrupt = (*body).clone();
+        let middle = corrupt.len() / 2;
+        corrupt[middle] ^= 0xff;
+        vec![Reply::Body(Arc::new(corrupt)), Reply::Body(body)]
+    });
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let run = run_hub(&s, &hub, &["--max-rows", "4"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("checksum mismatch"), "{}", run.stderr);
+    assert_eq!(hub.cdn_gets("yfcc-batch1").len(), 2);
+    assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
+    for (name, bytes) in &clips[..4] {
+        assert_eq!(
+            &std::fs::read(s.clips().join(format!("{name}.mp4"))).unwrap(),
+            bytes
+        );
+    }
+}
+
+/// A tar header with a raw name (bypassing the builder's own path checks).
+fn raw_member(
+    out: &mut Vec<u8>,
+    name: &str,
+    kind: tar::EntryType,
+    link: Option<&str>,
+    data: &[u8],
+) {
+    let mut header = tar::Header::new_gnu();
+    {
+        let gnu = header.as_gnu_mut().unwrap();
+        gnu.name[..name.len()].copy_from_slice(name.as_bytes());
+        if let Some(link) = link {
+            gnu.linkname[..link.len()].copy_from_slice(link.as_bytes());
+        }
+    }
+    header.set_entry_type(kind);
+    header.set_size(data.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+}
+
+#[test]
+fn hostile_tar_members_are_refused_and_nothing_leaves_the_folder() {
+    let s = Sandbox::new();
+    let outside = s.root.path().join("outside");
+    // A symlink that already exists under the clips folder, pointing outside.
+    std::fs::create_dir_all(s.clips().join("yfcc-batch1")).unwrap();
+    std::os::unix::fs::symlink(&outside, s.clips().join("yfcc-batch1/pre")).unwrap();
+    let mut tar = Vec::new();
+    raw_member(
+        &mut tar,
+        "../../outside/slip.mp4",
+        tar::EntryType::Regular,
+        None,
+        b"slip",
+    );
+    raw_member(
+        &mut tar,
+        "/tmp/moscorpus-absolute.mp4",
+        tar::EntryType::Regular,
+        None,
+        b"abs",
+    );
+    raw_member(
+        &mut tar,
+        "yfcc-batch1/link",
+        tar::EntryType::Symlink,
+        Some("../../outside"),
+        b"",
+    );
+    raw_member(
+        &mut tar,
+        "yfcc-batch1/link/through.mp4",
+        tar::EntryType::Regular,
+        None,
+        b"through",
+    );
+    raw_member(
+        &mut tar,
+        "yfcc-batch1/pre/through.mp4",
+        tar::EntryType::Regular,
+        None,
+        b"pre",
+    );
+    raw_member(
+        &mut tar,
+        "yfcc-batch1/hard.mp4",
+        tar::EntryType::Link,
+        Some("/etc/passwd"),
+        b"",
+    );
+    raw_member(&mut tar, "yfcc-batch1/dev", tar::EntryType::Char, None, b"");
+    raw_member(
+        &mut tar,
+        "yfcc-batch1/fifo",
+        tar::EntryType::Fifo,
+        None,
+        b"",
+    );
+    raw_member(
+        &mut tar,
+        "yfcc-batch1/good.mp4",
+        tar::EntryType::Regular,
+        None,
+        b"good clip",
+    );
+    tar.extend_from_slice(&[0u8; 1024]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    let path = s.work().join("hostile.tar.gz");
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+
+    let report = extract_tar(&path, &s.clips()).unwrap();
+    let refused = report.refused.join("\n");
+    for needle in [
+        "../../outside/slip.mp4",
+        "/tmp/moscorpus-absolute.mp4",
+        "yfcc-batch1/link: a symbolic link",
+        "yfcc-batch1/pre/through.mp4: its path passes through a symbolic link",
+        "hard.mp4: a hard link",
+        "dev: a device node",
+        "fifo: a FIFO",
+    ] {
+        assert!(refused.contains(needle), "{needle} not refused:\n{refused}");
+    }
+    assert_eq!(
+        std::fs::read(s.clips().join("yfcc-batch1/good.mp4")).unwrap(),
+        b"good clip"
+    );
+    // The member under the refused link name went into a real folder inside.
+    assert!(!s.clips().join("yfcc-batch1/link").is_symlink());
+    assert_eq!(
+        s.outside_files().len(),
+        1,
+        "outside: {:?}",
+        s.outside_files().keys()
+    );
+    assert!(!std::path::Path::new("/tmp/moscorpus-absolute.mp4").exists());
+}
+
+#[test]
+fn hostile_zip_names_are_refused() {
+    let s = Sandbox::new();
+    let path = s.work().join("k150ka.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, data) in [
+        ("../../outside/zip-slip.mp4", &b"slip"[..]),
+        ("/abs.mp4", b"abs"),
+        ("ok/clip.mp4", b"fine"),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(data).unwrap();
+    }
+    zip.finish().unwrap();
+    let dest = s.work().join("k150ka_extracted");
+    std::fs::create_dir_all(&dest).unwrap();
+    let report = extract_zip(&path, &dest, false).unwrap();
+    assert_eq!(report.files, 1);
+    assert_eq!(report.refused.len(), 2, "{:?}", report.refused);
+    assert_eq!(std::fs::read(dest.join("ok/clip.mp4")).unwrap(), b"fine");
+    assert_eq!(s.outside_files().len(), 1);
+}
+
+#[test]
+fn an_archive_with_too_many_members_is_refused() {
+    let s = Sandbox::new();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut block = Vec::new();
+    for i in 0..=MAX_MEMBERS {
+        block.clear();
+        raw_member(
+            &mut block,
+            &format!("b/{i}"),
+            tar::EntryType::Regular,
+            None,
+            b"",
+        );
+        gz.write_all(&block).unwrap();
+    }
+    gz.write_all(&[0u8; 1024]).unwrap();
+    let path = s.work().join("bomb.tar.gz");
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let error = extract_tar(&path, &s.clips()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("more than {MAX_MEMBERS} members")),
+        "{error}"
+    );
+    assert_eq!(error.exit_code(), 2);
+    assert_eq!(
+        std::fs::read_dir(s.clips()).unwrap().count(),
+        0,
+        "refused before anything is written"
+    );
+}
+
+#[test]
+fn archives_dir_ingests_lsvq_and_konvid_archives_without_network() {
+    require_ffprobe();
+    let clips = clips();
+    let archives = archives(&clips);
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let store = s.work().join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    for (folder, body) in &archives {
+        std::fs::write(store.join(format!("{folder}.tar.gz")), body.as_slice()).unwrap();
+    }
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "ingest",
+            "lsvq",
+            "--dir",
+            "work",
+            "--min-csv-rows",
+            "1",
+            "--full",
+            "--archives-dir",
+            "work/store",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("12 rows written") && run.stdout.contains("archives: 3 ready"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        store.join("yfcc-batch1.tar.gz").exists(),
+        "user archives are never deleted"
+    );
+
+    // KonViD-150k: k150ka.zip with one top folder, beside the score file.
+    let k = Sandbox::new();
+    let zip_path = k.work().join("k150ka.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut scores = String::new();
+    for i in 0..3 {
+        let name = format!("orig_{i}_540_5s.mp4");
+        zip.start_file(format!("k150ka/{name}"), options).unwrap();
+        zip.write_all(&clip_bytes("h264_160x120_ntsc.mp4", &format!("konvid {i}")))
+            .unwrap();
+        scores.push_str(&format!("{name},{}.5\n", 1 + i));
+    }
+    zip.finish().unwrap();
+    k.write("k150ka_scores.csv", &scores);
+    let run = moscorpus(
+        k.root.path(),
+        &[
+            "ingest",
+            "konvid-150k",
+            "--dir",
+            "work",
+            "--min-csv-rows",
+            "1",
+            "--archives-dir",
+            "work",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("3 rows written"), "{}", run.stdout);
+    assert!(
+        k.work()
+            .join("k150ka_extracted/orig_0_540_5s.mp4")
+            .is_file()
+    );
+}
+
+#[test]
+fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl() {
+    require_ffprobe();
+    let clips = clips();
+    let archives = archives(&clips);
+    // Slow enough that a download spans many polls.
+    let hub = Hub::start(&archives, |_, body| {
+        vec![Reply::Throttled(body, 2048, Duration::from_millis(4))]
+    });
+    let reference = Sandbox::new();
+    manifest(&reference, &clips);
+    let run = run_hub(&reference, &hub, &["--full"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = common::rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
+    assert_eq!(expected.len(), 12);
+
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let work = s.work();
+    let part = |folder: &str| work.join(format!("archives/{folder}.tar.gz.part"));
+    let state_done = |folder: &str| {
+        std::fs::read_to_string(work.join(".download-progress.json"))
+            .unwrap_or_default()
+            .contains(&format!("archive:{folder}.tar.gz"))
+    };
+    let extracted = |folder: &str| {
+        std::fs::read_dir(work.join("clips").join(folder))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let rows = || {
+        std::fs::read_to_string(work.join("lsvq.jsonl"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    type Moment<'a> = (&'a str, Box<dyn Fn() -> bool + 'a>);
+    let moments: Vec<Moment> = vec![
+        (
+            "download",
+            Box::new(|| part("yfcc-batch1").metadata().is_ok_and(|m| m.len() > 4096)),
+        ),
+        (
+            "download",
+            Box::new(|| part("ia-batch2").metadata().is_ok_and(|m| m.len() > 4096)),
+        ),
+        (
+            "extraction",
+            Box::new(|| extracted("backup") > 0 && !state_done("backup")),
+        ),
+        ("ingest", Box::new(|| (1..12).contains(&rows()))),
+    ];
+    let env = hub.env();
+    let mut hit = Vec::new();
+    for (phase, condition) in &moments {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+            .args([
+                "ingest",
+                "lsvq",
+                "--dir",
+                "work",
+                "--min-csv-rows",
+                "1",
+                "--from-hf",
+                "--full",
+                "--retry-backoff-ms",
+                "10",
+            ])
+            .current_dir(s.root.path())
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            if condition() {
+                child.kill().unwrap(); // SIGKILL
+                hit.push(*phase);
+                break;
+            }
+            if child.try_wait().unwrap().is_some() || started.elapsed() > Duration::from_secs(60) {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(300));
+        }
+        child.wait().unwrap();
+    }
+    assert!(
+        hit.contains(&"download") && hit.contains(&"ingest"),
+        "phases interrupted: {hit:?}"
+    );
+    let last = run_hub(&s, &hub, &["--full"]);
+    assert_eq!(last.code, 0, "{}", last.stderr);
+    assert_eq!(
+        common::rows_without_timestamp(&work.join("lsvq.jsonl")),
+        expected
+    );
+    for (name, bytes) in &clips {
+        assert_eq!(
+            &std::fs::read(work.join("clips").join(format!("{name}.mp4"))).unwrap(),
+            bytes,
+            "no half clip"
+        );
+    }
+    let mut leftovers = Vec::new();
+    let mut stack = vec![work.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.to_string_lossy().into_owned();
+            if path.is_dir() {
+                stack.push(path);
+            } else if name.ends_with(".extracting")
+                || name.ends_with(".part")
+                || name.ends_with(".tmp")
+            {
+                leftovers.push(name);
+            }
+        }
+    }
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    eprintln!("interrupted phases: {hit:?}");
+}
