@@ -51,6 +51,9 @@ fn help_documents_every_flag() {
         assert!(konvid.contains(flag), "konvid-150k help lacks {flag}");
     }
     assert!(konvid.contains("--konvid-dir") && konvid.contains(".workingdir2/konvid-150k/"));
+    for flag in ["--archives-dir", "--dry-run"] {
+        assert!(konvid.contains(flag), "konvid-150k help lacks {flag}");
+    }
     let demo = moscorpus(dir.path(), &["demo", "--help"]).stdout;
     for flag in ["--dir", "--max-rows", "--full", "--ffprobe-bin"] {
         assert!(demo.contains(flag), "demo help lacks {flag}");
