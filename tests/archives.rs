@@ -244,6 +244,40 @@ fn only_needed_archives_are_fetched_and_the_token_stays_on_the_hub() {
 }
 
 #[test]
+fn a_missing_archive_is_recorded_as_failed_and_not_retried() {
+    require_ffprobe();
+    let clips = clips();
+    let mut archives = archives(&clips);
+    archives.remove("ia-batch2"); // the Hub answers 404 for it
+    let hub = Hub::start(&archives, |_, body| vec![Reply::Body(body)]);
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let run = run_hub(&s, &hub, &["--max-rows", "8"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("4 rows written") && run.stdout.contains("archives: 1 ready, 1 failed"),
+        "{}",
+        run.stdout
+    );
+    let state = std::fs::read_to_string(s.work().join(".download-progress.json")).unwrap();
+    assert!(state.contains("\"archive:ia-batch2.tar.gz\": {\n    \"reason\": \"http-404: Not Found\",\n    \"state\": \"failed\""), "{state}");
+    let asked = |hub: &Hub| {
+        hub.resolve
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("ia-batch2.tar.gz"))
+            .count()
+    };
+    let before = asked(&hub);
+    let again = run_hub(&s, &hub, &["--max-rows", "8"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(asked(&hub), before, "a permanent failure is not retried");
+    let retry = run_hub(&s, &hub, &["--max-rows", "8", "--retry-failed"]);
+    assert_eq!(retry.code, 0, "{}", retry.stderr);
+    assert!(asked(&hub) > before, "--retry-failed asks again");
+}
+
+#[test]
 fn a_transfer_cut_at_random_points_resumes_byte_identically() {
     require_ffprobe();
     let clips = clips();
@@ -686,22 +720,7 @@ fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl(
             "no half clip"
         );
     }
-    let mut leftovers = Vec::new();
-    let mut stack = vec![work.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.to_string_lossy().into_owned();
-            if path.is_dir() {
-                stack.push(path);
-            } else if name.ends_with(".extracting")
-                || name.ends_with(".part")
-                || name.ends_with(".tmp")
-            {
-                leftovers.push(name);
-            }
-        }
-    }
+    let leftovers = common::leftover_temp_files(&work);
     assert!(leftovers.is_empty(), "{leftovers:?}");
     eprintln!("interrupted phases: {hit:?}");
 }

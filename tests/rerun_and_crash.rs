@@ -152,22 +152,6 @@ fn sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run() {
         expected,
         "same rows, same order, nothing lost or doubled"
     );
-    let leftovers: Vec<_> = walk(&s.work())
-        .into_iter()
-        .filter(|p| p.to_string_lossy().ends_with(".part") || p.to_string_lossy().ends_with(".tmp"))
-        .collect();
+    let leftovers = common::leftover_temp_files(&s.work());
     assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

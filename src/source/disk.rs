@@ -52,3 +52,30 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     name.push(suffix);
     PathBuf::from(name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_space_is_a_clear_input_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let free = free_bytes(dir.path()).expect("statvfs works on a temp folder");
+        assert!(ensure_free_space(dir.path(), free / 2, "a small file").is_ok());
+        let error = ensure_free_space(dir.path(), u64::MAX / 2, "downloading yfcc-batch2.tar.gz")
+            .unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        let message = error.to_string();
+        assert!(
+            message.contains("not enough disk space for downloading yfcc-batch2.tar.gz"),
+            "{message}"
+        );
+        assert!(error.hint().is_some());
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(human(999), "999 B");
+        assert_eq!(human(2_000_000_000), "2.0 GB");
+    }
+}
