@@ -421,6 +421,9 @@ fn ingest_clip(
             geometry,
         })),
         Err(ProbeError::Broken(reason)) => Ok(ClipOutcome::Broken(reason)),
+        Err(ProbeError::Unsupported(reason)) => Ok(ClipOutcome::Broken(format!(
+            "{reason} (--prober auto asks ffprobe for such files)"
+        ))),
         Err(ProbeError::Unavailable(reason)) => Err(Error::input(reason)),
     }
 }

@@ -4,7 +4,10 @@
 //! needs (values as ffprobe's strings), and [`ProbeReport::geometry`] maps that to the
 //! row's fields exactly as contract §1 says. Backends sit behind the [`Prober`] trait.
 
+pub mod codec;
 pub mod ffprobe;
+pub mod native;
+pub mod rational;
 
 use std::path::Path;
 
@@ -57,6 +60,9 @@ pub enum ProbeError {
     /// The backend cannot run at all (no ffprobe binary): fatal for the run.
     #[error("{0}")]
     Unavailable(String),
+    /// A valid file this backend does not read (the `auto` prober asks ffprobe then).
+    #[error("unsupported by the native prober: {0}")]
+    Unsupported(String),
 }
 
 /// A probing backend.
