@@ -1,0 +1,59 @@
+//! The native prober against ffprobe's committed answers for the fixture matrix
+//! (tests/fixtures/probe/, made by make_matrix.sh): every field of every clip.
+
+use std::path::{Path, PathBuf};
+
+use moscorpus::probe::native::NativeProber;
+use moscorpus::probe::{ProbeError, ProbeReport, Prober};
+
+fn matrix() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/probe");
+    let mut clips: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            !p.to_string_lossy().ends_with(".json") && !p.to_string_lossy().ends_with(".sh")
+        })
+        .collect();
+    clips.sort();
+    clips
+}
+
+fn golden(clip: &Path) -> ProbeReport {
+    let text = std::fs::read_to_string(format!("{}.ffprobe.json", clip.display())).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn native_answers_equal_ffprobe_for_every_field_of_every_clip() {
+    let clips = matrix();
+    assert!(clips.len() >= 40, "the matrix has {} clips", clips.len());
+    let mut failures = Vec::new();
+    for clip in &clips {
+        let expected = golden(clip);
+        let name = clip.file_name().unwrap().to_string_lossy().into_owned();
+        match NativeProber.probe(clip) {
+            Ok(got) if expected.streams.is_empty() => {
+                failures.push(format!("{name}: expected no video stream, got {got:?}"))
+            }
+            Ok(got) => {
+                if got != expected {
+                    failures.push(format!(
+                        "{name}:\n  native  {got:?}\n  ffprobe {expected:?}"
+                    ));
+                }
+            }
+            Err(ProbeError::Broken(why)) if expected.streams.is_empty() => {
+                assert!(why.contains("no video"), "{name}: {why}")
+            }
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} clips differ:\n{}",
+        failures.len(),
+        clips.len(),
+        failures.join("\n")
+    );
+}
