@@ -308,6 +308,237 @@ fn blocks(cluster: &[u8]) -> Vec<(u64, i16, &[u8], Option<u64>)> {
             }
             _ => None,
         };
+        if let Some((b, duration)) = block
+            && let Some((track, len)) = vint(b, 0, false)
+            && let Some(ts) = b.get(len..len + 2)
+        {
+            let frame = b.get(len + 3..).unwrap_or(&[]);
+            out.push((track, i16::from_be_bytes([ts[0], ts[1]]), frame, duration));
+        }
+        at = e.data + size as usize;
+    }
+    out
+}
+
+fn uint(d: &[u8]) -> u64 {
+    d.iter().take(8).fold(0, |v, b| (v << 8) | u64::from(*b))
+}
+
+fn float(d: &[u8]) -> Option<f64> {
+    match d.len() {
+        4 => Some(f64::from(f32::from_be_bytes(d.try_into().ok()?))),
+        8 => Some(f64::from_be_bytes(d.try_into().ok()?)),
+        _ => None,
+    }
+}
+
+struct Track<'a> {
+    number: u64,
+    codec_id: String,
+    private: Option<&'a [u8]>,
+    default_duration: Option<u64>,
+    pixel_size: (u32, u32),
+}
+
+fn video_track(tracks: &[u8]) -> Option<Track<'_>> {
+    children(tracks)
+        .into_iter()
+        .filter(|(id, _)| *id == TRACK_ENTRY)
+        .find_map(|(_, entry)| {
+            let fields = children(entry);
+            let get = |id: u32| fields.iter().find(|(i, _)| *i == id).map(|(_, p)| *p);
+            if get(TRACK_TYPE).map(uint) != Some(1) {
+                return None;
+            }
+            let video = get(VIDEO).map(children).unwrap_or_default();
+            let dim = |id: u32| {
+                video
+                    .iter()
+                    .find(|(i, _)| *i == id)
+                    .map_or(0, |(_, p)| uint(p).min(u64::from(u32::MAX)) as u32)
+            };
+            Some(Track {
+                number: get(TRACK_NUMBER).map_or(0, uint),
+                codec_id: String::from_utf8_lossy(get(CODEC_ID).unwrap_or(b""))
+                    .trim_end_matches('\0')
+                    .to_string(),
+                private: get(CODEC_PRIVATE),
+                default_duration: get(DEFAULT_DURATION).map(uint).filter(|d| *d > 0),
+                pixel_size: (dim(PIXEL_WIDTH), dim(PIXEL_HEIGHT)),
+            })
+        })
+}
+
+pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
+    let broken = |why: String| ProbeError::Broken(why);
+    let io = |e: std::io::Error| ProbeError::Broken(e.to_string());
+    let head = src.read_at(0, 64).map_err(io)?;
+    let ebml = element(&head, 0).ok_or_else(|| broken("bad EBML header".into()))?;
+    let mut pos = ebml.data as u64
+        + ebml
+            .size
+            .ok_or_else(|| broken("EBML header of unknown size".into()))?;
+    // Find the Segment.
+    let segment_data = loop {
+        let h = src.read_at(pos, 16).map_err(io)?;
+        let e = element(&h, 0).ok_or_else(|| broken("no Segment".into()))?;
+        if e.id == SEGMENT {
+            break pos + e.data as u64;
+        }
+        pos += e.data as u64
+            + e.size
+                .ok_or_else(|| broken("element of unknown size before the Segment".into()))?;
+    };
+    let (mut info, mut tracks, mut first_cluster) = (None, None, None);
+    let mut at = segment_data;
+    while at < src.len() && (info.is_none() || tracks.is_none() || first_cluster.is_none()) {
+        let h = src.read_at(at, 16).map_err(io)?;
+        let Some(e) = element(&h, 0) else { break };
+        let data = at + e.data as u64;
+        match (e.id, e.size) {
+            (INFO, Some(size)) => info = Some(src.read_at(data, size).map_err(io)?),
+            (TRACKS, Some(size)) => tracks = Some(src.read_at(data, size).map_err(io)?),
+            (CLUSTER, size) => {
+                first_cluster = Some(
+                    src.read_at(data, size.unwrap_or(CLUSTER_READ).min(CLUSTER_READ))
+                        .map_err(io)?,
+                )
+            }
+            _ => {}
+        }
+        match e.size {
+            Some(size) => at = data + size,
+            None if e.id == CLUSTER => break,
+            None => at = data, // an unknown-size master element: descend
+        }
+    }
+    let info = info.ok_or_else(|| broken("no Info element".into()))?;
+    let tracks = tracks.ok_or_else(|| broken("no Tracks element".into()))?;
+    let info_fields = children(&info);
+    let scale = info_fields
+        .iter()
+        .find(|(i, _)| *i == TIMESTAMP_SCALE)
+        .map_or(1_000_000, |(_, p)| uint(p))
+        .max(1);
+    let header_duration = info_fields
+        .iter()
+        .find(|(i, _)| *i == DURATION)
+        .and_then(|(_, p)| float(p))
+        .filter(|d| *d > 0.0);
+    let track = video_track(&tracks).ok_or_else(|| broken("no video stream".into()))?;
+    let unreadable = |what: &str| ProbeError::Broken(format!("unreadable {what}"));
+    let (codec_name, picture) = match track.codec_id.as_str() {
+        "V_MPEG4/ISO/AVC" => {
+            let sps = track
+                .private
+                .and_then(h264::sps_from_avcc)
+                .ok_or_else(|| unreadable("avcC"))?;
+            (
+                "h264",
+                h264::parse_sps(sps).ok_or_else(|| unreadable("H.264 SPS"))?,
+            )
+        }
+        "V_MPEGH/ISO/HEVC" => {
+            let sps = track
+                .private
+                .and_then(hevc::sps_from_hvcc)
+                .ok_or_else(|| unreadable("hvcC"))?;
+            (
+                "hevc",
+                hevc::parse_sps(sps).ok_or_else(|| unreadable("HEVC SPS"))?,
+            )
+        }
+        "V_AV1" => {
+            let record = track
+                .private
+                .ok_or_else(|| ProbeError::Unsupported("AV1 track without av1C".into()))?;
+            (
+                "av1",
+                av1::parse_av1c(record).ok_or_else(|| unreadable("av1C"))?,
+            )
+        }
+        "V_VP9" => {
+            let cluster = first_cluster
+                .as_deref()
+                .ok_or_else(|| broken("no cluster".into()))?;
+            let frame = first_block(cluster, track.number)
+                .ok_or_else(|| broken("no VP9 frame in the first cluster".into()))?;
+            (
+                "vp9",
+                vp9::parse_frame(frame).ok_or_else(|| {
+                    ProbeError::Unsupported("VP9 track starting without a key frame".into())
+                })?,
+            )
+        }
+        "V_MPEG4/ISO/ASP" | "V_MPEG4/ISO/SP" | "V_MPEG4/ISO/AP" => (
+            "mpeg4",
+            Picture {
+                size: None,
+                pix_fmt: "yuv420p".into(),
+            },
+        ),
+        other => return Err(ProbeError::Unsupported(format!("Matroska codec {other}"))),
+    };
+    let default_duration = track
+        .default_duration
+        .ok_or_else(|| ProbeError::Unsupported("video track without DefaultDuration".into()))?;
+    let avg = reduce(
+        1_000_000_000,
+        default_duration.min(i64::MAX as u64) as i64,
+        30000,
+    );
+    let r = if avg.0 < avg.1 * 1000 && avg.0 > avg.1 * 5 {
+        avg
+    } else {
+        return Err(ProbeError::Unsupported(
+            "frame rate outside 5-1000 fps".into(),
+        ));
+    };
+    let format_us = match header_duration {
+        Some(d) => (d * scale as f64 * 1000.0 / 1_000_000.0) as i64,
+        None => tail_duration_us(src, scale, &track)?,
+    };
+    let (width, height) = picture.size.unwrap_or(track.pixel_size);
+    Ok(ProbeReport {
+        streams: vec![StreamReport {
+            codec_name: Some(codec_name.to_string()),
+            width: Some(i64::from(width)),
+            height: Some(i64::from(height)),
+            pix_fmt: Some(picture.pix_fmt),
+            r_frame_rate: Some(format!("{}/{}", r.0, r.1)),
+            avg_frame_rate: Some(format!("{}/{}", avg.0, avg.1)),
+            duration: None,
+        }],
+        format: FormatReport {
+            duration: Some(seconds_string(format_us as f64 * (1.0 / 1_000_000.0))),
+        },
+    })
+}
+
+/// Blocks of an in-memory cluster payload: (track, relative timestamp, frame, duration).
+fn blocks(cluster: &[u8]) -> Vec<(u64, i16, &[u8], Option<u64>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(e) = element(cluster, at) {
+        let Some(size) = e.size else { break };
+        let Some(payload) = cluster.get(e.data..e.data.saturating_add(size as usize)) else {
+            break;
+        };
+        let block = match e.id {
+            SIMPLE_BLOCK => Some((payload, None)),
+            BLOCK_GROUP => {
+                let parts = children(payload);
+                let duration = parts
+                    .iter()
+                    .find(|(i, _)| *i == BLOCK_DURATION)
+                    .map(|(_, p)| uint(p));
+                parts
+                    .iter()
+                    .find(|(i, _)| *i == BLOCK)
+                    .map(|(_, p)| (*p, duration))
+            }
+            _ => None,
+        };
         if let Some((b, duration)) = block {
             if let Some((track, len)) = vint(b, 0, false) {
                 if let Some(ts) = b.get(len..len + 2) {
