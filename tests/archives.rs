@@ -11,7 +11,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Sandbox, clip_bytes, moscorpus, moscorpus_env, require_ffprobe, sha256_hex};
+use common::{Sandbox, clip_bytes, moscorpus, moscorpus_env, sha256_hex};
 use moscorpus::loopback::{LoopbackServer, Reply, SeenRequest};
 use moscorpus::source::archive::{MAX_MEMBERS, extract_tar, extract_zip};
 
@@ -155,7 +155,6 @@ fn run_hub(s: &Sandbox, hub: &Hub, extra: &[&str]) -> common::Run {
 
 #[test]
 fn only_needed_archives_are_fetched_and_the_token_stays_on_the_hub() {
-    require_ffprobe();
     let clips = clips();
     let archives = archives(&clips);
     let hub = Hub::start(&archives, |_, body| vec![Reply::Body(body)]);
@@ -245,7 +244,6 @@ fn only_needed_archives_are_fetched_and_the_token_stays_on_the_hub() {
 
 #[test]
 fn a_missing_archive_is_recorded_as_failed_and_not_retried() {
-    require_ffprobe();
     let clips = clips();
     let mut archives = archives(&clips);
     archives.remove("ia-batch2"); // the Hub answers 404 for it
@@ -279,7 +277,6 @@ fn a_missing_archive_is_recorded_as_failed_and_not_retried() {
 
 #[test]
 fn a_transfer_cut_at_random_points_resumes_byte_identically() {
-    require_ffprobe();
     let clips = clips();
     let archives = archives(&clips);
     let mut rng = fastrand::Rng::with_seed(99);
@@ -334,7 +331,6 @@ fn a_transfer_cut_at_random_points_resumes_byte_identically() {
 
 #[test]
 fn a_wrong_checksum_is_caught_and_fetched_again() {
-    require_ffprobe();
     let clips = clips();
     let archives = archives(&clips);
     let hub = Hub::start(&archives, |_, body| {
@@ -543,7 +539,6 @@ fn an_archive_with_too_many_members_is_refused() {
 
 #[test]
 fn archives_dir_ingests_lsvq_and_konvid_archives_without_network() {
-    require_ffprobe();
     let clips = clips();
     let archives = archives(&clips);
     let s = Sandbox::new();
@@ -618,22 +613,55 @@ fn archives_dir_ingests_lsvq_and_konvid_archives_without_network() {
 
 #[test]
 fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl() {
-    require_ffprobe();
     let clips = clips();
     let archives = archives(&clips);
     // Slow enough that a download spans many polls.
     let hub = Hub::start(&archives, |_, body| {
         vec![Reply::Throttled(body, 2048, Duration::from_millis(4))]
     });
+    // Four more rows downloaded clip by clip after the archives, slowly: the ingest
+    // phase lasts long enough to be interrupted.
+    let late: HashMap<String, Vec<Reply>> = (0..4)
+        .map(|i| {
+            let body = Arc::new(clip_bytes("h264_160x120_ntsc.mp4", &format!("late {i}")));
+            (
+                format!("/late.{i}.mp4"),
+                vec![Reply::Throttled(body, 2048, Duration::from_millis(5))],
+            )
+        })
+        .collect();
+    let late_server = LoopbackServer::start(late).unwrap();
+    let with_late = |s: &Sandbox| {
+        manifest(s, &clips);
+        let mut text = std::fs::read_to_string(s.work().join("manifest.csv")).unwrap();
+        text = text.replace("name,mos\n", "name,mos,url\n");
+        let mut lines: Vec<String> = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("name,") {
+                    l.to_string()
+                } else {
+                    format!("{l},")
+                }
+            })
+            .collect();
+        for i in 0..4 {
+            lines.push(format!(
+                "late.{i},50,{}/late.{i}.mp4",
+                late_server.base_url()
+            ));
+        }
+        s.write("manifest.csv", &(lines.join("\n") + "\n"));
+    };
     let reference = Sandbox::new();
-    manifest(&reference, &clips);
+    with_late(&reference);
     let run = run_hub(&reference, &hub, &["--full"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let expected = common::rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
-    assert_eq!(expected.len(), 12);
+    assert_eq!(expected.len(), 16);
 
     let s = Sandbox::new();
-    manifest(&s, &clips);
+    with_late(&s);
     let work = s.work();
     let part = |folder: &str| work.join(format!("archives/{folder}.tar.gz.part"));
     let state_done = |folder: &str| {
@@ -665,7 +693,7 @@ fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl(
             "extraction",
             Box::new(|| extracted("backup") > 0 && !state_done("backup")),
         ),
-        ("ingest", Box::new(|| (1..12).contains(&rows()))),
+        ("ingest", Box::new(|| (1..16).contains(&rows()))),
     ];
     let env = hub.env();
     let mut hit = Vec::new();

@@ -3,11 +3,10 @@
 
 mod common;
 
-use common::{Run, Sandbox, clip_bytes, moscorpus, require_ffprobe};
+use common::{Run, Sandbox, clip_bytes, moscorpus};
 
 /// A sandbox whose output already holds one good row from an earlier run.
 fn sandbox_with_a_row() -> (Sandbox, Vec<u8>) {
-    require_ffprobe();
     let s = Sandbox::new();
     s.put_clip(
         "yfcc-batch1/1.mp4",
@@ -318,6 +317,60 @@ fn split_without_is_test_column_is_an_input_error() {
 }
 
 #[test]
+fn a_file_only_ffprobe_reads_without_ffprobe_is_a_clear_input_error() {
+    let (s, output) = sandbox_with_a_row();
+    std::fs::copy(
+        common::fixture("clips/mpeg2_in_matroska.mkv"),
+        s.clips().join("mpeg2.mkv"),
+    )
+    .unwrap();
+    s.write("rows.csv", "name,mos\nmpeg2.mkv,40\n");
+    let run = ingest(
+        &s,
+        &[
+            "--manifest-csv",
+            "work/rows.csv",
+            "--ffprobe-bin",
+            "/nonexistent/ffprobe",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("mpeg2.mkv") && run.stderr.contains("ffprobe is not available"),
+        "{}",
+        run.stderr
+    );
+    assert_untouched(&s, &output);
+}
+
+#[test]
+fn auto_asks_ffprobe_for_what_native_does_not_read() {
+    if !common::ffprobe_or_skip("auto_asks_ffprobe_for_what_native_does_not_read") {
+        return;
+    }
+    let (s, _) = sandbox_with_a_row();
+    std::fs::copy(
+        common::fixture("clips/mpeg2_in_matroska.mkv"),
+        s.clips().join("mpeg2.mkv"),
+    )
+    .unwrap();
+    s.write("rows.csv", "name,mos\nmpeg2.mkv,40\n");
+    let run = ingest(
+        &s,
+        &["--manifest-csv", "work/rows.csv", "--log-level", "debug"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("asking ffprobe"), "{}", run.stderr);
+    let text = std::fs::read_to_string(s.work().join("lsvq.jsonl")).unwrap();
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("\"encoder_upstream\": \"mpeg2video\"")),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_missing_ffprobe_is_a_clear_input_error() {
     let (s, output) = sandbox_with_a_row();
     let run = ingest(
@@ -325,6 +378,8 @@ fn a_missing_ffprobe_is_a_clear_input_error() {
         &[
             "--manifest-csv",
             "work/first.csv",
+            "--prober",
+            "ffprobe",
             "--ffprobe-bin",
             "/nonexistent/ffprobe",
         ],

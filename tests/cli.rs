@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Sandbox, clip_bytes, moscorpus, require_ffprobe};
+use common::{Sandbox, clip_bytes, moscorpus};
 
 const INGEST_FLAGS: [&str; 21] = [
     "--dir",
@@ -82,7 +82,6 @@ fn help_documents_every_flag() {
 
 #[test]
 fn demo_runs_offline_with_its_404s_and_broken_clip() {
-    require_ffprobe();
     let dir = tempfile::tempdir().unwrap();
     let run = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "60"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -115,7 +114,6 @@ fn demo_runs_offline_with_its_404s_and_broken_clip() {
 
 #[test]
 fn konvid_150k_score_files_beside_extracted_folders() {
-    require_ffprobe();
     let s = Sandbox::new();
     let put = |rel: &str, tag: &str| {
         let path = s.work().join(rel);

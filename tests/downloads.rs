@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Sandbox, clip_bytes, require_ffprobe, sha256_hex};
+use common::{Sandbox, clip_bytes, sha256_hex};
 use moscorpus::loopback::{LoopbackServer, Reply};
 use moscorpus::pipeline::ingest;
-use moscorpus::probe::ffprobe::FfprobeProber;
+use moscorpus::probe::native::NativeProber;
 use moscorpus::source::http::{part_path, validator_path};
 
 struct Scenario {
@@ -22,7 +22,6 @@ struct Scenario {
 }
 
 fn scenario() -> Scenario {
-    require_ffprobe();
     let sandbox = Sandbox::new();
     let mut bodies = HashMap::new();
     for (i, name) in ["ok", "flaky", "cut", "norange", "stalled"]
@@ -110,7 +109,7 @@ fn requests_for(server: &LoopbackServer, path: &str) -> Vec<moscorpus::loopback:
 #[test]
 fn state_file_counters_and_files_follow_the_contract() {
     let s = scenario();
-    let prober = FfprobeProber::new("ffprobe");
+    let prober = NativeProber;
     let report = ingest(&options(&s), &prober).unwrap();
     let stats = &report.stats;
     assert_eq!(stats.selected, 10);
@@ -265,7 +264,7 @@ fn state_file_counters_and_files_follow_the_contract() {
 #[test]
 fn a_done_clip_that_vanished_is_downloaded_again() {
     let s = scenario();
-    let prober = FfprobeProber::new("ffprobe");
+    let prober = NativeProber;
     ingest(&options(&s), &prober).unwrap();
     let ok = s.sandbox.clips().join("ok.mp4");
     std::fs::remove_file(&ok).unwrap();

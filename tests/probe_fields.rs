@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{Sandbox, fixture, moscorpus, require_ffprobe};
+use common::{Sandbox, fixture, moscorpus};
 use moscorpus::probe::parse_rate;
 
 const CLIPS: [&str; 6] = [
@@ -47,7 +47,9 @@ fn ffprobe_flat(path: &Path) -> HashMap<String, String> {
 
 #[test]
 fn jsonl_probe_fields_equal_ffprobe() {
-    require_ffprobe();
+    if !common::ffprobe_or_skip("jsonl_probe_fields_equal_ffprobe") {
+        return;
+    }
     let s = Sandbox::new();
     let mut manifest = String::from("name,mos\n");
     for (i, clip) in CLIPS.iter().enumerate() {

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::{Sandbox, clip_bytes, moscorpus, require_ffprobe, rows_without_timestamp};
+use common::{Sandbox, clip_bytes, moscorpus, rows_without_timestamp};
 use moscorpus::loopback::{LoopbackServer, Reply};
 
 const BASES: [&str; 3] = [
@@ -52,7 +52,11 @@ fn clips() -> HashMap<String, Arc<Vec<u8>>> {
 fn server(clips: &HashMap<String, Arc<Vec<u8>>>) -> LoopbackServer {
     let routes = clips
         .iter()
-        .map(|(key, body)| (format!("/{key}.mp4"), vec![Reply::Body(body.clone())]))
+        .map(|(key, body)| {
+            // Paced, so that a run lasts long enough to be killed in the middle of it.
+            let paced = Reply::Throttled(body.clone(), 4096, std::time::Duration::from_millis(3));
+            (format!("/{key}.mp4"), vec![paced])
+        })
         .collect();
     LoopbackServer::start(routes).unwrap()
 }
@@ -70,7 +74,6 @@ const ARGS: [&str; 8] = [
 
 #[test]
 fn a_rerun_writes_nothing_and_counts_every_clip_as_a_dedup() {
-    require_ffprobe();
     let clips = clips();
     let server = server(&clips);
     let s = Sandbox::new();
@@ -102,7 +105,6 @@ fn a_rerun_writes_nothing_and_counts_every_clip_as_a_dedup() {
 
 #[test]
 fn sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run() {
-    require_ffprobe();
     let clips = clips();
     let server = server(&clips);
 

@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::demo::{DemoOptions, run_demo};
 use crate::error::Error;
-use crate::probe::ffprobe::FfprobeProber;
+use crate::probe::auto::{ProberChoice, make_prober};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -14,12 +14,15 @@ pub struct DemoArgs {
     #[arg(long, default_value = ".workingdir2/demo")]
     pub dir: PathBuf,
     /// Ingest the first N of the 1,200 label rows.
-    #[arg(long, default_value_t = 120, conflicts_with = "full")]
+    #[arg(long, default_value_t = 500, conflicts_with = "full")]
     pub max_rows: usize,
     /// Ingest all 1,200 label rows.
     #[arg(long)]
     pub full: bool,
-    /// The ffprobe binary.
+    /// Which prober reads the clips (auto: native, ffprobe only if needed).
+    #[arg(long, value_enum, default_value_t = ProberChoice::Auto)]
+    pub prober: ProberChoice,
+    /// The ffprobe binary (for --prober ffprobe, and auto's fallback).
     #[arg(
         long,
         env = "FFPROBE_BIN",
@@ -34,7 +37,8 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         dir: args.dir,
         max_rows: (!args.full).then_some(args.max_rows),
     };
-    let report = run_demo(&opts, &FfprobeProber::new(&args.ffprobe_bin))?;
+    let prober = make_prober(args.prober, &args.ffprobe_bin);
+    let report = run_demo(&opts, prober.as_ref())?;
     super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report);
     if let Some(first) = std::fs::read_to_string(&report.output)
         .ok()

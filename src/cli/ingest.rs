@@ -10,7 +10,7 @@ use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::manifest::Split;
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
-use crate::probe::ffprobe::FfprobeProber;
+use crate::probe::auto::{ProberChoice, make_prober};
 use crate::source::disk::human;
 use crate::source::hub::HubDataset;
 use crate::source::stage::{ArchiveOptions, ArchiveSource};
@@ -113,7 +113,11 @@ pub struct CommonArgs {
     /// Try again the downloads the state file records as failed for good.
     #[arg(long)]
     pub retry_failed: bool,
-    /// The ffprobe binary.
+    /// Which prober reads the clips: native (no ffmpeg needed), ffprobe, or auto
+    /// (native, and ffprobe only for what native does not read).
+    #[arg(long, value_enum, default_value_t = ProberChoice::Auto)]
+    pub prober: ProberChoice,
+    /// The ffprobe binary (for --prober ffprobe, and auto's fallback).
     #[arg(
         long,
         env = "FFPROBE_BIN",
@@ -175,8 +179,8 @@ pub fn run(command: IngestCommand) -> Result<(), Error> {
     if common.dry_run {
         return print_plan(&opts);
     }
-    let prober = FfprobeProber::new(&common.ffprobe_bin);
-    let report = ingest(&opts, &prober)?;
+    let prober = make_prober(common.prober, &common.ffprobe_bin);
+    let report = ingest(&opts, prober.as_ref())?;
     print_summary(corpus, &report);
     Ok(())
 }

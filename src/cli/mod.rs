@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod demo;
 pub mod evaluate;
 pub mod ingest;
+pub mod probe;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -31,6 +32,8 @@ pub enum Command {
     Ingest(Box<ingest::IngestCommand>),
     /// Build a small LSVQ-shaped corpus, serve it on 127.0.0.1 and ingest it (no network).
     Demo(demo::DemoArgs),
+    /// Print each clip's probe answer as one JSON line in ffprobe's shape.
+    Probe(probe::ProbeArgs),
     /// Score predictions against MOS labels: N, SROCC, PLCC, KRCC, RMSE (as papers report them).
     Evaluate(evaluate::EvaluateArgs),
     /// Put several corpus shards on one 0–100 MOS axis, dedup clips across shards.
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Ingest(command) => ingest::run(*command),
         Command::Demo(args) => demo::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Probe(args) => probe::run(args),
         Command::Aggregate(args) => aggregate::run(args),
     }
 }

@@ -4,6 +4,7 @@
 //! needs (values as ffprobe's strings), and [`ProbeReport::geometry`] maps that to the
 //! row's fields exactly as contract §1 says. Backends sit behind the [`Prober`] trait.
 
+pub mod auto;
 pub mod codec;
 pub mod ffprobe;
 pub mod native;
@@ -11,28 +12,36 @@ pub mod rational;
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The first video stream's fields, as ffprobe reports them.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct StreamReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub codec_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pix_fmt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r_frame_rate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_frame_rate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
 }
 
 /// The container's fields, as ffprobe reports them.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct FormatReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
 }
 
 /// ffprobe's answer for one clip: `{"streams":[…],"format":{…}}`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct ProbeReport {
     #[serde(default)]
     pub streams: Vec<StreamReport>,

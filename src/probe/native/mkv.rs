@@ -194,7 +194,17 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         .find(|(i, _)| *i == DURATION)
         .and_then(|(_, p)| float(p))
         .filter(|d| *d > 0.0);
-    let track = video_track(&tracks).ok_or_else(|| broken("no video stream".into()))?;
+    let Some(track) = video_track(&tracks) else {
+        // Like ffprobe: no stream, the container's duration (a row then calls it broken).
+        let d = header_duration.ok_or_else(|| broken("no video stream".into()))?;
+        let us = (d * scale as f64 * 1000.0 / 1_000_000.0) as i64;
+        return Ok(ProbeReport {
+            streams: Vec::new(),
+            format: FormatReport {
+                duration: Some(seconds_string(us as f64 * (1.0 / 1_000_000.0))),
+            },
+        });
+    };
     let unreadable = |what: &str| ProbeError::Broken(format!("unreadable {what}"));
     let (codec_name, picture) = match track.codec_id.as_str() {
         "V_MPEG4/ISO/AVC" => {

@@ -134,11 +134,23 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
     let movie_duration = child(&moov, b"mvhd")
         .and_then(|m| full_box_times(m).map(|t| t.1))
         .unwrap_or(0);
-    let video = boxes(&moov)
+    let Some(video) = boxes(&moov)
         .filter(|(k, _)| *k == b"trak")
         .map(|(_, t)| t)
         .find(|trak| path(trak, &[b"mdia", b"hdlr"]).and_then(|h| h.get(8..12)) == Some(b"vide"))
-        .ok_or_else(|| broken("no video stream"))?;
+    else {
+        // Like ffprobe: no stream, the container's duration (a row then calls it broken).
+        if movie_duration == 0 || movie_timescale == 0 {
+            return Err(broken("no video stream"));
+        }
+        let seconds = rescale_us(movie_duration, movie_timescale) as f64 * (1.0 / 1_000_000.0);
+        return Ok(ProbeReport {
+            streams: Vec::new(),
+            format: FormatReport {
+                duration: Some(seconds_string(seconds)),
+            },
+        });
+    };
     let track_id = child(video, b"tkhd").and_then(|t| {
         if t.first() == Some(&1) {
             u32_at(t, 20)

@@ -1,0 +1,51 @@
+//! `moscorpus probe FILE...`: one JSON line per file in ffprobe's own shape, so its
+//! output can be compared with ffprobe's directly.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::error::Error;
+use crate::probe::ProbeError;
+use crate::probe::auto::{ProberChoice, make_prober};
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Clips to probe.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Which prober answers: native (no ffmpeg), ffprobe, or auto (native, ffprobe for
+    /// what native does not read).
+    #[arg(long, value_enum, default_value_t = ProberChoice::Auto)]
+    pub prober: ProberChoice,
+    /// The ffprobe binary (for --prober ffprobe, and auto's fallback).
+    #[arg(
+        long,
+        env = "FFPROBE_BIN",
+        default_value = "ffprobe",
+        value_name = "PATH"
+    )]
+    pub ffprobe_bin: PathBuf,
+}
+
+pub fn run(args: ProbeArgs) -> Result<(), Error> {
+    let prober = make_prober(args.prober, &args.ffprobe_bin);
+    let mut failed = 0;
+    for file in &args.files {
+        match prober.probe(file) {
+            Ok(report) => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
+            Err(ProbeError::Unavailable(why)) => return Err(Error::input(why)),
+            Err(e) => {
+                eprintln!("{}: {e}", file.display());
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Error::Other(format!(
+            "{failed} of {} files could not be probed",
+            args.files.len()
+        )));
+    }
+    Ok(())
+}
