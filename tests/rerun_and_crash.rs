@@ -120,9 +120,24 @@ fn sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run() {
     let s = Sandbox::new();
     corpus(&s, &server.base_url(), &clips);
     let jsonl = s.work().join("lsvq.jsonl");
+    // Kill moments: while the first clip downloads, then once the output holds each of
+    // a few random row counts (polled), so every kill lands inside a run.
     let mut rng = fastrand::Rng::with_seed(0x5eed);
+    let mut targets: Vec<usize> = (0..6).map(|_| rng.usize(1..39)).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let rows_now = || {
+        std::fs::read_to_string(&jsonl)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    let first_part = || {
+        common::files_under(&s.clips())
+            .iter()
+            .any(|p| p.to_string_lossy().ends_with(".part"))
+    };
     let mut kills_mid_run = 0;
-    for _ in 0..12 {
+    for target in std::iter::once(0).chain(targets) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
             .args(ARGS)
             .current_dir(s.root.path())
@@ -130,18 +145,24 @@ fn sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Somewhere in the first 40 % of a full run: always before this run could finish.
-        let wait = full_run.mul_f64(0.05 + 0.35 * rng.f64());
-        std::thread::sleep(wait);
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap(); // SIGKILL
-            kills_mid_run += 1;
+        let started = Instant::now();
+        loop {
+            let due = if target == 0 {
+                first_part()
+            } else {
+                rows_now() >= target
+            };
+            if due {
+                child.kill().unwrap(); // SIGKILL
+                kills_mid_run += 1;
+                break;
+            }
+            if child.try_wait().unwrap().is_some() || started.elapsed() > full_run * 20 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(200));
         }
         child.wait().unwrap();
-        let rows = std::fs::read_to_string(&jsonl).unwrap_or_default();
-        if rows.lines().count() == 40 {
-            break;
-        }
     }
     assert!(
         kills_mid_run >= 3,

@@ -33,6 +33,11 @@ impl Prober for NativeProber {
     }
 }
 
+/// Probes a file held in memory (tests, fuzzing).
+pub fn probe_bytes(bytes: &[u8]) -> Result<ProbeReport, ProbeError> {
+    probe_source(&mut Source::from_bytes(bytes.to_vec()))
+}
+
 /// Probes any source by its first bytes.
 pub fn probe_source(source: &mut Source) -> Result<ProbeReport, ProbeError> {
     let head = source

@@ -78,10 +78,20 @@ fn u64_at(d: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_be_bytes(d.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// Per-sample durations of the fragments, for one track.
+/// Sample durations of the fragments, for one track, as runs of (count, duration):
+/// memory grows with the number of `trun` boxes, not with the sample counts they claim.
 #[derive(Default)]
 struct Fragments {
-    durations: Vec<u32>,
+    runs: Vec<(u64, u32)>,
+}
+
+impl Fragments {
+    fn push(&mut self, count: u64, duration: u32) {
+        match self.runs.last_mut() {
+            Some((n, d)) if *d == duration => *n += count,
+            _ => self.runs.push((count, duration)),
+        }
+    }
 }
 
 pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
@@ -178,21 +188,19 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         })
         .and_then(|p| u32_at(p, 12));
     let fragments = fragments(&moofs, track_id, trex_default);
-    let fragmented = stts.is_empty() && !fragments.durations.is_empty();
-    let (frames, ticks): (u64, u64) = if fragmented {
-        (
-            fragments.durations.len() as u64,
-            fragments.durations.iter().map(|d| u64::from(*d)).sum(),
-        )
+    let fragmented = stts.is_empty() && !fragments.runs.is_empty();
+    let runs: Vec<(u64, u32)> = if fragmented {
+        fragments.runs
     } else {
-        stts.iter().fold((0, 0), |(n, t), (count, delta)| {
-            (
-                n + u64::from(*count),
-                t + u64::from(*count) * u64::from(*delta),
-            )
-        })
+        stts.iter().map(|(c, d)| (u64::from(*c), *d)).collect()
     };
-    let avg = if frames > 0 && ticks > 0 {
+    let (frames, ticks) = runs.iter().fold((0u64, 0u64), |(n, t), (count, delta)| {
+        (
+            n.saturating_add(*count),
+            t.saturating_add(count.saturating_mul(u64::from(*delta))),
+        )
+    });
+    let avg = if frames > 0 && ticks > 0 && frames <= i64::MAX as u64 && ticks <= i64::MAX as u64 {
         reduce(
             i64::from(timescale).saturating_mul(frames as i64),
             ticks as i64,
@@ -201,17 +209,16 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
     } else {
         (0, 0)
     };
+    // ffmpeg's rule for one stts run (or one run plus a last odd sample); otherwise the
+    // rate that represents every sample delta exactly.
     let r =
         if !fragmented && (stts.len() == 1 || (stts.len() == 2 && stts[1].0 == 1)) && stts[0].1 > 0
         {
             reduce(i64::from(timescale), i64::from(stts[0].1), i32::MAX as i64)
         } else {
-            let deltas: Box<dyn Iterator<Item = u32>> = if fragmented {
-                Box::new(fragments.durations.iter().copied())
-            } else {
-                Box::new(stts.iter().map(|e| e.1))
-            };
-            let g = deltas
+            let g = runs
+                .iter()
+                .map(|r| r.1)
                 .filter(|d| *d > 0)
                 .fold(0i128, |g, d| super::super::rational::gcd(g, i128::from(d)));
             if g > 0 {
@@ -304,13 +311,12 @@ fn fragments(moofs: &[Vec<u8>], track_id: Option<u32>, trex_default: Option<u32>
                 if per_sample > 0 && count > trun.len() / per_sample {
                     continue;
                 }
-                for _ in 0..count.min(1 << 22) {
-                    let duration = if flags & 0x100 != 0 {
-                        u32_at(trun, at).unwrap_or(default)
-                    } else {
-                        default
-                    };
-                    out.durations.push(duration);
+                if flags & 0x100 == 0 {
+                    out.push(count as u64, default);
+                    continue;
+                }
+                for _ in 0..count {
+                    out.push(1, u32_at(trun, at).unwrap_or(default));
                     at += per_sample;
                 }
             }

@@ -9,16 +9,32 @@ use std::path::Path;
 /// Largest single header read (a whole `moov`, a Matroska `Tracks` element).
 pub const MAX_READ: u64 = 64 << 20;
 
+/// A file, or bytes in memory (tests and fuzzing).
 pub struct Source {
-    file: File,
+    inner: Inner,
     len: u64,
+}
+
+enum Inner {
+    File(File),
+    Memory(Vec<u8>),
 }
 
 impl Source {
     pub fn open(path: &Path) -> io::Result<Self> {
         let file = File::open(path)?;
         let len = file.metadata()?.len();
-        Ok(Self { file, len })
+        Ok(Self {
+            inner: Inner::File(file),
+            len,
+        })
+    }
+
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self {
+            len: bytes.len() as u64,
+            inner: Inner::Memory(bytes),
+        }
     }
 
     pub fn len(&self) -> u64 {
@@ -41,9 +57,14 @@ impl Source {
                 format!("a header claims {n} bytes"),
             ));
         }
-        self.file.seek(SeekFrom::Start(offset))?;
-        let mut buf = vec![0u8; n as usize];
-        self.file.read_exact(&mut buf)?;
-        Ok(buf)
+        match &mut self.inner {
+            Inner::File(file) => {
+                file.seek(SeekFrom::Start(offset))?;
+                let mut buf = vec![0u8; n as usize];
+                file.read_exact(&mut buf)?;
+                Ok(buf)
+            }
+            Inner::Memory(bytes) => Ok(bytes[offset as usize..(offset + n) as usize].to_vec()),
+        }
     }
 }
