@@ -1,0 +1,94 @@
+//! Truncated and corrupted variants of every fixture-matrix clip (cut at many offsets,
+//! bytes flipped, box sizes inflated) never panic, never hang and allocate little: each
+//! gives an answer or a clean error. Allocation is measured by a counting allocator.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use moscorpus::probe::native::probe_bytes;
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn matrix() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/probe");
+    let mut clips: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.to_string_lossy().ends_with(".json") && !p.to_string_lossy().ends_with(".sh"))
+        .collect();
+    clips.sort();
+    clips
+}
+
+/// Probes `bytes`; returns the bytes allocated above the baseline at the peak.
+fn probe_measured(bytes: &[u8]) -> usize {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let started = Instant::now();
+    let _ = probe_bytes(bytes); // an answer or an error: both are fine, a panic is not
+    assert!(started.elapsed() < Duration::from_secs(2), "a probe took {:?}", started.elapsed());
+    PEAK.load(Ordering::Relaxed).saturating_sub(base)
+}
+
+#[test]
+fn truncated_and_corrupted_clips_never_panic_hang_or_balloon() {
+    let mut rng = fastrand::Rng::with_seed(0xC0FFEE);
+    let mut variants = 0;
+    let mut worst = 0;
+    for clip in matrix() {
+        let original = std::fs::read(&clip).unwrap();
+        let len = original.len();
+        // Allocation may follow the input's size (the probe holds a copy here), not what
+        // its headers claim.
+        let allowance = 3 * len + (256 << 10);
+        let mut check = |bytes: &[u8], what: &str| {
+            let peak = probe_measured(bytes);
+            worst = worst.max(peak);
+            assert!(peak <= allowance, "{}: {what}: {peak} bytes allocated for {len} input bytes", clip.display());
+            variants += 1;
+        };
+        // Cut at every offset in the first 600 bytes, then at 60 random offsets.
+        for cut in (0..len.min(600)).chain((0..60).map(|_| rng.usize(0..len))) {
+            check(&original[..cut], &format!("cut at {cut}"));
+        }
+        // Flip 1 to 8 random bytes, 60 times.
+        for round in 0..60 {
+            let mut bytes = original.clone();
+            for _ in 0..rng.usize(1..=8) {
+                let at = rng.usize(0..len);
+                bytes[at] ^= 1 << rng.u8(0..8);
+            }
+            check(&bytes, &format!("flip round {round}"));
+        }
+        // Inflate 32-bit big-endian words that look like sizes or counts.
+        for round in 0..40 {
+            let mut bytes = original.clone();
+            let at = rng.usize(0..len.saturating_sub(4).max(1));
+            let value = [0xFFFF_FFFFu32, 0x7FFF_FFFF, 0x0100_0000, 0x0000_0001][round % 4];
+            bytes[at..(at + 4).min(len)].copy_from_slice(&value.to_be_bytes()[..(len - at).min(4)]);
+            check(&bytes, &format!("size word at {at}"));
+        }
+    }
+    assert!(variants > 30_000, "{variants} variants");
+    eprintln!("{variants} variants, worst peak allocation {worst} bytes");
+}
