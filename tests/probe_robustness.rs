@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use moscorpus::probe::native::probe_bytes;
+use moscorpus::probe::native::reader::Source;
+use moscorpus::probe::native::{mkv, mp4, probe_bytes};
 
 struct Counting;
 
@@ -34,7 +35,9 @@ fn matrix() -> Vec<PathBuf> {
     let mut clips: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| !p.to_string_lossy().ends_with(".json") && !p.to_string_lossy().ends_with(".sh"))
+        .filter(|p| {
+            !p.to_string_lossy().ends_with(".json") && !p.to_string_lossy().ends_with(".sh")
+        })
         .collect();
     clips.sort();
     clips
@@ -46,7 +49,11 @@ fn probe_measured(bytes: &[u8]) -> usize {
     PEAK.store(base, Ordering::Relaxed);
     let started = Instant::now();
     let _ = probe_bytes(bytes); // an answer or an error: both are fine, a panic is not
-    assert!(started.elapsed() < Duration::from_secs(2), "a probe took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a probe took {:?}",
+        started.elapsed()
+    );
     PEAK.load(Ordering::Relaxed).saturating_sub(base)
 }
 
@@ -64,7 +71,11 @@ fn truncated_and_corrupted_clips_never_panic_hang_or_balloon() {
         let mut check = |bytes: &[u8], what: &str| {
             let peak = probe_measured(bytes);
             worst = worst.max(peak);
-            assert!(peak <= allowance, "{}: {what}: {peak} bytes allocated for {len} input bytes", clip.display());
+            assert!(
+                peak <= allowance,
+                "{}: {what}: {peak} bytes allocated for {len} input bytes",
+                clip.display()
+            );
             variants += 1;
         };
         // Cut at every offset in the first 600 bytes, then at 60 random offsets.
@@ -91,4 +102,21 @@ fn truncated_and_corrupted_clips_never_panic_hang_or_balloon() {
     }
     assert!(variants > 30_000, "{variants} variants");
     eprintln!("{variants} variants, worst peak allocation {worst} bytes");
+}
+
+#[test]
+fn fuzz_seeds_and_past_crashes_never_panic() {
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut files = 0;
+    for dir in ["corpus/mp4", "corpus/mkv", "regressions/mp4", "regressions/mkv"] {
+        for entry in std::fs::read_dir(fuzz.join(dir)).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            // Each parser on its own, as the fuzz targets call them.
+            let _ = mp4::probe(&mut Source::from_bytes(bytes.clone()));
+            let _ = mkv::probe(&mut Source::from_bytes(bytes.clone()));
+            let _ = probe_bytes(&bytes);
+            files += 1;
+        }
+    }
+    assert!(files >= 20, "{files} files");
 }

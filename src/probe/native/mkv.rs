@@ -143,10 +143,10 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
     let io = |e: std::io::Error| ProbeError::Broken(e.to_string());
     let head = src.read_at(0, 64).map_err(io)?;
     let ebml = element(&head, 0).ok_or_else(|| broken("bad EBML header".into()))?;
-    let mut pos = ebml.data as u64
-        + ebml
-            .size
-            .ok_or_else(|| broken("EBML header of unknown size".into()))?;
+    let mut pos = ebml
+        .size
+        .and_then(|size| (ebml.data as u64).checked_add(size))
+        .ok_or_else(|| broken("EBML header of unknown or impossible size".into()))?;
     // Find the Segment.
     let segment_data = loop {
         let h = src.read_at(pos, 16).map_err(io)?;
@@ -154,9 +154,12 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         if e.id == SEGMENT {
             break pos + e.data as u64;
         }
-        pos += e.data as u64
-            + e.size
-                .ok_or_else(|| broken("element of unknown size before the Segment".into()))?;
+        pos = e
+            .size
+            .and_then(|size| (pos + e.data as u64).checked_add(size))
+            .ok_or_else(|| {
+                broken("element of unknown or impossible size before the Segment".into())
+            })?;
     };
     let (mut info, mut tracks, mut first_cluster) = (None, None, None);
     let mut at = segment_data;
@@ -176,7 +179,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
             _ => {}
         }
         match e.size {
-            Some(size) => at = data + size,
+            Some(size) => at = data.saturating_add(size),
             None if e.id == CLUSTER => break,
             None => at = data, // an unknown-size master element: descend
         }
@@ -332,7 +335,11 @@ fn blocks(cluster: &[u8]) -> Vec<(u64, i16, &[u8], Option<u64>)> {
 
 fn cluster_timestamp(cluster: &[u8]) -> Option<u64> {
     let e = element(cluster, 0)?;
-    (e.id == CLUSTER_TIMESTAMP).then(|| cluster.get(e.data..e.data + e.size? as usize).map(uint))?
+    (e.id == CLUSTER_TIMESTAMP).then(|| {
+        cluster
+            .get(e.data..e.data.saturating_add(e.size? as usize))
+            .map(uint)
+    })?
 }
 
 fn first_block(cluster: &[u8], track: u64) -> Option<&[u8]> {
@@ -359,16 +366,18 @@ fn tail_duration_us(src: &mut Source, scale: u64, video: &Track) -> Result<i64, 
     let end_ticks = blocks(cluster)
         .iter()
         .map(|(track, rel, _, duration)| {
-            let ts = (base as i64 + i64::from(*rel)).max(0) as u64;
+            let ts = (base.min(i64::MAX as u64) as i64)
+                .saturating_add(i64::from(*rel))
+                .max(0) as u64;
             let length = duration
-                .map(|d| d * scale)
+                .map(|d| d.saturating_mul(scale))
                 .or(if *track == video.number {
                     video.default_duration
                 } else {
                     None
                 })
                 .unwrap_or(0);
-            ts * scale + length
+            ts.saturating_mul(scale).saturating_add(length)
         })
         .max()
         .ok_or_else(|| {

@@ -113,7 +113,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
             ),
             n => (8, u64::from(n)),
         };
-        if size < header || pos + size > src.len() {
+        if size < header || size > src.len() - pos {
             if &kind == b"mdat" && moov.is_some() {
                 break; // a truncated media box after complete headers
             }
