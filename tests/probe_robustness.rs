@@ -108,7 +108,12 @@ fn truncated_and_corrupted_clips_never_panic_hang_or_balloon() {
 fn fuzz_seeds_and_past_crashes_never_panic() {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut files = 0;
-    for dir in ["corpus/mp4", "corpus/mkv", "regressions/mp4", "regressions/mkv"] {
+    for dir in [
+        "corpus/mp4",
+        "corpus/mkv",
+        "regressions/mp4",
+        "regressions/mkv",
+    ] {
         for entry in std::fs::read_dir(fuzz.join(dir)).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
             // Each parser on its own, as the fuzz targets call them.

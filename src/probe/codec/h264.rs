@@ -37,7 +37,10 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
         if chroma_format_idc == 3 {
             separate_planes = r.flag()?;
         }
-        bit_depth = r.ue()? + 8;
+        bit_depth = r.ue()?.saturating_add(8);
+        if bit_depth > 16 {
+            return Err(OutOfBits);
+        }
         r.ue()?; // bit_depth_chroma_minus8
         r.skip(1)?; // qpprime_y_zero_transform_bypass_flag
         if r.flag()? {

@@ -52,9 +52,15 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
             *w = u64::from(r.ue()?);
         }
     }
-    let bit_depth = r.ue()? + 8;
+    let bit_depth = r.ue()?.saturating_add(8);
+    if bit_depth > 16 {
+        return Err(OutOfBits);
+    }
     r.ue()?; // bit_depth_chroma_minus8
-    let log2_max_poc_lsb = r.ue()? + 4;
+    let log2_max_poc_lsb = r.ue()?.saturating_add(4);
+    if log2_max_poc_lsb > 16 {
+        return Err(OutOfBits);
+    }
     let ordering_all = r.flag()?;
     let first = if ordering_all {
         0
