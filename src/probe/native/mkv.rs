@@ -31,8 +31,10 @@ const BLOCK_GROUP: u32 = 0xA0;
 const BLOCK: u32 = 0xA1;
 const BLOCK_DURATION: u32 = 0x9B;
 
-/// How much of a cluster, and of the file's tail, is read at most.
+/// How much of the file's tail is read for the last cluster, at most.
 const CLUSTER_READ: u64 = 4 << 20;
+/// How much of the first cluster is read to find a VP9 key frame's header.
+const FIRST_BLOCK_READ: u64 = 64 << 10;
 
 /// An element header: id, payload offset and size (`None`: unknown size).
 #[derive(Debug, Clone, Copy)]
@@ -170,12 +172,8 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         match (e.id, e.size) {
             (INFO, Some(size)) => info = Some(src.read_at(data, size).map_err(io)?),
             (TRACKS, Some(size)) => tracks = Some(src.read_at(data, size).map_err(io)?),
-            (CLUSTER, size) => {
-                first_cluster = Some(
-                    src.read_at(data, size.unwrap_or(CLUSTER_READ).min(CLUSTER_READ))
-                        .map_err(io)?,
-                )
-            }
+            // Only where it starts: a VP9 key frame's header is read from it later.
+            (CLUSTER, _) => first_cluster = Some(data),
             _ => {}
         }
         match e.size {
@@ -240,10 +238,9 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
             )
         }
         "V_VP9" => {
-            let cluster = first_cluster
-                .as_deref()
-                .ok_or_else(|| broken("no cluster".into()))?;
-            let frame = first_block(cluster, track.number)
+            let start = first_cluster.ok_or_else(|| broken("no cluster".into()))?;
+            let cluster = src.read_at(start, FIRST_BLOCK_READ).map_err(io)?;
+            let frame = first_block(&cluster, track.number)
                 .ok_or_else(|| broken("no VP9 frame in the first cluster".into()))?;
             (
                 "vp9",
@@ -342,11 +339,33 @@ fn cluster_timestamp(cluster: &[u8]) -> Option<u64> {
     })?
 }
 
+/// The start of the first frame of `track` in a cluster's beginning (the block itself
+/// may run past the bytes read: only its header is needed).
 fn first_block(cluster: &[u8], track: u64) -> Option<&[u8]> {
-    blocks(cluster)
-        .into_iter()
-        .find(|b| b.0 == track)
-        .map(|b| b.2)
+    let mut at = 0;
+    while let Some(e) = element(cluster, at) {
+        let size = e.size.unwrap_or(u64::MAX) as usize;
+        let available = cluster.get(e.data..)?;
+        let payload = &available[..size.min(available.len())];
+        let block = match e.id {
+            SIMPLE_BLOCK => Some(payload),
+            BLOCK_GROUP => element(payload, 0)
+                .filter(|b| b.id == BLOCK)
+                .and_then(|b| payload.get(b.data..)),
+            _ => None,
+        };
+        if let Some(b) = block
+            && let Some((number, len)) = vint(b, 0, false)
+            && number == track
+        {
+            return b.get(len + 3..);
+        }
+        if size > available.len() {
+            return None;
+        }
+        at = e.data + size;
+    }
+    None
 }
 
 /// The end of the last block (any track) in the file's last cluster, counted from the
