@@ -58,9 +58,9 @@ impl<'a> BitReader<'a> {
 
     /// Signed Exp-Golomb.
     pub fn se(&mut self) -> Result<i32, OutOfBits> {
-        let k = self.ue()?;
-        let magnitude = k.div_ceil(2) as i32;
-        Ok(if k % 2 == 1 { magnitude } else { -magnitude })
+        let k = i64::from(self.ue()?);
+        let value = if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) };
+        Ok(value.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
     }
 }
 
