@@ -5,7 +5,7 @@ mod common;
 
 use common::{Sandbox, clip_bytes, moscorpus};
 
-const INGEST_FLAGS: [&str; 21] = [
+const INGEST_FLAGS: [&str; 22] = [
     "--dir",
     "--manifest-csv",
     "--progress-path",
@@ -25,6 +25,7 @@ const INGEST_FLAGS: [&str; 21] = [
     "--log-level",
     "--split",
     "--retry-failed",
+    "--prober",
     "[default: 0.1]",
     "[default: 120]",
 ];
@@ -34,7 +35,14 @@ fn help_documents_every_flag() {
     let dir = tempfile::tempdir().unwrap();
     let top = moscorpus(dir.path(), &["--help"]);
     assert_eq!(top.code, 0);
-    for needle in ["ingest", "demo", "evaluate", "aggregate", "--log-level"] {
+    for needle in [
+        "ingest",
+        "demo",
+        "probe",
+        "evaluate",
+        "aggregate",
+        "--log-level",
+    ] {
         assert!(top.stdout.contains(needle), "{needle}: {}", top.stdout);
     }
     let lsvq = moscorpus(dir.path(), &["ingest", "lsvq", "--help"]).stdout;
@@ -57,6 +65,10 @@ fn help_documents_every_flag() {
     let demo = moscorpus(dir.path(), &["demo", "--help"]).stdout;
     for flag in ["--dir", "--max-rows", "--full", "--ffprobe-bin"] {
         assert!(demo.contains(flag), "demo help lacks {flag}");
+    }
+    let probe = moscorpus(dir.path(), &["probe", "--help"]).stdout;
+    for flag in ["--prober", "native", "ffprobe", "auto", "--ffprobe-bin"] {
+        assert!(probe.contains(flag), "probe help lacks {flag}");
     }
     let evaluate = moscorpus(dir.path(), &["evaluate", "--help"]).stdout;
     for flag in [

@@ -6,7 +6,6 @@ use clap::Args;
 
 use crate::demo::{DemoOptions, run_demo};
 use crate::error::Error;
-use crate::probe::auto::{ProberChoice, make_prober};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -19,17 +18,8 @@ pub struct DemoArgs {
     /// Ingest all 1,200 label rows.
     #[arg(long)]
     pub full: bool,
-    /// Which prober reads the clips (auto: native, ffprobe only if needed).
-    #[arg(long, value_enum, default_value_t = ProberChoice::Auto)]
-    pub prober: ProberChoice,
-    /// The ffprobe binary (for --prober ffprobe, and auto's fallback).
-    #[arg(
-        long,
-        env = "FFPROBE_BIN",
-        default_value = "ffprobe",
-        value_name = "PATH"
-    )]
-    pub ffprobe_bin: PathBuf,
+    #[command(flatten)]
+    pub probing: super::ProberArgs,
 }
 
 pub fn run(args: DemoArgs) -> Result<(), Error> {
@@ -37,7 +27,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         dir: args.dir,
         max_rows: (!args.full).then_some(args.max_rows),
     };
-    let prober = make_prober(args.prober, &args.ffprobe_bin);
+    let prober = args.probing.build();
     let report = run_demo(&opts, prober.as_ref())?;
     super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report);
     if let Some(first) = std::fs::read_to_string(&report.output)

@@ -10,7 +10,6 @@ use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::manifest::Split;
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
-use crate::probe::auto::{ProberChoice, make_prober};
 use crate::source::disk::human;
 use crate::source::hub::HubDataset;
 use crate::source::stage::{ArchiveOptions, ArchiveSource};
@@ -113,18 +112,8 @@ pub struct CommonArgs {
     /// Try again the downloads the state file records as failed for good.
     #[arg(long)]
     pub retry_failed: bool,
-    /// Which prober reads the clips: native (no ffmpeg needed), ffprobe, or auto
-    /// (native, and ffprobe only for what native does not read).
-    #[arg(long, value_enum, default_value_t = ProberChoice::Auto)]
-    pub prober: ProberChoice,
-    /// The ffprobe binary (for --prober ffprobe, and auto's fallback).
-    #[arg(
-        long,
-        env = "FFPROBE_BIN",
-        default_value = "ffprobe",
-        value_name = "PATH"
-    )]
-    pub ffprobe_bin: PathBuf,
+    #[command(flatten)]
+    pub probing: super::ProberArgs,
     /// Take the archives the selected rows need from this folder (no network): LSVQ's
     /// <folder>.tar.gz, KonViD-150k's k150ka.zip / k150kb.zip. They are never deleted.
     #[arg(long, value_name = "DIR")]
@@ -179,7 +168,7 @@ pub fn run(command: IngestCommand) -> Result<(), Error> {
     if common.dry_run {
         return print_plan(&opts);
     }
-    let prober = make_prober(common.prober, &common.ffprobe_bin);
+    let prober = common.probing.build();
     let report = ingest(&opts, prober.as_ref())?;
     print_summary(corpus, &report);
     Ok(())

@@ -10,6 +10,7 @@ pub mod probe;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
+use crate::probe::auto::ProberChoice;
 
 /// Turns public no-reference video-quality corpora (LSVQ, KonViD-150k) into one verified
 /// MOS-corpus JSONL schema: one row per clip, byte-compatible with the older Python
@@ -38,6 +39,29 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Put several corpus shards on one 0–100 MOS axis, dedup clips across shards.
     Aggregate(aggregate::AggregateArgs),
+}
+
+/// `--prober` and `--ffprobe-bin`, shared by every command that probes clips.
+#[derive(Debug, clap::Args)]
+pub struct ProberArgs {
+    /// Which prober reads the clips: native (no ffmpeg needed), ffprobe, or auto
+    /// (native, and ffprobe only for what native does not read).
+    #[arg(long, value_enum, default_value_t = ProberChoice::Auto)]
+    pub prober: ProberChoice,
+    /// The ffprobe binary (for --prober ffprobe, and auto's fallback).
+    #[arg(
+        long,
+        env = "FFPROBE_BIN",
+        default_value = "ffprobe",
+        value_name = "PATH"
+    )]
+    pub ffprobe_bin: std::path::PathBuf,
+}
+
+impl ProberArgs {
+    pub fn build(&self) -> Box<dyn crate::probe::Prober + Send + Sync> {
+        crate::probe::auto::make_prober(self.prober, &self.ffprobe_bin)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,29 +7,18 @@ use clap::Args;
 
 use crate::error::Error;
 use crate::probe::ProbeError;
-use crate::probe::auto::{ProberChoice, make_prober};
 
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// Clips to probe.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Which prober answers: native (no ffmpeg), ffprobe, or auto (native, ffprobe for
-    /// what native does not read).
-    #[arg(long, value_enum, default_value_t = ProberChoice::Auto)]
-    pub prober: ProberChoice,
-    /// The ffprobe binary (for --prober ffprobe, and auto's fallback).
-    #[arg(
-        long,
-        env = "FFPROBE_BIN",
-        default_value = "ffprobe",
-        value_name = "PATH"
-    )]
-    pub ffprobe_bin: PathBuf,
+    #[command(flatten)]
+    pub probing: super::ProberArgs,
 }
 
 pub fn run(args: ProbeArgs) -> Result<(), Error> {
-    let prober = make_prober(args.prober, &args.ffprobe_bin);
+    let prober = args.probing.build();
     let mut failed = 0;
     for file in &args.files {
         match prober.probe(file) {

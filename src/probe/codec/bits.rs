@@ -64,6 +64,25 @@ impl<'a> BitReader<'a> {
     }
 }
 
+/// Reads `vui_parameters_present_flag` and, when set, the start of the VUI that H.264
+/// and HEVC share (aspect ratio, overscan, video signal type): the full-range flag.
+pub fn vui_full_range(r: &mut BitReader) -> Result<bool, OutOfBits> {
+    if !r.flag()? {
+        return Ok(false);
+    }
+    if r.flag()? && r.bits(8)? == 255 {
+        r.skip(32)?; // sar_width, sar_height
+    }
+    if r.flag()? {
+        r.skip(1)?; // overscan_appropriate_flag
+    }
+    if r.flag()? {
+        r.skip(3)?; // video_format
+        return r.flag();
+    }
+    Ok(false)
+}
+
 /// A NAL unit's payload without its emulation-prevention bytes (`00 00 03` → `00 00`).
 pub fn unescape_rbsp(nal: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(nal.len());

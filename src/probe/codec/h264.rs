@@ -2,7 +2,7 @@
 //! format, bit depth and the full-range flag, mapped as ffmpeg's h264 decoder maps them
 //! (8-bit full range → `yuvj*`; monochrome counts as 4:2:0).
 
-use super::bits::{BitReader, OutOfBits, unescape_rbsp};
+use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_full_range};
 use super::{Chroma, Picture, yuv_name};
 
 /// The first SPS of an `avcC` record.
@@ -83,20 +83,7 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
             *c = u64::from(r.ue()?);
         }
     }
-    let mut full_range = false;
-    if r.flag()? {
-        // VUI
-        if r.flag()? && r.bits(8)? == 255 {
-            r.skip(32)?;
-        }
-        if r.flag()? {
-            r.skip(1)?;
-        }
-        if r.flag()? {
-            r.skip(3)?;
-            full_range = r.flag()?;
-        }
-    }
+    let full_range = vui_full_range(&mut r)?;
     let mono_or_separate = chroma_format_idc == 0 || separate_planes;
     let (sub_w, sub_h) = match chroma_format_idc {
         1 => (2, 2),

@@ -2,7 +2,7 @@
 //! window, chroma format, bit depth and the full-range flag, mapped as ffmpeg's hevc
 //! decoder maps them (only 8-bit 4:2:0 full range becomes `yuvj420p`).
 
-use super::bits::{BitReader, OutOfBits, unescape_rbsp};
+use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_full_range};
 use super::{Chroma, Picture, yuv_name};
 
 /// The first SPS (NAL type 33) of an `hvcC` record.
@@ -101,19 +101,7 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
         }
     }
     r.skip(2)?; // temporal_mvp, strong_intra_smoothing
-    let mut full_range = false;
-    if r.flag()? {
-        if r.flag()? && r.bits(8)? == 255 {
-            r.skip(32)?;
-        }
-        if r.flag()? {
-            r.skip(1)?;
-        }
-        if r.flag()? {
-            r.skip(3)?;
-            full_range = r.flag()?;
-        }
-    }
+    let full_range = vui_full_range(&mut r)?;
     let (sub_w, sub_h, chroma) = match chroma_format_idc {
         0 => (1, 1, Chroma::Gray),
         1 => (2, 2, Chroma::C420),
