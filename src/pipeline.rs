@@ -15,6 +15,7 @@ use crate::source::http::{DownloadError, DownloadPolicy, Downloader};
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
 use crate::source::{Fetch, decide};
 use crate::store::hash::sha256_file;
+use crate::store::lock::RunLock;
 use crate::store::progress::{ClipState, ProgressFile};
 use crate::store::row::{CorpusRow, utc_timestamp_now};
 use crate::store::sink::JsonlSink;
@@ -203,6 +204,12 @@ pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error>
 /// Runs one ingest.
 pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Error> {
     let info = opts.corpus.info();
+    // Before anything is read or written: a second run on this folder stops here.
+    let _lock = opts
+        .dir
+        .is_dir()
+        .then(|| RunLock::acquire(&opts.dir))
+        .transpose()?;
     let Selection {
         label_file,
         rows,

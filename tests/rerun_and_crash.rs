@@ -178,3 +178,67 @@ fn sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run() {
     let leftovers = common::leftover_temp_files(&s.work());
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_second_run_on_the_same_folder_is_refused_and_a_crashed_one_does_not_block() {
+    let clips = clips();
+    let server = server(&clips);
+    let s = Sandbox::new();
+    corpus(&s, &server.base_url(), &clips);
+    let mut first = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+        .args(ARGS)
+        .current_dir(s.root.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first run is under way (it holds the lock from its start).
+    let started = Instant::now();
+    while !common::files_under(&s.clips())
+        .iter()
+        .any(|p| p.to_string_lossy().ends_with(".part"))
+    {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the first run never started downloading"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let mut args = ARGS.to_vec();
+    args.extend([
+        "--output",
+        "work/second.jsonl",
+        "--progress-path",
+        "work/second-state.json",
+    ]);
+    let second = moscorpus(s.root.path(), &args);
+    assert_eq!(second.code, 2, "{}", second.stderr);
+    assert!(
+        second
+            .stderr
+            .contains("another moscorpus run is working in work"),
+        "{}",
+        second.stderr
+    );
+    assert!(
+        second.stderr.contains(&format!("pid {}", first.id())),
+        "{}",
+        second.stderr
+    );
+    assert!(
+        !s.work().join("second.jsonl").exists() && !s.work().join("second-state.json").exists(),
+        "the refused run wrote nothing"
+    );
+    first.kill().unwrap(); // SIGKILL: the lock goes with the process
+    first.wait().unwrap();
+    let third = moscorpus(s.root.path(), &ARGS);
+    assert_eq!(
+        third.code, 0,
+        "a crashed run's lock must not block: {}",
+        third.stderr
+    );
+    assert_eq!(
+        rows_without_timestamp(&s.work().join("lsvq.jsonl")).len(),
+        40
+    );
+}

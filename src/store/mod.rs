@@ -1,8 +1,9 @@
 //! The store: what a run writes and keeps — rows in their exact bytes, the JSONL sink,
-//! the download-progress state file, and clip hashes.
+//! the download-progress state file, clip hashes, and the one-run-per-folder lock.
 
 pub mod hash;
 pub mod json;
+pub mod lock;
 pub mod progress;
 pub mod row;
 pub mod sink;
