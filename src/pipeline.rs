@@ -1,6 +1,8 @@
 //! The ingest loop (contract §3): for each selected label row, in label-file order,
 //! make sure the clip is on disk, hash it, skip it if its hash is already in the
-//! output, else probe it and append its row. Counts what happened in [`RunStats`].
+//! output, else probe it and append its row. A clip unchanged since its row was written
+//! (same size and mtime in the clip index) is neither read nor probed again. Counts what
+//! happened in [`RunStats`].
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -14,6 +16,7 @@ use crate::probe::{ProbeError, Prober};
 use crate::source::http::{DownloadError, DownloadPolicy, Downloader};
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
 use crate::source::{Fetch, decide};
+use crate::store::clip_index::{ClipIndex, Stamp};
 use crate::store::hash::sha256_file;
 use crate::store::lock::RunLock;
 use crate::store::progress::{ClipState, ProgressFile};
@@ -262,6 +265,7 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
         None => None,
     };
 
+    let mut clip_index = ClipIndex::open(&output)?;
     let ingested_at = utc_timestamp_now();
     let corpus_version = opts
         .corpus_version
@@ -315,8 +319,22 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
                 }
             }
         }
+        // Instant resume: a clip whose size and mtime are those its row was made from.
+        let stamp = Stamp::of(&clip);
+        if let Some(stamp) = stamp
+            && let Some(sha) = clip_index.unchanged(&row.key, stamp)
+            && sink.contains_hash(sha)
+        {
+            stats.dedups += 1;
+            continue;
+        }
         match ingest_clip(&clip, row, prober, &sink)? {
-            ClipOutcome::Dedup => stats.dedups += 1,
+            ClipOutcome::Dedup(sha) => {
+                stats.dedups += 1;
+                if let Some(stamp) = stamp {
+                    clip_index.record(&row.key, stamp, &sha)?;
+                }
+            }
             ClipOutcome::Broken(reason) => {
                 warn!("{}: {reason}; no row", row.key);
                 stats.skipped_broken += 1;
@@ -324,6 +342,9 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
             ClipOutcome::Row(fields) => {
                 let row = fields.into_row(row, info, &corpus_version, &ingested_at);
                 sink.append(&row)?;
+                if let Some(stamp) = stamp {
+                    clip_index.record(&row.src, stamp, &row.src_sha256)?;
+                }
                 stats.written += 1;
             }
         }
@@ -364,7 +385,8 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
 }
 
 enum ClipOutcome {
-    Dedup,
+    /// Already in the output, under this hash.
+    Dedup(String),
     Broken(String),
     Row(ClipFields),
 }
@@ -418,7 +440,7 @@ fn ingest_clip(
         Err(e) => return Err(crate::error::io_error(clip, e)),
     };
     if sink.contains_hash(&sha256) {
-        return Ok(ClipOutcome::Dedup);
+        return Ok(ClipOutcome::Dedup(sha256));
     }
     let geometry = prober.probe(clip).and_then(|report| report.geometry());
     match geometry {

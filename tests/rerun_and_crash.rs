@@ -242,3 +242,65 @@ fn a_second_run_on_the_same_folder_is_refused_and_a_crashed_one_does_not_block()
         40
     );
 }
+
+#[test]
+fn a_rerun_trusts_unchanged_clips_and_hashes_changed_ones_again() {
+    let s = Sandbox::new();
+    let a = clip_bytes("h264_160x120_ntsc.mp4", "resume a");
+    let b = clip_bytes("h264_160x120_ntsc.mp4", "resume b");
+    s.put_clip("yfcc-batch1/a.mp4", &a);
+    s.put_clip("yfcc-batch1/b.mp4", &b);
+    s.write(
+        "manifest.csv",
+        "name,mos\nyfcc-batch1/a,10.5\nyfcc-batch1/b,20.5\n",
+    );
+    let first = moscorpus(s.root.path(), &ARGS);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(s.work().join("lsvq.jsonl.clip-index").is_file());
+
+    // Same size and mtime, different bytes: a re-run that trusts the index cannot notice.
+    let path_a = s.clips().join("yfcc-batch1/a.mp4");
+    let mtime_a = std::fs::metadata(&path_a).unwrap().modified().unwrap();
+    let mut changed_a = a.clone();
+    *changed_a.last_mut().unwrap() ^= 0xff;
+    std::fs::write(&path_a, &changed_a).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path_a)
+        .unwrap()
+        .set_modified(mtime_a)
+        .unwrap();
+    // Different bytes and a new mtime: must be hashed again, and is a new clip.
+    let path_b = s.clips().join("yfcc-batch1/b.mp4");
+    let mut changed_b = b.clone();
+    *changed_b.last_mut().unwrap() ^= 0xff;
+    std::fs::write(&path_b, &changed_b).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&path_b)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+
+    let second = moscorpus(s.root.path(), &ARGS);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stdout.contains("1 rows written, 1 already present"),
+        "{}",
+        second.stdout
+    );
+    let rows = std::fs::read_to_string(s.work().join("lsvq.jsonl")).unwrap();
+    assert_eq!(rows.lines().count(), 3);
+    assert!(
+        rows.lines()
+            .last()
+            .unwrap()
+            .contains(&common::sha256_hex(&changed_b)),
+        "b was hashed again"
+    );
+    assert!(
+        !rows.contains(&common::sha256_hex(&changed_a)),
+        "a was trusted, not re-read"
+    );
+}

@@ -1,0 +1,141 @@
+//! The clip index beside the output (`<output>.clip-index`): for each clip already in the
+//! output, its size, modification time and hash. A re-run trusts a clip whose size and
+//! modification time are unchanged and whose hash is in the output, so it neither reads
+//! nor probes it again; a changed clip is hashed again. Append-only, one JSON line per
+//! clip, and only a cache: a torn or unreadable line just means that clip is hashed.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, io_error};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Entry {
+    src: String,
+    size: u64,
+    mtime_ns: u128,
+    sha256: String,
+}
+
+/// What the file system says of a clip now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime_ns: u128,
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> Option<Self> {
+        let meta = fs::metadata(path).ok()?;
+        let mtime_ns = meta
+            .modified()
+            .ok()?
+            .duration_since(UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        Some(Self {
+            size: meta.len(),
+            mtime_ns,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct ClipIndex {
+    path: PathBuf,
+    entries: HashMap<String, (Stamp, String)>,
+    file: Option<File>,
+}
+
+impl ClipIndex {
+    /// The index of `output`; a missing one is empty.
+    pub fn open(output: &Path) -> Result<Self, Error> {
+        let mut name = output.as_os_str().to_owned();
+        name.push(".clip-index");
+        let path = PathBuf::from(name);
+        let mut entries = HashMap::new();
+        let mut complete = 0u64;
+        if let Ok(file) = File::open(&path) {
+            let mut reader = BufReader::new(file);
+            let mut line = String::new();
+            while reader
+                .read_line(&mut line)
+                .map_err(|e| io_error(&path, e))?
+                > 0
+            {
+                if !line.ends_with('\n') {
+                    break;
+                }
+                complete += line.len() as u64;
+                if let Ok(e) = serde_json::from_str::<Entry>(&line) {
+                    entries.insert(
+                        e.src,
+                        (
+                            Stamp {
+                                size: e.size,
+                                mtime_ns: e.mtime_ns,
+                            },
+                            e.sha256,
+                        ),
+                    );
+                }
+                line.clear();
+            }
+            // Drop a torn last line so the next append starts on a line of its own.
+            let file = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| io_error(&path, e))?;
+            if file.metadata().map_err(|e| io_error(&path, e))?.len() > complete {
+                file.set_len(complete).map_err(|e| io_error(&path, e))?;
+            }
+        }
+        Ok(Self {
+            path,
+            entries,
+            file: None,
+        })
+    }
+
+    /// The hash recorded for `src` if the clip still has the recorded size and mtime.
+    pub fn unchanged(&self, src: &str, now: Stamp) -> Option<&str> {
+        self.entries
+            .get(src)
+            .filter(|(stamp, _)| *stamp == now)
+            .map(|(_, sha)| sha.as_str())
+    }
+
+    /// Records a clip's hash under its current stamp (no-op if already so).
+    pub fn record(&mut self, src: &str, stamp: Stamp, sha256: &str) -> Result<(), Error> {
+        if self.unchanged(src, stamp) == Some(sha256) {
+            return Ok(());
+        }
+        if self.file.is_none() {
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(|e| io_error(&self.path, e))?;
+            self.file = Some(file);
+        }
+        let entry = Entry {
+            src: src.to_string(),
+            size: stamp.size,
+            mtime_ns: stamp.mtime_ns,
+            sha256: sha256.to_string(),
+        };
+        let mut line = serde_json::to_string(&entry).unwrap_or_default();
+        line.push('\n');
+        if let Some(file) = self.file.as_mut() {
+            file.write_all(line.as_bytes())
+                .map_err(|e| io_error(&self.path, e))?;
+        }
+        self.entries.insert(entry.src, (stamp, entry.sha256));
+        Ok(())
+    }
+}
