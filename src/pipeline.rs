@@ -47,6 +47,8 @@ pub struct IngestOptions {
     /// Overrides the corpus's sanity floor.
     pub min_csv_rows: Option<usize>,
     pub split: Split,
+    /// Keep only this part of the selected rows (`--shard K/N`).
+    pub shard: Option<manifest::Shard>,
     pub retry_failed: bool,
     /// Fetch and extract the archives the selected rows need before ingesting.
     pub archives: Option<ArchiveOptions>,
@@ -70,6 +72,7 @@ impl IngestOptions {
             max_rows: info.default_max_rows,
             min_csv_rows: None,
             split: Split::All,
+            shard: None,
             retry_failed: false,
             archives: None,
         }
@@ -175,7 +178,10 @@ fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
         manifest.rows.len(),
         manifest.shape
     );
-    let rows = manifest::select(manifest.rows, opts.split, opts.max_rows);
+    let mut rows = manifest::select(manifest.rows, opts.split, opts.max_rows);
+    if let Some(shard) = opts.shard {
+        rows.retain(|row| shard.contains(&row.key));
+    }
     Ok(Selection {
         label_file: manifest.path,
         rows,

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
-use crate::manifest::Split;
+use crate::manifest::{Shard, Split};
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
 use crate::source::disk::human;
 use crate::source::hub::HubDataset;
@@ -109,6 +109,10 @@ pub struct CommonArgs {
     /// Which rows of a label file with an is_test column to keep.
     #[arg(long, value_enum, default_value_t = SplitArg::All)]
     pub split: SplitArg,
+    /// Ingest only part K of N disjoint parts of the selected rows (by clip key), e.g. one
+    /// task of a Slurm array or a Kubernetes Indexed Job; combine outputs with `merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     /// Try again the downloads the state file records as failed for good.
     #[arg(long)]
     pub retry_failed: bool,
@@ -208,8 +212,13 @@ impl CommonArgs {
         opts.min_csv_rows = self.min_csv_rows;
         opts.split = self.split.into();
         opts.retry_failed = self.retry_failed;
+        opts.shard = self.shard;
         Ok(opts)
     }
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text)
 }
 
 /// `--dry-run`: what a run would fetch or extract.

@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod demo;
 pub mod evaluate;
 pub mod ingest;
+pub mod merge;
 pub mod probe;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -33,6 +34,8 @@ pub enum Command {
     Ingest(Box<ingest::IngestCommand>),
     /// Build a small LSVQ-shaped corpus, serve it on 127.0.0.1 and ingest it (no network).
     Demo(demo::DemoArgs),
+    /// Combine shard outputs (`ingest --shard K/N`) into one, deduplicated, in label order.
+    Merge(merge::MergeArgs),
     /// Print each clip's probe answer as one JSON line in ffprobe's shape.
     Probe(probe::ProbeArgs),
     /// Score predictions against MOS labels: N, SROCC, PLCC, KRCC, RMSE (as papers report them).
@@ -93,6 +96,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Demo(args) => demo::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Probe(args) => probe::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Aggregate(args) => aggregate::run(args),
     }
 }

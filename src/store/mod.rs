@@ -5,6 +5,7 @@ pub mod clip_index;
 pub mod hash;
 pub mod json;
 pub mod lock;
+pub mod merge;
 pub mod progress;
 pub mod row;
 pub mod sink;

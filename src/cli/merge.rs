@@ -1,0 +1,69 @@
+//! `moscorpus merge OUT IN...`: combine shard outputs.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::corpus::CorpusId;
+use crate::error::Error;
+use crate::manifest::{ParseOptions, parse_label_file};
+use crate::store::merge::merge;
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The merged output (replaced atomically).
+    #[arg(value_name = "OUT")]
+    pub output: PathBuf,
+    /// Shard outputs, in any order.
+    #[arg(required = true, value_name = "IN")]
+    pub inputs: Vec<PathBuf>,
+    /// The label file the shards were ingested from: rows come out in its order (the
+    /// order one unsharded run writes); without it, in input order.
+    #[arg(long, value_name = "FILE")]
+    pub manifest_csv: Option<PathBuf>,
+    /// The corpus whose clip-name rules read the label file.
+    #[arg(long, value_enum, default_value_t = CorpusArg::Lsvq)]
+    pub corpus: CorpusArg,
+    /// Appended to bare clip stems in generic manifests, as at ingest.
+    #[arg(long, default_value = ".mp4", value_name = "SUFFIX")]
+    pub clip_suffix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CorpusArg {
+    Lsvq,
+    #[value(name = "konvid-150k")]
+    Konvid150k,
+}
+
+pub fn run(args: MergeArgs) -> Result<(), Error> {
+    let positions = match &args.manifest_csv {
+        Some(path) => {
+            let corpus = match args.corpus {
+                CorpusArg::Lsvq => CorpusId::Lsvq,
+                CorpusArg::Konvid150k => CorpusId::Konvid150k,
+            };
+            let manifest = parse_label_file(
+                path,
+                &ParseOptions {
+                    corpus,
+                    clip_suffix: args.clip_suffix.clone(),
+                },
+            )?;
+            let mut map = HashMap::with_capacity(manifest.rows.len());
+            for (i, row) in manifest.rows.into_iter().enumerate() {
+                map.entry(row.key).or_insert(i);
+            }
+            Some(map)
+        }
+        None => None,
+    };
+    let report = merge(&args.inputs, &args.output, positions.as_ref())?;
+    println!(
+        "{} rows written from {} read ({} duplicates dropped, {} not in the label file, {} torn lines skipped)",
+        report.written, report.rows_read, report.duplicates, report.not_in_labels, report.torn
+    );
+    println!("output: {}", args.output.display());
+    Ok(())
+}

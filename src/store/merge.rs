@@ -1,0 +1,94 @@
+//! `merge`: combines shard outputs into one output. Rows are deduplicated by clip hash
+//! and, when the label file is given, put in label-file order (the order one unsharded
+//! run writes), else in input order; each row's bytes are copied verbatim. The result
+//! replaces the output atomically.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, io_error};
+use crate::store::progress::write_atomically;
+
+/// What a merge did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeReport {
+    pub rows_read: usize,
+    pub written: usize,
+    /// Rows whose clip hash an earlier row already had.
+    pub duplicates: usize,
+    /// Rows whose clip the label file does not name (placed last, in input order).
+    pub not_in_labels: usize,
+    /// Torn last lines skipped.
+    pub torn: usize,
+}
+
+/// Merges `inputs` into `output`; `positions` maps clip keys to their label-file order.
+pub fn merge(
+    inputs: &[PathBuf],
+    output: &Path,
+    positions: Option<&HashMap<String, usize>>,
+) -> Result<MergeReport, Error> {
+    let mut report = MergeReport::default();
+    let mut rows: Vec<(usize, usize, String, String)> = Vec::new(); // (position, arrival, sha, line)
+    for input in inputs {
+        let text = std::fs::read_to_string(input).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                Error::input(format!("{}: no such shard output", input.display()))
+            }
+            _ => io_error(input, e),
+        })?;
+        for (index, line) in text.split_inclusive('\n').enumerate() {
+            if !line.ends_with('\n') {
+                tracing::warn!("{}:{}: torn last line skipped", input.display(), index + 1);
+                report.torn += 1;
+                continue;
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+                Error::input(format!(
+                    "{}:{}: not a JSON row ({e})",
+                    input.display(),
+                    index + 1
+                ))
+            })?;
+            let field = |name: &str| {
+                value
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        Error::input(format!(
+                            "{}:{}: the row has no {name}",
+                            input.display(),
+                            index + 1
+                        ))
+                    })
+            };
+            let (src, sha) = (field("src")?, field("src_sha256")?);
+            let position = match positions {
+                Some(map) => map.get(&src).copied().unwrap_or_else(|| {
+                    report.not_in_labels += 1;
+                    usize::MAX
+                }),
+                None => 0,
+            };
+            report.rows_read += 1;
+            rows.push((position, rows.len(), sha, line.to_string()));
+        }
+    }
+    rows.sort_by_key(|(position, arrival, _, _)| (*position, *arrival));
+    let mut seen = HashSet::new();
+    let mut text = String::new();
+    for (_, _, sha, line) in rows {
+        if seen.insert(sha) {
+            text.push_str(&line);
+            report.written += 1;
+        } else {
+            report.duplicates += 1;
+        }
+    }
+    write_atomically(output, text.as_bytes())?;
+    Ok(report)
+}
