@@ -107,9 +107,30 @@ pub struct RunStats {
     pub dedups: usize,
     /// Label rows skipped with a warning (no name, bad MOS, unsafe name …).
     pub skipped_bad_rows: usize,
+    /// How often each reason made a clip fail (download or probe).
+    pub failure_reasons: std::collections::BTreeMap<String, usize>,
 }
 
 impl RunStats {
+    fn count_failure(&mut self, reason: &str) {
+        *self
+            .failure_reasons
+            .entry(failure_kind(reason))
+            .or_insert(0) += 1;
+    }
+
+    /// The most frequent failure reasons, most frequent first.
+    pub fn top_failures(&self, n: usize) -> Vec<(&str, usize)> {
+        let mut all: Vec<(&str, usize)> = self
+            .failure_reasons
+            .iter()
+            .map(|(r, c)| (r.as_str(), *c))
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        all.truncate(n);
+        all
+    }
+
     /// skipped_download / selected.
     pub fn attrition(&self) -> f64 {
         if self.selected == 0 {
@@ -292,6 +313,7 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
                     progress.mark_failed(&row.key, &reason);
                 }
                 stats.skipped_download += 1;
+                stats.count_failure(&reason);
                 continue;
             }
             Fetch::Download(url) => {
@@ -311,6 +333,7 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
                         warn!("{}: download failed for good: {reason}", row.key);
                         progress.mark_failed(&row.key, &reason);
                         stats.skipped_download += 1;
+                        stats.count_failure(&reason);
                         continue;
                     }
                     Err(DownloadError::Transient(reason)) => {
@@ -319,6 +342,7 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
                             row.key
                         );
                         stats.skipped_download += 1;
+                        stats.count_failure(&reason);
                         continue;
                     }
                     Err(DownloadError::Local(e)) => return Err(e),
@@ -344,6 +368,7 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
             ClipOutcome::Broken(reason) => {
                 warn!("{}: {reason}; no row", row.key);
                 stats.skipped_broken += 1;
+                stats.count_failure(&format!("broken: {reason}"));
             }
             ClipOutcome::Row(fields) => {
                 let row = fields.into_row(row, info, &corpus_version, &ingested_at);
@@ -529,4 +554,23 @@ fn check_floor(manifest: &Manifest, opts: &IngestOptions, info: &CorpusInfo) -> 
         )));
     }
     Ok(())
+}
+
+/// A failure reason without what differs from clip to clip (addresses, attempt counts).
+fn failure_kind(reason: &str) -> String {
+    let reason = reason.split(" (gave up after").next().unwrap_or(reason);
+    let words: Vec<&str> = reason
+        .split(' ')
+        .map(|w| if w.starts_with("0x") { "0x…" } else { w })
+        .collect();
+    let mut kind = words.join(" ");
+    if kind.len() > 160 {
+        let cut = (0..=160)
+            .rev()
+            .find(|i| kind.is_char_boundary(*i))
+            .unwrap_or(0);
+        kind.truncate(cut);
+        kind.push('…');
+    }
+    kind
 }

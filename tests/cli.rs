@@ -5,7 +5,7 @@ mod common;
 
 use common::{Sandbox, clip_bytes, moscorpus};
 
-const INGEST_FLAGS: [&str; 22] = [
+const INGEST_FLAGS: [&str; 24] = [
     "--dir",
     "--manifest-csv",
     "--progress-path",
@@ -26,6 +26,8 @@ const INGEST_FLAGS: [&str; 22] = [
     "--split",
     "--retry-failed",
     "--prober",
+    "--shard",
+    "--report-json",
     "[default: 0.1]",
     "[default: 120]",
 ];
@@ -65,6 +67,10 @@ fn help_documents_every_flag() {
     let demo = moscorpus(dir.path(), &["demo", "--help"]).stdout;
     for flag in ["--dir", "--max-rows", "--full", "--ffprobe-bin"] {
         assert!(demo.contains(flag), "demo help lacks {flag}");
+    }
+    let merge = moscorpus(dir.path(), &["merge", "--help"]).stdout;
+    for flag in ["OUT", "IN", "--manifest-csv", "--corpus", "--clip-suffix"] {
+        assert!(merge.contains(flag), "merge help lacks {flag}");
     }
     let probe = moscorpus(dir.path(), &["probe", "--help"]).stdout;
     for flag in ["--prober", "native", "ffprobe", "auto", "--ffprobe-bin"] {
@@ -187,4 +193,58 @@ fn konvid_150k_score_files_beside_extracted_folders() {
         ],
     );
     assert_eq!(refused.code, 2, "{}", refused.stderr);
+}
+
+#[test]
+fn report_json_has_the_counts_and_the_most_frequent_failures() {
+    let s = Sandbox::new();
+    s.put_clip("a.mp4", &clip_bytes("h264_160x120_ntsc.mp4", "report a"));
+    let page = std::fs::read(common::fixture("clips/html_error_page.mp4")).unwrap();
+    s.put_clip("page1.mp4", &page);
+    s.put_clip("page2.mp4", &page);
+    s.write(
+        "rows.csv",
+        "name,mos\na,50\npage1,40\npage2,30\nmissing,20\n",
+    );
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "ingest",
+            "lsvq",
+            "--dir",
+            "work",
+            "--min-csv-rows",
+            "1",
+            "--manifest-csv",
+            "work/rows.csv",
+            "--report-json",
+            "work/report.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("most frequent failures:"),
+        "{}",
+        run.stdout
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.work().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (
+            report["written"].as_u64(),
+            report["skipped_broken"].as_u64(),
+            report["skipped_download"].as_u64()
+        ),
+        (Some(1), Some(2), Some(1))
+    );
+    assert_eq!(report["selected"], 4);
+    let top = report["top_failure_reasons"].as_array().unwrap();
+    assert_eq!(
+        top[0]["count"], 2,
+        "the two HTML pages share one reason: {top:?}"
+    );
+    assert!(top[0]["reason"].as_str().unwrap().starts_with("broken:"));
+    assert!(top[1]["reason"].as_str().unwrap().starts_with("no-url"));
+    assert!((report["attrition"].as_f64().unwrap() - 0.25).abs() < 1e-12);
 }

@@ -125,6 +125,9 @@ pub struct CommonArgs {
     /// Keep downloaded archives after extraction [default: delete them to save disk].
     #[arg(long)]
     pub keep_archives: bool,
+    /// Also write the run's summary (counts, attrition, top failure reasons) as JSON here.
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
     /// Print which archives, and how many bytes, a run would fetch or extract; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -175,6 +178,12 @@ pub fn run(command: IngestCommand) -> Result<(), Error> {
     let prober = common.probing.build();
     let report = ingest(&opts, prober.as_ref())?;
     print_summary(corpus, &report);
+    if let Some(path) = &common.report_json {
+        let mut text =
+            serde_json::to_string_pretty(&report_json(corpus, &report)).unwrap_or_default();
+        text.push('\n');
+        crate::store::progress::write_atomically(path, text.as_bytes())?;
+    }
     Ok(())
 }
 
@@ -264,6 +273,34 @@ fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
     Ok(())
 }
 
+/// The summary as JSON (`--report-json`).
+pub fn report_json(corpus: CorpusId, report: &RunReport) -> serde_json::Value {
+    let s = &report.stats;
+    serde_json::json!({
+        "corpus": corpus.info().label,
+        "label_rows": s.label_rows,
+        "selected": s.selected,
+        "written": s.written,
+        "dedups": s.dedups,
+        "skipped_download": s.skipped_download,
+        "skipped_broken": s.skipped_broken,
+        "skipped_bad_rows": s.skipped_bad_rows,
+        "attrition": s.attrition(),
+        "attrition_warning": report.attrition_warning,
+        "top_failure_reasons": s.top_failures(10).iter().map(|(reason, count)| serde_json::json!({"reason": reason, "count": count})).collect::<Vec<_>>(),
+        "output": report.output,
+        "state_file": report.progress_path,
+        "label_files": report.label_files,
+        "archives": report.staging.as_ref().map(|st| serde_json::json!({
+            "ready": st.archives_ready,
+            "failed": st.archives_failed,
+            "bytes_downloaded": st.bytes_downloaded,
+            "files_extracted": st.files_extracted,
+            "members_refused": st.members_refused,
+        })),
+    })
+}
+
 /// Prints a finished run's summary on stdout.
 pub fn print_summary(corpus: CorpusId, report: &RunReport) {
     let info = corpus.info();
@@ -291,6 +328,13 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) {
         );
     }
     println!("attrition: {:.2}%", s.attrition() * 100.0);
+    let top = s.top_failures(5);
+    if !top.is_empty() {
+        println!("most frequent failures:");
+        for (reason, count) in top {
+            println!("  {count:>6}  {reason}");
+        }
+    }
     if let Some(warning) = &report.attrition_warning {
         tracing::warn!("{warning}");
     }
