@@ -5,7 +5,7 @@ mod common;
 
 use common::{Sandbox, clip_bytes, moscorpus};
 
-const INGEST_FLAGS: [&str; 24] = [
+const INGEST_FLAGS: [&str; 27] = [
     "--dir",
     "--manifest-csv",
     "--progress-path",
@@ -27,6 +27,9 @@ const INGEST_FLAGS: [&str; 24] = [
     "--retry-failed",
     "--prober",
     "--shard",
+    "--jobs",
+    "--downloads",
+    "--downloads-per-host",
     "--report-json",
     "[default: 0.1]",
     "[default: 120]",

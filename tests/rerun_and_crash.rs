@@ -304,3 +304,24 @@ fn a_rerun_trusts_unchanged_clips_and_hashes_changed_ones_again() {
         "a was trusted, not re-read"
     );
 }
+
+#[test]
+fn output_is_the_same_for_any_number_of_jobs() {
+    let clips = clips();
+    let server = server(&clips);
+    let mut outputs = Vec::new();
+    for jobs in ["1", "8"] {
+        let s = Sandbox::new();
+        corpus(&s, &server.base_url(), &clips);
+        let mut args = ARGS.to_vec();
+        args.extend(["--jobs", jobs, "--downloads", jobs]);
+        let run = moscorpus(s.root.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        outputs.push(rows_without_timestamp(&s.work().join("lsvq.jsonl")));
+    }
+    assert_eq!(outputs[0].len(), 40);
+    assert_eq!(
+        outputs[0], outputs[1],
+        "--jobs 1 and --jobs 8 write the same rows in the same order"
+    );
+}

@@ -125,6 +125,15 @@ pub struct CommonArgs {
     /// Keep downloaded archives after extraction [default: delete them to save disk].
     #[arg(long)]
     pub keep_archives: bool,
+    /// Clips hashed and probed at once [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Downloads at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub downloads: usize,
+    /// Downloads at once from one host.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub downloads_per_host: usize,
     /// Also write the run's summary (counts, attrition, top failure reasons) as JSON here.
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
@@ -222,6 +231,11 @@ impl CommonArgs {
         opts.split = self.split.into();
         opts.retry_failed = self.retry_failed;
         opts.shard = self.shard;
+        if let Some(jobs) = self.jobs {
+            opts.concurrency.jobs = jobs.max(1);
+        }
+        opts.concurrency.downloads = self.downloads.max(1);
+        opts.concurrency.per_host = self.downloads_per_host.max(1);
         Ok(opts)
     }
 }

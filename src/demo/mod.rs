@@ -40,7 +40,7 @@ pub struct DemoOptions {
 }
 
 /// Builds, serves and ingests the demo corpus.
-pub fn run_demo(opts: &DemoOptions, prober: &dyn Prober) -> Result<RunReport, Error> {
+pub fn run_demo(opts: &DemoOptions, prober: &(dyn Prober + Sync)) -> Result<RunReport, Error> {
     prepare_dir(&opts.dir)?;
     let (routes, names) = build_corpus();
     let server = LoopbackServer::start(routes)

@@ -16,6 +16,8 @@ use reqwest::header::{
     CONTENT_LENGTH, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE,
 };
 
+use sha2::{Digest, Sha256};
+
 use crate::error::{Error, io_error};
 use crate::source::disk::with_suffix;
 
@@ -52,6 +54,14 @@ pub enum DownloadError {
     /// The local disk failed us: fatal for the run.
     #[error(transparent)]
     Local(#[from] Error),
+}
+
+/// A finished download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    pub size: u64,
+    /// Lowercase hex SHA-256 of the file, computed while it streamed in.
+    pub sha256: String,
 }
 
 /// A bearer token and the one origin (`host:port`) it may be sent to.
@@ -175,8 +185,9 @@ impl Downloader {
         }
     }
 
-    /// Downloads `url` to `dest`, retrying transient failures. Returns the size.
-    pub fn download(&self, url: &str, dest: &Path) -> Result<u64, DownloadError> {
+    /// Downloads `url` to `dest`, retrying transient failures. The SHA-256 is computed
+    /// while the bytes stream to disk, so a fresh file is never read back.
+    pub fn download(&self, url: &str, dest: &Path) -> Result<Downloaded, DownloadError> {
         check_url(url)?;
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
@@ -187,13 +198,12 @@ impl Downloader {
                 std::thread::sleep(self.backoff(attempt));
             }
             match self.runtime.block_on(self.attempt(url, dest)) {
-                Ok((size, None)) => return Ok(size),
-                Ok((size, Some(expected))) => {
-                    let (actual, _) =
-                        crate::store::hash::sha256_file(dest).map_err(|e| io_error(dest, e))?;
-                    if actual == expected {
-                        return Ok(size);
+                Ok((done, None)) => return Ok(done),
+                Ok((done, Some(expected))) => {
+                    if done.sha256 == expected {
+                        return Ok(done);
                     }
+                    let actual = done.sha256;
                     let _ = fs::remove_file(dest);
                     last = format!(
                         "checksum mismatch: the server announced SHA-256 {expected}, the file has {actual}"
@@ -221,12 +231,12 @@ impl Downloader {
         Duration::from_secs_f64((base * (0.5 + fastrand::f64())).min(60.0))
     }
 
-    /// One attempt; returns the size and the SHA-256 the server announced, if any.
+    /// One attempt; returns the file and the SHA-256 the server announced, if any.
     async fn attempt(
         &self,
         url: &str,
         dest: &Path,
-    ) -> Result<(u64, Option<String>), DownloadError> {
+    ) -> Result<(Downloaded, Option<String>), DownloadError> {
         let part = part_path(dest);
         let validator_file = validator_path(dest);
         let have = fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
@@ -267,7 +277,7 @@ impl Downloader {
         let status = response.status();
         let code = status.as_u16();
         let reason = status.canonical_reason().unwrap_or("");
-        let (mut file, expected_total) = match code {
+        let (mut file, expected_total, mut hasher) = match code {
             206 if resuming => {
                 let range = response
                     .headers()
@@ -280,7 +290,10 @@ impl Downloader {
                             .append(true)
                             .open(&part)
                             .map_err(|e| io_error(&part, e))?;
-                        (file, total)
+                        // The part already on disk is read once, to carry its hash on.
+                        let hasher = crate::store::hash::sha256_hasher_of(&part)
+                            .map_err(|e| io_error(&part, e))?;
+                        (file, total, hasher)
                     }
                     _ => {
                         remove_part(dest);
@@ -301,7 +314,7 @@ impl Downloader {
                     }
                 }
                 let file = File::create(&part).map_err(|e| io_error(&part, e))?;
-                (file, response.content_length())
+                (file, response.content_length(), Sha256::new())
             }
             403 | 404 | 410 => {
                 return Err(DownloadError::Permanent(format!("http-{code}: {reason}")));
@@ -321,6 +334,7 @@ impl Downloader {
         };
         while let Some(chunk) = response.chunk().await.map_err(transient)? {
             file.write_all(&chunk).map_err(|e| io_error(&part, e))?;
+            hasher.update(&chunk);
         }
         file.sync_all().map_err(|e| io_error(&part, e))?;
         let size = file.metadata().map_err(|e| io_error(&part, e))?.len();
@@ -335,7 +349,8 @@ impl Downloader {
         if let Some(dir) = dest.parent().and_then(|p| File::open(p).ok()) {
             let _ = dir.sync_all();
         }
-        Ok((size, announced_sha))
+        let sha256 = crate::store::hash::to_hex(&hasher.finalize());
+        Ok((Downloaded { size, sha256 }, announced_sha))
     }
 }
 

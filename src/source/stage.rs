@@ -191,7 +191,7 @@ pub fn stage(
                             .unwrap_or_else(|| "(size unknown)".into())
                     );
                     match client.download(&archive.location, &dest) {
-                        Ok(size) => report.bytes_downloaded += size,
+                        Ok(done) => report.bytes_downloaded += done.size,
                         Err(DownloadError::Permanent(reason)) => {
                             tracing::warn!("{}: download failed for good: {reason}", archive.file);
                             progress.mark_failed(&key, &reason);

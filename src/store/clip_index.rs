@@ -102,6 +102,11 @@ impl ClipIndex {
         })
     }
 
+    /// Every entry, for readers on other threads.
+    pub fn snapshot(&self) -> HashMap<String, (Stamp, String)> {
+        self.entries.clone()
+    }
+
     /// The hash recorded for `src` if the clip still has the recorded size and mtime.
     pub fn unchanged(&self, src: &str, now: Stamp) -> Option<&str> {
         self.entries

@@ -8,8 +8,17 @@ use sha2::{Digest, Sha256};
 
 /// Lowercase hex SHA-256 and size in bytes of the file at `path`.
 pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let (hasher, size) = hash_into(path, Sha256::new())?;
+    Ok((to_hex(&hasher.finalize()), size))
+}
+
+/// A hasher that has consumed the file at `path` (to continue with more bytes).
+pub fn sha256_hasher_of(path: &Path) -> std::io::Result<Sha256> {
+    Ok(hash_into(path, Sha256::new())?.0)
+}
+
+fn hash_into(path: &Path, mut hasher: Sha256) -> std::io::Result<(Sha256, u64)> {
     let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut size = 0u64;
     loop {
@@ -20,7 +29,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
         hasher.update(&buf[..n]);
         size += n as u64;
     }
-    Ok((to_hex(&hasher.finalize()), size))
+    Ok((hasher, size))
 }
 
 /// Lowercase hex of bytes.

@@ -117,6 +117,11 @@ impl JsonlSink {
         self.hashes.contains(sha256_hex)
     }
 
+    /// The hashes of every row in the output.
+    pub fn hashes(&self) -> &HashSet<String> {
+        &self.hashes
+    }
+
     pub fn rows_present(&self) -> usize {
         self.rows_present
     }

@@ -4,22 +4,21 @@
 //! (same size and mtime in the clip index) is neither read nor probed again. Counts what
 //! happened in [`RunStats`].
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
+
+pub mod run;
 
 use crate::corpus::{CorpusId, CorpusInfo};
 use crate::error::Error;
 use crate::manifest::{self, Manifest, ParseOptions, Split, konvid_scores};
-use crate::probe::{ProbeError, Prober};
-use crate::source::http::{DownloadError, DownloadPolicy, Downloader};
+use crate::probe::Prober;
+use crate::source::http::DownloadPolicy;
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
-use crate::source::{Fetch, decide};
-use crate::store::clip_index::{ClipIndex, Stamp};
-use crate::store::hash::sha256_file;
+use crate::store::clip_index::ClipIndex;
 use crate::store::lock::RunLock;
-use crate::store::progress::{ClipState, ProgressFile};
+use crate::store::progress::ProgressFile;
 use crate::store::row::{CorpusRow, utc_timestamp_now};
 use crate::store::sink::JsonlSink;
 
@@ -52,6 +51,8 @@ pub struct IngestOptions {
     pub retry_failed: bool,
     /// Fetch and extract the archives the selected rows need before ingesting.
     pub archives: Option<ArchiveOptions>,
+    /// Downloads, hashing and probing at once.
+    pub concurrency: run::Concurrency,
 }
 
 impl IngestOptions {
@@ -75,6 +76,7 @@ impl IngestOptions {
             shard: None,
             retry_failed: false,
             archives: None,
+            concurrency: run::Concurrency::default(),
         }
     }
 
@@ -112,7 +114,7 @@ pub struct RunStats {
 }
 
 impl RunStats {
-    fn count_failure(&mut self, reason: &str) {
+    pub(crate) fn count_failure(&mut self, reason: &str) {
         *self
             .failure_reasons
             .entry(failure_kind(reason))
@@ -232,7 +234,7 @@ pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error>
 }
 
 /// Runs one ingest.
-pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Error> {
+pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunReport, Error> {
     let info = opts.corpus.info();
     // Before anything is read or written: a second run on this folder stops here.
     let _lock = opts
@@ -298,99 +300,24 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
         .corpus_version
         .clone()
         .unwrap_or_else(|| info.version.to_string());
-    let mut downloader: Option<Downloader> = None;
-    let mut last_log = Instant::now();
-    for (index, row) in rows.iter().enumerate() {
-        let clip = clips_root.join(&row.key);
-        let state = progress.state(&row.key);
-        match decide(&clip, &state, row.url.as_deref(), opts.retry_failed) {
-            Fetch::OnDisk => {}
-            Fetch::Skip { reason, remembered } => {
-                if remembered {
-                    debug!("{}: not retried, failed earlier: {reason}", row.key);
-                } else {
-                    warn!("{}: {reason}", row.key);
-                    progress.mark_failed(&row.key, &reason);
-                }
-                stats.skipped_download += 1;
-                stats.count_failure(&reason);
-                continue;
-            }
-            Fetch::Download(url) => {
-                if matches!(state, ClipState::Failed { .. }) {
-                    progress.forget(&row.key);
-                }
-                let client = match downloader.as_mut() {
-                    Some(client) => client,
-                    None => downloader.insert(Downloader::new(opts.download.clone())?),
-                };
-                match client.download(&url, &clip) {
-                    Ok(size) => {
-                        debug!("{}: downloaded {size} bytes", row.key);
-                        progress.mark_done(&row.key);
-                    }
-                    Err(DownloadError::Permanent(reason)) => {
-                        warn!("{}: download failed for good: {reason}", row.key);
-                        progress.mark_failed(&row.key, &reason);
-                        stats.skipped_download += 1;
-                        stats.count_failure(&reason);
-                        continue;
-                    }
-                    Err(DownloadError::Transient(reason)) => {
-                        warn!(
-                            "{}: download failed this run (will retry next run): {reason}",
-                            row.key
-                        );
-                        stats.skipped_download += 1;
-                        stats.count_failure(&reason);
-                        continue;
-                    }
-                    Err(DownloadError::Local(e)) => return Err(e),
-                }
-            }
-        }
-        // Instant resume: a clip whose size and mtime are those its row was made from.
-        let stamp = Stamp::of(&clip);
-        if let Some(stamp) = stamp
-            && let Some(sha) = clip_index.unchanged(&row.key, stamp)
-            && sink.contains_hash(sha)
-        {
-            stats.dedups += 1;
-            continue;
-        }
-        match ingest_clip(&clip, row, prober, &sink)? {
-            ClipOutcome::Dedup(sha) => {
-                stats.dedups += 1;
-                if let Some(stamp) = stamp {
-                    clip_index.record(&row.key, stamp, &sha)?;
-                }
-            }
-            ClipOutcome::Broken(reason) => {
-                warn!("{}: {reason}; no row", row.key);
-                stats.skipped_broken += 1;
-                stats.count_failure(&format!("broken: {reason}"));
-            }
-            ClipOutcome::Row(fields) => {
-                let row = fields.into_row(row, info, &corpus_version, &ingested_at);
-                sink.append(&row)?;
-                if let Some(stamp) = stamp {
-                    clip_index.record(&row.src, stamp, &row.src_sha256)?;
-                }
-                stats.written += 1;
-            }
-        }
-        progress.write_if_due()?;
-        if last_log.elapsed().as_secs() >= 5 {
-            info!(
-                "{}/{} rows: {} written, {} already present",
-                index + 1,
-                rows.len(),
-                stats.written,
-                stats.dedups
-            );
-            last_log = Instant::now();
-        }
-    }
+    let mut applier = run::Applier {
+        stats: &mut stats,
+        progress: &mut progress,
+        sink: &mut sink,
+        index: &mut clip_index,
+        info,
+        corpus_version: &corpus_version,
+        ingested_at: &ingested_at,
+        prober,
+    };
+    run::process_rows(
+        &rows,
+        &clips_root,
+        opts.retry_failed,
+        &opts.download,
+        opts.concurrency,
+        &mut applier,
+    )?;
     progress.write()?;
     sink.sync()?;
 
@@ -413,13 +340,6 @@ pub fn ingest(opts: &IngestOptions, prober: &dyn Prober) -> Result<RunReport, Er
         attrition_warning,
         staging,
     })
-}
-
-enum ClipOutcome {
-    /// Already in the output, under this hash.
-    Dedup(String),
-    Broken(String),
-    Row(ClipFields),
 }
 
 struct ClipFields {
@@ -453,38 +373,6 @@ impl ClipFields {
             corpus_version: version.to_string(),
             ingested_at_utc: at.to_string(),
         }
-    }
-}
-
-/// Hashes first: a clip whose hash is already in the output needs no probe.
-fn ingest_clip(
-    clip: &Path,
-    row: &manifest::ManifestRow,
-    prober: &dyn Prober,
-    sink: &JsonlSink,
-) -> Result<ClipOutcome, Error> {
-    let (sha256, size) = match sha256_file(clip) {
-        Ok(done) => done,
-        Err(_) if clip.is_dir() => {
-            return Ok(ClipOutcome::Broken(format!("{} is a folder", row.key)));
-        }
-        Err(e) => return Err(crate::error::io_error(clip, e)),
-    };
-    if sink.contains_hash(&sha256) {
-        return Ok(ClipOutcome::Dedup(sha256));
-    }
-    let geometry = prober.probe(clip).and_then(|report| report.geometry());
-    match geometry {
-        Ok(geometry) => Ok(ClipOutcome::Row(ClipFields {
-            sha256,
-            size,
-            geometry,
-        })),
-        Err(ProbeError::Broken(reason)) => Ok(ClipOutcome::Broken(reason)),
-        Err(ProbeError::Unsupported(reason)) => Ok(ClipOutcome::Broken(format!(
-            "{reason} (--prober auto asks ffprobe for such files)"
-        ))),
-        Err(ProbeError::Unavailable(reason)) => Err(Error::input(reason)),
     }
 }
 
