@@ -304,6 +304,7 @@ pub fn report_json(corpus: CorpusId, report: &RunReport) -> serde_json::Value {
         "top_failure_reasons": s.top_failures(10).iter().map(|(reason, count)| serde_json::json!({"reason": reason, "count": count})).collect::<Vec<_>>(),
         "output": report.output,
         "state_file": report.progress_path,
+        "state_file_bytes_written": report.state_file_bytes_written,
         "label_files": report.label_files,
         "archives": report.staging.as_ref().map(|st| serde_json::json!({
             "ready": st.archives_ready,

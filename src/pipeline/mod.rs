@@ -154,6 +154,8 @@ pub struct RunReport {
     pub attrition_warning: Option<String>,
     /// What archive staging did, when it ran.
     pub staging: Option<StageReport>,
+    /// Bytes this run wrote to the state file (all its atomic rewrites together).
+    pub state_file_bytes_written: u64,
 }
 
 /// The label rows a run works on, and where their clips live.
@@ -339,6 +341,7 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         label_files,
         attrition_warning,
         staging,
+        state_file_bytes_written: progress.bytes_written,
     })
 }
 

@@ -124,7 +124,7 @@ struct Shared<'a> {
     policy: DownloadPolicy,
     known_hashes: HashSet<String>,
     index: HashMap<String, (Stamp, String)>,
-    keys: Vec<String>,
+    rows: &'a [ManifestRow],
     cpu: Slots,
     downloads: Slots,
     per_host: Mutex<HashMap<String, Arc<Slots>>>,
@@ -157,7 +157,7 @@ pub fn process_rows(
         policy: policy.clone(),
         known_hashes: applier.sink.hashes().clone(),
         index: applier.index.snapshot(),
-        keys: rows.iter().map(|r| r.key.clone()).collect(),
+        rows,
         cpu: Slots::new(concurrency.jobs),
         downloads: Slots::new(concurrency.downloads),
         per_host: Mutex::new(HashMap::new()),
@@ -309,7 +309,7 @@ fn work(
             Err(e) => return Ok(Found::DownloadFailed(e)),
         }
     }
-    let key = &shared.keys[job.index];
+    let key = &shared.rows[job.index].key;
     let stamp = Stamp::of(&job.clip);
     if fresh.is_none()
         && let Some(stamp) = stamp

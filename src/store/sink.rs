@@ -143,6 +143,15 @@ impl JsonlSink {
 }
 
 fn row_hash(line: &[u8]) -> Option<String> {
+    // Rows this tool (or the Python adapters) wrote: take the hash straight from the
+    // bytes; anything else is parsed as JSON.
+    const KEY: &[u8] = b"\"src_sha256\": \"";
+    if let Some(at) = line.windows(KEY.len()).position(|w| w == KEY) {
+        let hex = line.get(at + KEY.len()..at + KEY.len() + 64)?;
+        if hex.iter().all(u8::is_ascii_hexdigit) && line.get(at + KEY.len() + 64) == Some(&b'"') {
+            return std::str::from_utf8(hex).ok().map(str::to_string);
+        }
+    }
     let value: serde_json::Value = serde_json::from_slice(line).ok()?;
     value.get("src_sha256")?.as_str().map(str::to_string)
 }

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Ingest benchmarks, each against a baseline measured in the same run.
+
+1. Floor: 1,200 distinct ~1.3 MB MP4s (a real clip plus a unique `free` box), hashed
+   with SHA-256 on all cores by Python's hashlib (OpenSSL) from the page cache, versus
+   `moscorpus ingest` end to end on them, and the re-run of the finished corpus.
+2. Latency: 500 small clips from a loopback HTTP server that waits 50 ms before each
+   response, with the default `--downloads` versus `--downloads 1`.
+
+    python3 bench/ingest_bench.py        # builds the release binary; outputs in bench/out/
+Medians of --runs runs.
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import http.server
+import os
+import pathlib
+import random
+import shutil
+import statistics
+import struct
+import subprocess
+import threading
+import time
+
+root = pathlib.Path(__file__).resolve().parent.parent
+out = root / "bench" / "out" / "ingest"
+binary = root / "target" / "release" / "moscorpus"
+base = (root / "tests" / "fixtures" / "clips" / "h264_160x120_ntsc.mp4").read_bytes()
+
+
+def unique_clip(i, padding):
+    rng = random.Random(i)
+    payload = rng.randbytes(padding) + f"clip {i}".encode()
+    return base + struct.pack(">I", 8 + len(payload)) + b"free" + payload
+
+
+def median_time(fn, runs):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def ingest(work, *extra):
+    subprocess.run([str(binary), "--log-level", "error", "ingest", "lsvq", "--dir", str(work), "--full",
+                    "--min-csv-rows", "1", *extra], check=True, stdout=subprocess.DEVNULL)
+
+
+def fresh(work):
+    for name in ("lsvq.jsonl", "lsvq.jsonl.clip-index", ".download-progress.json"):
+        (work / name).unlink(missing_ok=True)
+
+
+def floor_bench(runs):
+    work = out / "floor"
+    clips = work / "clips"
+    if not (work / "manifest.csv").exists():
+        shutil.rmtree(work, ignore_errors=True)
+        clips.mkdir(parents=True)
+        lines = ["name,mos"]
+        for i in range(1200):
+            (clips / f"c{i:04d}.mp4").write_bytes(unique_clip(i, 1_300_000 - len(base)))
+            lines.append(f"c{i:04d},{10 + i % 80}.5")
+        (work / "manifest.csv").write_text("\n".join(lines) + "\n")
+    files = sorted(clips.iterdir())
+    total = sum(f.stat().st_size for f in files)
+
+    def hash_all():
+        def one(path):
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+            return h.hexdigest()
+        with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+            list(pool.map(one, files))
+
+    hash_all()  # warm the page cache
+    t_floor = median_time(hash_all, runs)
+
+    def first_run():
+        fresh(work)
+        ingest(work)
+
+    t_ingest = median_time(first_run, runs)
+    t_rerun = median_time(lambda: ingest(work), runs)
+    print(f"1,200 clips, {total / 1e9:.2f} GB, {os.cpu_count()} cores, medians of {runs}")
+    print(f"  floor (hashlib SHA-256 on all cores): {t_floor:.3f} s")
+    print(f"  moscorpus ingest, end to end        : {t_ingest:.3f} s  = {t_ingest / t_floor:.2f}x the floor (limit 1.5x)")
+    print(f"  re-run of the finished corpus       : {t_rerun:.3f} s  = {100 * t_rerun / t_ingest:.1f}% of the first run (limit 2%)")
+
+
+class SlowHandler(http.server.BaseHTTPRequestHandler):
+    bodies = {}
+
+    def do_GET(self):
+        time.sleep(0.05)
+        body = self.bodies.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def latency_bench(runs):
+    SlowHandler.bodies = {f"/d{i:04d}.mp4": unique_clip(i, 64) for i in range(500)}
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    work = out / "latency"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "clips").mkdir(parents=True)
+    lines = ["name,url,mos"] + [f"d{i:04d},http://127.0.0.1:{port}/d{i:04d}.mp4,{10 + i % 80}.5" for i in range(500)]
+    (work / "manifest.csv").write_text("\n".join(lines) + "\n")
+
+    def run(*extra):
+        def go():
+            shutil.rmtree(work / "clips")
+            (work / "clips").mkdir()
+            fresh(work)
+            ingest(work, *extra)
+        return go
+
+    t_one = median_time(run("--downloads", "1"), runs)
+    t_default = median_time(run(), runs)
+    server.shutdown()
+    print("500 clips from a server that waits 50 ms before each response")
+    print(f"  --downloads 1     : {t_one:.2f} s")
+    print(f"  default (8)       : {t_default:.2f} s  = 1/{t_one / t_default:.1f} of --downloads 1 (limit 1/6)")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
+    floor_bench(args.runs)
+    latency_bench(args.runs)
+
+
+if __name__ == "__main__":
+    main()
