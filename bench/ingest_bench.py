@@ -6,6 +6,9 @@
    `moscorpus ingest` end to end on them, and the re-run of the finished corpus.
 2. Latency: 500 small clips from a loopback HTTP server that waits 50 ms before each
    response, with the default `--downloads` versus `--downloads 1`.
+3. Scale (`--scale`): peak memory (/usr/bin/time -v) of a 150,000-row manifest of tiny
+   local clips, and the bytes written to the state file over a 20,000-download run
+   against its final size.
 
     python3 bench/ingest_bench.py        # builds the release binary; outputs in bench/out/
 Medians of --runs runs.
@@ -141,13 +144,71 @@ def latency_bench(runs):
     print(f"  default (8)       : {t_default:.2f} s  = 1/{t_one / t_default:.1f} of --downloads 1 (limit 1/6)")
 
 
+class FastHandler(SlowHandler):
+    def do_GET(self):
+        i = int(self.path[2:8])
+        body = unique_clip(i, 16)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def peak_kb(cmd):
+    res = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, check=True)
+    line = next(l for l in res.stderr.splitlines() if "Maximum resident set size" in l)
+    return int(line.split()[-1])
+
+
+def scale_bench():
+    import json
+    work = out / "scale"
+    if not (work / "manifest.csv").exists():
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "clips").mkdir(parents=True)
+        lines = ["name,mos"]
+        for i in range(150_000):
+            sub = work / "clips" / f"f{i % 100:02d}"
+            sub.mkdir(exist_ok=True)
+            (sub / f"t{i:06d}.mp4").write_bytes(unique_clip(i, 16))
+            lines.append(f"f{i % 100:02d}/t{i:06d},{10 + i % 80}.5")
+        (work / "manifest.csv").write_text("\n".join(lines) + "\n")
+    fresh(work)
+    kb = peak_kb([str(binary), "--log-level", "error", "ingest", "lsvq", "--dir", str(work), "--full", "--min-csv-rows", "1"])
+    rows = sum(1 for _ in open(work / "lsvq.jsonl"))
+    print(f"150,000-row manifest of tiny local clips: {rows} rows written, peak RSS {kb / 1024:.1f} MB (limit 100 MB)")
+    kb = peak_kb([str(binary), "--log-level", "error", "ingest", "lsvq", "--dir", str(work), "--full", "--min-csv-rows", "1"])
+    print(f"  its re-run: peak RSS {kb / 1024:.1f} MB")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FastHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    dl = out / "state"
+    shutil.rmtree(dl, ignore_errors=True)
+    (dl / "clips").mkdir(parents=True)
+    lines = ["name,url,mos"] + [f"s{i:06d},http://127.0.0.1:{port}/s{i:06d}.mp4,{10 + i % 80}.5" for i in range(20_000)]
+    (dl / "manifest.csv").write_text("\n".join(lines) + "\n")
+    start = time.perf_counter()
+    ingest(dl, "--report-json", str(dl / "report.json"))
+    took = time.perf_counter() - start
+    server.shutdown()
+    report = json.loads((dl / "report.json").read_text())
+    final = (dl / ".download-progress.json").stat().st_size
+    written = report["state_file_bytes_written"]
+    print(f"20,000 downloads in {took:.1f} s: state file {final} bytes at the end, {written} bytes written"
+          f" over the run = {written / final:.2f}x (limit 4x)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scale", action="store_true", help="also the 150,000-row and 20,000-download runs (slow)")
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
     floor_bench(args.runs)
     latency_bench(args.runs)
+    if args.scale:
+        scale_bench()
 
 
 if __name__ == "__main__":

@@ -110,10 +110,11 @@ pub struct ParseOptions {
 
 /// Reads a label file, detects its shape and parses it.
 pub fn parse_label_file(path: &Path, opts: &ParseOptions) -> Result<Manifest, Error> {
-    let records = read_records(path)?;
-    let Some((_, first)) = records.first() else {
+    let mut records = Records::open(path)?;
+    let Some((first_line, first)) = records.next().transpose()? else {
         return Err(empty(path));
     };
+    let first = &first;
     let konvid = opts.corpus == CorpusId::Konvid150k;
     if table::header_has_any(first, alias_csv::NAME) {
         let (shape, aliases, rule) = if lsvq_csv::is_lsvq_header(first) {
@@ -128,24 +129,25 @@ pub fn parse_label_file(path: &Path, opts: &ParseOptions) -> Result<Manifest, Er
         };
         let columns = Columns::from_header(first, &aliases);
         require_columns(path, first, &columns, &aliases)?;
-        return Ok(build(path, shape, &records[1..], &columns, &rule, ""));
+        return build(path, shape, records, &columns, &rule, "");
     }
     if dover_list::looks_like_dover(first) {
         let columns = dover_list::columns();
-        return Ok(build(
+        let all = std::iter::once(Ok((first_line, first.clone()))).chain(records);
+        return build(
             path,
             LabelShape::DoverList,
-            &records,
+            all,
             &columns,
             &NameRule::Whole,
             "",
-        ));
+        );
     }
     Err(Error::input_with_hint(
         format!(
             "{}:{}: no header line naming the clip column, and not a DOVER-style `path, a, t, mos` list",
             path.display(),
-            records[0].0
+            first_line
         ),
         "a generic manifest needs a header with a name column (name, video_name, filename, \
          file_name) and a MOS column (mos, mos_score)",
@@ -155,60 +157,65 @@ pub fn parse_label_file(path: &Path, opts: &ParseOptions) -> Result<Manifest, Er
 /// Parses one KonViD-150k score file; keys are `<clips_folder>/<name>`.
 pub fn parse_konvid_scores(part: &ScorePart, opts: &ParseOptions) -> Result<Manifest, Error> {
     let path = &part.scores;
-    let records = read_records(path)?;
-    let Some((_, first)) = records.first() else {
+    let mut records = Records::open(path)?;
+    let Some((first_line, first)) = records.next().transpose()? else {
         return Err(empty(path));
     };
     let rule = NameRule::AppendToBareStems(opts.clip_suffix.clone());
     let prefix = format!("{}/", part.clips_folder);
-    if konvid_scores::is_header(first) {
+    if konvid_scores::is_header(&first) {
         let aliases = alias_csv::aliases(true);
-        let columns = Columns::from_header(first, &aliases);
-        require_columns(path, first, &columns, &aliases)?;
-        Ok(build(
+        let columns = Columns::from_header(&first, &aliases);
+        require_columns(path, &first, &columns, &aliases)?;
+        build(
             path,
             LabelShape::KonvidScores,
-            &records[1..],
+            records,
             &columns,
             &rule,
             &prefix,
-        ))
+        )
     } else {
         let columns = konvid_scores::columns();
-        Ok(build(
+        let all = std::iter::once(Ok((first_line, first))).chain(records);
+        build(
             path,
             LabelShape::KonvidScores,
-            &records,
+            all,
             &columns,
             &rule,
             &prefix,
-        ))
+        )
     }
 }
 
 fn build(
     path: &Path,
     shape: LabelShape,
-    records: &[(usize, csv::StringRecord)],
+    records: impl Iterator<Item = Result<(usize, csv::StringRecord), Error>>,
     columns: &Columns,
     rule: &NameRule,
     key_prefix: &str,
-) -> Manifest {
-    let mut rows = Vec::with_capacity(records.len());
+) -> Result<Manifest, Error> {
+    let mut rows = Vec::new();
     let mut problems = Vec::new();
-    for (line, record) in records {
-        match record_to_row(record, *line, columns, rule, key_prefix) {
+    let mut data_lines = 0;
+    for record in records {
+        let (line, record) = record?;
+        data_lines += 1;
+        match record_to_row(&record, line, columns, rule, key_prefix) {
             Ok(row) => rows.push(row),
             Err(problem) => problems.push(problem),
         }
     }
-    Manifest {
+    rows.shrink_to_fit();
+    Ok(Manifest {
         path: path.to_path_buf(),
         shape,
         rows,
         problems,
-        data_lines: records.len(),
-    }
+        data_lines,
+    })
 }
 
 fn require_columns(
@@ -241,46 +248,76 @@ fn empty(path: &Path) -> Error {
     Error::input(format!("{}: the label file is empty", path.display()))
 }
 
-/// Non-blank records with their 1-based line numbers. The UTF-8 BOM, CRLF line ends,
-/// quoted cells and spaces after commas are all accepted.
-fn read_records(path: &Path) -> Result<Vec<(usize, csv::StringRecord)>, Error> {
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            Error::input(format!("{}: no such label file", path.display()))
-        }
-        _ => io_error(path, e),
-    })?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(body);
-    // The csv crate's own line numbers drift on CRLF files; count newlines instead.
-    // Its byte offsets can point at the `\n` that ends the previous record, hence `<=`.
-    let newlines: Vec<usize> = newline_offsets(body);
-    let line_of = |byte: usize| 1 + newlines.partition_point(|&nl| nl <= byte);
-    let mut records = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                if record.iter().any(|c| !c.is_empty()) {
-                    let line = record.position().map_or(0, |p| line_of(p.byte() as usize));
-                    records.push((line, record.clone()));
-                }
+/// Non-blank records with their 1-based line numbers, read one at a time. The UTF-8
+/// BOM, CRLF line ends, quoted cells and spaces after commas are all accepted.
+struct Records {
+    path: PathBuf,
+    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+    /// The csv crate's own line numbers drift on CRLF files; newlines are counted instead.
+    newlines: Vec<usize>,
+    record: csv::StringRecord,
+}
+
+impl Records {
+    fn open(path: &Path) -> Result<Self, Error> {
+        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                Error::input(format!("{}: no such label file", path.display()))
             }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| line_of(p.byte() as usize));
-                return Err(Error::input(format!(
-                    "{}:{line}: not a readable CSV/text label file ({e})",
-                    path.display()
-                )));
+            _ => io_error(path, e),
+        })?;
+        let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let newlines = newline_offsets(&bytes[bom..]);
+        let mut cursor = std::io::Cursor::new(bytes);
+        cursor.set_position(bom as u64);
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(cursor);
+        Ok(Self {
+            path: path.to_path_buf(),
+            reader,
+            newlines,
+            record: csv::StringRecord::new(),
+        })
+    }
+
+    /// Its byte offsets can point at the `\n` that ends the previous record, hence `<=`.
+    fn line_of(&self, byte: usize) -> usize {
+        1 + self.newlines.partition_point(|&nl| nl <= byte)
+    }
+}
+
+impl Iterator for Records {
+    type Item = Result<(usize, csv::StringRecord), Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) if self.record.iter().all(str::is_empty) => continue,
+                Ok(true) => {
+                    let line = self
+                        .record
+                        .position()
+                        .map_or(0, |p| self.line_of(p.byte() as usize));
+                    return Some(Ok((line, self.record.clone())));
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| self.line_of(p.byte() as usize));
+                    return Some(Err(Error::input(format!(
+                        "{}:{line}: not a readable CSV/text label file ({e})",
+                        self.path.display()
+                    ))));
+                }
             }
         }
     }
-    Ok(records)
 }
 
 fn newline_offsets(body: &[u8]) -> Vec<usize> {

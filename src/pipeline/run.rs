@@ -22,7 +22,7 @@ use crate::probe::{ClipGeometry, ProbeError, Prober};
 use crate::source::http::{DownloadError, DownloadPolicy, Downloaded, Downloader};
 use crate::source::{Fetch, decide};
 use crate::store::clip_index::{ClipIndex, Stamp};
-use crate::store::hash::sha256_file;
+use crate::store::hash::{HashBytes, parse_hex, sha256_file, to_hex};
 use crate::store::progress::{ClipState, ProgressFile};
 use crate::store::row::CorpusRow;
 use crate::store::sink::JsonlSink;
@@ -122,8 +122,8 @@ enum Outcome {
 struct Shared<'a> {
     prober: &'a (dyn Prober + Sync),
     policy: DownloadPolicy,
-    known_hashes: HashSet<String>,
-    index: HashMap<String, (Stamp, String)>,
+    known_hashes: Arc<HashSet<HashBytes>>,
+    index: Arc<HashMap<String, (Stamp, HashBytes)>>,
     rows: &'a [ManifestRow],
     cpu: Slots,
     downloads: Slots,
@@ -155,7 +155,7 @@ pub fn process_rows(
     let shared = Shared {
         prober: applier.prober,
         policy: policy.clone(),
-        known_hashes: applier.sink.hashes().clone(),
+        known_hashes: applier.sink.start_hashes(),
         index: applier.index.snapshot(),
         rows,
         cpu: Slots::new(concurrency.jobs),
@@ -313,11 +313,11 @@ fn work(
     let stamp = Stamp::of(&job.clip);
     if fresh.is_none()
         && let Some(stamp) = stamp
-        && let Some((recorded, sha)) = shared.index.get(key)
+        && let Some((recorded, digest)) = shared.index.get(key)
         && *recorded == stamp
     {
         return Ok(Found::Trusted {
-            sha: sha.clone(),
+            sha: to_hex(digest),
             stamp: Some(stamp),
         });
     }
@@ -339,7 +339,7 @@ fn work(
             Err(e) => return Err(io_error(&job.clip, e)),
         },
     };
-    if shared.known_hashes.contains(&sha) {
+    if parse_hex(&sha).is_some_and(|d| shared.known_hashes.contains(&d)) {
         return Ok(Found::Hashed {
             sha,
             size,

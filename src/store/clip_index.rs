@@ -12,6 +12,9 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
+use super::hash::{HashBytes, parse_hex};
 use crate::error::{Error, io_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +51,9 @@ impl Stamp {
 #[derive(Debug)]
 pub struct ClipIndex {
     path: PathBuf,
-    entries: HashMap<String, (Stamp, String)>,
+    /// Entries read at open (shared with workers), and those recorded since.
+    start: Arc<HashMap<String, (Stamp, HashBytes)>>,
+    added: HashMap<String, (Stamp, HashBytes)>,
     file: Option<File>,
 }
 
@@ -72,17 +77,14 @@ impl ClipIndex {
                     break;
                 }
                 complete += line.len() as u64;
-                if let Ok(e) = serde_json::from_str::<Entry>(&line) {
-                    entries.insert(
-                        e.src,
-                        (
-                            Stamp {
-                                size: e.size,
-                                mtime_ns: e.mtime_ns,
-                            },
-                            e.sha256,
-                        ),
-                    );
+                if let Ok(e) = serde_json::from_str::<Entry>(&line)
+                    && let Some(digest) = parse_hex(&e.sha256)
+                {
+                    let stamp = Stamp {
+                        size: e.size,
+                        mtime_ns: e.mtime_ns,
+                    };
+                    entries.insert(e.src, (stamp, digest));
                 }
                 line.clear();
             }
@@ -95,29 +97,35 @@ impl ClipIndex {
                 file.set_len(complete).map_err(|e| io_error(&path, e))?;
             }
         }
+        entries.shrink_to_fit();
         Ok(Self {
             path,
-            entries,
+            start: Arc::new(entries),
+            added: HashMap::new(),
             file: None,
         })
     }
 
-    /// Every entry, for readers on other threads.
-    pub fn snapshot(&self) -> HashMap<String, (Stamp, String)> {
-        self.entries.clone()
+    /// The entries read at open, for readers on other threads.
+    pub fn snapshot(&self) -> Arc<HashMap<String, (Stamp, HashBytes)>> {
+        Arc::clone(&self.start)
     }
 
     /// The hash recorded for `src` if the clip still has the recorded size and mtime.
-    pub fn unchanged(&self, src: &str, now: Stamp) -> Option<&str> {
-        self.entries
+    pub fn unchanged(&self, src: &str, now: Stamp) -> Option<HashBytes> {
+        self.added
             .get(src)
+            .or_else(|| self.start.get(src))
             .filter(|(stamp, _)| *stamp == now)
-            .map(|(_, sha)| sha.as_str())
+            .map(|(_, digest)| *digest)
     }
 
     /// Records a clip's hash under its current stamp (no-op if already so).
     pub fn record(&mut self, src: &str, stamp: Stamp, sha256: &str) -> Result<(), Error> {
-        if self.unchanged(src, stamp) == Some(sha256) {
+        let Some(digest) = parse_hex(sha256) else {
+            return Ok(());
+        };
+        if self.unchanged(src, stamp) == Some(digest) {
             return Ok(());
         }
         if self.file.is_none() {
@@ -140,7 +148,7 @@ impl ClipIndex {
             file.write_all(line.as_bytes())
                 .map_err(|e| io_error(&self.path, e))?;
         }
-        self.entries.insert(entry.src, (stamp, entry.sha256));
+        self.added.insert(entry.src, (stamp, digest));
         Ok(())
     }
 }

@@ -32,6 +32,23 @@ fn hash_into(path: &Path, mut hasher: Sha256) -> std::io::Result<(Sha256, u64)> 
     Ok((hasher, size))
 }
 
+/// A SHA-256 digest, held as bytes (half the memory of its hex form).
+pub type HashBytes = [u8; 32];
+
+/// Parses 64 hex digits (either case) into a digest.
+pub fn parse_hex(hex: &str) -> Option<HashBytes> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let digit = |b: u8| (b as char).to_digit(16);
+        out[i] = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
+    }
+    Some(out)
+}
+
 /// Lowercase hex of bytes.
 pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -9,6 +9,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use super::hash::{HashBytes, parse_hex};
 use super::row::CorpusRow;
 use crate::error::{Error, io_error};
 
@@ -17,7 +20,10 @@ use crate::error::{Error, io_error};
 pub struct JsonlSink {
     path: PathBuf,
     file: File,
-    hashes: HashSet<String>,
+    /// Hashes of the rows present when the output was opened (shared with workers).
+    start_hashes: Arc<HashSet<HashBytes>>,
+    /// Hashes of the rows appended since.
+    added_hashes: HashSet<HashBytes>,
     rows_present: usize,
 }
 
@@ -60,7 +66,7 @@ impl JsonlSink {
                         break;
                     }
                     complete_len += n as u64;
-                    match row_hash(&line) {
+                    match row_hash(&line).as_deref().and_then(parse_hex) {
                         Some(hash) => {
                             hashes.insert(hash);
                             report.rows_present += 1;
@@ -103,7 +109,8 @@ impl JsonlSink {
         let sink = Self {
             path: path.to_path_buf(),
             file,
-            hashes,
+            start_hashes: Arc::new(hashes),
+            added_hashes: HashSet::new(),
             rows_present: report.rows_present,
         };
         Ok((sink, report))
@@ -114,12 +121,13 @@ impl JsonlSink {
     }
 
     pub fn contains_hash(&self, sha256_hex: &str) -> bool {
-        self.hashes.contains(sha256_hex)
+        parse_hex(sha256_hex)
+            .is_some_and(|d| self.added_hashes.contains(&d) || self.start_hashes.contains(&d))
     }
 
-    /// The hashes of every row in the output.
-    pub fn hashes(&self) -> &HashSet<String> {
-        &self.hashes
+    /// The hashes of the rows present when the output was opened.
+    pub fn start_hashes(&self) -> Arc<HashSet<HashBytes>> {
+        Arc::clone(&self.start_hashes)
     }
 
     pub fn rows_present(&self) -> usize {
@@ -131,7 +139,9 @@ impl JsonlSink {
         self.file
             .write_all(row.to_json_line().as_bytes())
             .map_err(|e| io_error(&self.path, e))?;
-        self.hashes.insert(row.src_sha256.clone());
+        if let Some(d) = parse_hex(&row.src_sha256) {
+            self.added_hashes.insert(d);
+        }
         self.rows_present += 1;
         Ok(())
     }
