@@ -325,3 +325,89 @@ fn output_is_the_same_for_any_number_of_jobs() {
         "--jobs 1 and --jobs 8 write the same rows in the same order"
     );
 }
+
+#[test]
+fn fifty_sigkills_at_random_moments_then_the_same_jsonl() {
+    // 120 rows, half downloaded slowly two at a time: a run lasts long enough for each
+    // of 50 kills to land inside it.
+    let bodies: HashMap<String, Arc<Vec<u8>>> = (0..120)
+        .map(|i| {
+            (
+                format!("{}/c.{i}", ["yfcc-batch1", "ia-batch4", "backup"][i % 3]),
+                Arc::new(clip_bytes(BASES[i % 3], &format!("fifty {i}"))),
+            )
+        })
+        .collect();
+    let routes = bodies
+        .iter()
+        .map(|(key, body)| {
+            (
+                format!("/{key}.mp4"),
+                vec![Reply::Throttled(
+                    body.clone(),
+                    2048,
+                    std::time::Duration::from_millis(4),
+                )],
+            )
+        })
+        .collect();
+    let server = LoopbackServer::start(routes).unwrap();
+    let make = |s: &Sandbox| {
+        let mut manifest = String::from("name,url,mos\n");
+        for i in 0..120 {
+            let key = format!("{}/c.{i}", ["yfcc-batch1", "ia-batch4", "backup"][i % 3]);
+            if i % 2 == 0 {
+                s.put_clip(&format!("{key}.mp4"), &bodies[&key]);
+                manifest.push_str(&format!("{key},,{i}.5\n"));
+            } else {
+                manifest.push_str(&format!("{key},{}/{key}.mp4,{i}.5\n", server.base_url()));
+            }
+        }
+        s.write("manifest.csv", &manifest);
+    };
+    let mut args = ARGS.to_vec();
+    args.extend(["--downloads", "2"]);
+    let reference = Sandbox::new();
+    make(&reference);
+    let run = moscorpus(reference.root.path(), &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
+    assert_eq!(expected.len(), 120);
+
+    let s = Sandbox::new();
+    make(&s);
+    let mut rng = fastrand::Rng::with_seed(50);
+    let mut real_kills = 0;
+    for _ in 0..50 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+            .args(&args)
+            .current_dir(s.root.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(rng.u64(2_000..40_000)));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            real_kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    assert!(
+        real_kills >= 40,
+        "only {real_kills} of 50 kills landed inside a run"
+    );
+    let last = moscorpus(s.root.path(), &args);
+    assert_eq!(last.code, 0, "{}", last.stderr);
+    let text = std::fs::read_to_string(s.work().join("lsvq.jsonl")).unwrap();
+    for line in text.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("no torn row");
+    }
+    assert_eq!(
+        rows_without_timestamp(&s.work().join("lsvq.jsonl")),
+        expected,
+        "no lost or doubled row, same order"
+    );
+    let leftovers = common::leftover_temp_files(&s.work());
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
