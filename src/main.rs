@@ -9,12 +9,7 @@ use moscorpus::cli::{Cli, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_max_level(cli.log_level.as_filter())
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    init_logging(cli.log_level.as_filter());
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -24,5 +19,29 @@ fn main() -> ExitCode {
             }
             ExitCode::from(error.exit_code() as u8)
         }
+    }
+}
+
+/// Logs on stderr. On a terminal, progress bars too, drawn so that logs never tear them.
+fn init_logging(level: tracing::level_filters::LevelFilter) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    if std::io::stderr().is_terminal() {
+        let bars = tracing_indicatif::IndicatifLayer::new();
+        let logs = tracing_subscriber::fmt::layer()
+            .with_target(false)
+            .with_writer(bars.get_stderr_writer());
+        tracing_subscriber::registry()
+            .with(level)
+            .with(logs)
+            .with(bars)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .with_ansi(false)
+            .init();
     }
 }

@@ -12,7 +12,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
+use indicatif::ProgressStyle;
 use tracing::{debug, info, warn};
+use tracing_indicatif::span_ext::IndicatifSpanExt;
 
 use super::{ClipFields, RunStats};
 use crate::corpus::CorpusInfo;
@@ -164,6 +166,15 @@ pub fn process_rows(
         per_host_limit: concurrency.per_host,
     };
     let workers = concurrency.jobs.max(1) + concurrency.downloads.max(1);
+    // A progress bar when the binary draws them (a terminal), nothing otherwise.
+    let span = tracing::info_span!("ingest");
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} rows ({per_sec}, ETA {eta}) {msg}",
+    ) {
+        span.pb_set_style(&style);
+    }
+    span.pb_set_length(rows.len() as u64);
+    let _entered = span.enter();
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
@@ -174,6 +185,7 @@ pub fn process_rows(
         }
         drop(done_tx);
         let mut order = InOrder {
+            bytes: 0,
             pending: BTreeMap::new(),
             next: 0,
             last_log: Instant::now(),
@@ -234,6 +246,8 @@ struct InOrder {
     pending: BTreeMap<usize, Outcome>,
     next: usize,
     last_log: Instant,
+    /// Bytes hashed so far (for the progress bar).
+    bytes: u64,
 }
 
 impl InOrder {
@@ -244,8 +258,21 @@ impl InOrder {
         clips_root: &std::path::Path,
     ) -> Result<(), Error> {
         while let Some(outcome) = self.pending.remove(&self.next) {
+            if let Outcome::Found(Found::Hashed { size, .. }) = &outcome {
+                self.bytes += size;
+            }
             applier.apply(&rows[self.next], clips_root, outcome)?;
             self.next += 1;
+            let span = tracing::Span::current();
+            span.pb_inc(1);
+            if self.next % 64 == 0 || self.next == rows.len() {
+                span.pb_set_message(&format!(
+                    "{} written, {} present, {} hashed",
+                    applier.stats.written,
+                    applier.stats.dedups,
+                    crate::source::disk::human(self.bytes)
+                ));
+            }
             applier.progress.write_if_due()?;
             if self.last_log.elapsed().as_secs() >= 5 {
                 info!(
