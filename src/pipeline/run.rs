@@ -265,7 +265,7 @@ impl InOrder {
             self.next += 1;
             let span = tracing::Span::current();
             span.pb_inc(1);
-            if self.next % 64 == 0 || self.next == rows.len() {
+            if self.next.is_multiple_of(64) || self.next == rows.len() {
                 span.pb_set_message(&format!(
                     "{} written, {} present, {} hashed",
                     applier.stats.written,
