@@ -4,6 +4,8 @@
 //! Data flows one way: [`manifest`] parses a label file into rows, [`source`] makes
 //! sure each clip is on disk (local folder or HTTP), [`probe`] reads its geometry,
 //! [`store`] hashes it and appends its row, and [`pipeline`] runs that loop and counts.
+//! [`eval`] scores model predictions against the labels; [`aggregate`] puts several
+//! corpora on one MOS scale.
 
 pub mod aggregate;
 pub mod cli;

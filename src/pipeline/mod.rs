@@ -1,8 +1,10 @@
-//! The ingest loop (contract §3): for each selected label row, in label-file order,
-//! make sure the clip is on disk, hash it, skip it if its hash is already in the
-//! output, else probe it and append its row. A clip unchanged since its row was written
-//! (same size and mtime in the clip index) is neither read nor probed again. Counts what
-//! happened in [`RunStats`].
+//! An ingest run (contract §3): its options, the row selection (split, `--max-rows`,
+//! `--shard`), the one-run-per-folder lock, archive staging, and the counters in
+//! [`RunStats`]. For each selected row, in label-file order: make sure the clip is on
+//! disk, hash it, skip it if its hash is already in the output, else probe it and append
+//! its row; [`run`] does that work concurrently and applies the results in order. A clip
+//! unchanged since its row was written (same size and mtime in the clip index) is
+//! neither read nor probed again.
 
 use std::path::PathBuf;
 
