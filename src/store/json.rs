@@ -52,6 +52,11 @@ pub fn pretty_sorted(value: &serde_json::Value) -> String {
     out
 }
 
+/// Appends `value` as `json.dumps(indent=2, sort_keys=True)` writes it at nesting `depth`.
+pub fn push_pretty_at(out: &mut String, value: &serde_json::Value, depth: usize) {
+    push_pretty(out, value, depth);
+}
+
 fn push_pretty(out: &mut String, value: &serde_json::Value, depth: usize) {
     use serde_json::Value;
     match value {

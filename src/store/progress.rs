@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::json::pretty_sorted;
+use super::json::{push_pretty_at, push_string};
 use crate::error::{Error, io_error};
 
 /// What the state file says about one clip.
@@ -32,7 +32,7 @@ pub enum ClipState {
 #[derive(Debug)]
 pub struct ProgressFile {
     path: PathBuf,
-    entries: BTreeMap<String, Value>,
+    entries: BTreeMap<String, Entry>,
     dirty: bool,
     last_write: Instant,
     entries_at_last_write: usize,
@@ -51,7 +51,10 @@ impl ProgressFile {
         let mut warning = None;
         let entries = match fs::read(path) {
             Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-                Ok(Value::Object(map)) => map.into_iter().collect(),
+                Ok(Value::Object(map)) => map
+                    .into_iter()
+                    .map(|(k, v)| (k, Entry::from_value(v)))
+                    .collect(),
                 Ok(_) | Err(_) => {
                     let aside = set_aside_path(path);
                     fs::rename(path, &aside).map_err(|e| io_error(path, e))?;
@@ -83,31 +86,32 @@ impl ProgressFile {
     }
 
     pub fn state(&self, key: &str) -> ClipState {
-        let Some(Value::Object(entry)) = self.entries.get(key) else {
-            return ClipState::Unknown;
-        };
-        match entry.get("state").and_then(Value::as_str) {
-            Some("done") => ClipState::Done,
-            Some("failed") => ClipState::Failed {
-                reason: entry
-                    .get("reason")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown")
-                    .to_string(),
+        match self.entries.get(key) {
+            Some(Entry::Done) => ClipState::Done,
+            Some(Entry::Failed(reason)) => ClipState::Failed {
+                reason: reason.clone(),
             },
-            _ => ClipState::Unknown,
+            Some(Entry::Other(value)) => match value.get("state").and_then(Value::as_str) {
+                Some("done") => ClipState::Done,
+                Some("failed") => ClipState::Failed {
+                    reason: value
+                        .get("reason")
+                        .and_then(Value::as_str)
+                        .unwrap_or("unknown")
+                        .to_string(),
+                },
+                _ => ClipState::Unknown,
+            },
+            None => ClipState::Unknown,
         }
     }
 
     pub fn mark_done(&mut self, key: &str) {
-        self.set(key, serde_json::json!({ "state": "done" }));
+        self.set(key, Entry::Done);
     }
 
     pub fn mark_failed(&mut self, key: &str, reason: &str) {
-        self.set(
-            key,
-            serde_json::json!({ "state": "failed", "reason": reason }),
-        );
+        self.set(key, Entry::Failed(reason.to_string()));
     }
 
     /// Forgets what is known of a clip (a failure the user asked to retry).
@@ -117,9 +121,9 @@ impl ProgressFile {
         }
     }
 
-    fn set(&mut self, key: &str, value: Value) {
-        if self.entries.get(key) != Some(&value) {
-            self.entries.insert(key.to_string(), value);
+    fn set(&mut self, key: &str, entry: Entry) {
+        if self.entries.get(key) != Some(&entry) {
+            self.entries.insert(key.to_string(), entry);
             self.dirty = true;
         }
     }
@@ -142,15 +146,68 @@ impl ProgressFile {
         if !self.dirty {
             return Ok(());
         }
-        let value = Value::Object(self.entries.clone().into_iter().collect());
-        let mut text = pretty_sorted(&value);
-        text.push('\n');
+        let text = self.to_json();
         write_atomically(&self.path, text.as_bytes())?;
         self.bytes_written += text.len() as u64;
         self.dirty = false;
         self.last_write = Instant::now();
         self.entries_at_last_write = self.entries.len();
         Ok(())
+    }
+}
+
+impl ProgressFile {
+    /// The file's bytes: `json.dump(state, indent=2, sort_keys=True)` plus a newline,
+    /// written entry by entry (no copy of the map).
+    fn to_json(&self) -> String {
+        if self.entries.is_empty() {
+            return "{}\n".to_string();
+        }
+        let mut out = String::with_capacity(self.entries.len() * 64);
+        out.push('{');
+        for (i, (key, entry)) in self.entries.iter().enumerate() {
+            out.push_str(if i == 0 { "\n  " } else { ",\n  " });
+            push_string(&mut out, key);
+            out.push_str(": ");
+            match entry {
+                Entry::Done => out.push_str("{\n    \"state\": \"done\"\n  }"),
+                Entry::Failed(reason) => {
+                    out.push_str("{\n    \"reason\": ");
+                    push_string(&mut out, reason);
+                    out.push_str(",\n    \"state\": \"failed\"\n  }");
+                }
+                Entry::Other(value) => push_pretty_at(&mut out, value, 1),
+            }
+        }
+        out.push_str("\n}\n");
+        out
+    }
+}
+
+/// One clip's entry, held compactly: a `serde_json` object per clip costs hundreds of
+/// bytes, which over 150,000 clips is most of a run's memory.
+#[derive(Debug, Clone, PartialEq)]
+enum Entry {
+    Done,
+    Failed(String),
+    /// Anything this tool did not write: kept as it is.
+    Other(Value),
+}
+
+impl Entry {
+    fn from_value(value: Value) -> Self {
+        let Value::Object(map) = &value else {
+            return Entry::Other(value);
+        };
+        match (
+            map.get("state").and_then(Value::as_str),
+            map.get("reason").and_then(Value::as_str),
+            map.len(),
+        ) {
+            (Some("done"), None, 1) => Entry::Done,
+            (Some("failed"), Some(reason), 2) => Entry::Failed(reason.to_string()),
+            _ => Entry::Other(value),
+        }
     }
 }
 
@@ -193,5 +250,35 @@ fn set_aside_path(path: &Path) -> PathBuf {
             return candidate;
         }
         n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_python_bytes_and_keeps_unknown_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".download-progress.json");
+        std::fs::write(
+            &path,
+            r#"{"c": {"state": "weird", "extra": [1, 2]}, "b": {"state": "failed", "reason": "x é"}, "a": {"state": "done"}}"#,
+        )
+        .unwrap();
+        let (mut state, moved) = ProgressFile::load(&path).unwrap();
+        assert!(moved.is_none());
+        assert_eq!(state.state("a"), ClipState::Done);
+        assert_eq!(
+            state.state("b"),
+            ClipState::Failed {
+                reason: "x é".into()
+            }
+        );
+        assert_eq!(state.state("c"), ClipState::Unknown);
+        state.dirty = true;
+        state.write().unwrap();
+        let expected = "{\n  \"a\": {\n    \"state\": \"done\"\n  },\n  \"b\": {\n    \"reason\": \"x \\u00e9\",\n    \"state\": \"failed\"\n  },\n  \"c\": {\n    \"extra\": [\n      1,\n      2\n    ],\n    \"state\": \"weird\"\n  }\n}\n";
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
     }
 }
