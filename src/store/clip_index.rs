@@ -51,9 +51,9 @@ impl Stamp {
 #[derive(Debug)]
 pub struct ClipIndex {
     path: PathBuf,
-    /// Entries read at open (shared with workers), and those recorded since.
+    /// Entries read at open (shared with workers). Entries recorded during the run are
+    /// only appended to the file: a run meets each clip once, so memory stays flat.
     start: Arc<HashMap<String, (Stamp, HashBytes)>>,
-    added: HashMap<String, (Stamp, HashBytes)>,
     file: Option<File>,
 }
 
@@ -101,7 +101,6 @@ impl ClipIndex {
         Ok(Self {
             path,
             start: Arc::new(entries),
-            added: HashMap::new(),
             file: None,
         })
     }
@@ -113,9 +112,8 @@ impl ClipIndex {
 
     /// The hash recorded for `src` if the clip still has the recorded size and mtime.
     pub fn unchanged(&self, src: &str, now: Stamp) -> Option<HashBytes> {
-        self.added
+        self.start
             .get(src)
-            .or_else(|| self.start.get(src))
             .filter(|(stamp, _)| *stamp == now)
             .map(|(_, digest)| *digest)
     }
@@ -148,7 +146,6 @@ impl ClipIndex {
             file.write_all(line.as_bytes())
                 .map_err(|e| io_error(&self.path, e))?;
         }
-        self.added.insert(entry.src, (stamp, digest));
         Ok(())
     }
 }
