@@ -698,25 +698,20 @@ fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl(
     let env = hub.env();
     let mut hit = Vec::new();
     for (phase, condition) in &moments {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moscorpus"))
-            .args([
-                "ingest",
-                "lsvq",
-                "--dir",
-                "work",
-                "--min-csv-rows",
-                "1",
-                "--from-hf",
-                "--full",
-                "--retry-backoff-ms",
-                "10",
-            ])
-            .current_dir(s.root.path())
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let args = [
+            "ingest",
+            "lsvq",
+            "--dir",
+            "work",
+            "--min-csv-rows",
+            "1",
+            "--from-hf",
+            "--full",
+            "--retry-backoff-ms",
+            "10",
+        ];
+        let mut child = common::spawn_moscorpus(s.root.path(), &args, &env);
         let started = std::time::Instant::now();
         loop {
             if condition() {

@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -138,13 +137,7 @@ fn sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run() {
     };
     let mut kills_mid_run = 0;
     for target in std::iter::once(0).chain(targets) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
-            .args(ARGS)
-            .current_dir(s.root.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = common::spawn_moscorpus(s.root.path(), &ARGS, &[]);
         let started = Instant::now();
         loop {
             let due = if target == 0 {
@@ -185,13 +178,7 @@ fn a_second_run_on_the_same_folder_is_refused_and_a_crashed_one_does_not_block()
     let server = server(&clips);
     let s = Sandbox::new();
     corpus(&s, &server.base_url(), &clips);
-    let mut first = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
-        .args(ARGS)
-        .current_dir(s.root.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = common::spawn_moscorpus(s.root.path(), &ARGS, &[]);
     // Wait until the first run is under way (it holds the lock from its start).
     let started = Instant::now();
     while !common::files_under(&s.clips())
@@ -379,13 +366,7 @@ fn fifty_sigkills_at_random_moments_then_the_same_jsonl() {
     let mut rng = fastrand::Rng::with_seed(50);
     let mut real_kills = 0;
     for _ in 0..50 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
-            .args(&args)
-            .current_dir(s.root.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = common::spawn_moscorpus(s.root.path(), &args, &[]);
         std::thread::sleep(std::time::Duration::from_micros(rng.u64(2_000..40_000)));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL

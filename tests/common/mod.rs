@@ -181,3 +181,17 @@ pub fn leftover_temp_files(dir: &Path) -> Vec<PathBuf> {
         })
         .collect()
 }
+
+/// Starts the `moscorpus` binary in the background (output discarded), to be killed.
+pub fn spawn_moscorpus(cwd: &Path, args: &[&str], envs: &[(&str, &str)]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("HF_TOKEN")
+        .env_remove("HF_ENDPOINT")
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts")
+}
