@@ -392,3 +392,18 @@ fn fifty_sigkills_at_random_moments_then_the_same_jsonl() {
     let leftovers = common::leftover_temp_files(&s.work());
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_temp_file_left_by_a_killed_state_write_is_cleaned_up() {
+    let s = Sandbox::new();
+    s.put_clip("a.mp4", &clip_bytes("h264_160x120_ntsc.mp4", "temp a"));
+    s.write("manifest.csv", "name,mos\na,50\n");
+    let stale = s.work().join(".moscorpus-AbC123.tmp");
+    std::fs::write(&stale, "{\n  \"half\": ").unwrap();
+    let kept = s.work().join("notes.tmp");
+    std::fs::write(&kept, "the user's own file").unwrap();
+    let run = moscorpus(s.root.path(), &ARGS);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!stale.exists(), "the stale temp file is removed");
+    assert!(kept.exists(), "other files are left alone");
+}

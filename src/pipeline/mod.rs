@@ -259,6 +259,15 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         .check_available()
         .map_err(|e| Error::input(e.to_string()))?;
     let progress_path = opts.progress_file_path();
+    if _lock.is_some() {
+        // A run killed mid-write leaves its temp file; this run holds the lock.
+        let folder = progress_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(&opts.dir);
+        crate::store::progress::remove_stale_temps(folder);
+        crate::store::progress::remove_stale_temps(&opts.dir);
+    }
     let (mut progress, moved) = ProgressFile::load(&progress_path)?;
     if let Some(message) = moved {
         warn!("{message}");

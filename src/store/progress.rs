@@ -211,6 +211,24 @@ impl Entry {
     }
 }
 
+/// Removes the temp files [`write_atomically`] leaves when a process is killed between
+/// creating and renaming one. Only call it while holding the folder's run lock.
+pub fn remove_stale_temps(folder: &Path) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) && entry.path().is_file() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+const TEMP_PREFIX: &str = ".moscorpus-";
+const TEMP_SUFFIX: &str = ".tmp";
+
 /// Replaces `path` with `bytes` so that a reader sees the old file or the new one,
 /// never a mix: temp file in the same folder, fsync, rename, fsync of the folder.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
@@ -220,8 +238,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     };
     fs::create_dir_all(folder).map_err(|e| io_error(folder, e))?;
     let mut temp = tempfile::Builder::new()
-        .prefix(".moscorpus-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(folder)
         .map_err(|e| io_error(folder, e))?;
     temp.write_all(bytes)
