@@ -7,7 +7,7 @@
 //! whatever the corpus size.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
@@ -375,18 +375,7 @@ fn work(
             geometry: None,
         });
     }
-    let geometry = match shared
-        .prober
-        .probe(&job.clip)
-        .and_then(|report| report.geometry())
-    {
-        Ok(geometry) => Ok(geometry),
-        Err(ProbeError::Broken(reason)) => Err(reason),
-        Err(ProbeError::Unsupported(reason)) => Err(format!(
-            "{reason} (--prober auto asks ffprobe for such files)"
-        )),
-        Err(ProbeError::Unavailable(reason)) => return Err(Error::input(reason)),
-    };
+    let geometry = probe_geometry(shared.prober, &job.clip)?;
     Ok(Found::Hashed {
         sha,
         size,
@@ -394,6 +383,22 @@ fn work(
         downloaded,
         geometry: Some(geometry),
     })
+}
+
+/// The row's probe fields, or why the clip is broken; a prober that cannot run at all
+/// is an error for the whole run.
+fn probe_geometry(
+    prober: &(dyn Prober + Sync),
+    clip: &Path,
+) -> Result<Result<ClipGeometry, String>, Error> {
+    match prober.probe(clip).and_then(|report| report.geometry()) {
+        Ok(geometry) => Ok(Ok(geometry)),
+        Err(ProbeError::Broken(reason)) => Ok(Err(reason)),
+        Err(ProbeError::Unsupported(reason)) => Ok(Err(format!(
+            "{reason} (--prober auto asks ffprobe for such files)"
+        ))),
+        Err(ProbeError::Unavailable(reason)) => Err(Error::input(reason)),
+    }
 }
 
 impl Applier<'_> {
@@ -437,11 +442,7 @@ impl Applier<'_> {
                     // The output lost the row its index entry points at: do the work here.
                     let clip = clips_root.join(&row.key);
                     let (sha, size) = sha256_file(&clip).map_err(|e| io_error(&clip, e))?;
-                    let geometry = match self.prober.probe(&clip).and_then(|r| r.geometry()) {
-                        Ok(g) => Ok(g),
-                        Err(ProbeError::Unavailable(reason)) => return Err(Error::input(reason)),
-                        Err(e) => Err(e.to_string()),
-                    };
+                    let geometry = probe_geometry(self.prober, &clip)?;
                     self.hashed(row, sha, size, stamp, Some(geometry))?;
                 }
             }

@@ -56,11 +56,6 @@ pub fn gcd(mut a: i128, mut b: i128) -> i128 {
     a
 }
 
-/// `"num/den"`, as ffprobe prints a rational.
-pub fn rational_string((num, den): (i64, i64)) -> String {
-    format!("{num}/{den}")
-}
-
 /// Seconds with six decimals, as ffprobe's `%f`.
 pub fn seconds_string(seconds: f64) -> String {
     format!("{seconds:.6}")

@@ -3,8 +3,9 @@
 //! Existing MOS-corpus shards were written by Python's `json.dumps(row, sort_keys=True)`
 //! (and state files by `json.dump(state, indent=2, sort_keys=True)`). This module owns
 //! the exact bytes those calls produce: `ensure_ascii` string escapes, `repr(float)`
-//! number forms, sorted keys and Python's separators. Nothing else in the crate formats
-//! JSON by hand.
+//! number forms, sorted keys and Python's separators. The only other hand-written JSON
+//! is the state file's two fixed entry shapes (`store::progress`), built from these
+//! escapes.
 
 use std::fmt::Write as _;
 
@@ -44,15 +45,8 @@ pub fn flat_object_sorted(fields: &[(&str, Scalar<'_>)]) -> String {
     out
 }
 
-/// Writes any JSON value as `json.dumps(value, indent=2, sort_keys=True)` does
-/// (used for the download-progress state file).
-pub fn pretty_sorted(value: &serde_json::Value) -> String {
-    let mut out = String::new();
-    push_pretty(&mut out, value, 0);
-    out
-}
-
-/// Appends `value` as `json.dumps(indent=2, sort_keys=True)` writes it at nesting `depth`.
+/// Appends `value` as `json.dumps(indent=2, sort_keys=True)` writes it at nesting
+/// `depth` (the state file's entries are at depth 1).
 pub fn push_pretty_at(out: &mut String, value: &serde_json::Value, depth: usize) {
     push_pretty(out, value, depth);
 }
@@ -287,8 +281,10 @@ mod tests {
             r#"{"b": {"state": "done"}, "a": {"state": "failed", "reason": "x"}}"#,
         )
         .unwrap();
+        let mut out = String::new();
+        push_pretty_at(&mut out, &value, 0);
         assert_eq!(
-            pretty_sorted(&value),
+            out,
             "{\n  \"a\": {\n    \"reason\": \"x\",\n    \"state\": \"failed\"\n  },\n  \"b\": {\n    \"state\": \"done\"\n  }\n}"
         );
     }
