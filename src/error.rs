@@ -21,6 +21,9 @@ pub enum Error {
     /// Anything else (an HTTP client that cannot start, …).
     #[error("{0}")]
     Other(String),
+    /// SIGINT or SIGTERM stopped the run after it wrote what was finished.
+    #[error("interrupted; run the same command to continue")]
+    Interrupted { signal: i32 },
 }
 
 impl Error {
@@ -43,6 +46,7 @@ impl Error {
         match self {
             Error::Input { .. } => 2,
             Error::Io { .. } | Error::Other(_) => 1,
+            Error::Interrupted { signal } => crate::interrupt::exit_code(*signal),
         }
     }
 

@@ -13,6 +13,8 @@ pub mod corpus;
 pub mod demo;
 pub mod error;
 pub mod eval;
+pub mod failure;
+pub mod interrupt;
 pub mod loopback;
 pub mod manifest;
 pub mod pipeline;

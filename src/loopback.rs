@@ -32,11 +32,18 @@ pub enum Reply {
     Status(u16),
     /// `302 Found` to this location, with extra headers (the Hub's `X-Linked-Etag` …).
     Redirect(String, Vec<(String, String)>),
+    /// These bytes as they are (status line, headers and body), then the connection
+    /// closes: for answers no well-behaved server gives.
+    Raw(Arc<Vec<u8>>),
+    /// `200` without a length and a body that never ends.
+    Endless,
 }
 
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct SeenRequest {
+    /// When it arrived.
+    pub at: std::time::Instant,
     pub path: String,
     /// Header names lowercased.
     pub headers: HashMap<String, String>,
@@ -139,6 +146,7 @@ fn serve(
     }
     if let Ok(mut seen) = seen.lock() {
         seen.push(SeenRequest {
+            at: std::time::Instant::now(),
             path: path.clone(),
             headers: headers.clone(),
         });
@@ -167,6 +175,22 @@ fn serve(
                 out,
                 "HTTP/1.1 302 Found\r\nLocation: {location}\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
             )
+        }
+        Some(Reply::Raw(bytes)) => {
+            out.write_all(&bytes)?;
+            out.flush()?;
+            out.shutdown(std::net::Shutdown::Both)
+        }
+        Some(Reply::Endless) => {
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n\r\n"
+            )?;
+            let block = vec![0u8; 64 * 1024];
+            while !stop.load(Ordering::SeqCst) {
+                out.write_all(&block)?;
+            }
+            Ok(())
         }
         Some(Reply::Body(body)) => {
             send_body(&mut out, &body, &headers, head_only, Pace::Whole, stop)

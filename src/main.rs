@@ -10,6 +10,9 @@ use moscorpus::cli::{Cli, run};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_level.as_filter());
+    if let Err(e) = moscorpus::interrupt::install() {
+        tracing::warn!("cannot catch SIGINT/SIGTERM ({e}); a signal ends the run at once");
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

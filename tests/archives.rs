@@ -343,7 +343,7 @@ fn a_wrong_checksum_is_caught_and_fetched_again() {
     manifest(&s, &clips);
     let run = run_hub(&s, &hub, &["--max-rows", "4"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("checksum mismatch"), "{}", run.stderr);
+    assert!(run.stderr.contains("checksum-mismatch: "), "{}", run.stderr);
     assert_eq!(hub.cdn_gets("yfcc-batch1").len(), 2);
     assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
     for (name, bytes) in &clips[..4] {

@@ -107,7 +107,7 @@ fn demo_runs_offline_with_its_404s_and_broken_clip() {
     let run = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "60"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("57 rows written, 0 already present (dedup), 2 download failures, 1 broken clips, 0 bad label rows; 60 selected of 1200"),
+        run.stdout.contains("57 rows written, 0 already present (dedup), 3 download failures, 0 broken clips, 0 bad label rows; 60 selected of 1200"),
         "{}",
         run.stdout
     );
@@ -247,7 +247,8 @@ fn report_json_has_the_counts_and_the_most_frequent_failures() {
         top[0]["count"], 2,
         "the two HTML pages share one reason: {top:?}"
     );
-    assert!(top[0]["reason"].as_str().unwrap().starts_with("broken:"));
-    assert!(top[1]["reason"].as_str().unwrap().starts_with("no-url"));
+    assert_eq!(top[0]["kind"], "broken");
+    assert_eq!(top[1]["kind"], "no-url");
+    assert!(top[1]["example"].as_str().unwrap().starts_with("no-url: "));
     assert!((report["attrition"].as_f64().unwrap() - 0.25).abs() < 1e-12);
 }

@@ -257,7 +257,7 @@ fn a_rerun_trusts_unchanged_clips_and_hashes_changed_ones_again() {
         .unwrap()
         .set_modified(mtime_a)
         .unwrap();
-    // Different bytes and a new mtime: must be hashed again, and is a new clip.
+    // Different bytes and a new mtime: must be hashed again, and its row replaced.
     let path_b = s.clips().join("yfcc-batch1/b.mp4");
     let mut changed_b = b.clone();
     *changed_b.last_mut().unwrap() ^= 0xff;
@@ -273,18 +273,23 @@ fn a_rerun_trusts_unchanged_clips_and_hashes_changed_ones_again() {
     let second = moscorpus(s.root.path(), &ARGS);
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert!(
-        second.stdout.contains("1 rows written, 1 already present"),
+        second.stdout.contains("0 rows written, 1 already present")
+            && second.stdout.contains("updated: 1 rows rewritten"),
         "{}",
         second.stdout
     );
     let rows = std::fs::read_to_string(s.work().join("lsvq.jsonl")).unwrap();
-    assert_eq!(rows.lines().count(), 3);
+    assert_eq!(rows.lines().count(), 2, "one row per clip key: {rows}");
     assert!(
         rows.lines()
             .last()
             .unwrap()
             .contains(&common::sha256_hex(&changed_b)),
-        "b was hashed again"
+        "b was hashed again and its row replaced in place"
+    );
+    assert!(
+        !rows.contains(&common::sha256_hex(&b)),
+        "b's old row is gone"
     );
     assert!(
         !rows.contains(&common::sha256_hex(&changed_a)),
@@ -364,8 +369,11 @@ fn fifty_sigkills_at_random_moments_then_the_same_jsonl() {
     let s = Sandbox::new();
     make(&s);
     let mut rng = fastrand::Rng::with_seed(50);
-    let mut real_kills = 0;
-    for _ in 0..50 {
+    let (mut real_kills, mut tries) = (0, 0);
+    // Kills that come after a run has ended do not count; how many do depends on the
+    // machine's speed, so it tries until 40 have landed inside runs.
+    while real_kills < 40 && tries < 200 {
+        tries += 1;
         let mut child = common::spawn_moscorpus(s.root.path(), &args, &[]);
         std::thread::sleep(std::time::Duration::from_micros(rng.u64(2_000..40_000)));
         if child.try_wait().unwrap().is_none() {
@@ -376,7 +384,7 @@ fn fifty_sigkills_at_random_moments_then_the_same_jsonl() {
     }
     assert!(
         real_kills >= 40,
-        "only {real_kills} of 50 kills landed inside a run"
+        "only {real_kills} of {tries} kills landed inside a run"
     );
     let last = moscorpus(s.root.path(), &args);
     assert_eq!(last.code, 0, "{}", last.stderr);

@@ -100,6 +100,19 @@ pub struct CommonArgs {
     /// First retry delay; doubled each attempt, with jitter.
     #[arg(long, default_value_t = 1000, value_name = "MS")]
     pub retry_backoff_ms: u64,
+    /// Give up on a download slower than this many bytes per second over
+    /// --min-speed-window-s (0: no minimum); tried again later like a timeout.
+    #[arg(long, default_value_t = 1024, value_name = "BYTES")]
+    pub min_speed_bytes: u64,
+    /// The window over which --min-speed-bytes is measured.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub min_speed_window_s: f64,
+    /// Refuse a clip larger than this (a runaway or endless body); recorded as too-big.
+    #[arg(long, default_value_t = 20 << 30, value_name = "BYTES")]
+    pub max_clip_bytes: u64,
+    /// Honour a server's Retry-After up to this long.
+    #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
+    pub max_retry_after_s: f64,
     /// Keep every selected row (the whole corpus) instead of --max-rows.
     #[arg(long)]
     pub full: bool,
@@ -209,6 +222,20 @@ impl CommonArgs {
                 "--download-timeout-s must be a positive number of seconds",
             ));
         }
+        let seconds = |flag: &str, value: f64| {
+            if value.is_finite() && value > 0.0 && value <= 7.0 * 86_400.0 {
+                Ok(Duration::from_secs_f64(value))
+            } else {
+                Err(Error::input(format!(
+                    "{flag} must be a number of seconds above 0 and at most a week, not {value}"
+                )))
+            }
+        };
+        let min_speed_window = seconds("--min-speed-window-s", self.min_speed_window_s)?;
+        let max_retry_after = seconds("--max-retry-after-s", self.max_retry_after_s)?;
+        if self.max_clip_bytes == 0 {
+            return Err(Error::input("--max-clip-bytes must be above 0"));
+        }
         if !self.attrition_warn_threshold.is_finite() || self.attrition_warn_threshold < 0.0 {
             return Err(Error::input(
                 "--attrition-warn-threshold must be a fraction ≥ 0",
@@ -226,6 +253,10 @@ impl CommonArgs {
         opts.download.read_timeout = Duration::from_secs_f64(self.download_timeout_s);
         opts.download.attempts = self.download_retries.max(1);
         opts.download.backoff = Duration::from_millis(self.retry_backoff_ms);
+        opts.download.min_speed_bytes = self.min_speed_bytes;
+        opts.download.min_speed_window = min_speed_window;
+        opts.download.max_clip_bytes = self.max_clip_bytes;
+        opts.download.max_retry_after = max_retry_after;
         opts.max_rows = if self.full { None } else { max_rows };
         opts.min_csv_rows = self.min_csv_rows;
         opts.split = self.split.into();
@@ -301,7 +332,13 @@ pub fn report_json(corpus: CorpusId, report: &RunReport) -> serde_json::Value {
         "skipped_bad_rows": s.skipped_bad_rows,
         "attrition": s.attrition(),
         "attrition_warning": report.attrition_warning,
-        "top_failure_reasons": s.top_failures(10).iter().map(|(reason, count)| serde_json::json!({"reason": reason, "count": count})).collect::<Vec<_>>(),
+        "updated": s.updated,
+        "top_failure_reasons": s.top_failures(10).iter().map(|f| serde_json::json!({
+            "kind": f.example.kind.label(),
+            "policy": format!("{:?}", f.example.policy()).to_lowercase(),
+            "count": f.count,
+            "example": f.example.to_string(),
+        })).collect::<Vec<_>>(),
         "output": report.output,
         "state_file": report.progress_path,
         "state_file_bytes_written": report.state_file_bytes_written,
@@ -321,8 +358,8 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) {
     let info = corpus.info();
     let s = &report.stats;
     println!(
-        "{}: {} rows written, {} already present (dedup), {} download failures, {} broken clips, \
-         {} bad label rows; {} selected of {} usable label rows",
+        "{}: {} rows written, {} already present (dedup), {} download failures, \
+         {} broken clips, {} bad label rows; {} selected of {} usable label rows",
         info.label,
         s.written,
         s.dedups,
@@ -342,12 +379,21 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) {
             st.members_refused
         );
     }
+    println!(
+        "updated: {} rows rewritten (their clip or label changed since they were written)",
+        s.updated
+    );
     println!("attrition: {:.2}%", s.attrition() * 100.0);
     let top = s.top_failures(5);
     if !top.is_empty() {
         println!("most frequent failures:");
-        for (reason, count) in top {
-            println!("  {count:>6}  {reason}");
+        for failure in top {
+            println!(
+                "  {:>6}  {:<18} e.g. {}",
+                failure.count,
+                failure.example.kind.label(),
+                failure.example
+            );
         }
     }
     if let Some(warning) = &report.attrition_warning {

@@ -6,6 +6,7 @@
 //! unchanged since its row was written (same size and mtime in the clip index) is
 //! neither read nor probed again.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use tracing::{info, warn};
@@ -14,6 +15,7 @@ pub mod run;
 
 use crate::corpus::{CorpusId, CorpusInfo};
 use crate::error::Error;
+use crate::failure::{Failure, FailureKind};
 use crate::manifest::{self, Manifest, ParseOptions, Split, konvid_scores};
 use crate::probe::Prober;
 use crate::source::http::DownloadPolicy;
@@ -109,28 +111,51 @@ pub struct RunStats {
     pub skipped_broken: usize,
     /// Hash already in the output.
     pub dedups: usize,
+    /// Rows rewritten because their clip's bytes or their label changed.
+    pub updated: usize,
     /// Label rows skipped with a warning (no name, bad MOS, unsafe name …).
     pub skipped_bad_rows: usize,
-    /// How often each reason made a clip fail (download or probe).
-    pub failure_reasons: std::collections::BTreeMap<String, usize>,
+    /// How often each kind of failure made a clip fail (download, reading or probing),
+    /// with the first such failure as an example.
+    pub failures: BTreeMap<FailureKind, FailureCount>,
+}
+
+/// How often one kind of failure happened, and its first occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureCount {
+    pub count: usize,
+    pub example: Failure,
 }
 
 impl RunStats {
-    pub(crate) fn count_failure(&mut self, reason: &str) {
-        *self
-            .failure_reasons
-            .entry(failure_kind(reason))
-            .or_insert(0) += 1;
+    pub(crate) fn download_failed(&mut self, failure: &Failure) {
+        self.skipped_download += 1;
+        self.count_failure(failure);
     }
 
-    /// The most frequent failure reasons, most frequent first.
-    pub fn top_failures(&self, n: usize) -> Vec<(&str, usize)> {
-        let mut all: Vec<(&str, usize)> = self
-            .failure_reasons
-            .iter()
-            .map(|(r, c)| (r.as_str(), *c))
-            .collect();
-        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    pub(crate) fn broken(&mut self, failure: &Failure) {
+        self.skipped_broken += 1;
+        self.count_failure(failure);
+    }
+
+    fn count_failure(&mut self, failure: &Failure) {
+        self.failures
+            .entry(failure.kind)
+            .and_modify(|c| c.count += 1)
+            .or_insert_with(|| FailureCount {
+                count: 1,
+                example: failure.clone(),
+            });
+    }
+
+    /// The most frequent kinds of failure, most frequent first.
+    pub fn top_failures(&self, n: usize) -> Vec<&FailureCount> {
+        let mut all: Vec<&FailureCount> = self.failures.values().collect();
+        all.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(a.example.kind.cmp(&b.example.kind))
+        });
         all.truncate(n);
         all
     }
@@ -313,6 +338,7 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         .corpus_version
         .clone()
         .unwrap_or_else(|| info.version.to_string());
+    let no_archive_failures = BTreeMap::new();
     let mut applier = run::Applier {
         stats: &mut stats,
         progress: &mut progress,
@@ -322,17 +348,33 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         corpus_version: &corpus_version,
         ingested_at: &ingested_at,
         prober,
+        archive_failures: staging
+            .as_ref()
+            .map_or(&no_archive_failures, |s| &s.failures),
+        clips_root: &clips_root,
+        label_file: &label_files[0],
     };
-    run::process_rows(
+    let walked = run::process_rows(
         &rows,
         &clips_root,
         opts.retry_failed,
         &opts.download,
         opts.concurrency,
         &mut applier,
-    )?;
-    progress.write()?;
-    sink.sync()?;
+    );
+    // Whatever stopped the walk, what was finished is kept: the state file and the
+    // output (with its replaced rows) are written before the error is returned.
+    let kept = progress.write().and(sink.finish());
+    if let Err(Error::Interrupted { .. }) = &walked {
+        warn!(
+            "{}: stopped by a signal after {} rows written, {} updated; state file written",
+            output.display(),
+            stats.written,
+            stats.updated
+        );
+    }
+    walked?;
+    kept?;
 
     let attrition_warning = (stats.attrition() > opts.attrition_warn_threshold).then(|| {
         format!(
@@ -456,23 +498,4 @@ fn check_floor(manifest: &Manifest, opts: &IngestOptions, info: &CorpusInfo) -> 
         )));
     }
     Ok(())
-}
-
-/// A failure reason without what differs from clip to clip (addresses, attempt counts).
-fn failure_kind(reason: &str) -> String {
-    let reason = reason.split(" (gave up after").next().unwrap_or(reason);
-    let words: Vec<&str> = reason
-        .split(' ')
-        .map(|w| if w.starts_with("0x") { "0x…" } else { w })
-        .collect();
-    let mut kind = words.join(" ");
-    if kind.len() > 160 {
-        let cut = (0..=160)
-            .rev()
-            .find(|i| kind.is_char_boundary(*i))
-            .unwrap_or(0);
-        kind.truncate(cut);
-        kind.push('…');
-    }
-    kind
 }

@@ -18,10 +18,11 @@ use tracing_indicatif::span_ext::IndicatifSpanExt;
 
 use super::{ClipFields, RunStats};
 use crate::corpus::CorpusInfo;
-use crate::error::{Error, io_error};
+use crate::error::Error;
+use crate::failure::{Failure, FailureKind, Policy};
 use crate::manifest::ManifestRow;
 use crate::probe::{ClipGeometry, ProbeError, Prober};
-use crate::source::http::{DownloadError, DownloadPolicy, Downloaded, Downloader};
+use crate::source::http::{DownloadPolicy, Downloaded, Downloader};
 use crate::source::{Fetch, decide};
 use crate::store::clip_index::{ClipIndex, Stamp};
 use crate::store::hash::{HashBytes, parse_hex, sha256_file, to_hex};
@@ -98,7 +99,9 @@ struct Job {
 
 /// What a worker found.
 enum Found {
-    DownloadFailed(DownloadError),
+    DownloadFailed(Failure),
+    /// The clip is there but could not be read (permission, I/O error, a folder).
+    Unreadable(Failure),
     /// Size and mtime unchanged since its row was written: not read.
     Trusted {
         sha: String,
@@ -116,7 +119,7 @@ enum Found {
 
 /// What the main thread applies for one row.
 enum Outcome {
-    Skip { reason: String, remembered: bool },
+    Skip { failure: Failure, remembered: bool },
     Found(Found),
 }
 
@@ -143,9 +146,15 @@ pub struct Applier<'a> {
     pub corpus_version: &'a str,
     pub ingested_at: &'a str,
     pub prober: &'a (dyn Prober + Sync),
+    /// Why each archive that failed this run failed: its missing clips say so.
+    pub archive_failures: &'a BTreeMap<String, Failure>,
+    pub clips_root: &'a Path,
+    pub label_file: &'a Path,
 }
 
-/// Processes `rows` with `concurrency`, applying results in row order.
+/// Processes `rows` with `concurrency`, applying results in row order. A fault of the
+/// run itself (a prober that cannot run, an output that cannot be written) or an
+/// interruption stops the walk; every row finished before is applied first.
 pub fn process_rows(
     rows: &[ManifestRow],
     clips_root: &std::path::Path,
@@ -188,27 +197,30 @@ pub fn process_rows(
             bytes: 0,
             pending: BTreeMap::new(),
             next: 0,
+            sent: 0,
+            fatal: None,
             last_log: Instant::now(),
         };
-        let recv = |order: &mut InOrder| -> Result<(), Error> {
-            let (index, result) = done_rx
-                .recv()
-                .map_err(|_| Error::Other("worker threads stopped".into()))?;
-            order.pending.insert(index, Outcome::Found(result?));
-            Ok(())
-        };
         for (index, row) in rows.iter().enumerate() {
-            while index >= order.next + WINDOW {
-                recv(&mut order)?;
-                order.apply_ready(applier, rows, clips_root)?;
+            if order.fatal.is_some() || crate::interrupt::requested().is_some() {
+                break;
+            }
+            while index >= order.next + WINDOW && order.fatal.is_none() {
+                order.receive(&done_rx, true);
+                order.apply_ready(applier, rows)?;
             }
             let clip = clips_root.join(&row.key);
             let state = applier.progress.state(&row.key);
             match decide(&clip, &state, row.url.as_deref(), retry_failed) {
                 Fetch::Skip { reason, remembered } => {
-                    order
-                        .pending
-                        .insert(index, Outcome::Skip { reason, remembered });
+                    let failure = missing_clip_failure(applier, &row.key, &reason, remembered);
+                    order.pending.insert(
+                        index,
+                        Outcome::Skip {
+                            failure,
+                            remembered,
+                        },
+                    );
                 }
                 fetch => {
                     let url = match fetch {
@@ -225,43 +237,106 @@ pub fn process_rows(
                         .map_err(|_| Error::Other("worker threads stopped".into()))?;
                 }
             }
-            while let Ok((index, result)) = done_rx.try_recv() {
-                order.pending.insert(index, Outcome::Found(result?));
-            }
-            order.apply_ready(applier, rows, clips_root)?;
+            order.sent = index + 1;
+            order.receive(&done_rx, false);
+            order.apply_ready(applier, rows)?;
         }
         drop(job_tx);
-        while order.next < rows.len() {
+        // Rows sent are finished (downloads wind down at once when interrupted), then
+        // applied up to the first row a fault of the run stopped.
+        while order.next < order.sent {
             if !order.pending.contains_key(&order.next) {
-                recv(&mut order)?;
+                order.receive(&done_rx, true);
             }
-            order.apply_ready(applier, rows, clips_root)?;
+            if order
+                .fatal
+                .as_ref()
+                .is_some_and(|(at, _)| *at == order.next)
+            {
+                break;
+            }
+            order.apply_ready(applier, rows)?;
+        }
+        if let Some((_, error)) = order.fatal.take() {
+            return Err(error);
+        }
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Error::Interrupted { signal });
         }
         Ok(())
     })
 }
 
+/// The failure of a clip that is not on disk and will not be downloaded: the archive
+/// that should have brought it, when that failed this run; else what `decide` said.
+fn missing_clip_failure(
+    applier: &Applier<'_>,
+    key: &str,
+    reason: &str,
+    remembered: bool,
+) -> Failure {
+    let from_archive = (!remembered)
+        .then(|| crate::source::stage::archive_file_of(applier.info.id, key))
+        .flatten()
+        .and_then(|file| applier.archive_failures.get(&file).map(|f| (file, f)));
+    match from_archive {
+        Some((file, failure)) => Failure {
+            detail: format!("archive {file}: {}", failure.detail),
+            ..failure.clone()
+        },
+        None => Failure::remembered(reason),
+    }
+}
+
 /// Results waiting for their turn.
 struct InOrder {
     pending: BTreeMap<usize, Outcome>,
+    /// The next row to apply.
     next: usize,
+    /// Rows sent to workers or decided so far.
+    sent: usize,
+    /// The first fault of the run itself, and the row it came from.
+    fatal: Option<(usize, Error)>,
     last_log: Instant,
     /// Bytes hashed so far (for the progress bar).
     bytes: u64,
 }
 
 impl InOrder {
+    /// Takes the workers' results in: all that are ready, or at least one if `wait`.
+    fn receive(&mut self, done: &mpsc::Receiver<(usize, Result<Found, Error>)>, wait: bool) {
+        let mut first = wait;
+        loop {
+            let next = if first {
+                done.recv().ok()
+            } else {
+                done.try_recv().ok()
+            };
+            first = false;
+            let Some((index, result)) = next else { return };
+            match result {
+                Ok(found) => {
+                    self.pending.insert(index, Outcome::Found(found));
+                }
+                Err(error) => {
+                    if self.fatal.as_ref().is_none_or(|(at, _)| index < *at) {
+                        self.fatal = Some((index, error));
+                    }
+                }
+            }
+        }
+    }
+
     fn apply_ready(
         &mut self,
         applier: &mut Applier<'_>,
         rows: &[ManifestRow],
-        clips_root: &std::path::Path,
     ) -> Result<(), Error> {
         while let Some(outcome) = self.pending.remove(&self.next) {
             if let Outcome::Found(Found::Hashed { size, .. }) = &outcome {
                 self.bytes += size;
             }
-            applier.apply(&rows[self.next], clips_root, outcome)?;
+            applier.apply(&rows[self.next], outcome)?;
             self.next += 1;
             let span = tracing::Span::current();
             span.pb_inc(1);
@@ -307,6 +382,8 @@ fn worker(
     }
 }
 
+/// One row's work: download if needed, hash, probe. Anything that goes wrong with this
+/// clip is this clip's [`Found`]; only a fault of the whole run is an `Err`.
 fn work(
     shared: &Shared<'_>,
     job: &Job,
@@ -326,14 +403,19 @@ fn work(
         };
         let _host = host_slots.take();
         let _slot = shared.downloads.take();
+        if crate::interrupt::requested().is_some() {
+            return Ok(Found::DownloadFailed(Failure::new(
+                FailureKind::Interrupted,
+                "the run was interrupted",
+            )));
+        }
         let client = match downloader {
             Some(client) => client,
             None => downloader.insert(Downloader::new(shared.policy.clone())?),
         };
         match client.download(url, &job.clip) {
             Ok(done) => fresh = Some(done),
-            Err(DownloadError::Local(e)) => return Err(e),
-            Err(e) => return Ok(Found::DownloadFailed(e)),
+            Err(failure) => return Ok(Found::DownloadFailed(failure)),
         }
     }
     let key = &shared.rows[job.index].key;
@@ -352,18 +434,9 @@ fn work(
     let downloaded = fresh.is_some();
     let (sha, size) = match fresh {
         Some(done) => (done.sha256, done.size),
-        None => match sha256_file(&job.clip) {
+        None => match read_clip(&job.clip) {
             Ok(hashed) => hashed,
-            Err(_) if job.clip.is_dir() => {
-                return Ok(Found::Hashed {
-                    sha: String::new(),
-                    size: 0,
-                    stamp,
-                    downloaded,
-                    geometry: Some(Err(format!("{key} is a folder"))),
-                });
-            }
-            Err(e) => return Err(io_error(&job.clip, e)),
+            Err(failure) => return Ok(Found::Unreadable(failure)),
         },
     };
     if parse_hex(&sha).is_some_and(|d| shared.known_hashes.contains(&d)) {
@@ -385,6 +458,23 @@ fn work(
     })
 }
 
+/// Hashes a clip on disk; a clip that cannot be read is that clip's failure.
+fn read_clip(clip: &Path) -> Result<(String, u64), Failure> {
+    let meta = std::fs::metadata(clip).map_err(|e| Failure::local(clip, &e))?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a FIFO, a socket or a device)"
+        };
+        return Err(Failure::new(
+            FailureKind::Unreadable,
+            format!("{} is {what}", clip.display()),
+        ));
+    }
+    sha256_file(clip).map_err(|e| Failure::local(clip, &e))
+}
+
 /// The row's probe fields, or why the clip is broken; a prober that cannot run at all
 /// is an error for the whole run.
 fn probe_geometry(
@@ -402,49 +492,34 @@ fn probe_geometry(
 }
 
 impl Applier<'_> {
-    fn apply(
-        &mut self,
-        row: &ManifestRow,
-        clips_root: &std::path::Path,
-        outcome: Outcome,
-    ) -> Result<(), Error> {
+    fn apply(&mut self, row: &ManifestRow, outcome: Outcome) -> Result<(), Error> {
         let found = match outcome {
-            Outcome::Skip { reason, remembered } => {
+            Outcome::Skip {
+                failure,
+                remembered,
+            } => {
                 if remembered {
-                    debug!("{}: not retried, failed earlier: {reason}", row.key);
+                    debug!("{}: not retried, failed earlier: {failure}", row.key);
                 } else {
-                    warn!("{}: {reason}", row.key);
-                    self.progress.mark_failed(&row.key, &reason);
+                    warn!("{}: {failure}", row.key);
+                    if failure.policy() == Policy::Permanent {
+                        self.progress.mark_failed(&row.key, &failure.to_string());
+                    }
                 }
-                self.download_failed(&reason);
+                self.stats.download_failed(&failure);
                 return Ok(());
             }
             Outcome::Found(found) => found,
         };
         match found {
-            Found::DownloadFailed(DownloadError::Permanent(reason)) => {
-                warn!("{}: download failed for good: {reason}", row.key);
-                self.progress.mark_failed(&row.key, &reason);
-                self.download_failed(&reason);
-            }
-            Found::DownloadFailed(e) => {
-                let reason = e.to_string();
-                warn!(
-                    "{}: download failed this run (will retry next run): {reason}",
-                    row.key
-                );
-                self.download_failed(&reason);
+            Found::DownloadFailed(failure) => self.download_failed(row, failure),
+            Found::Unreadable(failure) => {
+                warn!("{} (label line {}): {failure}; no row", row.key, row.line);
+                self.stats.broken(&failure);
             }
             Found::Trusted { sha, stamp } => {
-                if self.sink.contains_hash(&sha) {
-                    self.stats.dedups += 1;
-                } else {
-                    // The output lost the row its index entry points at: do the work here.
-                    let clip = clips_root.join(&row.key);
-                    let (sha, size) = sha256_file(&clip).map_err(|e| io_error(&clip, e))?;
-                    let geometry = probe_geometry(self.prober, &clip)?;
-                    self.hashed(row, sha, size, stamp, Some(geometry))?;
-                }
+                let clip = self.clip_path(row);
+                self.hashed(row, &clip, sha, None, stamp, None)?;
             }
             Found::Hashed {
                 sha,
@@ -453,38 +528,114 @@ impl Applier<'_> {
                 downloaded,
                 geometry,
             } => {
+                let clip = self.clip_path(row);
                 if downloaded {
+                    if let Some(Err(reason)) = &geometry {
+                        // What the server sent is not a video: not kept, not done.
+                        let _ = std::fs::remove_file(&clip);
+                        let failure = Failure::new(
+                            FailureKind::NotAVideo,
+                            format!("the prober cannot read what was downloaded ({reason})"),
+                        );
+                        self.download_failed(row, failure);
+                        return Ok(());
+                    }
                     debug!("{}: downloaded {size} bytes", row.key);
                     self.progress.mark_done(&row.key);
                 }
-                self.hashed(row, sha, size, stamp, geometry)?;
+                self.hashed(row, &clip, sha, Some(size), stamp, geometry)?;
             }
         }
         Ok(())
     }
 
-    fn download_failed(&mut self, reason: &str) {
-        self.stats.skipped_download += 1;
-        self.stats.count_failure(reason);
+    fn clip_path(&self, row: &ManifestRow) -> PathBuf {
+        self.clips_root.join(&row.key)
     }
 
+    fn download_failed(&mut self, row: &ManifestRow, failure: Failure) {
+        match failure.policy() {
+            Policy::Permanent => {
+                warn!("{}: download failed for good: {failure}", row.key);
+                self.progress.mark_failed(&row.key, &failure.to_string());
+            }
+            Policy::Transient | Policy::Local if failure.kind == FailureKind::Interrupted => {
+                debug!("{}: {failure}", row.key);
+            }
+            Policy::Transient | Policy::Local => warn!(
+                "{}: download failed this run (tried again next run): {failure}",
+                row.key
+            ),
+        }
+        self.stats.download_failed(&failure);
+    }
+
+    /// Decides, for a clip whose hash is known, between "already present", "updated"
+    /// (its row no longer matches the clip or the label) and "new row".
     fn hashed(
         &mut self,
         row: &ManifestRow,
+        clip: &Path,
         sha: String,
-        size: u64,
+        size: Option<u64>,
         stamp: Option<Stamp>,
         geometry: Option<Result<ClipGeometry, String>>,
     ) -> Result<(), Error> {
-        if !sha.is_empty() && self.sink.contains_hash(&sha) {
+        let digest = parse_hex(&sha);
+        let present = self.sink.present(&row.key).cloned();
+        let matches = |p: &crate::store::sink::Present| {
+            Some(p.sha256) == digest
+                && p.mos.to_bits() == row.mos.to_bits()
+                && p.corpus_version == self.corpus_version
+        };
+        if let Some(present) = &present
+            && matches(present)
+        {
             self.stats.dedups += 1;
-            if let Some(stamp) = stamp {
-                self.index.record(&row.key, stamp, &sha)?;
-            }
+            self.record_stamp(&row.key, stamp, &sha)?;
             return Ok(());
         }
+        if present.is_none()
+            && let Some(other) = self.sink.src_of_hash(&sha)
+        {
+            // The same bytes under another clip key: one row per clip content.
+            if let Some(theirs) = self.sink.present(other)
+                && theirs.mos.to_bits() != row.mos.to_bits()
+            {
+                warn!(
+                    "{}:{}: {} has the same bytes as {} (already in the output) but MOS {} \
+                     instead of {}; keeping the row of {}",
+                    self.label_file.display(),
+                    row.line,
+                    row.key,
+                    other,
+                    row.mos,
+                    theirs.mos,
+                    other
+                );
+            }
+            self.stats.dedups += 1;
+            self.record_stamp(&row.key, stamp, &sha)?;
+            return Ok(());
+        }
+        // A new row, or one that replaces its clip key's row: it needs the probe
+        // fields, which a worker skips for hashes already in the output.
+        let (size, geometry) = match (size, geometry) {
+            (Some(size), Some(geometry)) => (size, geometry),
+            _ => match read_clip(clip) {
+                Ok((fresh_sha, size)) if fresh_sha == sha => {
+                    (size, probe_geometry(self.prober, clip)?)
+                }
+                Ok(_) => (0, Err("the clip changed while it was read".to_string())),
+                Err(failure) => {
+                    warn!("{} (label line {}): {failure}; no row", row.key, row.line);
+                    self.stats.broken(&failure);
+                    return Ok(());
+                }
+            },
+        };
         match geometry {
-            Some(Ok(geometry)) => {
+            Ok(geometry) => {
                 let fields = ClipFields {
                     sha256: sha,
                     size,
@@ -492,26 +643,37 @@ impl Applier<'_> {
                 };
                 let written: CorpusRow =
                     fields.into_row(row, self.info, self.corpus_version, self.ingested_at);
-                self.sink.append(&written)?;
-                if let Some(stamp) = stamp {
-                    self.index
-                        .record(&written.src, stamp, &written.src_sha256)?;
+                if let Some(old) = present {
+                    debug!(
+                        "{}: {} changed; its row is rewritten",
+                        row.key,
+                        if Some(old.sha256) != digest {
+                            "the clip"
+                        } else {
+                            "the label"
+                        }
+                    );
+                    self.sink.replace(&written);
+                    self.stats.updated += 1;
+                } else {
+                    self.sink.append(&written)?;
+                    self.stats.written += 1;
                 }
-                self.stats.written += 1;
+                self.record_stamp(&written.src, stamp, &written.src_sha256)?;
             }
-            Some(Err(reason)) => {
-                warn!("{}: {reason}; no row", row.key);
-                self.stats.skipped_broken += 1;
-                self.stats.count_failure(&format!("broken: {reason}"));
-            }
-            None => {
-                // In the output at the start, yet not now: cannot happen (the output only grows).
-                return Err(Error::Other(format!(
-                    "{}: hash known at the start but missing from the output",
-                    row.key
-                )));
+            Err(reason) => {
+                warn!("{} (label line {}): {reason}; no row", row.key, row.line);
+                self.stats
+                    .broken(&Failure::new(FailureKind::Broken, reason));
             }
         }
         Ok(())
+    }
+
+    fn record_stamp(&mut self, src: &str, stamp: Option<Stamp>, sha: &str) -> Result<(), Error> {
+        match stamp {
+            Some(stamp) => self.index.record(src, stamp, sha),
+            None => Ok(()),
+        }
     }
 }

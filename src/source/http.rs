@@ -3,25 +3,31 @@
 //! `<clip>.part.validator`); a `200` answer means start over, and a `206` is only
 //! trusted when its `Content-Range` starts where the part ends.
 //!
-//! The error taxonomy lives here: HTTP 403/404/410 and non-http(s) URLs are permanent;
-//! timeouts, resets, truncated bodies, 408/429/5xx (and other statuses) are transient
-//! and retried with exponential backoff and jitter.
+//! Every download is bounded: a stalled read ends it (`--download-timeout-s`), so does
+//! a rate below `--min-speed-bytes` over `--min-speed-window-s` (curl's
+//! `--speed-limit`/`--speed-time`), a body over `--max-clip-bytes`, and a
+//! `Content-Length` that does not fit on the disk. A `2xx` answer is checked before it
+//! is kept: an empty body, one that starts like HTML/JSON/XML text, or one sent with a
+//! `Content-Encoding` is not a video. What each failure means is [`crate::failure`]'s.
+//! The `.part` is locked while it is written, so two runs never write one clip.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write as _;
+use std::io::{Seek as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{
-    CONTENT_LENGTH, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, LOCATION, RANGE,
+    CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED,
+    LOCATION, RANGE, RETRY_AFTER,
 };
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, io_error};
-use crate::source::disk::with_suffix;
+use crate::error::Error;
+use crate::failure::{Failure, FailureKind};
+use crate::source::disk::{free_bytes, human, with_suffix};
 
-/// How hard to try.
+/// How hard to try, and when to give up.
 #[derive(Debug, Clone)]
 pub struct DownloadPolicy {
     /// Longest wait for the next bytes (a stalled read), not a limit on the whole file.
@@ -30,6 +36,14 @@ pub struct DownloadPolicy {
     pub attempts: u32,
     /// First backoff delay; doubled each attempt, with ±50 % jitter.
     pub backoff: Duration,
+    /// A transfer slower than this many bytes per second over [`Self::min_speed_window`]
+    /// is given up (0: no minimum).
+    pub min_speed_bytes: u64,
+    pub min_speed_window: Duration,
+    /// A clip larger than this is refused.
+    pub max_clip_bytes: u64,
+    /// The longest `Retry-After` honoured; a longer one waits this long.
+    pub max_retry_after: Duration,
 }
 
 impl Default for DownloadPolicy {
@@ -38,22 +52,12 @@ impl Default for DownloadPolicy {
             read_timeout: Duration::from_secs(120),
             attempts: 4,
             backoff: Duration::from_secs(1),
+            min_speed_bytes: 1024,
+            min_speed_window: Duration::from_secs(60),
+            max_clip_bytes: 20 << 30,
+            max_retry_after: Duration::from_secs(120),
         }
     }
-}
-
-/// Why a download did not produce the clip.
-#[derive(Debug, thiserror::Error)]
-pub enum DownloadError {
-    /// Will not succeed by retrying: recorded as `failed` in the state file.
-    #[error("{0}")]
-    Permanent(String),
-    /// Might succeed later: counted for this run, not recorded.
-    #[error("{0}")]
-    Transient(String),
-    /// The local disk failed us: fatal for the run.
-    #[error(transparent)]
-    Local(#[from] Error),
 }
 
 /// A finished download.
@@ -141,17 +145,15 @@ impl Downloader {
 
     /// The size of the file behind `url` without downloading it: the Hub's
     /// `X-Linked-Size` on the redirect, else the final `Content-Length`.
-    pub fn remote_size(&self, url: &str) -> Result<Option<u64>, DownloadError> {
-        check_url(url)?;
+    pub fn remote_size(&self, url: &str) -> Result<Option<u64>, Failure> {
+        let mut current = check_url(url)?;
         self.runtime.block_on(async {
-            let mut current = reqwest::Url::parse(url)
-                .map_err(|e| DownloadError::Permanent(format!("bad-url: {e}")))?;
             for _ in 0..=MAX_REDIRECTS {
                 let response = self
                     .authorised(self.client.head(current.clone()), &current)
                     .send()
                     .await
-                    .map_err(transient)?;
+                    .map_err(request_failure)?;
                 let size = |h: &HeaderMap, name: &str| {
                     h.get(name)
                         .and_then(|v| v.to_str().ok())
@@ -160,7 +162,7 @@ impl Downloader {
                 if let Some(linked) = size(response.headers(), "x-linked-size") {
                     return Ok(Some(linked));
                 }
-                match redirect_target(&current, &response) {
+                match redirect_target(&current, &response)? {
                     Some(next) => current = next,
                     None => {
                         return status_error(&response)
@@ -168,9 +170,7 @@ impl Downloader {
                     }
                 }
             }
-            Err(DownloadError::Transient(format!(
-                "more than {MAX_REDIRECTS} redirects"
-            )))
+            Err(too_many_redirects())
         })
     }
 
@@ -187,15 +187,19 @@ impl Downloader {
 
     /// Downloads `url` to `dest`, retrying transient failures. The SHA-256 is computed
     /// while the bytes stream to disk, so a fresh file is never read back.
-    pub fn download(&self, url: &str, dest: &Path) -> Result<Downloaded, DownloadError> {
+    pub fn download(&self, url: &str, dest: &Path) -> Result<Downloaded, Failure> {
         check_url(url)?;
         if let Some(parent) = dest.parent() {
-            fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+            fs::create_dir_all(parent).map_err(|e| Failure::local(parent, &e))?;
         }
-        let mut last = String::new();
-        for attempt in 0..self.policy.attempts.max(1) {
+        let attempts = self.policy.attempts.max(1);
+        let mut last: Option<Failure> = None;
+        for attempt in 0..attempts {
             if attempt > 0 {
-                std::thread::sleep(self.backoff(attempt));
+                let wait = self.wait_before(attempt, last.as_ref());
+                if sleep_unless_interrupted(wait) {
+                    return Err(interrupted());
+                }
             }
             match self.runtime.block_on(self.attempt(url, dest)) {
                 Ok((done, None)) => return Ok(done),
@@ -203,32 +207,42 @@ impl Downloader {
                     if done.sha256 == expected {
                         return Ok(done);
                     }
-                    let actual = done.sha256;
                     let _ = fs::remove_file(dest);
-                    last = format!(
-                        "checksum mismatch: the server announced SHA-256 {expected}, the file has {actual}"
+                    let failure = Failure::new(
+                        FailureKind::ChecksumMismatch,
+                        format!(
+                            "the server announced SHA-256 {expected}, the file has {}",
+                            done.sha256
+                        ),
                     );
-                    tracing::warn!("{url}: {last}; downloading again");
+                    tracing::warn!("{url}: {failure}; downloading again");
+                    last = Some(failure);
                 }
-                Err(DownloadError::Transient(why)) => {
-                    tracing::debug!("{url}: attempt {} failed: {why}", attempt + 1);
-                    last = why;
+                Err(failure) if failure.kind.retry_in_run() => {
+                    tracing::debug!("{url}: attempt {} failed: {failure}", attempt + 1);
+                    last = Some(failure);
                 }
-                Err(permanent_or_local) => {
-                    remove_part(dest);
-                    return Err(permanent_or_local);
+                Err(failure) => {
+                    if !matches!(failure.kind, FailureKind::Interrupted | FailureKind::Busy) {
+                        remove_part(dest);
+                    }
+                    return Err(failure);
                 }
             }
         }
-        Err(DownloadError::Transient(format!(
-            "{last} (gave up after {} attempts)",
-            self.policy.attempts.max(1)
-        )))
+        let mut failure = last.unwrap_or_else(|| Failure::new(FailureKind::Request, "no attempt"));
+        failure.detail = format!("{} (gave up after {attempts} attempts)", failure.detail);
+        Err(failure)
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
+    /// Backoff before `attempt`, or the server's `Retry-After` when longer (capped).
+    fn wait_before(&self, attempt: u32, last: Option<&Failure>) -> Duration {
         let base = self.policy.backoff.as_secs_f64() * 2f64.powi(attempt as i32 - 1);
-        Duration::from_secs_f64((base * (0.5 + fastrand::f64())).min(60.0))
+        let backoff = Duration::from_secs_f64((base * (0.5 + fastrand::f64())).min(60.0));
+        match last.and_then(|f| f.retry_after) {
+            Some(asked) => backoff.max(asked.min(self.policy.max_retry_after)),
+            None => backoff,
+        }
     }
 
     /// One attempt; returns the file and the SHA-256 the server announced, if any.
@@ -236,7 +250,7 @@ impl Downloader {
         &self,
         url: &str,
         dest: &Path,
-    ) -> Result<(Downloaded, Option<String>), DownloadError> {
+    ) -> Result<(Downloaded, Option<String>), Failure> {
         let part = part_path(dest);
         let validator_file = validator_path(dest);
         let have = fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
@@ -244,8 +258,7 @@ impl Downloader {
             .ok()
             .filter(|v| !v.trim().is_empty());
         let resuming = have > 0 && validator.is_some();
-        let mut current = reqwest::Url::parse(url)
-            .map_err(|e| DownloadError::Permanent(format!("bad-url: {e}")))?;
+        let mut current = check_url(url)?;
         let mut announced_sha = None;
         let mut hops = 0;
         let mut response = loop {
@@ -255,96 +268,163 @@ impl Downloader {
                     .header(RANGE, format!("bytes={have}-"))
                     .header(IF_RANGE, v.trim());
             }
-            let response = request.send().await.map_err(transient)?;
-            match redirect_target(&current, &response) {
+            let response = request.send().await.map_err(request_failure)?;
+            match redirect_target(&current, &response)? {
                 Some(next) if hops < MAX_REDIRECTS => {
                     announced_sha = announced_sha
                         .or_else(|| sha256_header(response.headers(), "x-linked-etag"));
                     current = next;
                     hops += 1;
                 }
-                Some(_) => {
-                    return Err(DownloadError::Transient(format!(
-                        "more than {MAX_REDIRECTS} redirects"
-                    )));
-                }
+                Some(_) => return Err(too_many_redirects()),
                 None => break response,
             }
         };
         let announced_sha = announced_sha
             .or_else(|| sha256_header(response.headers(), "x-linked-etag"))
             .or_else(|| sha256_header(response.headers(), ETAG.as_str()));
-        let status = response.status();
-        let code = status.as_u16();
-        let reason = status.canonical_reason().unwrap_or("");
-        let (mut file, expected_total, mut hasher) = match code {
-            206 if resuming => {
-                let range = response
-                    .headers()
-                    .get(CONTENT_RANGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_content_range);
-                match range {
-                    Some((start, total)) if start == have => {
-                        let file = OpenOptions::new()
-                            .append(true)
-                            .open(&part)
-                            .map_err(|e| io_error(&part, e))?;
-                        // The part already on disk is read once, to carry its hash on.
-                        let hasher = crate::store::hash::sha256_hasher_of(&part)
-                            .map_err(|e| io_error(&part, e))?;
-                        (file, total, hasher)
-                    }
-                    _ => {
-                        remove_part(dest);
-                        return Err(DownloadError::Transient(
-                            "http-206 with a Content-Range that does not continue the partial file; starting over".into(),
-                        ));
-                    }
-                }
-            }
-            200 => {
-                let validator = validator_of(&response);
-                match validator {
-                    Some(v) => {
-                        fs::write(&validator_file, v).map_err(|e| io_error(&validator_file, e))?
-                    }
-                    None => {
-                        let _ = fs::remove_file(&validator_file);
-                    }
-                }
-                let file = File::create(&part).map_err(|e| io_error(&part, e))?;
-                (file, response.content_length(), Sha256::new())
-            }
-            403 | 404 | 410 => {
-                return Err(DownloadError::Permanent(format!("http-{code}: {reason}")));
-            }
-            416 => {
+        let code = response.status().as_u16();
+        if !matches!(code, 200 | 206) {
+            if code == 206 || code == 416 {
                 remove_part(dest);
-                return Err(DownloadError::Transient(format!(
-                    "http-416: {reason}; starting over"
-                )));
             }
-            _ => {
-                if code == 206 {
+            let mut failure = status_failure(&response);
+            if code == 416 {
+                failure.detail.push_str("; starting over");
+            }
+            return Err(failure);
+        }
+        if let Some(encoding) = response
+            .headers()
+            .get(CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.trim().eq_ignore_ascii_case("identity"))
+        {
+            return Err(Failure::new(
+                FailureKind::NotAVideo,
+                format!("the server sent a {encoding}-encoded body, which was not asked for"),
+            ));
+        }
+        // Locked from here to the rename: a second run meeting this clip stops here.
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&part)
+            .map_err(|e| Failure::local(&part, &e))?;
+        if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+            return Err(Failure::new(
+                FailureKind::Busy,
+                "another run is downloading this clip",
+            ));
+        }
+        let (start, expected_total, mut hasher) = if code == 206 && resuming {
+            let range = response
+                .headers()
+                .get(CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_content_range);
+            match range {
+                Some((start, total)) if start == have => {
+                    // The part already on disk is read once, to carry its hash on.
+                    let hasher = crate::store::hash::sha256_hasher_of(&part)
+                        .map_err(|e| Failure::local(&part, &e))?;
+                    file.seek(std::io::SeekFrom::End(0))
+                        .map_err(|e| Failure::local(&part, &e))?;
+                    (have, total, hasher)
+                }
+                _ => {
+                    drop(file);
+                    remove_part(dest);
+                    return Err(Failure::new(
+                        FailureKind::Cut,
+                        "http-206 with a Content-Range that does not continue the partial file; starting over",
+                    ));
+                }
+            }
+        } else if code == 206 {
+            drop(file);
+            remove_part(dest);
+            return Err(Failure::new(
+                FailureKind::Cut,
+                "http-206 to a request without Range",
+            ));
+        } else {
+            match validator_of(&response) {
+                Some(v) => fs::write(&validator_file, v)
+                    .map_err(|e| Failure::local(&validator_file, &e))?,
+                None => {
+                    let _ = fs::remove_file(&validator_file);
+                }
+            }
+            file.set_len(0).map_err(|e| Failure::local(&part, &e))?;
+            (0, response.content_length(), Sha256::new())
+        };
+        let remaining = expected_total.map(|total| total.saturating_sub(start));
+        if let Some(total) = expected_total.filter(|t| *t > self.policy.max_clip_bytes) {
+            return Err(too_big(total, self.policy.max_clip_bytes));
+        }
+        if let (Some(needed), Some(free)) = (remaining, free_bytes(&part))
+            && needed > free
+        {
+            return Err(Failure::new(
+                FailureKind::NoSpace,
+                format!(
+                    "the clip needs {} but {} is free under {}",
+                    human(needed),
+                    human(free),
+                    part.parent().unwrap_or(Path::new(".")).display()
+                ),
+            ));
+        }
+        let mut size = start;
+        let mut pace = Pace::new(&self.policy);
+        loop {
+            let chunk = match tokio::time::timeout(TICK, response.chunk()).await {
+                Err(_) => None,
+                Ok(Ok(Some(chunk))) => Some(chunk),
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => return Err(request_failure(e)),
+            };
+            if crate::interrupt::requested().is_some() {
+                return Err(interrupted());
+            }
+            let received = chunk.as_ref().map_or(0, |c| c.len() as u64);
+            pace.check(received)?;
+            let Some(chunk) = chunk else { continue };
+            if size == 0 {
+                check_first_bytes(&chunk, dest)?;
+            }
+            size += received;
+            if size > self.policy.max_clip_bytes {
+                drop(file);
+                remove_part(dest);
+                return Err(too_big(size, self.policy.max_clip_bytes));
+            }
+            if let Err(e) = file.write_all(&chunk) {
+                drop(file);
+                if crate::failure::is_no_space(&e) {
                     remove_part(dest);
                 }
-                return Err(DownloadError::Transient(format!("http-{code}: {reason}")));
+                return Err(Failure::local(&part, &e));
             }
-        };
-        while let Some(chunk) = response.chunk().await.map_err(transient)? {
-            file.write_all(&chunk).map_err(|e| io_error(&part, e))?;
             hasher.update(&chunk);
         }
-        file.sync_all().map_err(|e| io_error(&part, e))?;
-        let size = file.metadata().map_err(|e| io_error(&part, e))?.len();
-        drop(file);
-        if let Some(total) = expected_total.filter(|total| *total != size) {
-            return Err(DownloadError::Transient(format!(
-                "truncated body: {size} of {total} bytes"
-            )));
+        if size == 0 {
+            drop(file);
+            remove_part(dest);
+            return Err(Failure::new(FailureKind::NotAVideo, "an empty body"));
         }
-        fs::rename(&part, dest).map_err(|e| io_error(dest, e))?;
+        file.sync_all().map_err(|e| Failure::local(&part, &e))?;
+        if let Some(total) = expected_total.filter(|total| *total != size) {
+            return Err(Failure::new(
+                FailureKind::Cut,
+                format!("truncated body: {size} of {total} bytes"),
+            ));
+        }
+        fs::rename(&part, dest).map_err(|e| Failure::local(dest, &e))?;
+        drop(file);
         let _ = fs::remove_file(&validator_file);
         if let Some(dir) = dest.parent().and_then(|p| File::open(p).ok()) {
             let _ = dir.sync_all();
@@ -354,26 +434,183 @@ impl Downloader {
     }
 }
 
-/// Where a 3xx response sends us, if it is a redirect with a usable `Location`.
-fn redirect_target(current: &reqwest::Url, response: &reqwest::Response) -> Option<reqwest::Url> {
-    if !response.status().is_redirection() {
-        return None;
+/// How often a transfer looks up from its socket: to notice an interruption, a stall
+/// and a rate below the minimum even while no byte arrives.
+const TICK: Duration = Duration::from_millis(200);
+
+/// The stall timeout and the minimum rate over a window, for one transfer.
+struct Pace {
+    started: Instant,
+    last_byte: Instant,
+    window_start: Instant,
+    window_bytes: u64,
+    read_timeout: Duration,
+    min_bytes_per_s: u64,
+    window: Duration,
+}
+
+impl Pace {
+    fn new(policy: &DownloadPolicy) -> Self {
+        let now = Instant::now();
+        Self {
+            started: now,
+            last_byte: now,
+            window_start: now,
+            window_bytes: 0,
+            read_timeout: policy.read_timeout,
+            min_bytes_per_s: policy.min_speed_bytes,
+            window: policy.min_speed_window,
+        }
     }
-    let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    current
+
+    fn check(&mut self, received: u64) -> Result<(), Failure> {
+        let now = Instant::now();
+        if received > 0 {
+            self.last_byte = now;
+        } else if now - self.last_byte >= self.read_timeout {
+            return Err(Failure::new(
+                FailureKind::Timeout,
+                format!("no data for {:.0} s", self.read_timeout.as_secs_f64()),
+            ));
+        }
+        self.window_bytes += received;
+        let elapsed = now - self.window_start;
+        if self.min_bytes_per_s > 0 && elapsed >= self.window {
+            let rate = self.window_bytes as f64 / elapsed.as_secs_f64();
+            if rate < self.min_bytes_per_s as f64 {
+                return Err(Failure::new(
+                    FailureKind::TooSlow,
+                    format!(
+                        "{rate:.0} bytes/s over the last {:.0} s, below the minimum of {} bytes/s \
+                         ({:.0} s into the transfer)",
+                        elapsed.as_secs_f64(),
+                        self.min_bytes_per_s,
+                        (now - self.started).as_secs_f64()
+                    ),
+                ));
+            }
+            self.window_start = now;
+            self.window_bytes = 0;
+        }
+        Ok(())
+    }
+}
+
+/// Refuses the first bytes of a body that is plainly not what `dest` is meant to hold:
+/// a web page, a JSON or XML document, or (unless `dest` is a `.gz` archive) a gzip
+/// stream — no video container starts so.
+fn check_first_bytes(first: &[u8], dest: &Path) -> Result<(), Failure> {
+    let gzip_expected = dest
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz") || e.eq_ignore_ascii_case("tgz"));
+    if gzip_expected && first.starts_with(&[0x1f, 0x8b]) {
+        return Ok(());
+    }
+    check_looks_like_video(first)
+}
+
+/// Refuses the first bytes of a body that is plainly not a video: a web page, a JSON or
+/// XML document, a gzip stream (no container this tool or ffprobe reads starts so).
+fn check_looks_like_video(first: &[u8]) -> Result<(), Failure> {
+    let text = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first);
+    let start = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |at| &text[at..]);
+    let what = match start.first() {
+        Some(b'<') => "an HTML/XML page",
+        Some(b'{' | b'[') => "a JSON document",
+        _ if first.starts_with(&[0x1f, 0x8b]) => "a gzip stream",
+        _ => return Ok(()),
+    };
+    let preview: String = String::from_utf8_lossy(&start[..start.len().min(40)])
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Err(Failure::new(
+        FailureKind::NotAVideo,
+        format!("the server sent {what} ({:?}…)", preview.trim_end()),
+    ))
+}
+
+fn too_big(size: u64, cap: u64) -> Failure {
+    Failure::new(
+        FailureKind::TooBig,
+        format!("{} is over --max-clip-bytes ({})", human(size), human(cap)),
+    )
+}
+
+fn too_many_redirects() -> Failure {
+    Failure::new(
+        FailureKind::TooManyRedirects,
+        format!("more than {MAX_REDIRECTS} redirects"),
+    )
+}
+
+fn interrupted() -> Failure {
+    Failure::new(FailureKind::Interrupted, "the run was interrupted")
+}
+
+/// Sleeps `wait`, waking early when the run is interrupted (then returns true).
+fn sleep_unless_interrupted(wait: Duration) -> bool {
+    let until = Instant::now() + wait;
+    loop {
+        if crate::interrupt::requested().is_some() {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return false;
+        }
+        std::thread::sleep((until - now).min(TICK));
+    }
+}
+
+/// Where a 3xx response sends us: `None` when it is not a redirect; a `bad-redirect`
+/// failure when it has no usable `Location` or leads to a non-http(s) address.
+fn redirect_target(
+    current: &reqwest::Url,
+    response: &reqwest::Response,
+) -> Result<Option<reqwest::Url>, Failure> {
+    let code = response.status().as_u16();
+    if !matches!(code, 301 | 302 | 303 | 307 | 308) {
+        return Ok(None);
+    }
+    let bad = |why: String| Failure::new(FailureKind::BadRedirect, format!("http-{code} {why}"));
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .ok_or_else(|| bad("without a Location".into()))?
+        .to_str()
+        .map_err(|_| bad("with an unreadable Location".into()))?;
+    let next = current
         .join(location)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map_err(|e| bad(format!("to {location:?} ({e})")))?;
+    if !matches!(next.scheme(), "http" | "https") {
+        return Err(bad(format!("to a {}: address", next.scheme())));
+    }
+    Ok(Some(next))
+}
+
+/// The failure a non-success final status means (with `Retry-After` when sent).
+fn status_failure(response: &reqwest::Response) -> Failure {
+    let code = response.status().as_u16();
+    let reason = response.status().canonical_reason().unwrap_or("");
+    let mut failure = Failure::http(code, reason);
+    failure.retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    failure
 }
 
 /// The status taxonomy for a final response that carries no body we want.
-fn status_error(response: &reqwest::Response) -> Result<(), DownloadError> {
-    let code = response.status().as_u16();
-    let reason = response.status().canonical_reason().unwrap_or("");
-    match code {
+fn status_error(response: &reqwest::Response) -> Result<(), Failure> {
+    match response.status().as_u16() {
         200..=299 => Ok(()),
-        403 | 404 | 410 => Err(DownloadError::Permanent(format!("http-{code}: {reason}"))),
-        _ => Err(DownloadError::Transient(format!("http-{code}: {reason}"))),
+        _ => Err(status_failure(response)),
     }
 }
 
@@ -391,32 +628,31 @@ fn sha256_header(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Only http(s) URLs are fetched; anything else is a permanent failure.
-fn check_url(url: &str) -> Result<(), DownloadError> {
+fn check_url(url: &str) -> Result<reqwest::Url, Failure> {
     let url = url.trim();
     if url.is_empty() {
-        return Err(DownloadError::Permanent(
-            "no-url: the row's URL is empty".into(),
-        ));
+        return Err(Failure::new(FailureKind::NoUrl, "the row's URL is empty"));
     }
     match reqwest::Url::parse(url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
-        Ok(parsed) => Err(DownloadError::Permanent(format!(
-            "bad-scheme: only http(s) URLs are fetched, not {}:",
-            parsed.scheme()
-        ))),
-        Err(e) => Err(DownloadError::Permanent(format!("bad-url: {url:?} ({e})"))),
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(parsed),
+        Ok(parsed) => Err(Failure::new(
+            FailureKind::BadScheme,
+            format!("only http(s) URLs are fetched, not {}:", parsed.scheme()),
+        )),
+        Err(e) => Err(Failure::new(FailureKind::BadUrl, format!("{url:?} ({e})"))),
     }
 }
 
-fn transient(e: reqwest::Error) -> DownloadError {
-    let what = if e.is_timeout() {
-        "timeout: no data within the read timeout"
+/// A request that got no usable answer, sorted by what went wrong.
+fn request_failure(e: reqwest::Error) -> Failure {
+    let kind = if e.is_timeout() {
+        FailureKind::Timeout
     } else if e.is_connect() {
-        "connect failed"
+        FailureKind::Connect
     } else if e.is_body() || e.is_decode() {
-        "connection cut mid-body"
+        FailureKind::Cut
     } else {
-        "request failed"
+        FailureKind::Request
     };
     let mut detail = e.to_string();
     let mut source = std::error::Error::source(&e);
@@ -424,7 +660,7 @@ fn transient(e: reqwest::Error) -> DownloadError {
         detail = format!("{detail}: {s}");
         source = s.source();
     }
-    DownloadError::Transient(format!("{what} ({detail})"))
+    Failure::new(kind, detail)
 }
 
 /// A strong ETag, else Last-Modified: what `If-Range` may carry.
@@ -467,6 +703,7 @@ fn remove_part(dest: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::failure::Policy;
 
     #[test]
     fn content_range_parses() {
@@ -480,15 +717,36 @@ mod tests {
 
     #[test]
     fn only_http_urls_are_fetched() {
-        assert!(matches!(
-            check_url("ftp://x/y.mp4"),
-            Err(DownloadError::Permanent(_))
-        ));
-        assert!(matches!(
-            check_url("file:///etc/passwd"),
-            Err(DownloadError::Permanent(_))
-        ));
-        assert!(matches!(check_url("  "), Err(DownloadError::Permanent(_))));
+        for bad in ["ftp://x/y.mp4", "file:///etc/passwd", "  ", "not a url"] {
+            let failure = check_url(bad).unwrap_err();
+            assert_eq!(failure.policy(), Policy::Permanent, "{bad}: {failure}");
+        }
         assert!(check_url("https://example.org/a.mp4").is_ok());
+    }
+
+    #[test]
+    fn answers_that_are_not_videos_are_refused() {
+        for body in [
+            &b"<!DOCTYPE html><html>"[..],
+            b"\xEF\xBB\xBF  <html>",
+            b"{\"error\": \"rate limited\"}",
+            b"[1, 2]",
+            b"<?xml version=\"1.0\"?>",
+            b"\x1f\x8b\x08\x00",
+        ] {
+            let failure = check_looks_like_video(body).unwrap_err();
+            assert_eq!(failure.kind, FailureKind::NotAVideo, "{body:?}");
+        }
+        for body in [
+            &b"\0\0\0\x20ftypisom"[..],
+            b"\x1a\x45\xdf\xa3",
+            b"\x47\x40",
+            b"RIFF",
+        ] {
+            assert!(check_looks_like_video(body).is_ok(), "{body:?}");
+        }
+        let archive = Path::new("archives/yfcc-batch1.tar.gz");
+        assert!(check_first_bytes(b"\x1f\x8b\x08\x00", archive).is_ok());
+        assert!(check_first_bytes(b"<html>", archive).is_err());
     }
 }

@@ -25,11 +25,12 @@ pub enum Fetch {
     Skip { reason: String, remembered: bool },
 }
 
-/// Contract §2's decision per clip. A clip on disk is used whatever the state file says;
+/// Contract §2's decision per clip. A clip on disk is used whatever the state file says
+/// (anything at its path counts: a folder or a FIFO there is reported when it is read);
 /// otherwise a remembered failure is not retried unless `retry_failed`; otherwise the
 /// clip is downloaded if its row has a URL, and the lack of one is a permanent failure.
 pub fn decide(clip: &Path, state: &ClipState, url: Option<&str>, retry_failed: bool) -> Fetch {
-    if clip.is_file() {
+    if std::fs::metadata(clip).is_ok() {
         return Fetch::OnDisk;
     }
     if let (ClipState::Failed { reason }, false) = (state, retry_failed) {

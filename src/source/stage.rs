@@ -5,14 +5,16 @@
 //! (`archive:<file>` → done / failed) so a finished archive is never fetched or
 //! extracted again.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
+use crate::failure::{Failure, FailureKind, Policy};
 use crate::manifest::ManifestRow;
 use crate::source::archive::{extract_tar, extract_zip};
 use crate::source::disk::{ensure_free_space, human};
-use crate::source::http::{DownloadError, DownloadPolicy, Downloader};
+use crate::source::http::{DownloadPolicy, Downloader};
 use crate::source::hub::HubDataset;
 use crate::store::progress::{ClipState, ProgressFile};
 
@@ -56,11 +58,26 @@ pub struct StageReport {
     pub bytes_downloaded: u64,
     pub files_extracted: usize,
     pub members_refused: usize,
+    /// Why each failed archive failed (archive file → failure): its missing clips are
+    /// reported with this reason.
+    pub failures: BTreeMap<String, Failure>,
+}
+
+impl StageReport {
+    fn failed(&mut self, file: &str, failure: Failure) {
+        self.archives_failed += 1;
+        self.failures.insert(file.to_string(), failure);
+    }
 }
 
 /// The state-file key of an archive.
 pub fn state_key(file: &str) -> String {
     format!("archive:{file}")
+}
+
+/// The archive file holding a clip key (`yfcc-batch1.tar.gz`, `k150ka.zip`).
+pub fn archive_file_of(corpus: CorpusId, key: &str) -> Option<String> {
+    archive_of(corpus, key, Path::new(""), Path::new("")).map(|(file, _)| file)
 }
 
 /// The archive holding a clip key, and where that archive is extracted to.
@@ -81,7 +98,9 @@ fn archive_of(
 }
 
 /// The archives the selected rows need: those holding a clip that is not on disk,
-/// not already extracted, and not failed for good (unless `retry_failed`).
+/// not failed for good (unless `retry_failed`), and not already extracted — unless
+/// clips that are not known to be missing from it have gone from the disk since
+/// (deleted by hand): then it is planned again, and a log line says so.
 #[allow(clippy::too_many_arguments)]
 pub fn plan(
     corpus: CorpusId,
@@ -101,7 +120,16 @@ pub fn plan(
             continue;
         }
         match progress.state(&state_key(&file)) {
-            ClipState::Done => continue,
+            ClipState::Done if matches!(progress.state(&row.key), ClipState::Failed { .. }) => {
+                continue;
+            }
+            ClipState::Done if !planned.iter().any(|p| p.file == file) => {
+                tracing::warn!(
+                    "{file} was extracted before, but {} is no longer on disk; \
+                     fetching the archive again",
+                    row.key
+                );
+            }
             ClipState::Failed { .. } if !retry_failed => continue,
             _ => {}
         }
@@ -192,22 +220,21 @@ pub fn stage(
                     );
                     match client.download(&archive.location, &dest) {
                         Ok(done) => report.bytes_downloaded += done.size,
-                        Err(DownloadError::Permanent(reason)) => {
-                            tracing::warn!("{}: download failed for good: {reason}", archive.file);
-                            progress.mark_failed(&key, &reason);
+                        Err(failure) if failure.policy() == Policy::Permanent => {
+                            tracing::warn!("{}: download failed for good: {failure}", archive.file);
+                            progress.mark_failed(&key, &failure.to_string());
                             progress.write()?;
-                            report.archives_failed += 1;
+                            report.failed(&archive.file, failure);
                             continue;
                         }
-                        Err(DownloadError::Transient(reason)) => {
+                        Err(failure) => {
                             tracing::warn!(
-                                "{}: download failed this run (will resume next run): {reason}",
+                                "{}: download failed this run (will resume next run): {failure}",
                                 archive.file
                             );
-                            report.archives_failed += 1;
+                            report.failed(&archive.file, failure);
                             continue;
                         }
-                        Err(DownloadError::Local(e)) => return Err(e),
                     }
                 }
                 dest
@@ -220,7 +247,13 @@ pub fn stage(
                         path.display(),
                         archive.rows
                     );
-                    report.archives_failed += 1;
+                    report.failed(
+                        &archive.file,
+                        Failure::new(
+                            FailureKind::NoUrl,
+                            format!("{} is not in the archives folder", archive.file),
+                        ),
+                    );
                     continue;
                 }
                 path
@@ -256,8 +289,21 @@ pub fn stage(
                 }
             }
             Err(Error::Input { message, .. }) => {
-                tracing::warn!("{message}; its clips stay missing");
-                report.archives_failed += 1;
+                let mut failure = Failure::new(FailureKind::BadArchive, message);
+                if matches!(opts.source, ArchiveSource::Hub(_)) {
+                    // A download that is not the archive it claims: keep it for a look,
+                    // out of the way, and fetch it again next run.
+                    let aside = crate::source::disk::with_suffix(&path, ".bad");
+                    if std::fs::rename(&path, &aside).is_ok() {
+                        failure.detail = format!(
+                            "{}; moved aside to {}, fetched again next run",
+                            failure.detail,
+                            aside.display()
+                        );
+                    }
+                }
+                tracing::warn!("{}: {failure}; its clips stay missing", archive.file);
+                report.failed(&archive.file, failure);
             }
             Err(other) => return Err(other),
         }

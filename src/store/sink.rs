@@ -1,10 +1,14 @@
-//! The JSONL output: append-only, dedup by clip hash, torn-line repair.
+//! The JSONL output: one row per clip key, dedup by clip hash, torn-line repair.
 //!
-//! Opening the output reads the hashes of the rows already in it. A last line without
-//! its `\n` (a crash mid-write) is copied to `<output>.torn` and cut off before anything
-//! is appended, so no later row is glued to it. Each row is appended with one `write`.
+//! Opening the output reads, for each row already in it, its clip key, hash, MOS and
+//! `corpus_version`. A last line without its `\n` (a crash mid-write) is copied to
+//! `<output>.torn` and cut off before anything is appended, so no later row is glued
+//! to it. New rows are appended with one `write` each. A row whose clip or label has
+//! changed is replaced in place: replacements are collected and [`JsonlSink::finish`]
+//! rewrites the file atomically (temp file, fsync, rename), so a crash leaves the old
+//! file or the new one, and the next run finds the same changes again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -24,7 +28,32 @@ pub struct JsonlSink {
     start_hashes: Arc<HashSet<HashBytes>>,
     /// Hashes of the rows appended since.
     added_hashes: HashSet<HashBytes>,
+    /// What the output holds for each clip key.
+    by_src: HashMap<String, Present>,
+    /// The clip key of the first row with each hash.
+    src_by_hash: HashMap<HashBytes, String>,
+    /// Lines that replace the row of their clip key at [`Self::finish`].
+    replacements: HashMap<String, String>,
     rows_present: usize,
+}
+
+/// What the output holds for one clip key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Present {
+    pub sha256: HashBytes,
+    pub mos: f64,
+    pub corpus_version: String,
+}
+
+/// The fields of a row that say whether it still matches its clip and label.
+#[derive(serde::Deserialize)]
+struct RowKeys {
+    src: String,
+    src_sha256: String,
+    #[serde(default)]
+    mos: Option<f64>,
+    #[serde(default)]
+    corpus_version: Option<String>,
 }
 
 /// What opening the output found.
@@ -45,6 +74,8 @@ impl JsonlSink {
         }
         let mut report = OpenReport::default();
         let mut hashes = HashSet::new();
+        let mut by_src = HashMap::new();
+        let mut src_by_hash = HashMap::new();
         let mut complete_len: u64 = 0;
         let mut torn: Option<Vec<u8>> = None;
         match File::open(path) {
@@ -66,9 +97,19 @@ impl JsonlSink {
                         break;
                     }
                     complete_len += n as u64;
-                    match row_hash(&line).as_deref().and_then(parse_hex) {
-                        Some(hash) => {
+                    let keys = serde_json::from_slice::<RowKeys>(&line).ok();
+                    match keys.and_then(|k| parse_hex(&k.src_sha256).map(|h| (h, k))) {
+                        Some((hash, keys)) => {
                             hashes.insert(hash);
+                            src_by_hash.entry(hash).or_insert_with(|| keys.src.clone());
+                            by_src.insert(
+                                keys.src,
+                                Present {
+                                    sha256: hash,
+                                    mos: keys.mos.unwrap_or(f64::NAN),
+                                    corpus_version: keys.corpus_version.unwrap_or_default(),
+                                },
+                            );
                             report.rows_present += 1;
                         }
                         None if line.iter().all(u8::is_ascii_whitespace) => {}
@@ -111,6 +152,9 @@ impl JsonlSink {
             file,
             start_hashes: Arc::new(hashes),
             added_hashes: HashSet::new(),
+            by_src,
+            src_by_hash,
+            replacements: HashMap::new(),
             rows_present: report.rows_present,
         };
         Ok((sink, report))
@@ -134,36 +178,77 @@ impl JsonlSink {
         self.rows_present
     }
 
+    /// What the output holds for the clip key `src`.
+    pub fn present(&self, src: &str) -> Option<&Present> {
+        self.by_src.get(src)
+    }
+
+    /// The clip key of the row that holds this hash, if any.
+    pub fn src_of_hash(&self, sha256_hex: &str) -> Option<&str> {
+        parse_hex(sha256_hex).and_then(|d| self.src_by_hash.get(&d).map(String::as_str))
+    }
+
     /// Appends one row with a single write.
     pub fn append(&mut self, row: &CorpusRow) -> Result<(), Error> {
         self.file
             .write_all(row.to_json_line().as_bytes())
             .map_err(|e| io_error(&self.path, e))?;
-        if let Some(d) = parse_hex(&row.src_sha256) {
-            self.added_hashes.insert(d);
-        }
+        self.remember(row);
         self.rows_present += 1;
         Ok(())
     }
 
-    /// Flushes the rows written so far to stable storage.
-    pub fn sync(&self) -> Result<(), Error> {
-        self.file.sync_data().map_err(|e| io_error(&self.path, e))
+    /// Replaces the row of `row.src` (written at [`Self::finish`]).
+    pub fn replace(&mut self, row: &CorpusRow) {
+        self.replacements
+            .insert(row.src.clone(), row.to_json_line());
+        self.remember(row);
     }
-}
 
-fn row_hash(line: &[u8]) -> Option<String> {
-    // Rows this tool (or the Python adapters) wrote: take the hash straight from the
-    // bytes; anything else is parsed as JSON.
-    const KEY: &[u8] = b"\"src_sha256\": \"";
-    if let Some(at) = line.windows(KEY.len()).position(|w| w == KEY) {
-        let hex = line.get(at + KEY.len()..at + KEY.len() + 64)?;
-        if hex.iter().all(u8::is_ascii_hexdigit) && line.get(at + KEY.len() + 64) == Some(&b'"') {
-            return std::str::from_utf8(hex).ok().map(str::to_string);
+    fn remember(&mut self, row: &CorpusRow) {
+        if let Some(d) = parse_hex(&row.src_sha256) {
+            self.added_hashes.insert(d);
+            self.src_by_hash.entry(d).or_insert_with(|| row.src.clone());
+            self.by_src.insert(
+                row.src.clone(),
+                Present {
+                    sha256: d,
+                    mos: row.mos,
+                    corpus_version: row.corpus_version.clone(),
+                },
+            );
         }
     }
-    let value: serde_json::Value = serde_json::from_slice(line).ok()?;
-    value.get("src_sha256")?.as_str().map(str::to_string)
+
+    /// Flushes the rows written so far to stable storage, and writes the replaced rows
+    /// (an atomic rewrite of the file that keeps every other byte and the row order).
+    /// Returns how many rows were replaced.
+    pub fn finish(&mut self) -> Result<usize, Error> {
+        self.file.sync_data().map_err(|e| io_error(&self.path, e))?;
+        if self.replacements.is_empty() {
+            return Ok(0);
+        }
+        let text = fs::read(&self.path).map_err(|e| io_error(&self.path, e))?;
+        let mut out = Vec::with_capacity(text.len());
+        let mut replaced = 0;
+        for line in text.split_inclusive(|b| *b == b'\n') {
+            let src = serde_json::from_slice::<RowKeys>(line).ok().map(|k| k.src);
+            match src.and_then(|src| self.replacements.remove(&src)) {
+                Some(new) => {
+                    out.extend_from_slice(new.as_bytes());
+                    replaced += 1;
+                }
+                None => out.extend_from_slice(line),
+            }
+        }
+        self.replacements.clear();
+        super::progress::write_atomically(&self.path, &out)?;
+        self.file = OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| io_error(&self.path, e))?;
+        Ok(replaced)
+    }
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
