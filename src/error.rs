@@ -21,6 +21,9 @@ pub enum Error {
     /// Anything else (an HTTP client that cannot start, …).
     #[error("{0}")]
     Other(String),
+    /// Standard output was closed by its reader (`| head`): end quietly.
+    #[error("standard output closed")]
+    StdoutClosed,
     /// SIGINT or SIGTERM stopped the run after it wrote what was finished.
     #[error("interrupted; run the same command to continue")]
     Interrupted { signal: i32 },
@@ -47,6 +50,7 @@ impl Error {
             Error::Input { .. } => 2,
             Error::Io { .. } | Error::Other(_) => 1,
             Error::Interrupted { signal } => crate::interrupt::exit_code(*signal),
+            Error::StdoutClosed => 141,
         }
     }
 

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(moscorpus::Error::StdoutClosed) => ExitCode::from(141),
         Err(error) => {
             eprintln!("error: {error}");
             if let Some(hint) = error.hint() {

@@ -5,7 +5,11 @@ mod common;
 
 use common::{Sandbox, clip_bytes, moscorpus};
 
-const INGEST_FLAGS: [&str; 27] = [
+const INGEST_FLAGS: [&str; 31] = [
+    "--min-speed-bytes",
+    "--min-speed-window-s",
+    "--max-clip-bytes",
+    "--max-retry-after-s",
     "--dir",
     "--manifest-csv",
     "--progress-path",
@@ -72,7 +76,14 @@ fn help_documents_every_flag() {
         assert!(demo.contains(flag), "demo help lacks {flag}");
     }
     let merge = moscorpus(dir.path(), &["merge", "--help"]).stdout;
-    for flag in ["OUT", "IN", "--manifest-csv", "--corpus", "--clip-suffix"] {
+    for flag in [
+        "--output",
+        "--force",
+        "IN",
+        "--manifest-csv",
+        "--corpus",
+        "--clip-suffix",
+    ] {
         assert!(merge.contains(flag), "merge help lacks {flag}");
     }
     let probe = moscorpus(dir.path(), &["probe", "--help"]).stdout;

@@ -1,22 +1,15 @@
 //! The native prober against ffprobe's committed answers for the fixture matrix
 //! (tests/fixtures/probe/, made by make_matrix.sh): every field of every clip.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use moscorpus::probe::native::NativeProber;
 use moscorpus::probe::{ProbeError, ProbeReport, Prober};
 
 fn matrix() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/probe");
-    let mut clips: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            !p.to_string_lossy().ends_with(".json") && !p.to_string_lossy().ends_with(".sh")
-        })
-        .collect();
-    clips.sort();
-    clips
+    common::probe_matrix()
 }
 
 fn golden(clip: &Path) -> ProbeReport {
@@ -54,4 +47,58 @@ fn native_answers_equal_ffprobe_for_every_field_of_every_clip() {
         clips.len(),
         failures.join("\n")
     );
+}
+
+/// MPEG-TS, AVI and MPEG-PS clips (tests/fixtures/probe/other/): the native prober
+/// says Unsupported (not broken), and `auto` gives ffprobe's own answer.
+#[test]
+fn other_containers_are_handed_to_ffprobe_under_auto() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/probe/other");
+    let mut clips: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.to_string_lossy().ends_with(".json"))
+        .collect();
+    clips.sort();
+    assert_eq!(clips.len(), 3);
+    for clip in &clips {
+        assert!(
+            matches!(NativeProber.probe(clip), Err(ProbeError::Unsupported(_))),
+            "{}",
+            clip.display()
+        );
+    }
+    if !common_ffprobe() {
+        return;
+    }
+    let auto = moscorpus::probe::auto::AutoProber::new(PathBuf::from("ffprobe"));
+    for clip in &clips {
+        let got = auto.probe(clip).unwrap();
+        let expected = golden(clip);
+        assert_eq!(
+            (
+                &got.streams[0].codec_name,
+                &got.streams[0].pix_fmt,
+                got.streams[0].width
+            ),
+            (
+                &expected.streams[0].codec_name,
+                &expected.streams[0].pix_fmt,
+                expected.streams[0].width
+            ),
+            "{}",
+            clip.display()
+        );
+    }
+}
+
+fn common_ffprobe() -> bool {
+    let ok = std::process::Command::new("ffprobe")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED other_containers_are_handed_to_ffprobe_under_auto: no ffprobe");
+    }
+    ok
 }

@@ -2,6 +2,8 @@
 //! bytes flipped, box sizes inflated) never panic, never hang and allocate little: each
 //! gives an answer or a clean error. Allocation is measured by a counting allocator.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,16 +33,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 fn matrix() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/probe");
-    let mut clips: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            !p.to_string_lossy().ends_with(".json") && !p.to_string_lossy().ends_with(".sh")
-        })
-        .collect();
-    clips.sort();
-    clips
+    common::probe_matrix()
 }
 
 /// Probes `bytes`; returns the bytes allocated above the baseline at the peak.

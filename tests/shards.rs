@@ -72,6 +72,7 @@ fn three_shards_merged_equal_one_run() {
         s.root.path(),
         &[
             "merge",
+            "--output",
             "work/merged.jsonl",
             "work/shard-2.jsonl",
             "work/shard-0.jsonl",

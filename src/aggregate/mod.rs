@@ -181,6 +181,16 @@ fn unify(
         .and_then(Value::as_str)
         .ok_or_else(|| bad("no corpus field"))?
         .to_string();
+    if row.contains_key("mos_native") {
+        return Err(Error::input_with_hint(
+            format!(
+                "{}: this row was written by aggregate (it has mos_native); aggregating it \
+                 again would rescale its MOS twice",
+                at()
+            ),
+            "pass the corpus shards that ingest wrote, not an aggregated file",
+        ));
+    }
     if row.get("src_sha256").and_then(Value::as_str).is_none() {
         return Err(bad("no src_sha256 field (re-run the ingest that wrote it)"));
     }

@@ -12,18 +12,22 @@ pub struct AggregateArgs {
     /// Corpus JSONL shards, in priority order for ties (a missing one is a warning).
     #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
     pub inputs: Vec<PathBuf>,
-    /// The unified JSONL (replaced atomically).
+    /// The unified JSONL (written atomically); never one of the inputs.
     #[arg(
         long,
         default_value = ".workingdir2/aggregated/unified.jsonl",
         value_name = "FILE"
     )]
     pub output: PathBuf,
+    /// Replace --output if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(args: AggregateArgs) -> Result<(), Error> {
+    crate::store::guard::check_output(&args.output, &args.inputs, args.force)?;
     let stats = aggregate(&args.inputs, &args.output)?;
-    println!(
+    out!(
         "{} rows written from {} read: {} duplicates merged, {} dropped out of range, {} dropped from unknown corpora, {} inputs missing",
         stats.written,
         stats.rows_read,
@@ -31,10 +35,10 @@ pub fn run(args: AggregateArgs) -> Result<(), Error> {
         stats.dropped_out_of_range,
         stats.dropped_unknown_corpus,
         stats.inputs_missing
-    );
+    )?;
     for (corpus, n) in &stats.per_corpus {
-        println!("  {corpus}: {n}");
+        out!("  {corpus}: {n}")?;
     }
-    println!("output: {}", args.output.display());
+    out!("output: {}", args.output.display())?;
     Ok(())
 }

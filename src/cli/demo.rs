@@ -29,12 +29,12 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     };
     let prober = args.probing.build();
     let report = run_demo(&opts, prober.as_ref())?;
-    super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report);
+    super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report)?;
     if let Some(first) = std::fs::read_to_string(&report.output)
         .ok()
         .and_then(|t| t.lines().next().map(str::to_string))
     {
-        println!("first row: {first}");
+        out!("first row: {first}")?;
     }
     Ok(())
 }

@@ -62,15 +62,15 @@ pub fn run(args: EvaluateArgs) -> Result<(), Error> {
     };
     let report = evaluate(&opts)?;
     if args.json {
-        println!("{}", to_json(&report));
+        out!("{}", to_json(&report))?;
     } else {
-        print_text(&report);
+        print_text(&report)?;
     }
     Ok(())
 }
 
-fn print_text(r: &EvalReport) {
-    println!(
+fn print_text(r: &EvalReport) -> Result<(), Error> {
+    out!(
         "N = {} matched pairs ({} labels without prediction, {} predictions without label{})",
         r.n,
         r.labels_without_prediction,
@@ -83,32 +83,33 @@ fn print_text(r: &EvalReport) {
         } else {
             String::new()
         }
-    );
+    )?;
     let ci = |pick: fn(&crate::eval::bootstrap::BootstrapIntervals) -> Interval| {
         r.bootstrap.as_ref().map(|b| {
             let i = pick(b);
             format!("  95% CI [{:.4}, {:.4}]", i.low, i.high)
         })
     };
-    println!(
+    out!(
         "SROCC {:.6}{}",
         r.srocc,
         ci(|b| b.srocc).unwrap_or_default()
-    );
-    println!("PLCC  {:.6}{}", r.plcc, ci(|b| b.plcc).unwrap_or_default());
-    println!("KRCC  {:.6}{}", r.krcc, ci(|b| b.krcc).unwrap_or_default());
-    println!(
+    )?;
+    out!("PLCC  {:.6}{}", r.plcc, ci(|b| b.plcc).unwrap_or_default())?;
+    out!("KRCC  {:.6}{}", r.krcc, ci(|b| b.krcc).unwrap_or_default())?;
+    out!(
         "RMSE  {:.6}{}  (predictions rescaled to the MOS mean and std)",
         r.rmse,
         ci(|b| b.rmse).unwrap_or_default()
-    );
+    )?;
     if let Some(l) = &r.logistic {
-        println!("PLCC  {:.6}  after the 4-parameter logistic fit", l.plcc);
-        println!("RMSE  {:.6}  after the 4-parameter logistic fit", l.rmse);
+        out!("PLCC  {:.6}  after the 4-parameter logistic fit", l.plcc)?;
+        out!("RMSE  {:.6}  after the 4-parameter logistic fit", l.rmse)?;
     }
     if let Some(b) = &r.bootstrap {
-        println!("bootstrap: {} replicates, seed {}", b.replicates, b.seed);
+        out!("bootstrap: {} replicates, seed {}", b.replicates, b.seed)?;
     }
+    Ok(())
 }
 
 fn to_json(r: &EvalReport) -> serde_json::Value {

@@ -199,7 +199,7 @@ pub fn run(command: IngestCommand) -> Result<(), Error> {
     }
     let prober = common.probing.build();
     let report = ingest(&opts, prober.as_ref())?;
-    print_summary(corpus, &report);
+    print_summary(corpus, &report)?;
     if let Some(path) = &common.report_json {
         let mut text =
             serde_json::to_string_pretty(&report_json(corpus, &report)).unwrap_or_default();
@@ -284,9 +284,9 @@ fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
     }
     let planned = plan_archives(opts)?;
     if planned.is_empty() {
-        println!(
+        out!(
             "nothing to fetch or extract: every selected clip is on disk or its archive is already done"
-        );
+        )?;
         return Ok(());
     }
     let mut total = 0u64;
@@ -296,10 +296,13 @@ fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
             .size
             .map(human)
             .unwrap_or_else(|| "size unknown".into());
-        println!(
+        out!(
             "{:<24} {:>10}  {} selected rows  {}",
-            archive.file, size, archive.rows, archive.location
-        );
+            archive.file,
+            size,
+            archive.rows,
+            archive.location
+        )?;
         match archive.size {
             Some(size) => total += size,
             None => unknown += 1,
@@ -310,11 +313,11 @@ fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
     } else {
         String::new()
     };
-    println!(
+    out!(
         "{} archives, {} ({total} bytes){unknown}",
         planned.len(),
         human(total)
-    );
+    )?;
     Ok(())
 }
 
@@ -354,10 +357,10 @@ pub fn report_json(corpus: CorpusId, report: &RunReport) -> serde_json::Value {
 }
 
 /// Prints a finished run's summary on stdout.
-pub fn print_summary(corpus: CorpusId, report: &RunReport) {
+pub fn print_summary(corpus: CorpusId, report: &RunReport) -> Result<(), Error> {
     let info = corpus.info();
     let s = &report.stats;
-    println!(
+    out!(
         "{}: {} rows written, {} already present (dedup), {} download failures, \
          {} broken clips, {} bad label rows; {} selected of {} usable label rows",
         info.label,
@@ -368,39 +371,40 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) {
         s.skipped_bad_rows,
         s.selected,
         s.label_rows
-    );
+    )?;
     if let Some(st) = &report.staging {
-        println!(
+        out!(
             "archives: {} ready, {} failed; {} downloaded, {} files extracted, {} members refused",
             st.archives_ready,
             st.archives_failed,
             human(st.bytes_downloaded),
             st.files_extracted,
             st.members_refused
-        );
+        )?;
     }
-    println!(
+    out!(
         "updated: {} rows rewritten (their clip or label changed since they were written)",
         s.updated
-    );
-    println!("attrition: {:.2}%", s.attrition() * 100.0);
+    )?;
+    out!("attrition: {:.2}%", s.attrition() * 100.0)?;
     let top = s.top_failures(5);
     if !top.is_empty() {
-        println!("most frequent failures:");
+        out!("most frequent failures:")?;
         for failure in top {
-            println!(
+            out!(
                 "  {:>6}  {:<18} e.g. {}",
                 failure.count,
                 failure.example.kind.label(),
                 failure.example
-            );
+            )?;
         }
     }
     if let Some(warning) = &report.attrition_warning {
         tracing::warn!("{warning}");
     }
-    println!("output: {}", report.output.display());
-    println!("state file: {}", report.progress_path.display());
-    println!("cite: {}", info.citation);
-    println!("licence: {}", info.licence_note);
+    out!("output: {}", report.output.display())?;
+    out!("state file: {}", report.progress_path.display())?;
+    out!("cite: {}", info.citation)?;
+    out!("licence: {}", info.licence_note)?;
+    Ok(())
 }

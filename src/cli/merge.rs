@@ -1,4 +1,4 @@
-//! `moscorpus merge OUT IN...`: combine shard outputs.
+//! `moscorpus merge --output OUT IN...`: combine shard outputs.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,9 +12,12 @@ use crate::store::merge::merge;
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// The merged output (replaced atomically).
-    #[arg(value_name = "OUT")]
+    /// The merged output (written atomically); never one of the inputs.
+    #[arg(long, short = 'o', value_name = "OUT")]
     pub output: PathBuf,
+    /// Replace --output if it exists.
+    #[arg(long)]
+    pub force: bool,
     /// Shard outputs, in any order.
     #[arg(required = true, value_name = "IN")]
     pub inputs: Vec<PathBuf>,
@@ -38,6 +41,7 @@ pub enum CorpusArg {
 }
 
 pub fn run(args: MergeArgs) -> Result<(), Error> {
+    crate::store::guard::check_output(&args.output, &args.inputs, args.force)?;
     let positions = match &args.manifest_csv {
         Some(path) => {
             let corpus = match args.corpus {
@@ -60,10 +64,14 @@ pub fn run(args: MergeArgs) -> Result<(), Error> {
         None => None,
     };
     let report = merge(&args.inputs, &args.output, positions.as_ref())?;
-    println!(
+    out!(
         "{} rows written from {} read ({} duplicates dropped, {} not in the label file, {} torn lines skipped)",
-        report.written, report.rows_read, report.duplicates, report.not_in_labels, report.torn
-    );
-    println!("output: {}", args.output.display());
+        report.written,
+        report.rows_read,
+        report.duplicates,
+        report.not_in_labels,
+        report.torn
+    )?;
+    out!("output: {}", args.output.display())?;
     Ok(())
 }

@@ -1,5 +1,14 @@
 //! The command line: clap definitions (one file per subcommand) and the dispatch the
-//! thin `main` calls.
+//! thin `main` calls. Everything for stdout goes through [`out!`]: a closed pipe
+//! (`| head`) ends the command quietly, any other write error is a clean error.
+
+/// `println!` that returns an error instead of panicking when stdout fails.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::cli::stdout_error)
+    }};
+}
 
 pub mod aggregate;
 pub mod demo;
@@ -86,6 +95,25 @@ impl LogLevel {
             LogLevel::Debug => LevelFilter::DEBUG,
             LogLevel::Trace => LevelFilter::TRACE,
         }
+    }
+}
+
+/// A failed write to stdout: a reader that went away (EPIPE) or another error.
+pub(crate) fn stdout_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Error::StdoutClosed
+    } else {
+        Error::Other(format!("cannot write to standard output: {e}"))
+    }
+}
+
+/// A clip path given on the command line must be a regular file: a folder, a FIFO or
+/// a device (`/dev/zero`) would be read forever or not at all.
+pub(crate) fn regular_file(path: &std::path::Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => Err("not a regular file".into()),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -21,8 +21,13 @@ pub fn run(args: ProbeArgs) -> Result<(), Error> {
     let prober = args.probing.build();
     let mut failed = 0;
     for file in &args.files {
+        if let Err(why) = super::regular_file(file) {
+            eprintln!("{}: {why}", file.display());
+            failed += 1;
+            continue;
+        }
         match prober.probe(file) {
-            Ok(report) => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
+            Ok(report) => out!("{}", serde_json::to_string(&report).unwrap_or_default())?,
             Err(ProbeError::Unavailable(why)) => return Err(Error::input(why)),
             Err(e) => {
                 eprintln!("{}: {e}", file.display());

@@ -108,9 +108,18 @@ pub struct ParseOptions {
     pub clip_suffix: String,
 }
 
-/// Reads a label file, detects its shape and parses it.
+/// Reads a label file, detects its shape and parses it. A pipe or FIFO is read once.
 pub fn parse_label_file(path: &Path, opts: &ParseOptions) -> Result<Manifest, Error> {
-    let mut records = Records::open(path)?;
+    parse_label_bytes(path, read_label_bytes(path)?, opts)
+}
+
+/// Parses the bytes of a label file; `path` names it in messages.
+pub fn parse_label_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    opts: &ParseOptions,
+) -> Result<Manifest, Error> {
+    let mut records = Records::new(path, bytes)?;
     let Some((first_line, first)) = records.next().transpose()? else {
         return Err(empty(path));
     };
@@ -157,7 +166,7 @@ pub fn parse_label_file(path: &Path, opts: &ParseOptions) -> Result<Manifest, Er
 /// Parses one KonViD-150k score file; keys are `<clips_folder>/<name>`.
 pub fn parse_konvid_scores(part: &ScorePart, opts: &ParseOptions) -> Result<Manifest, Error> {
     let path = &part.scores;
-    let mut records = Records::open(path)?;
+    let mut records = Records::new(path, read_label_bytes(path)?)?;
     let Some((first_line, first)) = records.next().transpose()? else {
         return Err(empty(path));
     };
@@ -197,14 +206,46 @@ fn build(
     rule: &NameRule,
     key_prefix: &str,
 ) -> Result<Manifest, Error> {
-    let mut rows = Vec::new();
+    let mut rows: Vec<ManifestRow> = Vec::new();
     let mut problems = Vec::new();
     let mut data_lines = 0;
+    // Each clip key's first row: a later row naming the same clip is dropped (the first
+    // wins), with a warning when its MOS differs.
+    let mut first_of_key: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     for record in records {
         let (line, record) = record?;
         data_lines += 1;
+        if record
+            .iter()
+            .any(|cell| cell.contains(char::REPLACEMENT_CHARACTER))
+        {
+            problems.push(RowProblem {
+                line,
+                reason: "not valid UTF-8 (a byte sequence that is no text); row skipped".into(),
+            });
+            continue;
+        }
         match record_to_row(&record, line, columns, rule, key_prefix) {
-            Ok(row) => rows.push(row),
+            Ok(row) => match first_of_key.get(&row.key) {
+                Some(&at) => {
+                    let first = &rows[at];
+                    if first.mos.to_bits() != row.mos.to_bits() {
+                        problems.push(RowProblem {
+                            line,
+                            reason: format!(
+                                "{} is named again with MOS {} (line {} has MOS {}); \
+                                 the first row wins",
+                                row.key, row.mos, first.line, first.mos
+                            ),
+                        });
+                    }
+                }
+                None => {
+                    first_of_key.insert(row.key.clone(), rows.len());
+                    rows.push(row);
+                }
+            },
             Err(problem) => problems.push(problem),
         }
     }
@@ -255,17 +296,66 @@ struct Records {
     reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
     /// The csv crate's own line numbers drift on CRLF files; newlines are counted instead.
     newlines: Vec<usize>,
-    record: csv::StringRecord,
+    record: csv::ByteRecord,
+}
+
+/// Reads a label file's bytes: a regular file, or a pipe / FIFO (read once, to its end).
+fn read_label_bytes(path: &Path) -> Result<Vec<u8>, Error> {
+    if path.is_dir() {
+        return Err(Error::input(format!(
+            "{}: is a folder, not a label file",
+            path.display()
+        )));
+    }
+    std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::input(format!("{}: no such label file", path.display()))
+        }
+        _ => io_error(path, e),
+    })
+}
+
+/// UTF-16 text with a byte-order mark, as Excel and PowerShell save "Unicode" CSV, as
+/// UTF-8; `None` for anything else.
+fn utf16_to_utf8(bytes: &[u8]) -> Option<Result<Vec<u8>, ()>> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units: Vec<u16> = bytes[2..]
+        .chunks(2)
+        .map(|pair| match (pair, little) {
+            ([a, b], true) => u16::from_le_bytes([*a, *b]),
+            ([a, b], false) => u16::from_be_bytes([*a, *b]),
+            _ => 0xFFFD,
+        })
+        .collect();
+    Some(
+        String::from_utf16(&units)
+            .map(String::into_bytes)
+            .map_err(|_| ()),
+    )
 }
 
 impl Records {
-    fn open(path: &Path) -> Result<Self, Error> {
-        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                Error::input(format!("{}: no such label file", path.display()))
+    fn new(path: &Path, bytes: Vec<u8>) -> Result<Self, Error> {
+        let bytes = match utf16_to_utf8(&bytes) {
+            None => bytes,
+            Some(Ok(utf8)) => utf8,
+            Some(Err(())) => {
+                return Err(Error::input_with_hint(
+                    format!(
+                        "{}: starts with a UTF-16 byte-order mark but is not valid UTF-16",
+                        path.display()
+                    ),
+                    format!(
+                        "convert it to UTF-8: iconv -f UTF-16 -t UTF-8 {0} > {0}.utf8.csv",
+                        path.display()
+                    ),
+                ));
             }
-            _ => io_error(path, e),
-        })?;
+        };
         let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
@@ -283,7 +373,7 @@ impl Records {
             path: path.to_path_buf(),
             reader,
             newlines,
-            record: csv::StringRecord::new(),
+            record: csv::ByteRecord::new(),
         })
     }
 
@@ -298,15 +388,22 @@ impl Iterator for Records {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            match self.reader.read_record(&mut self.record) {
+            match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => return None,
-                Ok(true) if self.record.iter().all(str::is_empty) => continue,
+                Ok(true) if self.record.iter().all(<[u8]>::is_empty) => continue,
                 Ok(true) => {
                     let line = self
                         .record
                         .position()
                         .map_or(0, |p| self.line_of(p.byte() as usize));
-                    return Some(Ok((line, self.record.clone())));
+                    // Bytes that are not UTF-8 become U+FFFD: that row is refused, not
+                    // the file (and a header keeps its readable names).
+                    let record: csv::StringRecord = self
+                        .record
+                        .iter()
+                        .map(|cell| String::from_utf8_lossy(cell).trim().to_string())
+                        .collect();
+                    return Some(Ok((line, record)));
                 }
                 Err(e) => {
                     let line = e.position().map_or(0, |p| self.line_of(p.byte() as usize));

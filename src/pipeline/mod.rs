@@ -248,7 +248,8 @@ pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error>
         return Ok(Vec::new());
     };
     let selection = select_rows(opts)?;
-    let (progress, _) = ProgressFile::load(&opts.progress_file_path())?;
+    // A dry run changes nothing: an unreadable state file is not moved aside.
+    let progress = ProgressFile::load_read_only(&opts.progress_file_path())?;
     let mut planned = stage::plan(
         opts.corpus,
         &selection.rows,
@@ -270,6 +271,11 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         .dir
         .is_dir()
         .then(|| RunLock::acquire(&opts.dir))
+        .transpose()?;
+    let _output_lock = opts
+        .dir
+        .is_dir()
+        .then(|| RunLock::acquire_output(&opts.output_path()))
         .transpose()?;
     let Selection {
         label_file,
@@ -441,7 +447,7 @@ fn load_labels(opts: &IngestOptions, info: &CorpusInfo) -> Result<(Manifest, Pat
     let clips_root = opts.dir.join(&opts.clips_subdir);
     let hint = || format!("pass --manifest-csv FILE; {}", info.source_hint);
     if let Some(path) = &opts.label_file {
-        if !path.is_file() {
+        if !path.exists() {
             return Err(Error::input_with_hint(
                 format!("label file {} does not exist", path.display()),
                 hint(),
@@ -492,10 +498,20 @@ fn check_floor(manifest: &Manifest, opts: &IngestOptions, info: &CorpusInfo) -> 
         ));
     }
     if manifest.rows.is_empty() {
-        return Err(Error::input(format!(
-            "{}: no usable row",
-            manifest.path.display()
-        )));
+        // Say why, row by row: the reasons are otherwise only warned when some row is usable.
+        const SHOWN: usize = 20;
+        let mut message = format!("{}: no usable row", manifest.path.display());
+        for reason in manifest.problem_messages().take(SHOWN) {
+            message.push_str("\n  ");
+            message.push_str(&reason);
+        }
+        if manifest.problems.len() > SHOWN {
+            message.push_str(&format!(
+                "\n  … and {} more rows with problems",
+                manifest.problems.len() - SHOWN
+            ));
+        }
+        return Err(Error::input(message));
     }
     Ok(())
 }

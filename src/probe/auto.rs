@@ -1,6 +1,7 @@
 //! The `auto` prober: native first, ffprobe only for what the native prober does not
-//! read (said in a debug log), and a clear error when that needs an ffprobe that is not
-//! there. Also the `--prober` choice and its construction.
+//! read (said in a debug log). When that needs an ffprobe that is not there, the clip
+//! gets a clear reason (and the run goes on: one clip never stops it). Also the
+//! `--prober` choice and its construction.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -58,9 +59,9 @@ impl Prober for AutoProber {
                     .ffprobe_ready
                     .get_or_init(|| self.ffprobe.check_available())
                 {
-                    return Err(ProbeError::Unavailable(format!(
-                        "{}: the native prober does not read this file ({why}) and ffprobe is not available: {e}",
-                        path.display()
+                    return Err(ProbeError::Broken(format!(
+                        "the native prober does not read this file ({why}) and ffprobe is not \
+                         available to ask ({e}); install ffmpeg to read it"
                     )));
                 }
                 self.ffprobe.probe(path)

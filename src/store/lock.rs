@@ -1,6 +1,8 @@
-//! One run per working folder: an exclusive lock on `<dir>/.moscorpus.lock`, held for
-//! the whole run. The operating system drops it when the process ends, however it ends,
-//! so a crashed run never leaves a stale lock behind.
+//! One run per working folder and per output: exclusive locks on
+//! `<dir>/.moscorpus.lock` and `<output>.lock`, held for the whole run (two runs with
+//! different folders but one `--output` would interleave their rows). The operating
+//! system drops them when the process ends, however it ends, so a crashed run never
+//! leaves a stale lock behind. (A clip being downloaded is locked by its `.part`.)
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -17,7 +19,23 @@ pub struct RunLock {
 impl RunLock {
     /// Takes the folder's lock, or says which run holds it.
     pub fn acquire(dir: &Path) -> Result<Self, Error> {
-        let path = dir.join(".moscorpus.lock");
+        Self::acquire_at(
+            &dir.join(".moscorpus.lock"),
+            &format!("working in {}", dir.display()),
+        )
+    }
+
+    /// Takes the output's lock (`<output>.lock`), or says which run holds it.
+    pub fn acquire_output(output: &Path) -> Result<Self, Error> {
+        let path = crate::source::disk::with_suffix(output, ".lock");
+        Self::acquire_at(&path, &format!("writing {}", output.display()))
+    }
+
+    fn acquire_at(path: &Path, doing: &str) -> Result<Self, Error> {
+        let path = path.to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+        }
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -32,11 +50,10 @@ impl RunLock {
                 let _ = file.read_to_string(&mut holder);
                 return Err(Error::input_with_hint(
                     format!(
-                        "another moscorpus run is working in {} ({}); nothing was written",
-                        dir.display(),
+                        "another moscorpus run is {doing} ({}); nothing was written",
                         holder.trim()
                     ),
-                    "wait for it to finish, or give this run its own --dir",
+                    "wait for it to finish, or give this run its own --dir and --output",
                 ));
             }
             Err(TryLockError::Error(e)) => return Err(io_error(&path, e)),

@@ -81,6 +81,30 @@ impl ProgressFile {
         Ok((file, warning))
     }
 
+    /// Loads `path` without touching it (for `--dry-run`): an unreadable file counts as
+    /// "nothing known", and stays where it is.
+    pub fn load_read_only(path: &Path) -> Result<Self, Error> {
+        let entries = match fs::read(path) {
+            Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Object(map)) => map
+                    .into_iter()
+                    .map(|(k, v)| (k, Entry::from_value(v)))
+                    .collect(),
+                _ => BTreeMap::new(),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(io_error(path, e)),
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            entries_at_last_write: entries.len(),
+            entries,
+            dirty: false,
+            last_write: Instant::now(),
+            bytes_written: 0,
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -237,9 +261,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         _ => Path::new("."),
     };
     fs::create_dir_all(folder).map_err(|e| io_error(folder, e))?;
+    // 0666 less the umask, as any new file; tempfile's own default is 0600.
     let mut temp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .suffix(TEMP_SUFFIX)
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(folder)
         .map_err(|e| io_error(folder, e))?;
     temp.write_all(bytes)

@@ -14,6 +14,22 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The clips of the probe fixture matrix (tests/fixtures/probe/, made by
+/// make_matrix.sh), without their ffprobe answers, sorted.
+pub fn probe_matrix() -> Vec<PathBuf> {
+    let dir = fixture("probe");
+    let mut clips: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            p.is_file() && !name.ends_with(".json") && !name.ends_with(".sh")
+        })
+        .collect();
+    clips.sort();
+    clips
+}
+
 /// Bytes of a fixture clip made distinct by a trailing `free` box.
 pub fn clip_bytes(base: &str, tag: &str) -> Vec<u8> {
     let base = std::fs::read(fixture(&format!("clips/{base}"))).expect("fixture clip exists");

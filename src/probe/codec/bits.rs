@@ -64,11 +64,28 @@ impl<'a> BitReader<'a> {
     }
 }
 
+/// What the start of a VUI says about the signal (H.264 and HEVC share its layout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VideoSignal {
+    pub full_range: bool,
+    /// `matrix_coefficients` when the colour description is present (0: RGB/GBR).
+    pub matrix: Option<u32>,
+}
+
+impl VideoSignal {
+    /// Matrix coefficients 0 (identity): the planes are G, B, R, and ffmpeg's
+    /// decoders name 4:4:4 pictures `gbrp*` instead of `yuv444p*`.
+    pub fn is_rgb(self) -> bool {
+        self.matrix == Some(0)
+    }
+}
+
 /// Reads `vui_parameters_present_flag` and, when set, the start of the VUI that H.264
-/// and HEVC share (aspect ratio, overscan, video signal type): the full-range flag.
-pub fn vui_full_range(r: &mut BitReader) -> Result<bool, OutOfBits> {
+/// and HEVC share (aspect ratio, overscan, video signal type, colour description).
+pub fn vui_signal(r: &mut BitReader) -> Result<VideoSignal, OutOfBits> {
+    let mut signal = VideoSignal::default();
     if !r.flag()? {
-        return Ok(false);
+        return Ok(signal);
     }
     if r.flag()? && r.bits(8)? == 255 {
         r.skip(32)?; // sar_width, sar_height
@@ -78,9 +95,13 @@ pub fn vui_full_range(r: &mut BitReader) -> Result<bool, OutOfBits> {
     }
     if r.flag()? {
         r.skip(3)?; // video_format
-        return r.flag();
+        signal.full_range = r.flag()?;
+        if r.flag()? {
+            r.skip(16)?; // colour_primaries, transfer_characteristics
+            signal.matrix = Some(r.bits(8)?);
+        }
     }
-    Ok(false)
+    Ok(signal)
 }
 
 /// A NAL unit's payload without its emulation-prevention bytes (`00 00 03` → `00 00`).

@@ -1,9 +1,10 @@
 //! H.264 sequence parameter sets (from an `avcC` record): size after cropping, chroma
 //! format, bit depth and the full-range flag, mapped as ffmpeg's h264 decoder maps them
-//! (8-bit full range → `yuvj*`; monochrome counts as 4:2:0).
+//! (8-bit full range → `yuvj*`; 4:4:4 with matrix coefficients 0 → `gbrp*`;
+//! monochrome counts as 4:2:0).
 
-use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_full_range};
-use super::{Chroma, Picture, yuv_name};
+use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_signal};
+use super::{Chroma, Picture, gbr_name, yuv_name};
 
 /// The first SPS of an `avcC` record.
 pub fn sps_from_avcc(avcc: &[u8]) -> Option<&[u8]> {
@@ -83,7 +84,8 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
             *c = u64::from(r.ue()?);
         }
     }
-    let full_range = vui_full_range(&mut r)?;
+    let signal = vui_signal(&mut r)?;
+    let full_range = signal.full_range;
     let mono_or_separate = chroma_format_idc == 0 || separate_planes;
     let (sub_w, sub_h) = match chroma_format_idc {
         1 => (2, 2),
@@ -104,7 +106,12 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
         3 => Chroma::C444,
         _ => Chroma::C420,
     };
-    let pix_fmt = yuv_name(chroma, bit_depth, full_range).ok_or(OutOfBits)?;
+    let pix_fmt = if chroma == Chroma::C444 && signal.is_rgb() {
+        gbr_name(bit_depth)
+    } else {
+        yuv_name(chroma, bit_depth, full_range)
+    }
+    .ok_or(OutOfBits)?;
     Ok(Picture {
         size: Some((
             width.min(u64::from(u32::MAX)) as u32,

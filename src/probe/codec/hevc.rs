@@ -1,9 +1,10 @@
 //! HEVC sequence parameter sets (from an `hvcC` record): size after the conformance
 //! window, chroma format, bit depth and the full-range flag, mapped as ffmpeg's hevc
-//! decoder maps them (only 8-bit 4:2:0 full range becomes `yuvj420p`).
+//! decoder maps them (only 8-bit 4:2:0 full range becomes `yuvj420p`; 4:4:4 with
+//! matrix coefficients 0 becomes `gbrp*`).
 
-use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_full_range};
-use super::{Chroma, Picture, yuv_name};
+use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_signal};
+use super::{Chroma, Picture, gbr_name, yuv_name};
 
 /// The first SPS (NAL type 33) of an `hvcC` record.
 pub fn sps_from_hvcc(hvcc: &[u8]) -> Option<&[u8]> {
@@ -101,7 +102,8 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
         }
     }
     r.skip(2)?; // temporal_mvp, strong_intra_smoothing
-    let full_range = vui_full_range(&mut r)?;
+    let signal = vui_signal(&mut r)?;
+    let full_range = signal.full_range;
     let (sub_w, sub_h, chroma) = match chroma_format_idc {
         0 => (1, 1, Chroma::Gray),
         1 => (2, 2, Chroma::C420),
@@ -111,7 +113,12 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
     let w = width.saturating_sub(sub_w * (window[0] + window[1]));
     let h = height.saturating_sub(sub_h * (window[2] + window[3]));
     let j = full_range && chroma == Chroma::C420 && bit_depth == 8;
-    let pix_fmt = yuv_name(chroma, bit_depth, j).ok_or(OutOfBits)?;
+    let pix_fmt = if chroma == Chroma::C444 && signal.is_rgb() {
+        gbr_name(bit_depth)
+    } else {
+        yuv_name(chroma, bit_depth, j)
+    }
+    .ok_or(OutOfBits)?;
     Ok(Picture {
         size: Some((
             w.min(u64::from(u32::MAX)) as u32,

@@ -40,6 +40,16 @@ pub fn yuv_name(chroma: Chroma, bit_depth: u32, full_range_j: bool) -> Option<St
     }
 }
 
+/// ffmpeg's name for planar GBR (`gbrp`, `gbrp10le` …): 4:4:4 pictures coded with
+/// matrix coefficients 0, as the H.264, HEVC and AV1 decoders name them.
+pub fn gbr_name(bit_depth: u32) -> Option<String> {
+    match bit_depth {
+        8 => Some("gbrp".into()),
+        9 | 10 | 12 | 14 | 16 => Some(format!("gbrp{bit_depth}le")),
+        _ => None,
+    }
+}
+
 /// Chroma subsampling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chroma {

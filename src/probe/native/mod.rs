@@ -43,6 +43,11 @@ pub fn probe_source(source: &mut Source) -> Result<ProbeReport, ProbeError> {
     let head = source
         .read_at(0, 12)
         .map_err(|_| ProbeError::Broken("shorter than any container header".into()))?;
+    if let Some(container) = other_container(&head, source) {
+        return Err(ProbeError::Unsupported(format!(
+            "{container}: a container the native prober does not read"
+        )));
+    }
     if head.len() >= 4 && head[..4] == [0x1A, 0x45, 0xDF, 0xA3] {
         return mkv::probe(source);
     }
@@ -52,4 +57,36 @@ pub fn probe_source(source: &mut Source) -> Result<ProbeReport, ProbeError> {
     Err(ProbeError::Broken(
         "not an MP4/MOV or Matroska/WebM file".into(),
     ))
+}
+
+/// Containers ffprobe reads and this prober does not, told by their first bytes (an
+/// MPEG-TS by its sync byte every 188 bytes), so `--prober auto` can hand them on.
+fn other_container(head: &[u8], source: &mut Source) -> Option<&'static str> {
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if starts(b"RIFF") && head.get(8..12) == Some(b"AVI ") {
+        return Some("AVI");
+    }
+    if starts(&[0x00, 0x00, 0x01, 0xBA]) || starts(&[0x00, 0x00, 0x01, 0xB3]) {
+        return Some("MPEG program stream");
+    }
+    if starts(b"FLV\x01") {
+        return Some("FLV");
+    }
+    if starts(b"OggS") {
+        return Some("Ogg");
+    }
+    if starts(&[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]) {
+        return Some("ASF/WMV");
+    }
+    if starts(&[0x47]) {
+        let syncs = (1u64..4).all(|i| {
+            source
+                .read_at(188 * i, 1)
+                .is_ok_and(|b| b.first() == Some(&0x47))
+        });
+        if syncs {
+            return Some("MPEG transport stream");
+        }
+    }
+    None
 }

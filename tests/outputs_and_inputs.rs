@@ -1,0 +1,433 @@
+//! The output mirrors labels and clips (a corrected MOS rewrites its row; duplicate keys
+//! and same-bytes-different-MOS are warned), no command destroys its input (merge,
+//! aggregate, two runs sharing an output), and the inputs users really have (pipes,
+//! UTF-16, a bad byte, an all-bad label file, `| head`, folders and FIFOs to `probe`,
+//! the umask, `--dry-run`).
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{Sandbox, clip_bytes, moscorpus};
+
+const INGEST: [&str; 9] = [
+    "ingest",
+    "lsvq",
+    "--dir",
+    "work",
+    "--min-csv-rows",
+    "1",
+    "--full",
+    "--prober",
+    "native",
+];
+
+fn ingest(s: &Sandbox, extra: &[&str]) -> common::Run {
+    let mut args = INGEST.to_vec();
+    args.extend_from_slice(extra);
+    moscorpus(s.root.path(), &args)
+}
+
+fn two_clips(s: &Sandbox) {
+    s.put_clip("a.mp4", &clip_bytes("h264_160x120_ntsc.mp4", "mirror a"));
+    s.put_clip("b.mp4", &clip_bytes("h264_160x120_ntsc.mp4", "mirror b"));
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_corrected_mos_rewrites_its_row_in_place() {
+    let s = Sandbox::new();
+    two_clips(&s);
+    s.write("manifest.csv", "name,mos\na,50\nb,60\n");
+    assert_eq!(ingest(&s, &[]).code, 0);
+    let before = lines(&s.work().join("lsvq.jsonl"));
+    s.write("manifest.csv", "name,mos\na,55.5\nb,60\n");
+    let run = ingest(&s, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("0 rows written, 1 already present")
+            && run.stdout.contains("updated: 1 rows rewritten"),
+        "{}",
+        run.stdout
+    );
+    let after = lines(&s.work().join("lsvq.jsonl"));
+    assert_eq!(after.len(), 2);
+    assert!(after[0].contains("\"mos\": 55.5") && after[0].contains("\"src\": \"a.mp4\""));
+    assert_eq!(after[1], before[1], "b's row keeps its bytes");
+    // A third run finds nothing to change.
+    let run = ingest(&s, &[]);
+    assert!(run.stdout.contains("updated: 0 rows"), "{}", run.stdout);
+    assert_eq!(lines(&s.work().join("lsvq.jsonl")), after);
+    // A new corpus_version is a change of label too.
+    let run = ingest(&s, &["--corpus-version", "lsvq-2021-fixed"]);
+    assert!(run.stdout.contains("updated: 2 rows"), "{}", run.stdout);
+}
+
+#[test]
+fn duplicate_keys_and_same_bytes_with_other_mos_are_warned() {
+    let s = Sandbox::new();
+    two_clips(&s);
+    s.put_clip(
+        "copy_of_a.mp4",
+        &clip_bytes("h264_160x120_ntsc.mp4", "mirror a"),
+    );
+    s.write(
+        "manifest.csv",
+        "name,mos\na,50\nb,60\na,51\nb,60\ncopy_of_a,70\n",
+    );
+    let run = ingest(&s, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("manifest.csv:4: a.mp4 is named again with MOS 51 (line 2 has MOS 50)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("manifest.csv:5:"),
+        "an identical duplicate is no problem: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "manifest.csv:6: copy_of_a.mp4 has the same bytes as a.mp4 (already in the output) but MOS 70 instead of 50"
+        ),
+        "{}",
+        run.stderr
+    );
+    let rows = lines(&s.work().join("lsvq.jsonl"));
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].contains("\"mos\": 50.0"), "the first row wins");
+}
+
+#[test]
+fn merge_and_aggregate_never_overwrite_their_inputs() {
+    let s = Sandbox::new();
+    two_clips(&s);
+    s.write("manifest.csv", "name,mos\na,50\nb,60\n");
+    for k in 0..3 {
+        let shard = format!("{k}/3");
+        let out = format!("work/s{k}.jsonl");
+        let run = ingest(&s, &["--shard", &shard, "--output", &out]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let root = s.root.path();
+    let shard0 = std::fs::read(s.work().join("s0.jsonl")).unwrap();
+    // The old form, output forgotten: refused by the command line, nothing written.
+    let run = moscorpus(
+        root,
+        &["merge", "work/s0.jsonl", "work/s1.jsonl", "work/s2.jsonl"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--output"), "{}", run.stderr);
+    // Output equal to an input, by another path.
+    let run = moscorpus(
+        root,
+        &[
+            "merge",
+            "--output",
+            "work/./s0.jsonl",
+            "work/s0.jsonl",
+            "work/s1.jsonl",
+            "--force",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("is also an input"), "{}", run.stderr);
+    assert_eq!(std::fs::read(s.work().join("s0.jsonl")).unwrap(), shard0);
+    // A fresh output works; an existing one needs --force.
+    let merge = [
+        "merge",
+        "--output",
+        "work/all.jsonl",
+        "work/s0.jsonl",
+        "work/s1.jsonl",
+        "work/s2.jsonl",
+    ];
+    assert_eq!(moscorpus(root, &merge).code, 0);
+    let run = moscorpus(root, &merge);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("exists") && run.stderr.contains("--force"),
+        "{}",
+        run.stderr
+    );
+    let mut forced = merge.to_vec();
+    forced.push("--force");
+    assert_eq!(moscorpus(root, &forced).code, 0);
+    assert_eq!(lines(&s.work().join("all.jsonl")).len(), 2);
+
+    // aggregate: its own output is refused as an input, and so is --output = input.
+    let aggregate = [
+        "aggregate",
+        "--inputs",
+        "work/all.jsonl",
+        "--output",
+        "work/unified.jsonl",
+    ];
+    assert_eq!(moscorpus(root, &aggregate).code, 0);
+    let unified = std::fs::read(s.work().join("unified.jsonl")).unwrap();
+    let run = moscorpus(
+        root,
+        &[
+            "aggregate",
+            "--inputs",
+            "work/unified.jsonl",
+            "--output",
+            "work/twice.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("unified.jsonl:1: this row was written by aggregate"),
+        "{}",
+        run.stderr
+    );
+    assert!(!s.work().join("twice.jsonl").exists());
+    let run = moscorpus(
+        root,
+        &[
+            "aggregate",
+            "--inputs",
+            "work/all.jsonl",
+            "--output",
+            "work/all.jsonl",
+            "--force",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("is also an input"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(s.work().join("unified.jsonl")).unwrap(),
+        unified
+    );
+}
+
+#[test]
+fn two_runs_sharing_an_output_the_second_is_refused() {
+    use moscorpus::loopback::{LoopbackServer, Reply};
+    use std::sync::Arc;
+    let body = Arc::new(clip_bytes("h264_160x120_ntsc.mp4", "slow shared"));
+    let routes = [(
+        "/slow.mp4".to_string(),
+        vec![Reply::Throttled(
+            body,
+            512,
+            std::time::Duration::from_millis(50),
+        )],
+    )]
+    .into_iter()
+    .collect();
+    let server = LoopbackServer::start(routes).unwrap();
+    let s = Sandbox::new();
+    std::fs::create_dir_all(s.root.path().join("other")).unwrap();
+    let manifest = format!("name,url,mos\nslow,{}/slow.mp4,50\n", server.base_url());
+    s.write("manifest.csv", &manifest);
+    std::fs::write(s.root.path().join("other/manifest.csv"), &manifest).unwrap();
+    let mut args = INGEST.to_vec();
+    args.extend(["--output", "shared.jsonl"]);
+    let mut first = common::spawn_moscorpus(s.root.path(), &args, &[]);
+    let started = std::time::Instant::now();
+    while !s.clips().join("slow.mp4.part").exists() {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the first run never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let mut second = args.clone();
+    second[3] = "other";
+    let run = moscorpus(s.root.path(), &second);
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("another moscorpus run is writing shared.jsonl"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !s.root.path().join("other/clips").exists(),
+        "the refused run wrote nothing"
+    );
+}
+
+#[test]
+fn a_label_file_without_a_usable_row_lists_the_reasons() {
+    let s = Sandbox::new();
+    let mut text = String::from("name,mos\n");
+    for i in 0..25 {
+        text.push_str(&format!("clip{i},not-a-number\n"));
+    }
+    s.write("manifest.csv", &text);
+    let run = ingest(&s, &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no usable row"), "{}", run.stderr);
+    assert!(run.stderr.contains("manifest.csv:2: "), "{}", run.stderr);
+    assert!(run.stderr.contains("manifest.csv:21: "), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("manifest.csv:22: "),
+        "first 20 only: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("and 5 more rows with problems"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn labels_from_a_fifo_in_utf16_and_with_a_bad_byte() {
+    let s = Sandbox::new();
+    two_clips(&s);
+    // A FIFO, written by another process while the run reads it once.
+    let fifo = s.work().join("labels.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, "name,mos\na,50\nb,60\n").unwrap())
+    };
+    let run = ingest(&s, &["--manifest-csv", "work/labels.fifo"]);
+    writer.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("2 rows written"), "{}", run.stdout);
+
+    // UTF-16 LE with a BOM, as Excel's "Unicode text" saves it; and a bad byte in a row.
+    let s = Sandbox::new();
+    two_clips(&s);
+    let text = "name,mos\r\na,50\r\nb,60\r\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(s.work().join("utf16.csv"), utf16).unwrap();
+    let run = ingest(&s, &["--manifest-csv", "work/utf16.csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("2 rows written"), "{}", run.stdout);
+
+    let s = Sandbox::new();
+    two_clips(&s);
+    std::fs::write(
+        s.work().join("latin1.csv"),
+        b"name,mos\na,50\nb\xe9,60\nb,60\n",
+    )
+    .unwrap();
+    let run = ingest(&s, &["--manifest-csv", "work/latin1.csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("latin1.csv:3: not valid UTF-8"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("2 rows written"), "{}", run.stdout);
+}
+
+#[test]
+fn probe_into_a_closed_pipe_and_of_things_that_are_not_files() {
+    let s = Sandbox::new();
+    let clip = common::fixture("clips/h264_160x120_ntsc.mp4");
+    let mut args = vec!["probe".to_string(), "--prober".into(), "native".into()];
+    for _ in 0..3000 {
+        args.push(clip.to_string_lossy().into_owned());
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -1`: read one line, then close the pipe.
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("\"codec_name\":\"h264\""), "{first}");
+    }
+    let out = child.wait_with_output().unwrap();
+    let code = out.status.code();
+    assert!(matches!(code, Some(0 | 141)), "{code:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // A folder, /dev/zero and a FIFO are refused at once, not read forever.
+    let fifo = s.work().join("pipe.mp4");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "probe",
+            "--prober",
+            "native",
+            "work",
+            "/dev/zero",
+            "work/pipe.mp4",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr.matches("not a regular file").count(),
+        3,
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn files_follow_the_umask_and_a_dry_run_changes_nothing() {
+    let s = Sandbox::new();
+    two_clips(&s);
+    s.write("manifest.csv", "name,url,mos\na,,50\nb,,60\nc,,70\n");
+    let bin = env!("CARGO_BIN_EXE_moscorpus");
+    let command = format!(
+        "umask 022 && exec {bin} {} --report-json work/report.json",
+        INGEST.join(" ")
+    );
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(&command)
+        .current_dir(s.root.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for file in [".download-progress.json", "report.json"] {
+        let mode = std::fs::metadata(s.work().join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{file}: {mode:o}");
+    }
+
+    // A dry run leaves even an unreadable state file where it is.
+    let state = s.work().join(".download-progress.json");
+    std::fs::write(&state, "{not json").unwrap();
+    let run = ingest(&s, &["--archives-dir", "work", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), "{not json");
+    assert!(!s.work().join(".download-progress.json.unreadable").exists());
+}
