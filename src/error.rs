@@ -57,6 +57,10 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::Input { hint, .. } => hint.as_deref(),
+            Error::Io { source, .. } if crate::failure::is_no_space(source) => Some(
+                "the disk is full: free some space (or point --dir / --output at a larger \
+                 disk) and run the same command; the rows finished before were kept",
+            ),
             _ => None,
         }
     }
