@@ -747,3 +747,86 @@ fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl(
     assert!(leftovers.is_empty(), "{leftovers:?}");
     eprintln!("interrupted phases: {hit:?}");
 }
+
+#[test]
+fn an_html_page_or_a_broken_archive_is_not_kept_and_its_clips_say_why() {
+    let clips = clips();
+    let good = archives(&clips);
+    // ia-batch2: gzip's magic bytes, then nothing an archive reader can open (and the
+    // Hub announces this very body's SHA-256, so only extraction can tell).
+    let mut broken = good.clone();
+    let mut junk = vec![0x1f, 0x8b, 0x08, 0x00];
+    junk.extend(std::iter::repeat_n(0x5a, 4000));
+    broken.insert("ia-batch2", Arc::new(junk));
+    let html = "<!DOCTYPE html><html><body>Access denied</body></html>";
+    let hub = Hub::start(&broken, |folder, body| {
+        if folder == "yfcc-batch1" {
+            vec![Reply::Raw(Arc::new(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{html}",
+                    html.len()
+                )
+                .into_bytes(),
+            ))]
+        } else {
+            vec![Reply::Body(body)]
+        }
+    });
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let run = run_hub(&s, &hub, &["--full", "--report-json", "work/report.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
+    assert!(!s.work().join("archives/yfcc-batch1.tar.gz").exists());
+    assert!(
+        s.work().join("archives/ia-batch2.tar.gz.bad").is_file(),
+        "a broken archive is moved aside"
+    );
+    assert!(!s.work().join("archives/ia-batch2.tar.gz").exists());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.work().join("report.json")).unwrap())
+            .unwrap();
+    let kinds: Vec<(String, u64)> = report["top_failure_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap().into(), f["count"].as_u64().unwrap()))
+        .collect();
+    assert!(kinds.contains(&("not-a-video".into(), 4)), "{kinds:?}");
+    assert!(kinds.contains(&("bad-archive".into(), 4)), "{kinds:?}");
+    assert!(!kinds.iter().any(|(k, _)| k == "no-url"), "{kinds:?}");
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(s.work().join(".download-progress.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(state["archive:yfcc-batch1.tar.gz"]["state"], "failed");
+    assert!(
+        state.get("archive:ia-batch2.tar.gz").is_none(),
+        "a broken archive is fetched again next run: {state}"
+    );
+    let clip_reason = state[format!("{}.mp4", clips[0].0)]["reason"].as_str().unwrap();
+    assert!(
+        clip_reason.starts_with("not-a-video: archive yfcc-batch1.tar.gz: "),
+        "{clip_reason}"
+    );
+
+    // The Hub fixed: a retry completes the corpus.
+    let fixed = Hub::start(&good, |_, body| vec![Reply::Body(body)]);
+    let run = run_hub(&s, &fixed, &["--full", "--retry-failed"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("8 rows written"), "{}", run.stdout);
+
+    // A clip deleted after its archive was done brings the archive back.
+    let gone = s.clips().join(format!("{}.mp4", clips[1].0));
+    std::fs::remove_file(&gone).unwrap();
+    let run = run_hub(&s, &fixed, &["--full"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("yfcc-batch1.tar.gz was extracted before, but")
+            && run.stderr.contains("fetching the archive again"),
+        "{}",
+        run.stderr
+    );
+    assert!(gone.is_file());
+    assert!(run.stdout.contains("12 already present"), "{}", run.stdout);
+}

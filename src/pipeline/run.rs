@@ -511,6 +511,12 @@ impl Applier<'_> {
             }
             Outcome::Found(found) => found,
         };
+        if !matches!(found, Found::DownloadFailed(_))
+            && matches!(self.progress.state(&row.key), ClipState::Failed { .. })
+        {
+            // On disk after all (extracted or put there by hand): the failure is history.
+            self.progress.forget(&row.key);
+        }
         match found {
             Found::DownloadFailed(failure) => self.download_failed(row, failure),
             Found::Unreadable(failure) => {
