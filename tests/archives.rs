@@ -790,7 +790,12 @@ fn an_html_page_or_a_broken_archive_is_not_kept_and_its_clips_say_why() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["kind"].as_str().unwrap().into(), f["count"].as_u64().unwrap()))
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().into(),
+                f["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert!(kinds.contains(&("not-a-video".into(), 4)), "{kinds:?}");
     assert!(kinds.contains(&("bad-archive".into(), 4)), "{kinds:?}");
@@ -804,7 +809,9 @@ fn an_html_page_or_a_broken_archive_is_not_kept_and_its_clips_say_why() {
         state.get("archive:ia-batch2.tar.gz").is_none(),
         "a broken archive is fetched again next run: {state}"
     );
-    let clip_reason = state[format!("{}.mp4", clips[0].0)]["reason"].as_str().unwrap();
+    let clip_reason = state[format!("{}.mp4", clips[0].0)]["reason"]
+        .as_str()
+        .unwrap();
     assert!(
         clip_reason.starts_with("not-a-video: archive yfcc-batch1.tar.gz: "),
         "{clip_reason}"
@@ -822,7 +829,8 @@ fn an_html_page_or_a_broken_archive_is_not_kept_and_its_clips_say_why() {
     let run = run_hub(&s, &fixed, &["--full"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stderr.contains("yfcc-batch1.tar.gz was extracted before, but")
+        run.stderr
+            .contains("yfcc-batch1.tar.gz was extracted before, but")
             && run.stderr.contains("fetching the archive again"),
         "{}",
         run.stderr

@@ -431,3 +431,52 @@ fn files_follow_the_umask_and_a_dry_run_changes_nothing() {
     assert_eq!(std::fs::read_to_string(&state).unwrap(), "{not json");
     assert!(!s.work().join(".download-progress.json.unreadable").exists());
 }
+
+#[test]
+fn absurd_flags_and_paths_that_would_destroy_or_escape_are_refused() {
+    let s = Sandbox::new();
+    two_clips(&s);
+    s.write("manifest.csv", "name,mos\na,50\nb,60\n");
+    let label_bytes = std::fs::read(s.work().join("manifest.csv")).unwrap();
+    for (flags, needle) in [
+        (
+            vec!["--downloads", "50000"],
+            "--downloads 50000 is out of range",
+        ),
+        (vec!["--jobs", "0"], "--jobs 0 is out of range"),
+        (
+            vec!["--download-retries", "0"],
+            "--download-retries 0 is out of range",
+        ),
+        (vec!["--attrition-warn-threshold", "7"], "between 0 and 1"),
+        (
+            vec!["--min-speed-window-s", "0"],
+            "--min-speed-window-s must be",
+        ),
+        (vec!["--clip-suffix", "/../../outside/x"], "--clip-suffix"),
+        (
+            vec!["--clips-subdir", "../outside"],
+            "leaves the working folder",
+        ),
+        (
+            vec!["--output", "work/manifest.csv"],
+            "is also the label file",
+        ),
+        (vec!["--output", "work/clips"], "is a folder"),
+        (
+            vec!["--progress-path", "work/lsvq.jsonl"],
+            "is also the state file",
+        ),
+    ] {
+        let run = ingest(&s, &flags);
+        assert_eq!(run.code, 2, "{flags:?}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{flags:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    assert_eq!(
+        std::fs::read(s.work().join("manifest.csv")).unwrap(),
+        label_bytes
+    );
+    assert!(!s.work().join("lsvq.jsonl").exists(), "nothing was written");
+    assert_eq!(s.outside_files().len(), 1);
+}

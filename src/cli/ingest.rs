@@ -236,10 +236,51 @@ impl CommonArgs {
         if self.max_clip_bytes == 0 {
             return Err(Error::input("--max-clip-bytes must be above 0"));
         }
-        if !self.attrition_warn_threshold.is_finite() || self.attrition_warn_threshold < 0.0 {
+        if !self.attrition_warn_threshold.is_finite()
+            || !(0.0..=1.0).contains(&self.attrition_warn_threshold)
+        {
             return Err(Error::input(
-                "--attrition-warn-threshold must be a fraction ≥ 0",
+                "--attrition-warn-threshold must be a fraction between 0 and 1",
             ));
+        }
+        // Counts that would exhaust threads, memory or patience are refused, not tried.
+        let within = |flag: &str, value: u64, low: u64, high: u64| {
+            if (low..=high).contains(&value) {
+                Ok(())
+            } else {
+                Err(Error::input(format!(
+                    "{flag} {value} is out of range: use {low} to {high}"
+                )))
+            }
+        };
+        within("--downloads", self.downloads as u64, 1, 256)?;
+        within(
+            "--downloads-per-host",
+            self.downloads_per_host as u64,
+            1,
+            256,
+        )?;
+        within("--jobs", self.jobs.unwrap_or(1) as u64, 1, 1024)?;
+        within(
+            "--download-retries",
+            u64::from(self.download_retries),
+            1,
+            100,
+        )?;
+        within("--retry-backoff-ms", self.retry_backoff_ms, 0, 600_000)?;
+        if max_rows == Some(0) && !self.full {
+            return Err(Error::input(
+                "--max-rows 0 selects nothing: give N ≥ 1, or --full for every row",
+            ));
+        }
+        if let Some(report) = &self.report_json {
+            let taken = [&self.output, &self.manifest_csv, &self.progress_path];
+            if taken.iter().any(|p| p.as_ref() == Some(report)) {
+                return Err(Error::input(format!(
+                    "--report-json {} is also another file of this run",
+                    report.display()
+                )));
+            }
         }
         let mut opts = IngestOptions::new(corpus);
         opts.dir = dir;
@@ -251,7 +292,7 @@ impl CommonArgs {
         opts.corpus_version = self.corpus_version.clone();
         opts.attrition_warn_threshold = self.attrition_warn_threshold;
         opts.download.read_timeout = Duration::from_secs_f64(self.download_timeout_s);
-        opts.download.attempts = self.download_retries.max(1);
+        opts.download.attempts = self.download_retries;
         opts.download.backoff = Duration::from_millis(self.retry_backoff_ms);
         opts.download.min_speed_bytes = self.min_speed_bytes;
         opts.download.min_speed_window = min_speed_window;
@@ -263,10 +304,10 @@ impl CommonArgs {
         opts.retry_failed = self.retry_failed;
         opts.shard = self.shard;
         if let Some(jobs) = self.jobs {
-            opts.concurrency.jobs = jobs.max(1);
+            opts.concurrency.jobs = jobs;
         }
-        opts.concurrency.downloads = self.downloads.max(1);
-        opts.concurrency.per_host = self.downloads_per_host.max(1);
+        opts.concurrency.downloads = self.downloads;
+        opts.concurrency.per_host = self.downloads_per_host;
         Ok(opts)
     }
 }

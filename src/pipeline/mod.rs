@@ -21,6 +21,7 @@ use crate::probe::Prober;
 use crate::source::http::DownloadPolicy;
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
 use crate::store::clip_index::ClipIndex;
+use crate::store::guard::same_file;
 use crate::store::lock::RunLock;
 use crate::store::progress::ProgressFile;
 use crate::store::row::{CorpusRow, utc_timestamp_now};
@@ -94,6 +95,67 @@ impl IngestOptions {
         self.progress_path
             .clone()
             .unwrap_or_else(|| self.dir.join(".download-progress.json"))
+    }
+
+    /// Refuses options that would write where they must not: a clip suffix or a
+    /// relative clips folder that leaves the working folder, and an output or state file
+    /// that is the label file, the other one, or a folder.
+    pub fn check_paths(&self) -> Result<(), Error> {
+        let suffix = &self.clip_suffix;
+        if suffix.contains(['/', '\\', '\0']) || suffix.contains("..") || suffix.len() > 32 {
+            return Err(Error::input(format!(
+                "--clip-suffix {suffix:?} must be a plain file-name ending such as .mp4 \
+                 (no /, \\, .. or NUL; at most 32 bytes)"
+            )));
+        }
+        let subdir = &self.clips_subdir;
+        if subdir.is_relative()
+            && subdir
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Err(Error::input_with_hint(
+                format!(
+                    "--clips-subdir {} leaves the working folder",
+                    subdir.display()
+                ),
+                "give a folder inside --dir, or an absolute path to shared clips",
+            ));
+        }
+        let output = self.output_path();
+        let state = self.progress_file_path();
+        if same_file(&output, &state) {
+            return Err(Error::input(format!(
+                "--output {} is also the state file; writing it would destroy it",
+                output.display()
+            )));
+        }
+        for (flag, path) in [("--output", &output), ("--progress-path", &state)] {
+            if path.is_dir() {
+                return Err(Error::input(format!(
+                    "{flag} {} is a folder, not a file",
+                    path.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses an output or state file that is the label file being read (given with
+    /// `--manifest-csv` or found in the working folder).
+    fn check_not_label_file(&self, label_file: &std::path::Path) -> Result<(), Error> {
+        for (flag, path) in [
+            ("--output", self.output_path()),
+            ("--progress-path", self.progress_file_path()),
+        ] {
+            if same_file(&path, label_file) {
+                return Err(Error::input(format!(
+                    "{flag} {} is also the label file; writing it would destroy it",
+                    path.display()
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -206,6 +268,7 @@ fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
         ));
     }
     let (manifest, clips_root) = load_labels(opts, info)?;
+    opts.check_not_label_file(&manifest.path)?;
     check_floor(&manifest, opts, info)?;
     for message in manifest.problem_messages() {
         warn!("{message}");
@@ -244,6 +307,7 @@ fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
 
 /// The archives a run would fetch or extract (`--dry-run`), with their sizes.
 pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error> {
+    opts.check_paths()?;
     let Some(archives) = &opts.archives else {
         return Ok(Vec::new());
     };
@@ -266,6 +330,7 @@ pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error>
 /// Runs one ingest.
 pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunReport, Error> {
     let info = opts.corpus.info();
+    opts.check_paths()?;
     // Before anything is read or written: a second run on this folder stops here.
     let _lock = opts
         .dir

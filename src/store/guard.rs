@@ -1,6 +1,7 @@
 //! Commands that combine files (`merge`, `aggregate`) never destroy their input: the
 //! output may not be one of the inputs, and an existing output is only replaced when
-//! the user says so (`--force`).
+//! the user says so (`--force`). An ingest's output and state file are checked the
+//! same way against its label file ([`same_file`]).
 
 use std::path::{Path, PathBuf};
 
@@ -30,7 +31,7 @@ pub fn check_output(output: &Path, inputs: &[PathBuf], force: bool) -> Result<()
 }
 
 /// Whether two paths name one file (same device and inode), or the same path.
-fn same_file(a: &Path, b: &Path) -> bool {
+pub fn same_file(a: &Path, b: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(ma), Ok(mb)) => ma.dev() == mb.dev() && ma.ino() == mb.ino(),
