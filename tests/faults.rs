@@ -17,7 +17,7 @@ use common::{Sandbox, clip_bytes, moscorpus, rows_without_timestamp};
 use moscorpus::loopback::{LoopbackServer, Reply};
 
 /// Clips served by URL: (name, how the faulty server answers).
-const SERVED: [&str; 16] = [
+const SERVED: [&str; 17] = [
     "good0",
     "good1",
     "good2",
@@ -34,6 +34,7 @@ const SERVED: [&str; 16] = [
     "tofile",
     "nolocation",
     "cut",
+    "garbage",
 ];
 
 fn raw(text: &str) -> Reply {
@@ -107,6 +108,13 @@ fn faulty_routes(bodies: &HashMap<&'static str, Arc<Vec<u8>>>) -> HashMap<String
             )],
         ),
         ("gzip", vec![Reply::Raw(Arc::new(gzip_reply))]),
+        (
+            // Bytes that pass the first look but that no prober reads as a video.
+            "garbage",
+            vec![Reply::Body(Arc::new(
+                b"\0\0\0\x10junkjunkjunk and then some more bytes".to_vec(),
+            ))],
+        ),
         (
             "ratelimited",
             vec![
@@ -303,7 +311,8 @@ fn a_faulty_server_and_faulty_clips_cost_only_their_own_rows() {
         assert_eq!(
             kinds.get(kind).copied(),
             Some(n),
-            "{kind}: {kinds:?}\n{}",
+            "{kind}: {kinds:?}\n{}\n{}",
+            run.stdout,
             run.stderr
         );
     };
@@ -311,7 +320,7 @@ fn a_faulty_server_and_faulty_clips_cost_only_their_own_rows() {
     expect("too-slow", 1);
     expect("too-big", 1);
     expect("cut-mid-body", 1); // the lying Content-Length
-    expect("not-a-video", 3); // HTML, empty, gzip
+    expect("not-a-video", 4); // HTML, empty, gzip, garbage
     expect("too-many-redirects", 1);
     expect("bad-redirect", 2); // to file://, without Location
     expect("broken", 1); // the local text file
@@ -320,7 +329,7 @@ fn a_faulty_server_and_faulty_clips_cost_only_their_own_rows() {
     // good0..2, ratelimited, flaky, cut (resumed), local_good, and local_denied as root.
     let good = 6 + 1 + u64::from(is_root());
     assert_eq!(report["written"].as_u64(), Some(good), "{}", run.stdout);
-    assert_eq!(report["skipped_download"].as_u64(), Some(10));
+    assert_eq!(report["skipped_download"].as_u64(), Some(11));
     assert!(run.stderr.contains("label line"), "{}", run.stderr);
 
     // Retry-After was honoured: the second request came at least ~1 s after the first.
@@ -346,6 +355,10 @@ fn a_faulty_server_and_faulty_clips_cost_only_their_own_rows() {
         ("html.mp4", "not-a-video: "),
         ("empty.mp4", "not-a-video: "),
         ("gzip.mp4", "not-a-video: "),
+        (
+            "garbage.mp4",
+            "not-a-video: the prober cannot read what was downloaded",
+        ),
         ("endless.mp4", "too-big: "),
         ("loop.mp4", "too-many-redirects: "),
         ("tofile.mp4", "bad-redirect: "),

@@ -222,7 +222,9 @@ fn build(
         {
             problems.push(RowProblem {
                 line,
-                reason: "not valid UTF-8 (a byte sequence that is no text); row skipped".into(),
+                reason: "not valid UTF-8 (a Latin-1 file? convert it with \
+                         `iconv -f LATIN1 -t UTF-8`); row skipped"
+                    .into(),
             });
             continue;
         }

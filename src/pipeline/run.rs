@@ -501,7 +501,7 @@ impl Applier<'_> {
                 if remembered {
                     debug!("{}: not retried, failed earlier: {failure}", row.key);
                 } else {
-                    warn!("{}: {failure}", row.key);
+                    warn!("{} (label line {}): {failure}", row.key, row.line);
                     if failure.policy() == Policy::Permanent {
                         self.progress.mark_failed(&row.key, &failure.to_string());
                     }
@@ -562,15 +562,18 @@ impl Applier<'_> {
     fn download_failed(&mut self, row: &ManifestRow, failure: Failure) {
         match failure.policy() {
             Policy::Permanent => {
-                warn!("{}: download failed for good: {failure}", row.key);
+                warn!(
+                    "{} (label line {}): download failed for good: {failure}",
+                    row.key, row.line
+                );
                 self.progress.mark_failed(&row.key, &failure.to_string());
             }
             Policy::Transient | Policy::Local if failure.kind == FailureKind::Interrupted => {
                 debug!("{}: {failure}", row.key);
             }
             Policy::Transient | Policy::Local => warn!(
-                "{}: download failed this run (tried again next run): {failure}",
-                row.key
+                "{} (label line {}): download failed this run (tried again next run): {failure}",
+                row.key, row.line
             ),
         }
         self.stats.download_failed(&failure);
