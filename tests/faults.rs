@@ -209,13 +209,6 @@ fn write_manifest(sandbox: &Sandbox, base: &str) {
 }
 
 const FLAGS: &[&str] = &[
-    "ingest",
-    "lsvq",
-    "--dir",
-    "work",
-    "--min-csv-rows",
-    "1",
-    "--full",
     "--prober",
     "native",
     "--download-timeout-s",
@@ -239,7 +232,7 @@ const FLAGS: &[&str] = &[
 ];
 
 fn ingest(root: &Path, extra: &[&str]) -> common::Run {
-    let mut args: Vec<&str> = FLAGS.to_vec();
+    let mut args = common::ingest_args(FLAGS);
     args.extend_from_slice(extra);
     moscorpus(root, &args)
 }

@@ -57,21 +57,14 @@ impl Drop for Tmpfs {
 }
 
 fn args() -> Vec<&'static str> {
-    vec![
-        "ingest",
-        "lsvq",
-        "--dir",
-        "work",
-        "--min-csv-rows",
-        "1",
-        "--full",
+    common::ingest_args(&[
         "--prober",
         "native",
         "--downloads",
         "2",
         "--download-retries",
         "1",
-    ]
+    ])
 }
 
 fn corpus(s: &Sandbox, base: &str, bodies: &HashMap<String, Arc<Vec<u8>>>) {

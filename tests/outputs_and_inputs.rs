@@ -12,22 +12,18 @@ use std::process::{Command, Stdio};
 
 use common::{Sandbox, clip_bytes, moscorpus};
 
-const INGEST: [&str; 9] = [
-    "ingest",
-    "lsvq",
-    "--dir",
-    "work",
-    "--min-csv-rows",
-    "1",
-    "--full",
-    "--prober",
-    "native",
-];
+const INGEST: [&str; 2] = ["--prober", "native"];
 
 fn ingest(s: &Sandbox, extra: &[&str]) -> common::Run {
-    let mut args = INGEST.to_vec();
+    let mut args = common::ingest_args(&INGEST);
     args.extend_from_slice(extra);
     moscorpus(s.root.path(), &args)
+}
+
+/// Exit code 2 with `needle` in the message.
+fn assert_refused(run: &common::Run, needle: &str) {
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(needle), "{}", run.stderr);
 }
 
 fn two_clips(s: &Sandbox) {
@@ -127,8 +123,7 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
         root,
         &["merge", "work/s0.jsonl", "work/s1.jsonl", "work/s2.jsonl"],
     );
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("--output"), "{}", run.stderr);
+    assert_refused(&run, "--output");
     // Output equal to an input, by another path.
     let run = moscorpus(
         root,
@@ -141,8 +136,7 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
             "--force",
         ],
     );
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("is also an input"), "{}", run.stderr);
+    assert_refused(&run, "is also an input");
     assert_eq!(std::fs::read(s.work().join("s0.jsonl")).unwrap(), shard0);
     // A fresh output works; an existing one needs --force.
     let merge = [
@@ -205,8 +199,7 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
             "--force",
         ],
     );
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("is also an input"), "{}", run.stderr);
+    assert_refused(&run, "is also an input");
     assert_eq!(
         std::fs::read(s.work().join("unified.jsonl")).unwrap(),
         unified
@@ -234,8 +227,7 @@ fn two_runs_sharing_an_output_the_second_is_refused() {
     let manifest = format!("name,url,mos\nslow,{}/slow.mp4,50\n", server.base_url());
     s.write("manifest.csv", &manifest);
     std::fs::write(s.root.path().join("other/manifest.csv"), &manifest).unwrap();
-    let mut args = INGEST.to_vec();
-    args.extend(["--output", "shared.jsonl"]);
+    let args = common::ingest_args(&["--prober", "native", "--output", "shared.jsonl"]);
     let mut first = common::spawn_moscorpus(s.root.path(), &args, &[]);
     let started = std::time::Instant::now();
     while !s.clips().join("slow.mp4.part").exists() {
@@ -272,8 +264,7 @@ fn a_label_file_without_a_usable_row_lists_the_reasons() {
     }
     s.write("manifest.csv", &text);
     let run = ingest(&s, &[]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no usable row"), "{}", run.stderr);
+    assert_refused(&run, "no usable row");
     assert!(run.stderr.contains("manifest.csv:2: "), "{}", run.stderr);
     assert!(run.stderr.contains("manifest.csv:21: "), "{}", run.stderr);
     assert!(
@@ -404,7 +395,7 @@ fn files_follow_the_umask_and_a_dry_run_changes_nothing() {
     let bin = env!("CARGO_BIN_EXE_moscorpus");
     let command = format!(
         "umask 022 && exec {bin} {} --report-json work/report.json",
-        INGEST.join(" ")
+        common::ingest_args(&INGEST).join(" ")
     );
     let status = Command::new("sh")
         .arg("-c")

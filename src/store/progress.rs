@@ -49,60 +49,43 @@ impl ProgressFile {
     /// aside (never deleted) and the returned warning says where it went.
     pub fn load(path: &Path) -> Result<(Self, Option<String>), Error> {
         let mut warning = None;
-        let entries = match fs::read(path) {
-            Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-                Ok(Value::Object(map)) => map
-                    .into_iter()
-                    .map(|(k, v)| (k, Entry::from_value(v)))
-                    .collect(),
-                Ok(_) | Err(_) => {
-                    let aside = set_aside_path(path);
-                    fs::rename(path, &aside).map_err(|e| io_error(path, e))?;
-                    warning = Some(format!(
-                        "{}: not a JSON object of clip entries; moved it aside to {} and \
-                         starting from \"nothing known\"",
-                        path.display(),
-                        aside.display()
-                    ));
-                    BTreeMap::new()
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(io_error(path, e)),
+        let entries = match read_entries(path)? {
+            OnDisk::Entries(entries) => entries,
+            OnDisk::Missing => BTreeMap::new(),
+            OnDisk::Unreadable => {
+                let aside = set_aside_path(path);
+                fs::rename(path, &aside).map_err(|e| io_error(path, e))?;
+                warning = Some(format!(
+                    "{}: not a JSON object of clip entries; moved it aside to {} and \
+                     starting from \"nothing known\"",
+                    path.display(),
+                    aside.display()
+                ));
+                BTreeMap::new()
+            }
         };
-        let file = Self {
-            path: path.to_path_buf(),
-            entries_at_last_write: entries.len(),
-            entries,
-            dirty: false,
-            last_write: Instant::now(),
-            bytes_written: 0,
-        };
-        Ok((file, warning))
+        Ok((Self::with_entries(path, entries), warning))
     }
 
     /// Loads `path` without touching it (for `--dry-run`): an unreadable file counts as
     /// "nothing known", and stays where it is.
     pub fn load_read_only(path: &Path) -> Result<Self, Error> {
-        let entries = match fs::read(path) {
-            Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-                Ok(Value::Object(map)) => map
-                    .into_iter()
-                    .map(|(k, v)| (k, Entry::from_value(v)))
-                    .collect(),
-                _ => BTreeMap::new(),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(io_error(path, e)),
+        let entries = match read_entries(path)? {
+            OnDisk::Entries(entries) => entries,
+            OnDisk::Missing | OnDisk::Unreadable => BTreeMap::new(),
         };
-        Ok(Self {
+        Ok(Self::with_entries(path, entries))
+    }
+
+    fn with_entries(path: &Path, entries: BTreeMap<String, Entry>) -> Self {
+        Self {
             path: path.to_path_buf(),
             entries_at_last_write: entries.len(),
             entries,
             dirty: false,
             last_write: Instant::now(),
             bytes_written: 0,
-        })
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -205,6 +188,29 @@ impl ProgressFile {
         }
         out.push_str("\n}\n");
         out
+    }
+}
+
+/// What the state file on disk holds.
+enum OnDisk {
+    Missing,
+    /// Not a JSON object of entries.
+    Unreadable,
+    Entries(BTreeMap<String, Entry>),
+}
+
+fn read_entries(path: &Path) -> Result<OnDisk, Error> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => OnDisk::Entries(
+                map.into_iter()
+                    .map(|(k, v)| (k, Entry::from_value(v)))
+                    .collect(),
+            ),
+            _ => OnDisk::Unreadable,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(OnDisk::Missing),
+        Err(e) => Err(io_error(path, e)),
     }
 }
 

@@ -140,6 +140,21 @@ pub fn rows_without_timestamp(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `moscorpus ingest lsvq` on `work/` with the floor lowered and every row, then `extra`.
+pub fn ingest_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "ingest",
+        "lsvq",
+        "--dir",
+        "work",
+        "--min-csv-rows",
+        "1",
+        "--full",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// What a run of the binary gave.
 pub struct Run {
     pub code: i32,
