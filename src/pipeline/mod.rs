@@ -1,10 +1,12 @@
 //! An ingest run (contract §3): its options, the row selection (split, `--max-rows`,
-//! `--shard`), the one-run-per-folder lock, archive staging, and the counters in
-//! [`RunStats`]. For each selected row, in label-file order: make sure the clip is on
-//! disk, hash it, skip it if its hash is already in the output, else probe it and append
-//! its row; [`run`] does that work concurrently and applies the results in order. A clip
-//! unchanged since its row was written (same size and mtime in the clip index) is
-//! neither read nor probed again.
+//! `--shard`), the folder and output locks, the checks that keep a run from writing over
+//! its inputs, archive staging, and the counters in [`RunStats`]. For each selected row,
+//! in label-file order: make sure the clip is on disk, hash it, skip it if its row is in
+//! the output and still matches (same bytes, MOS and version), else probe it and write
+//! (or rewrite) its row; [`run`] does that work concurrently and applies the results in
+//! order. A clip unchanged since its row was written (same size and mtime in the clip
+//! index) is neither read nor probed again. Whatever stops a run, the rows finished
+//! before and the state file are written first.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

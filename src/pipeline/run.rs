@@ -2,9 +2,14 @@
 //! decides, from the state file, what each needs; worker threads download (at most
 //! `--downloads` at once, `--downloads-per-host` per host), hash and probe (at most
 //! `--jobs` at once); the main thread then applies the results strictly in row order —
-//! the state file, dedup, appended rows — so the output is the same for any `--jobs`.
-//! At most [`WINDOW`] rows are between "sent" and "applied": memory stays bounded
-//! whatever the corpus size.
+//! the state file, dedup, new and rewritten rows — so the output is the same for any
+//! `--jobs`. At most [`WINDOW`] rows are between "sent" and "applied": memory stays
+//! bounded whatever the corpus size.
+//!
+//! Whatever goes wrong with one clip is that clip's [`Failure`]; a worker returns an
+//! `Err` only for a fault of the whole run. Such a fault, or SIGINT/SIGTERM, stops the
+//! walk: rows already sent are finished and applied up to the faulty one, then the run
+//! returns the error.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -206,7 +211,7 @@ pub fn process_rows(
                 break;
             }
             while index >= order.next + WINDOW && order.fatal.is_none() {
-                order.receive(&done_rx, true);
+                order.receive(&done_rx, true)?;
                 order.apply_ready(applier, rows)?;
             }
             let clip = clips_root.join(&row.key);
@@ -238,7 +243,7 @@ pub fn process_rows(
                 }
             }
             order.sent = index + 1;
-            order.receive(&done_rx, false);
+            order.receive(&done_rx, false)?;
             order.apply_ready(applier, rows)?;
         }
         drop(job_tx);
@@ -246,7 +251,7 @@ pub fn process_rows(
         // applied up to the first row a fault of the run stopped.
         while order.next < order.sent {
             if !order.pending.contains_key(&order.next) {
-                order.receive(&done_rx, true);
+                order.receive(&done_rx, true)?;
             }
             if order
                 .fatal
@@ -304,24 +309,34 @@ struct InOrder {
 
 impl InOrder {
     /// Takes the workers' results in: all that are ready, or at least one if `wait`.
-    fn receive(&mut self, done: &mpsc::Receiver<(usize, Result<Found, Error>)>, wait: bool) {
-        let mut first = wait;
-        loop {
-            let next = if first {
-                done.recv().ok()
-            } else {
-                done.try_recv().ok()
-            };
-            first = false;
-            let Some((index, result)) = next else { return };
-            match result {
-                Ok(found) => {
-                    self.pending.insert(index, Outcome::Found(found));
-                }
-                Err(error) => {
-                    if self.fatal.as_ref().is_none_or(|(at, _)| index < *at) {
-                        self.fatal = Some((index, error));
-                    }
+    /// Waiting on workers that have all stopped is an error, unless a fault of the run
+    /// already explains why.
+    fn receive(
+        &mut self,
+        done: &mpsc::Receiver<(usize, Result<Found, Error>)>,
+        wait: bool,
+    ) -> Result<(), Error> {
+        if wait {
+            match done.recv() {
+                Ok(result) => self.take(result),
+                Err(_) if self.fatal.is_some() => return Ok(()),
+                Err(_) => return Err(Error::Other("worker threads stopped".into())),
+            }
+        }
+        while let Ok(result) = done.try_recv() {
+            self.take(result);
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, (index, result): (usize, Result<Found, Error>)) {
+        match result {
+            Ok(found) => {
+                self.pending.insert(index, Outcome::Found(found));
+            }
+            Err(error) => {
+                if self.fatal.as_ref().is_none_or(|(at, _)| index < *at) {
+                    self.fatal = Some((index, error));
                 }
             }
         }
