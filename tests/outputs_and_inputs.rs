@@ -207,7 +207,7 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
 }
 
 #[test]
-fn two_runs_sharing_an_output_the_second_is_refused() {
+fn runs_sharing_an_output_are_refused_and_a_clip_being_downloaded_is_busy() {
     use moscorpus::loopback::{LoopbackServer, Reply};
     use std::sync::Arc;
     let body = Arc::new(clip_bytes("h264_160x120_ntsc.mp4", "slow shared"));
@@ -240,8 +240,31 @@ fn two_runs_sharing_an_output_the_second_is_refused() {
     let mut second = args.clone();
     second[3] = "other";
     let run = moscorpus(s.root.path(), &second);
+    // A third run with its own folder and output, sharing the clips being downloaded:
+    // the clip the first run is writing is busy, not written twice.
+    let shared_clips = s.clips().to_string_lossy().into_owned();
+    let third = common::ingest_args(&[
+        "--prober",
+        "native",
+        "--output",
+        "third.jsonl",
+        "--clips-subdir",
+        &shared_clips,
+        "--download-retries",
+        "1",
+    ]);
+    let mut third = third.clone();
+    third[3] = "other";
+    let busy = moscorpus(s.root.path(), &third);
     first.kill().unwrap();
     first.wait().unwrap();
+    assert_eq!(busy.code, 0, "{}", busy.stderr);
+    assert!(
+        busy.stderr
+            .contains("busy: another run is downloading this clip"),
+        "{}",
+        busy.stderr
+    );
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr
