@@ -437,7 +437,12 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
     );
     // Whatever stopped the walk, what was finished is kept: the state file and the
     // output (with its replaced rows) are written before the error is returned.
-    let kept = progress.write().and(sink.finish());
+    let label_order: std::collections::HashMap<&str, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| (row.key.as_str(), i))
+        .collect();
+    let kept = progress.write().and(sink.finish(&label_order));
     if let Err(Error::Interrupted { .. }) = &walked {
         warn!(
             "{}: stopped by a signal after {} rows written, {} updated; state file written",

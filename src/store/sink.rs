@@ -6,7 +6,10 @@
 //! to it. New rows are appended with one `write` each. A row whose clip or label has
 //! changed is replaced in place: replacements are collected and [`JsonlSink::finish`]
 //! rewrites the file atomically (temp file, fsync, rename), so a crash leaves the old
-//! file or the new one, and the next run finds the same changes again.
+//! file or the new one, and the next run finds the same changes again. `finish` also
+//! puts rows back in label-file order when a run appended a row that belongs before
+//! rows already there (its clip failed in an earlier run): whatever the history of
+//! failures and crashes, the output ends as one uninterrupted run writes it.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -35,6 +38,8 @@ pub struct JsonlSink {
     /// Lines that replace the row of their clip key at [`Self::finish`].
     replacements: HashMap<String, String>,
     rows_present: usize,
+    /// Rows appended by this process.
+    appended: usize,
 }
 
 /// What the output holds for one clip key.
@@ -124,7 +129,7 @@ impl JsonlSink {
             Err(e) => return Err(io_error(path, e)),
         }
         if let Some(tail) = torn {
-            let aside = sibling(path, ".torn");
+            let aside = crate::source::disk::with_suffix(path, ".torn");
             let mut out = OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -156,6 +161,7 @@ impl JsonlSink {
             src_by_hash,
             replacements: HashMap::new(),
             rows_present: report.rows_present,
+            appended: 0,
         };
         Ok((sink, report))
     }
@@ -195,6 +201,7 @@ impl JsonlSink {
             .map_err(|e| io_error(&self.path, e))?;
         self.remember(row);
         self.rows_present += 1;
+        self.appended += 1;
         Ok(())
     }
 
@@ -220,39 +227,48 @@ impl JsonlSink {
         }
     }
 
-    /// Flushes the rows written so far to stable storage, and writes the replaced rows
-    /// (an atomic rewrite of the file that keeps every other byte and the row order).
-    /// Returns how many rows were replaced.
-    pub fn finish(&mut self) -> Result<usize, Error> {
+    /// Flushes the rows written so far to stable storage, and writes the replaced rows.
+    /// `label_order` gives each clip key's place in the label file: when rows are out of
+    /// that order (rows not in it come first, as they are), the file is rewritten in
+    /// it. The rewrite is atomic and keeps every row's bytes. Returns how many rows were
+    /// replaced.
+    pub fn finish(&mut self, label_order: &HashMap<&str, usize>) -> Result<usize, Error> {
         self.file.sync_data().map_err(|e| io_error(&self.path, e))?;
-        if self.replacements.is_empty() {
+        if self.replacements.is_empty() && self.appended == 0 {
             return Ok(0);
         }
         let text = fs::read(&self.path).map_err(|e| io_error(&self.path, e))?;
-        let mut out = Vec::with_capacity(text.len());
         let mut replaced = 0;
+        let mut lines: Vec<(Option<usize>, &[u8])> = Vec::new();
         for line in text.split_inclusive(|b| *b == b'\n') {
             let src = serde_json::from_slice::<RowKeys>(line).ok().map(|k| k.src);
-            match src.and_then(|src| self.replacements.remove(&src)) {
+            let place = src.as_deref().and_then(|s| label_order.get(s).copied());
+            match src.and_then(|src| self.replacements.get(&src)) {
                 Some(new) => {
-                    out.extend_from_slice(new.as_bytes());
+                    lines.push((place, new.as_bytes()));
                     replaced += 1;
                 }
-                None => out.extend_from_slice(line),
+                None => lines.push((place, line)),
             }
         }
-        self.replacements.clear();
+        let in_order = lines.is_sorted_by_key(|(place, _)| *place);
+        if replaced == 0 && in_order {
+            return Ok(0);
+        }
+        if !in_order {
+            lines.sort_by_key(|(place, _)| *place); // stable: `None` (not labelled) first
+        }
+        let out: Vec<u8> = lines
+            .iter()
+            .flat_map(|(_, line)| line.iter().copied())
+            .collect();
         super::progress::write_atomically(&self.path, &out)?;
+        self.replacements.clear();
+        self.appended = 0;
         self.file = OpenOptions::new()
             .append(true)
             .open(&self.path)
             .map_err(|e| io_error(&self.path, e))?;
         Ok(replaced)
     }
-}
-
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
