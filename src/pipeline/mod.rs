@@ -429,7 +429,6 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
     };
     let walked = run::process_rows(
         &rows,
-        &clips_root,
         opts.retry_failed,
         &opts.download,
         opts.concurrency,

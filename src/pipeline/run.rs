@@ -162,7 +162,6 @@ pub struct Applier<'a> {
 /// interruption stops the walk; every row finished before is applied first.
 pub fn process_rows(
     rows: &[ManifestRow],
-    clips_root: &std::path::Path,
     retry_failed: bool,
     policy: &DownloadPolicy,
     concurrency: Concurrency,
@@ -214,7 +213,7 @@ pub fn process_rows(
                 order.receive(&done_rx, true)?;
                 order.apply_ready(applier, rows)?;
             }
-            let clip = clips_root.join(&row.key);
+            let clip = applier.clip_path(row);
             let state = applier.progress.state(&row.key);
             match decide(&clip, &state, row.url.as_deref(), retry_failed) {
                 Fetch::Skip { reason, remembered } => {

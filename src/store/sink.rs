@@ -29,8 +29,6 @@ pub struct JsonlSink {
     file: File,
     /// Hashes of the rows present when the output was opened (shared with workers).
     start_hashes: Arc<HashSet<HashBytes>>,
-    /// Hashes of the rows appended since.
-    added_hashes: HashSet<HashBytes>,
     /// What the output holds for each clip key.
     by_src: HashMap<String, Present>,
     /// The clip key of the first row with each hash.
@@ -156,7 +154,6 @@ impl JsonlSink {
             path: path.to_path_buf(),
             file,
             start_hashes: Arc::new(hashes),
-            added_hashes: HashSet::new(),
             by_src,
             src_by_hash,
             replacements: HashMap::new(),
@@ -168,11 +165,6 @@ impl JsonlSink {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    pub fn contains_hash(&self, sha256_hex: &str) -> bool {
-        parse_hex(sha256_hex)
-            .is_some_and(|d| self.added_hashes.contains(&d) || self.start_hashes.contains(&d))
     }
 
     /// The hashes of the rows present when the output was opened.
@@ -214,7 +206,6 @@ impl JsonlSink {
 
     fn remember(&mut self, row: &CorpusRow) {
         if let Some(d) = parse_hex(&row.src_sha256) {
-            self.added_hashes.insert(d);
             self.src_by_hash.entry(d).or_insert_with(|| row.src.clone());
             self.by_src.insert(
                 row.src.clone(),
