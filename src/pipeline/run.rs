@@ -605,15 +605,13 @@ impl Applier<'_> {
         geometry: Option<Result<ClipGeometry, String>>,
     ) -> Result<(), Error> {
         let digest = parse_hex(&sha);
-        let present = self.sink.present(&row.key).cloned();
-        let matches = |p: &crate::store::sink::Present| {
-            Some(p.sha256) == digest
-                && p.mos.to_bits() == row.mos.to_bits()
-                && p.corpus_version == self.corpus_version
-        };
-        if let Some(present) = &present
-            && matches(present)
-        {
+        // (same bytes, same label) for the row the output holds for this clip key.
+        let present = self.sink.present(&row.key).map(|p| {
+            let same_label =
+                p.mos.to_bits() == row.mos.to_bits() && p.corpus_version == self.corpus_version;
+            (Some(p.sha256) == digest, same_label)
+        });
+        if present == Some((true, true)) {
             self.stats.dedups += 1;
             self.record_stamp(&row.key, stamp, &sha)?;
             return Ok(());
@@ -666,15 +664,11 @@ impl Applier<'_> {
                 };
                 let written: CorpusRow =
                     fields.into_row(row, self.info, self.corpus_version, self.ingested_at);
-                if let Some(old) = present {
+                if let Some((same_bytes, _)) = present {
                     debug!(
                         "{}: {} changed; its row is rewritten",
                         row.key,
-                        if Some(old.sha256) != digest {
-                            "the clip"
-                        } else {
-                            "the label"
-                        }
+                        if same_bytes { "the label" } else { "the clip" }
                     );
                     self.sink.replace(&written);
                     self.stats.updated += 1;

@@ -31,6 +31,8 @@ pub struct JsonlSink {
     start_hashes: Arc<HashSet<HashBytes>>,
     /// What the output holds for each clip key.
     by_src: HashMap<String, Present>,
+    /// The `corpus_version` strings the rows use (a handful), which `Present` points into.
+    versions: Vec<String>,
     /// The clip key of the first row with each hash.
     src_by_hash: HashMap<HashBytes, String>,
     /// Lines that replace the row of their clip key at [`Self::finish`].
@@ -40,12 +42,20 @@ pub struct JsonlSink {
     appended: usize,
 }
 
-/// What the output holds for one clip key.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Present {
+/// What the output holds for one clip key (held compactly: one per row).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Present {
+    sha256: HashBytes,
+    mos: f64,
+    version: u16,
+}
+
+/// What the output holds for one clip key, as [`JsonlSink::present`] tells it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PresentRow<'a> {
     pub sha256: HashBytes,
     pub mos: f64,
-    pub corpus_version: String,
+    pub corpus_version: &'a str,
 }
 
 /// The fields of a row that say whether it still matches its clip and label.
@@ -79,6 +89,7 @@ impl JsonlSink {
         let mut hashes = HashSet::new();
         let mut by_src = HashMap::new();
         let mut src_by_hash = HashMap::new();
+        let mut versions = Vec::new();
         let mut complete_len: u64 = 0;
         let mut torn: Option<Vec<u8>> = None;
         match File::open(path) {
@@ -105,12 +116,16 @@ impl JsonlSink {
                         Some((hash, keys)) => {
                             hashes.insert(hash);
                             src_by_hash.entry(hash).or_insert_with(|| keys.src.clone());
+                            let version = intern(
+                                &mut versions,
+                                keys.corpus_version.as_deref().unwrap_or_default(),
+                            );
                             by_src.insert(
                                 keys.src,
                                 Present {
                                     sha256: hash,
                                     mos: keys.mos.unwrap_or(f64::NAN),
-                                    corpus_version: keys.corpus_version.unwrap_or_default(),
+                                    version,
                                 },
                             );
                             report.rows_present += 1;
@@ -155,6 +170,7 @@ impl JsonlSink {
             file,
             start_hashes: Arc::new(hashes),
             by_src,
+            versions,
             src_by_hash,
             replacements: HashMap::new(),
             rows_present: report.rows_present,
@@ -177,8 +193,15 @@ impl JsonlSink {
     }
 
     /// What the output holds for the clip key `src`.
-    pub fn present(&self, src: &str) -> Option<&Present> {
-        self.by_src.get(src)
+    pub fn present(&self, src: &str) -> Option<PresentRow<'_>> {
+        self.by_src.get(src).map(|p| PresentRow {
+            sha256: p.sha256,
+            mos: p.mos,
+            corpus_version: self
+                .versions
+                .get(usize::from(p.version))
+                .map_or("", String::as_str),
+        })
     }
 
     /// The clip key of the row that holds this hash, if any.
@@ -207,12 +230,13 @@ impl JsonlSink {
     fn remember(&mut self, row: &CorpusRow) {
         if let Some(d) = parse_hex(&row.src_sha256) {
             self.src_by_hash.entry(d).or_insert_with(|| row.src.clone());
+            let version = intern(&mut self.versions, &row.corpus_version);
             self.by_src.insert(
                 row.src.clone(),
                 Present {
                     sha256: d,
                     mos: row.mos,
-                    corpus_version: row.corpus_version.clone(),
+                    version,
                 },
             );
         }
@@ -262,4 +286,16 @@ impl JsonlSink {
             .map_err(|e| io_error(&self.path, e))?;
         Ok(replaced)
     }
+}
+
+/// The index of `version` in `versions`, added if new (an output holds a handful).
+fn intern(versions: &mut Vec<String>, version: &str) -> u16 {
+    let at = versions
+        .iter()
+        .position(|v| v == version)
+        .unwrap_or_else(|| {
+            versions.push(version.to_string());
+            versions.len() - 1
+        });
+    u16::try_from(at).unwrap_or(u16::MAX)
 }
