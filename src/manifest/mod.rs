@@ -209,10 +209,6 @@ fn build(
     let mut rows: Vec<ManifestRow> = Vec::new();
     let mut problems = Vec::new();
     let mut data_lines = 0;
-    // Each clip key's first row: a later row naming the same clip is dropped (the first
-    // wins), with a warning when its MOS differs.
-    let mut first_of_key: std::collections::HashMap<String, usize> =
-        std::collections::HashMap::new();
     for record in records {
         let (line, record) = record?;
         data_lines += 1;
@@ -229,28 +225,11 @@ fn build(
             continue;
         }
         match record_to_row(&record, line, columns, rule, key_prefix) {
-            Ok(row) => match first_of_key.get(&row.key) {
-                Some(&at) => {
-                    let first = &rows[at];
-                    if first.mos.to_bits() != row.mos.to_bits() {
-                        problems.push(RowProblem {
-                            line,
-                            reason: format!(
-                                "{} is named again with MOS {} (line {} has MOS {}); \
-                                 the first row wins",
-                                row.key, row.mos, first.line, first.mos
-                            ),
-                        });
-                    }
-                }
-                None => {
-                    first_of_key.insert(row.key.clone(), rows.len());
-                    rows.push(row);
-                }
-            },
+            Ok(row) => rows.push(row),
             Err(problem) => problems.push(problem),
         }
     }
+    drop_repeated_keys(&mut rows, &mut problems);
     rows.shrink_to_fit();
     Ok(Manifest {
         path: path.to_path_buf(),
@@ -259,6 +238,44 @@ fn build(
         problems,
         data_lines,
     })
+}
+
+/// A label file naming one clip twice keeps the first row; a later one with a different
+/// MOS is a problem naming both lines. (Found by sorting row indices, not by a map of
+/// keys: a second copy of every key would double a big label file's memory.)
+fn drop_repeated_keys(rows: &mut Vec<ManifestRow>, problems: &mut Vec<RowProblem>) {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    // Ties keep file order, so each group of one key starts with its first row.
+    order.sort_by(|a, b| rows[*a].key.cmp(&rows[*b].key).then(a.cmp(b)));
+    let mut repeated = vec![false; rows.len()];
+    let mut kept: Option<usize> = None;
+    for &at in &order {
+        match kept {
+            Some(first) if rows[first].key == rows[at].key => {
+                repeated[at] = true;
+                let (first, again): (&ManifestRow, &ManifestRow) = (&rows[first], &rows[at]);
+                if first.mos.to_bits() != again.mos.to_bits() {
+                    problems.push(RowProblem {
+                        line: again.line,
+                        reason: format!(
+                            "{} is named again with MOS {} (line {} has MOS {}); \
+                             the first row wins",
+                            again.key, again.mos, first.line, first.mos
+                        ),
+                    });
+                }
+            }
+            _ => kept = Some(at),
+        }
+    }
+    if repeated.contains(&true) {
+        let mut index = 0;
+        rows.retain(|_| {
+            index += 1;
+            !repeated[index - 1]
+        });
+        problems.sort_by_key(|p| p.line);
+    }
 }
 
 fn require_columns(

@@ -262,6 +262,15 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// Replaces `path` with `bytes` so that a reader sees the old file or the new one,
 /// never a mix: temp file in the same folder, fsync, rename, fsync of the folder.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomically_with(path, |out| out.write_all(bytes))
+}
+
+/// As [`write_atomically`], with the bytes written by `fill` (through a buffer), so a
+/// large file need not be held in memory.
+pub fn write_atomically_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -274,8 +283,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(folder)
         .map_err(|e| io_error(folder, e))?;
-    temp.write_all(bytes)
-        .map_err(|e| io_error(temp.path(), e))?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, temp.as_file_mut());
+        fill(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| io_error(path, e))?;
+    }
     temp.as_file()
         .sync_all()
         .map_err(|e| io_error(temp.path(), e))?;

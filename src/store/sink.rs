@@ -38,8 +38,9 @@ pub struct JsonlSink {
     /// Lines that replace the row of their clip key at [`Self::finish`].
     replacements: HashMap<String, String>,
     rows_present: usize,
-    /// Rows appended by this process.
-    appended: usize,
+    /// The clip key of the first row this process appended (rows are appended in label
+    /// order, so it has the smallest label place of them).
+    first_appended: Option<String>,
 }
 
 /// What the output holds for one clip key (held compactly: one per row).
@@ -48,6 +49,8 @@ struct Present {
     sha256: HashBytes,
     mos: f64,
     version: u16,
+    /// Appended by this process (a replaced row keeps its place: not counted).
+    this_run: bool,
 }
 
 /// What the output holds for one clip key, as [`JsonlSink::present`] tells it.
@@ -126,6 +129,7 @@ impl JsonlSink {
                                     sha256: hash,
                                     mos: keys.mos.unwrap_or(f64::NAN),
                                     version,
+                                    this_run: false,
                                 },
                             );
                             report.rows_present += 1;
@@ -174,7 +178,7 @@ impl JsonlSink {
             src_by_hash,
             replacements: HashMap::new(),
             rows_present: report.rows_present,
-            appended: 0,
+            first_appended: None,
         };
         Ok((sink, report))
     }
@@ -216,7 +220,9 @@ impl JsonlSink {
             .map_err(|e| io_error(&self.path, e))?;
         self.remember(row);
         self.rows_present += 1;
-        self.appended += 1;
+        if self.first_appended.is_none() {
+            self.first_appended = Some(row.src.clone());
+        }
         Ok(())
     }
 
@@ -225,6 +231,9 @@ impl JsonlSink {
         self.replacements
             .insert(row.src.clone(), row.to_json_line());
         self.remember(row);
+        if let Some(present) = self.by_src.get_mut(&row.src) {
+            present.this_run = false; // it keeps its place in the file
+        }
     }
 
     fn remember(&mut self, row: &CorpusRow) {
@@ -237,54 +246,88 @@ impl JsonlSink {
                     sha256: d,
                     mos: row.mos,
                     version,
+                    this_run: true,
                 },
             );
         }
     }
 
     /// Flushes the rows written so far to stable storage, and writes the replaced rows.
-    /// `label_order` gives each clip key's place in the label file: when rows are out of
-    /// that order (rows not in it come first, as they are), the file is rewritten in
-    /// it. The rewrite is atomic and keeps every row's bytes. Returns how many rows were
-    /// replaced.
+    /// `label_order` gives each clip key's place in the label file: when this run
+    /// appended a row that belongs before a row already there, the file is put in that
+    /// order (rows it does not name come first, as they are). The rewrite is atomic,
+    /// keeps every other row's bytes, and streams the file (memory: a few words a row).
+    /// Returns how many rows were replaced.
     pub fn finish(&mut self, label_order: &HashMap<&str, usize>) -> Result<usize, Error> {
         self.file.sync_data().map_err(|e| io_error(&self.path, e))?;
-        if self.replacements.is_empty() && self.appended == 0 {
+        let reorder = self.appended_out_of_order(label_order);
+        if self.replacements.is_empty() && !reorder {
             return Ok(0);
         }
-        let text = fs::read(&self.path).map_err(|e| io_error(&self.path, e))?;
-        let mut replaced = 0;
-        let mut lines: Vec<(Option<usize>, &[u8])> = Vec::new();
-        for line in text.split_inclusive(|b| *b == b'\n') {
-            let src = serde_json::from_slice::<RowKeys>(line).ok().map(|k| k.src);
-            let place = src.as_deref().and_then(|s| label_order.get(s).copied());
-            match src.and_then(|src| self.replacements.get(&src)) {
-                Some(new) => {
-                    lines.push((place, new.as_bytes()));
-                    replaced += 1;
-                }
-                None => lines.push((place, line)),
+        // Pass 1: where each line is, its label place, and its replacement if any.
+        let mut lines: Vec<(Option<usize>, u64, usize, Option<String>)> = Vec::new();
+        let mut reader =
+            BufReader::new(File::open(&self.path).map_err(|e| io_error(&self.path, e))?);
+        let (mut line, mut offset) = (Vec::new(), 0u64);
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| io_error(&self.path, e))?;
+            if n == 0 {
+                break;
             }
+            let src = serde_json::from_slice::<RowKeys>(&line).ok().map(|k| k.src);
+            let place = src.as_deref().and_then(|s| label_order.get(s).copied());
+            let replacement = src.and_then(|src| self.replacements.remove(&src));
+            lines.push((place, offset, n, replacement));
+            offset += n as u64;
         }
-        let in_order = lines.is_sorted_by_key(|(place, _)| *place);
-        if replaced == 0 && in_order {
-            return Ok(0);
+        let replaced = lines.iter().filter(|l| l.3.is_some()).count();
+        if reorder {
+            lines.sort_by_key(|(place, ..)| *place); // stable: `None` (not labelled) first
         }
-        if !in_order {
-            lines.sort_by_key(|(place, _)| *place); // stable: `None` (not labelled) first
-        }
-        let out: Vec<u8> = lines
-            .iter()
-            .flat_map(|(_, line)| line.iter().copied())
-            .collect();
-        super::progress::write_atomically(&self.path, &out)?;
+        // Pass 2: the new file, old lines copied from the old one by position.
+        let old = File::open(&self.path).map_err(|e| io_error(&self.path, e))?;
+        super::progress::write_atomically_with(&self.path, |out| {
+            use std::os::unix::fs::FileExt;
+            let mut buffer = Vec::new();
+            for (_, offset, len, replacement) in &lines {
+                match replacement {
+                    Some(new) => out.write_all(new.as_bytes())?,
+                    None => {
+                        buffer.resize(*len, 0);
+                        old.read_exact_at(&mut buffer, *offset)?;
+                        out.write_all(&buffer)?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
         self.replacements.clear();
-        self.appended = 0;
+        self.first_appended = None;
+        for present in self.by_src.values_mut() {
+            present.this_run = false;
+        }
         self.file = OpenOptions::new()
             .append(true)
             .open(&self.path)
             .map_err(|e| io_error(&self.path, e))?;
         Ok(replaced)
+    }
+
+    /// Whether a row this run appended belongs before a row that was already there.
+    fn appended_out_of_order(&self, label_order: &HashMap<&str, usize>) -> bool {
+        let Some(first) = self
+            .first_appended
+            .as_deref()
+            .and_then(|src| label_order.get(src))
+        else {
+            return false;
+        };
+        self.by_src.iter().any(|(src, present)| {
+            !present.this_run && label_order.get(src.as_str()).is_some_and(|at| at > first)
+        })
     }
 }
 
