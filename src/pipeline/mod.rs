@@ -28,6 +28,7 @@ use crate::store::lock::RunLock;
 use crate::store::progress::ProgressFile;
 use crate::store::row::{CorpusRow, utc_timestamp_now};
 use crate::store::sink::JsonlSink;
+use crate::store::src_id::SrcId;
 
 /// Everything one ingest run needs; the CLI fills it from flags.
 #[derive(Debug, Clone)]
@@ -426,6 +427,8 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
             .map_or(&no_archive_failures, |s| &s.failures),
         clips_root: &clips_root,
         label_file: &label_files[0],
+        rows: &rows,
+        key_names: None,
     };
     let walked = run::process_rows(
         &rows,
@@ -436,12 +439,13 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
     );
     // Whatever stopped the walk, what was finished is kept: the state file and the
     // output (with its replaced rows) are written before the error is returned.
-    let label_order: std::collections::HashMap<&str, usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, row)| (row.key.as_str(), i))
-        .collect();
-    let kept = progress.write().and(sink.finish(&label_order));
+    let label_order = || {
+        rows.iter()
+            .enumerate()
+            .map(|(i, row)| (SrcId::of(&row.key), i))
+            .collect()
+    };
+    let kept = progress.write().and(sink.finish(label_order));
     if let Err(Error::Interrupted { .. }) = &walked {
         warn!(
             "{}: stopped by a signal after {} rows written, {} updated; state file written",

@@ -11,7 +11,7 @@
 //! walk: rows already sent are finished and applied up to the faulty one, then the run
 //! returns the error.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
@@ -30,10 +30,11 @@ use crate::probe::{ClipGeometry, ProbeError, Prober};
 use crate::source::http::{DownloadPolicy, Downloaded, Downloader};
 use crate::source::{Fetch, decide};
 use crate::store::clip_index::{ClipIndex, Stamp};
-use crate::store::hash::{HashBytes, parse_hex, sha256_file, to_hex};
+use crate::store::hash::{HashBytes, HashPrefix, parse_hex, prefix, sha256_file, to_hex};
 use crate::store::progress::{ClipState, ProgressFile};
 use crate::store::row::CorpusRow;
 use crate::store::sink::JsonlSink;
+use crate::store::src_id::SrcId;
 
 /// Rows in flight between the walk and the in-order application of their results.
 pub const WINDOW: usize = 512;
@@ -132,8 +133,8 @@ enum Outcome {
 struct Shared<'a> {
     prober: &'a (dyn Prober + Sync),
     policy: DownloadPolicy,
-    known_hashes: Arc<HashSet<HashBytes>>,
-    index: Arc<HashMap<String, (Stamp, HashBytes)>>,
+    known_hashes: Arc<HashMap<HashPrefix, SrcId>>,
+    index: Arc<HashMap<SrcId, (Stamp, HashBytes)>>,
     rows: &'a [ManifestRow],
     cpu: Slots,
     downloads: Slots,
@@ -155,6 +156,9 @@ pub struct Applier<'a> {
     pub archive_failures: &'a BTreeMap<String, Failure>,
     pub clips_root: &'a Path,
     pub label_file: &'a Path,
+    /// The selected rows, to name a clip key met only by its id (built when needed).
+    pub rows: &'a [ManifestRow],
+    pub key_names: Option<HashMap<SrcId, usize>>,
 }
 
 /// Processes `rows` with `concurrency`, applying results in row order. A fault of the
@@ -436,7 +440,7 @@ fn work(
     let stamp = Stamp::of(&job.clip);
     if fresh.is_none()
         && let Some(stamp) = stamp
-        && let Some((recorded, digest)) = shared.index.get(key)
+        && let Some((recorded, digest)) = shared.index.get(&SrcId::of(key))
         && *recorded == stamp
     {
         return Ok(Found::Trusted {
@@ -453,7 +457,7 @@ fn work(
             Err(failure) => return Ok(Found::Unreadable(failure)),
         },
     };
-    if parse_hex(&sha).is_some_and(|d| shared.known_hashes.contains(&d)) {
+    if parse_hex(&sha).is_some_and(|d| shared.known_hashes.contains_key(&prefix(&d))) {
         return Ok(Found::Hashed {
             sha,
             size,
@@ -606,10 +610,10 @@ impl Applier<'_> {
     ) -> Result<(), Error> {
         let digest = parse_hex(&sha);
         // (same bytes, same label) for the row the output holds for this clip key.
-        let present = self.sink.present(&row.key).map(|p| {
+        let present = self.sink.present(SrcId::of(&row.key)).map(|p| {
             let same_label =
                 p.mos.to_bits() == row.mos.to_bits() && p.corpus_version == self.corpus_version;
-            (Some(p.sha256) == digest, same_label)
+            (digest.as_ref().map(prefix) == Some(p.sha256), same_label)
         });
         if present == Some((true, true)) {
             self.stats.dedups += 1;
@@ -617,12 +621,13 @@ impl Applier<'_> {
             return Ok(());
         }
         if present.is_none()
-            && let Some(other) = self.sink.src_of_hash(&sha)
+            && let Some(other) = digest.and_then(|d| self.sink.src_of_hash(&d))
         {
             // The same bytes under another clip key: one row per clip content.
-            if let Some(theirs) = self.sink.present(other)
-                && theirs.mos.to_bits() != row.mos.to_bits()
+            if let Some(theirs_mos) = self.sink.present(other).map(|p| p.mos)
+                && theirs_mos.to_bits() != row.mos.to_bits()
             {
+                let other = self.name_of(other);
                 warn!(
                     "{}:{}: {} has the same bytes as {} (already in the output) but MOS {} \
                      instead of {}; keeping the row of {}",
@@ -631,7 +636,7 @@ impl Applier<'_> {
                     row.key,
                     other,
                     row.mos,
-                    theirs.mos,
+                    theirs_mos,
                     other
                 );
             }
@@ -685,6 +690,20 @@ impl Applier<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The clip key with this id, from the label file ("a row" when it names none).
+    fn name_of(&mut self, id: SrcId) -> String {
+        let rows = self.rows;
+        let names = self.key_names.get_or_insert_with(|| {
+            rows.iter()
+                .enumerate()
+                .map(|(i, row)| (SrcId::of(&row.key), i))
+                .collect()
+        });
+        names
+            .get(&id)
+            .map_or_else(|| "a row".to_string(), |i| rows[*i].key.clone())
     }
 
     fn record_stamp(&mut self, src: &str, stamp: Option<Stamp>, sha: &str) -> Result<(), Error> {

@@ -15,13 +15,14 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use super::hash::{HashBytes, parse_hex};
+use super::src_id::SrcId;
 use crate::error::{Error, io_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
     src: String,
     size: u64,
-    mtime_ns: u128,
+    mtime_ns: u64,
     sha256: String,
 }
 
@@ -29,7 +30,8 @@ struct Entry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub size: u64,
-    pub mtime_ns: u128,
+    /// Nanoseconds since 1970 (a u64 lasts until 2554).
+    pub mtime_ns: u64,
 }
 
 impl Stamp {
@@ -40,7 +42,9 @@ impl Stamp {
             .ok()?
             .duration_since(UNIX_EPOCH)
             .ok()?
-            .as_nanos();
+            .as_nanos()
+            .try_into()
+            .ok()?;
         Some(Self {
             size: meta.len(),
             mtime_ns,
@@ -53,7 +57,7 @@ pub struct ClipIndex {
     path: PathBuf,
     /// Entries read at open (shared with workers). Entries recorded during the run are
     /// only appended to the file: a run meets each clip once, so memory stays flat.
-    start: Arc<HashMap<String, (Stamp, HashBytes)>>,
+    start: Arc<HashMap<SrcId, (Stamp, HashBytes)>>,
     file: Option<File>,
 }
 
@@ -84,7 +88,7 @@ impl ClipIndex {
                         size: e.size,
                         mtime_ns: e.mtime_ns,
                     };
-                    entries.insert(e.src, (stamp, digest));
+                    entries.insert(SrcId::of(&e.src), (stamp, digest));
                 }
                 line.clear();
             }
@@ -106,14 +110,14 @@ impl ClipIndex {
     }
 
     /// The entries read at open, for readers on other threads.
-    pub fn snapshot(&self) -> Arc<HashMap<String, (Stamp, HashBytes)>> {
+    pub fn snapshot(&self) -> Arc<HashMap<SrcId, (Stamp, HashBytes)>> {
         Arc::clone(&self.start)
     }
 
     /// The hash recorded for `src` if the clip still has the recorded size and mtime.
     pub fn unchanged(&self, src: &str, now: Stamp) -> Option<HashBytes> {
         self.start
-            .get(src)
+            .get(&SrcId::of(src))
             .filter(|(stamp, _)| *stamp == now)
             .map(|(_, digest)| *digest)
     }

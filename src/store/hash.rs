@@ -35,6 +35,16 @@ fn hash_into(path: &Path, mut hasher: Sha256) -> std::io::Result<(Sha256, u64)> 
 /// A SHA-256 digest, held as bytes (half the memory of its hex form).
 pub type HashBytes = [u8; 32];
 
+/// The first 16 bytes of a digest: enough to tell clips apart (a collision would take
+/// 2^64 clips), half the memory in the per-row maps of a run.
+pub type HashPrefix = u128;
+
+pub fn prefix(digest: &HashBytes) -> HashPrefix {
+    let mut half = [0u8; 16];
+    half.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(half)
+}
+
 /// Parses 64 hex digits (either case) into a digest.
 pub fn parse_hex(hex: &str) -> Option<HashBytes> {
     let bytes = hex.as_bytes();

@@ -10,3 +10,4 @@ pub mod merge;
 pub mod progress;
 pub mod row;
 pub mod sink;
+pub mod src_id;

@@ -11,15 +11,16 @@
 //! rows already there (its clip failed in an earlier run): whatever the history of
 //! failures and crashes, the output ends as one uninterrupted run writes it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use super::hash::{HashBytes, parse_hex};
+use super::hash::{HashBytes, HashPrefix, parse_hex, prefix};
 use super::row::CorpusRow;
+use super::src_id::SrcId;
 use crate::error::{Error, io_error};
 
 /// An output shard opened for appending.
@@ -27,26 +28,27 @@ use crate::error::{Error, io_error};
 pub struct JsonlSink {
     path: PathBuf,
     file: File,
-    /// Hashes of the rows present when the output was opened (shared with workers).
-    start_hashes: Arc<HashSet<HashBytes>>,
+    /// The hashes of the rows present when the output was opened, each with the clip
+    /// key of its first row (shared with workers).
+    start_by_hash: Arc<HashMap<HashPrefix, SrcId>>,
+    /// The same for the rows appended since.
+    added_by_hash: HashMap<HashPrefix, SrcId>,
     /// What the output holds for each clip key.
-    by_src: HashMap<String, Present>,
+    by_src: HashMap<SrcId, Present>,
     /// The `corpus_version` strings the rows use (a handful), which `Present` points into.
     versions: Vec<String>,
-    /// The clip key of the first row with each hash.
-    src_by_hash: HashMap<HashBytes, String>,
     /// Lines that replace the row of their clip key at [`Self::finish`].
     replacements: HashMap<String, String>,
     rows_present: usize,
     /// The clip key of the first row this process appended (rows are appended in label
     /// order, so it has the smallest label place of them).
-    first_appended: Option<String>,
+    first_appended: Option<SrcId>,
 }
 
 /// What the output holds for one clip key (held compactly: one per row).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Present {
-    sha256: HashBytes,
+    sha256: HashPrefix,
     mos: f64,
     version: u16,
     /// Appended by this process (a replaced row keeps its place: not counted).
@@ -56,7 +58,8 @@ struct Present {
 /// What the output holds for one clip key, as [`JsonlSink::present`] tells it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PresentRow<'a> {
-    pub sha256: HashBytes,
+    /// The first 16 bytes of the row's `src_sha256`.
+    pub sha256: HashPrefix,
     pub mos: f64,
     pub corpus_version: &'a str,
 }
@@ -89,9 +92,8 @@ impl JsonlSink {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
         }
         let mut report = OpenReport::default();
-        let mut hashes = HashSet::new();
         let mut by_src = HashMap::new();
-        let mut src_by_hash = HashMap::new();
+        let mut start_by_hash = HashMap::new();
         let mut versions = Vec::new();
         let mut complete_len: u64 = 0;
         let mut torn: Option<Vec<u8>> = None;
@@ -117,16 +119,16 @@ impl JsonlSink {
                     let keys = serde_json::from_slice::<RowKeys>(&line).ok();
                     match keys.and_then(|k| parse_hex(&k.src_sha256).map(|h| (h, k))) {
                         Some((hash, keys)) => {
-                            hashes.insert(hash);
-                            src_by_hash.entry(hash).or_insert_with(|| keys.src.clone());
+                            let id = SrcId::of(&keys.src);
+                            start_by_hash.entry(prefix(&hash)).or_insert(id);
                             let version = intern(
                                 &mut versions,
                                 keys.corpus_version.as_deref().unwrap_or_default(),
                             );
                             by_src.insert(
-                                keys.src,
+                                id,
                                 Present {
-                                    sha256: hash,
+                                    sha256: prefix(&hash),
                                     mos: keys.mos.unwrap_or(f64::NAN),
                                     version,
                                     this_run: false,
@@ -172,10 +174,10 @@ impl JsonlSink {
         let sink = Self {
             path: path.to_path_buf(),
             file,
-            start_hashes: Arc::new(hashes),
+            start_by_hash: Arc::new(start_by_hash),
+            added_by_hash: HashMap::new(),
             by_src,
             versions,
-            src_by_hash,
             replacements: HashMap::new(),
             rows_present: report.rows_present,
             first_appended: None,
@@ -188,8 +190,8 @@ impl JsonlSink {
     }
 
     /// The hashes of the rows present when the output was opened.
-    pub fn start_hashes(&self) -> Arc<HashSet<HashBytes>> {
-        Arc::clone(&self.start_hashes)
+    pub fn start_hashes(&self) -> Arc<HashMap<HashPrefix, SrcId>> {
+        Arc::clone(&self.start_by_hash)
     }
 
     pub fn rows_present(&self) -> usize {
@@ -197,8 +199,8 @@ impl JsonlSink {
     }
 
     /// What the output holds for the clip key `src`.
-    pub fn present(&self, src: &str) -> Option<PresentRow<'_>> {
-        self.by_src.get(src).map(|p| PresentRow {
+    pub fn present(&self, src: SrcId) -> Option<PresentRow<'_>> {
+        self.by_src.get(&src).map(|p| PresentRow {
             sha256: p.sha256,
             mos: p.mos,
             corpus_version: self
@@ -209,8 +211,12 @@ impl JsonlSink {
     }
 
     /// The clip key of the row that holds this hash, if any.
-    pub fn src_of_hash(&self, sha256_hex: &str) -> Option<&str> {
-        parse_hex(sha256_hex).and_then(|d| self.src_by_hash.get(&d).map(String::as_str))
+    pub fn src_of_hash(&self, sha256: &HashBytes) -> Option<SrcId> {
+        let key = prefix(sha256);
+        self.added_by_hash
+            .get(&key)
+            .or_else(|| self.start_by_hash.get(&key))
+            .copied()
     }
 
     /// Appends one row with a single write.
@@ -221,7 +227,7 @@ impl JsonlSink {
         self.remember(row);
         self.rows_present += 1;
         if self.first_appended.is_none() {
-            self.first_appended = Some(row.src.clone());
+            self.first_appended = Some(SrcId::of(&row.src));
         }
         Ok(())
     }
@@ -231,19 +237,22 @@ impl JsonlSink {
         self.replacements
             .insert(row.src.clone(), row.to_json_line());
         self.remember(row);
-        if let Some(present) = self.by_src.get_mut(&row.src) {
+        if let Some(present) = self.by_src.get_mut(&SrcId::of(&row.src)) {
             present.this_run = false; // it keeps its place in the file
         }
     }
 
     fn remember(&mut self, row: &CorpusRow) {
         if let Some(d) = parse_hex(&row.src_sha256) {
-            self.src_by_hash.entry(d).or_insert_with(|| row.src.clone());
+            let id = SrcId::of(&row.src);
+            if !self.start_by_hash.contains_key(&prefix(&d)) {
+                self.added_by_hash.entry(prefix(&d)).or_insert(id);
+            }
             let version = intern(&mut self.versions, &row.corpus_version);
             self.by_src.insert(
-                row.src.clone(),
+                id,
                 Present {
-                    sha256: d,
+                    sha256: prefix(&d),
                     mos: row.mos,
                     version,
                     this_run: true,
@@ -258,8 +267,18 @@ impl JsonlSink {
     /// order (rows it does not name come first, as they are). The rewrite is atomic,
     /// keeps every other row's bytes, and streams the file (memory: a few words a row).
     /// Returns how many rows were replaced.
-    pub fn finish(&mut self, label_order: &HashMap<&str, usize>) -> Result<usize, Error> {
+    pub fn finish(
+        &mut self,
+        label_order: impl FnOnce() -> HashMap<SrcId, usize>,
+    ) -> Result<usize, Error> {
         self.file.sync_data().map_err(|e| io_error(&self.path, e))?;
+        // The label order is only needed when this run appended after earlier rows or
+        // replaced some: most runs never build it.
+        let earlier_rows = self.by_src.values().any(|p| !p.this_run);
+        if self.replacements.is_empty() && !(earlier_rows && self.first_appended.is_some()) {
+            return Ok(0);
+        }
+        let label_order = &label_order();
         let reorder = self.appended_out_of_order(label_order);
         if self.replacements.is_empty() && !reorder {
             return Ok(0);
@@ -278,7 +297,9 @@ impl JsonlSink {
                 break;
             }
             let src = serde_json::from_slice::<RowKeys>(&line).ok().map(|k| k.src);
-            let place = src.as_deref().and_then(|s| label_order.get(s).copied());
+            let place = src
+                .as_deref()
+                .and_then(|s| label_order.get(&SrcId::of(s)).copied());
             let replacement = src.and_then(|src| self.replacements.remove(&src));
             lines.push((place, offset, n, replacement));
             offset += n as u64;
@@ -317,16 +338,12 @@ impl JsonlSink {
     }
 
     /// Whether a row this run appended belongs before a row that was already there.
-    fn appended_out_of_order(&self, label_order: &HashMap<&str, usize>) -> bool {
-        let Some(first) = self
-            .first_appended
-            .as_deref()
-            .and_then(|src| label_order.get(src))
-        else {
+    fn appended_out_of_order(&self, label_order: &HashMap<SrcId, usize>) -> bool {
+        let Some(first) = self.first_appended.and_then(|id| label_order.get(&id)) else {
             return false;
         };
-        self.by_src.iter().any(|(src, present)| {
-            !present.this_run && label_order.get(src.as_str()).is_some_and(|at| at > first)
+        self.by_src.iter().any(|(id, present)| {
+            !present.this_run && label_order.get(id).is_some_and(|at| at > first)
         })
     }
 }
