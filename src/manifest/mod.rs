@@ -537,3 +537,53 @@ mod shard_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod repeated_key_tests {
+    use super::*;
+
+    fn row(line: usize, key: &str, mos: f64) -> ManifestRow {
+        ManifestRow {
+            line,
+            key: key.into(),
+            mos,
+            mos_std_dev: 0.0,
+            n_ratings: 0,
+            url: None,
+            is_test: None,
+        }
+    }
+
+    #[test]
+    fn the_first_row_of_a_key_wins_and_other_mos_are_named() {
+        let mut rows = vec![
+            row(2, "b.mp4", 1.0),
+            row(3, "a.mp4", 2.0),
+            row(4, "b.mp4", 1.0),
+            row(5, "b.mp4", 3.0),
+            row(6, "a.mp4", 2.5),
+            row(7, "c.mp4", 4.0),
+        ];
+        let mut problems = vec![RowProblem {
+            line: 9,
+            reason: "no MOS".into(),
+        }];
+        drop_repeated_keys(&mut rows, &mut problems);
+        let kept: Vec<(usize, &str)> = rows.iter().map(|r| (r.line, r.key.as_str())).collect();
+        assert_eq!(kept, [(2, "b.mp4"), (3, "a.mp4"), (7, "c.mp4")]);
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(
+            lines,
+            [5, 6, 9],
+            "line 4 repeats b with the same MOS: no problem"
+        );
+        assert!(
+            problems[0].reason.contains("(line 2 has MOS 1)"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].reason.contains("(line 3 has MOS 2)"),
+            "{problems:?}"
+        );
+    }
+}
