@@ -192,6 +192,9 @@ pub fn stage(
         _ => None,
     };
     for archive in planned {
+        if crate::interrupt::requested().is_some() {
+            break; // the ingest that follows stops at once, and says so
+        }
         let key = state_key(&archive.file);
         let path = match (&opts.source, &client) {
             (ArchiveSource::Hub(_), Some(client)) => {
