@@ -19,6 +19,7 @@ pub mod loopback;
 pub mod manifest;
 pub mod pipeline;
 pub mod probe;
+pub mod report;
 pub mod source;
 pub mod store;
 

@@ -30,6 +30,20 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     let prober = args.probing.build();
     let report = run_demo(&opts, prober.as_ref())?;
     super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report)?;
+    let page = report.output.with_file_name("report.html");
+    crate::report::write(
+        &crate::report::ReportOptions {
+            inputs: vec![report.output.clone()],
+            labels: report.label_files.clone(),
+            parse: crate::manifest::ParseOptions {
+                corpus: crate::corpus::CorpusId::Lsvq,
+                clip_suffix: ".mp4".into(),
+            },
+            states: vec![report.progress_path.clone()],
+        },
+        &page,
+    )?;
+    out!("report: {} (open it in a browser)", page.display())?;
     if let Some(first) = std::fs::read_to_string(&report.output)
         .ok()
         .and_then(|t| t.lines().next().map(str::to_string))

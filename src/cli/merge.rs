@@ -40,14 +40,20 @@ pub enum CorpusArg {
     Konvid150k,
 }
 
+impl From<CorpusArg> for CorpusId {
+    fn from(corpus: CorpusArg) -> Self {
+        match corpus {
+            CorpusArg::Lsvq => CorpusId::Lsvq,
+            CorpusArg::Konvid150k => CorpusId::Konvid150k,
+        }
+    }
+}
+
 pub fn run(args: MergeArgs) -> Result<(), Error> {
     crate::store::guard::check_output(&args.output, &args.inputs, args.force)?;
     let positions = match &args.manifest_csv {
         Some(path) => {
-            let corpus = match args.corpus {
-                CorpusArg::Lsvq => CorpusId::Lsvq,
-                CorpusArg::Konvid150k => CorpusId::Konvid150k,
-            };
+            let corpus = args.corpus.into();
             let manifest = parse_label_file(
                 path,
                 &ParseOptions {

@@ -16,6 +16,7 @@ pub mod evaluate;
 pub mod ingest;
 pub mod merge;
 pub mod probe;
+pub mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -51,6 +52,9 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Put several corpus shards on one 0–100 MOS axis, dedup clips across shards.
     Aggregate(aggregate::AggregateArgs),
+    /// Write a self-contained HTML page (or --json figures) about shards: MOS, formats,
+    /// coverage of the labels, failures, and clips shared between rows.
+    Report(report::ReportArgs),
 }
 
 /// `--prober` and `--ffprobe-bin`, shared by every command that probes clips.
@@ -126,5 +130,6 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Probe(args) => probe::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Aggregate(args) => aggregate::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

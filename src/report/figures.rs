@@ -1,0 +1,451 @@
+//! The numbers behind `moscorpus report`, computed in one pass over the shards (and, when
+//! given, the label files and state files): totals, per-corpus distributions, coverage of
+//! the labels, and clips whose bytes sit in two places. Serialised as they are for
+//! `--json`; the page draws its plots from them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::aggregate::scale_of;
+use crate::error::{Error, io_error};
+use crate::failure::Failure;
+use crate::manifest::ManifestRow;
+use crate::store::progress::{ClipState, ProgressFile};
+
+/// Bins of every histogram.
+pub const BINS: usize = 20;
+/// Categories shown per table or bar chart (the rest are summed as "other").
+pub const TOP: usize = 12;
+
+/// Everything the report shows.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Figures {
+    pub totals: Totals,
+    pub corpora: Vec<CorpusFigures>,
+    /// Each corpus's MOS on the unified 0–100 axis (corpora with a known scale).
+    pub unified: Vec<UnifiedHistogram>,
+    pub coverage: Option<Coverage>,
+    /// Clips whose bytes appear in more than one row.
+    pub overlap: Vec<Overlap>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Totals {
+    pub inputs: Vec<PathBuf>,
+    pub corpora: Vec<String>,
+    pub rows: u64,
+    /// Distinct clip contents (SHA-256).
+    pub clips: u64,
+    pub bytes: u64,
+    pub duration_s: f64,
+    /// Earliest and latest `ingested_at_utc`.
+    pub ingested: Option<(String, String)>,
+    pub versions: Vec<String>,
+    /// Lines skipped because they were torn (a crash mid-write).
+    pub torn_lines: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Histogram {
+    pub low: f64,
+    pub high: f64,
+    pub counts: Vec<u64>,
+}
+
+impl Histogram {
+    fn new(low: f64, high: f64) -> Self {
+        let high = if high > low { high } else { low + 1.0 };
+        Self {
+            low,
+            high,
+            counts: vec![0; BINS],
+        }
+    }
+
+    fn add(&mut self, value: f64) {
+        let width = (self.high - self.low) / BINS as f64;
+        let bin = ((value - self.low) / width).floor();
+        if bin.is_finite() {
+            let bin = (bin.max(0.0) as usize).min(BINS - 1);
+            self.counts[bin] += 1;
+        }
+    }
+
+    /// `[low, high)` of bin `i`.
+    pub fn edges(&self, i: usize) -> (f64, f64) {
+        let width = (self.high - self.low) / BINS as f64;
+        (
+            self.low + width * i as f64,
+            self.low + width * (i + 1) as f64,
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CorpusFigures {
+    pub corpus: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub duration_s: f64,
+    pub versions: Vec<String>,
+    /// The corpus's published MOS range and its name, when the scale table has it.
+    pub scale: Option<(f64, f64, String)>,
+    pub mos_min: f64,
+    pub mos_max: f64,
+    pub mos_mean: f64,
+    /// On the native scale (over the published range when known).
+    pub mos: Histogram,
+    pub duration: Histogram,
+    pub codecs: Vec<(String, u64)>,
+    pub pix_fmts: Vec<(String, u64)>,
+    pub framerates: Vec<(String, u64)>,
+    pub resolutions: Vec<(String, u64)>,
+    /// Mean MOS per picture height (the resolutions users compare), most common first.
+    pub mos_by_height: Vec<HeightMos>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HeightMos {
+    pub height: u64,
+    pub rows: u64,
+    pub mos_mean: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UnifiedHistogram {
+    pub corpus: String,
+    pub histogram: Histogram,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Coverage {
+    pub label_files: Vec<PathBuf>,
+    pub label_rows: u64,
+    /// Label rows whose clip has a row in the shards.
+    pub with_row: u64,
+    /// Without a row and recorded as failed in a state file, by failure kind.
+    pub failed_by_kind: Vec<(String, u64)>,
+    /// Without a row and nothing recorded: not on disk, broken, or not ingested yet.
+    pub missing: u64,
+    pub top_reasons: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Overlap {
+    pub sha256: String,
+    /// `corpus:src` of each row holding these bytes.
+    pub rows: Vec<String>,
+    /// True when the rows belong to more than one corpus (a train/test leak between
+    /// corpora); false for a repeat inside one corpus.
+    pub across_corpora: bool,
+}
+
+/// A row of a shard, as far as the report reads it.
+#[derive(serde::Deserialize)]
+struct Row {
+    src: String,
+    src_sha256: String,
+    #[serde(default)]
+    src_size_bytes: u64,
+    #[serde(default)]
+    width: u64,
+    #[serde(default)]
+    height: u64,
+    #[serde(default)]
+    framerate: f64,
+    #[serde(default)]
+    duration_s: f64,
+    #[serde(default)]
+    pix_fmt: String,
+    #[serde(default)]
+    encoder_upstream: String,
+    mos: f64,
+    corpus: String,
+    #[serde(default)]
+    corpus_version: String,
+    #[serde(default)]
+    ingested_at_utc: String,
+}
+
+/// Per-corpus tallies while reading.
+#[derive(Default)]
+struct Tally {
+    rows: u64,
+    bytes: u64,
+    duration_s: f64,
+    versions: BTreeSet<String>,
+    mos: Vec<f64>,
+    durations: Vec<f64>,
+    codecs: HashMap<String, u64>,
+    pix_fmts: HashMap<String, u64>,
+    framerates: HashMap<String, u64>,
+    resolutions: HashMap<String, u64>,
+    by_height: HashMap<u64, (u64, f64)>,
+}
+
+/// Reads the shards (and label and state files) and computes every figure. `labels`
+/// are the label files and their rows, parsed with the corpus's name rules; `progress`
+/// is told the bytes read.
+pub fn compute(
+    inputs: &[PathBuf],
+    labels: Option<(&[PathBuf], &[ManifestRow])>,
+    states: &[PathBuf],
+    mut progress: impl FnMut(u64),
+) -> Result<Figures, Error> {
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_sha: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut sources: HashSet<String> = HashSet::new();
+    let mut ingested: Option<(String, String)> = None;
+    let mut torn_lines = 0;
+    for input in inputs {
+        let file = std::fs::File::open(input).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                Error::input(format!("{}: no such shard", input.display()))
+            }
+            _ => io_error(input, e),
+        })?;
+        let mut reader = std::io::BufReader::new(file);
+        let mut line = String::new();
+        let mut number = 0;
+        loop {
+            line.clear();
+            let n = reader
+                .read_line(&mut line)
+                .map_err(|e| io_error(input, e))?;
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            progress(n as u64);
+            if !line.ends_with('\n') {
+                tracing::warn!("{}:{number}: torn last line skipped", input.display());
+                torn_lines += 1;
+                continue;
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            let row: Row = serde_json::from_str(&line).map_err(|e| {
+                Error::input(format!(
+                    "{}:{number}: not a MOS-corpus row ({e})",
+                    input.display()
+                ))
+            })?;
+            if !row.mos.is_finite() {
+                return Err(Error::input(format!(
+                    "{}:{number}: MOS is not a finite number",
+                    input.display()
+                )));
+            }
+            let tally = tallies.entry(row.corpus.clone()).or_default();
+            tally.rows += 1;
+            tally.bytes += row.src_size_bytes;
+            tally.duration_s += row.duration_s;
+            if !tally.versions.contains(&row.corpus_version) {
+                tally.versions.insert(row.corpus_version.clone());
+            }
+            tally.mos.push(row.mos);
+            tally.durations.push(row.duration_s);
+            *tally.codecs.entry(row.encoder_upstream).or_default() += 1;
+            *tally.pix_fmts.entry(row.pix_fmt).or_default() += 1;
+            *tally
+                .framerates
+                .entry(format!("{:.3}", row.framerate))
+                .or_default() += 1;
+            *tally
+                .resolutions
+                .entry(format!("{}x{}", row.width, row.height))
+                .or_default() += 1;
+            let at = tally.by_height.entry(row.height).or_default();
+            at.0 += 1;
+            at.1 += row.mos;
+            if !row.ingested_at_utc.is_empty() {
+                let t = row.ingested_at_utc;
+                ingested = Some(match ingested {
+                    None => (t.clone(), t),
+                    Some((a, b)) => (a.min(t.clone()), b.max(t)),
+                });
+            }
+            sources.insert(row.src.clone());
+            by_sha
+                .entry(row.src_sha256)
+                .or_default()
+                .push((row.corpus, row.src));
+        }
+    }
+    let coverage = labels
+        .map(|(files, rows)| coverage(files, rows, states, &sources))
+        .transpose()?;
+    let mut overlap: Vec<Overlap> = by_sha
+        .iter()
+        .filter(|(_, rows)| rows.len() > 1)
+        .map(|(sha, rows)| {
+            let corpora: BTreeSet<&str> = rows.iter().map(|(c, _)| c.as_str()).collect();
+            let mut named: Vec<String> = rows.iter().map(|(c, s)| format!("{c}:{s}")).collect();
+            named.sort();
+            Overlap {
+                sha256: sha.clone(),
+                rows: named,
+                across_corpora: corpora.len() > 1,
+            }
+        })
+        .collect();
+    overlap.sort_by(|a, b| {
+        b.across_corpora
+            .cmp(&a.across_corpora)
+            .then(a.rows.cmp(&b.rows))
+    });
+    let mut corpora = Vec::new();
+    let mut unified = Vec::new();
+    let mut versions = BTreeSet::new();
+    let (mut rows, mut bytes, mut duration_s) = (0, 0, 0.0);
+    for (corpus, tally) in tallies {
+        rows += tally.rows;
+        bytes += tally.bytes;
+        duration_s += tally.duration_s;
+        versions.extend(tally.versions.iter().cloned());
+        let scale = scale_of(&corpus);
+        if let Some(scale) = scale {
+            let mut histogram = Histogram::new(0.0, 100.0);
+            for mos in &tally.mos {
+                histogram.add((mos + scale.offset) * scale.factor);
+            }
+            unified.push(UnifiedHistogram {
+                corpus: corpus.clone(),
+                histogram,
+            });
+        }
+        corpora.push(corpus_figures(corpus, tally, scale));
+    }
+    Ok(Figures {
+        totals: Totals {
+            inputs: inputs.to_vec(),
+            corpora: corpora.iter().map(|c| c.corpus.clone()).collect(),
+            rows,
+            clips: by_sha.len() as u64,
+            bytes,
+            duration_s,
+            ingested,
+            versions: versions.into_iter().collect(),
+            torn_lines,
+        },
+        corpora,
+        unified,
+        coverage,
+        overlap,
+    })
+}
+
+fn corpus_figures(
+    corpus: String,
+    tally: Tally,
+    scale: Option<&crate::aggregate::Scale>,
+) -> CorpusFigures {
+    let min = tally.mos.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = tally.mos.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mean = tally.mos.iter().sum::<f64>() / tally.rows.max(1) as f64;
+    let (low, high) = scale.map_or((min.floor(), max.ceil()), |s| s.native_range);
+    let mut mos = Histogram::new(low, high);
+    tally.mos.iter().for_each(|m| mos.add(*m));
+    let longest = tally.durations.iter().copied().fold(0.0, f64::max);
+    let mut duration = Histogram::new(0.0, longest.ceil().max(1.0));
+    tally.durations.iter().for_each(|d| duration.add(*d));
+    let mut by_height: Vec<HeightMos> = tally
+        .by_height
+        .into_iter()
+        .map(|(height, (rows, sum))| HeightMos {
+            height,
+            rows,
+            mos_mean: sum / rows as f64,
+        })
+        .collect();
+    by_height.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.height.cmp(&b.height)));
+    by_height.truncate(TOP);
+    by_height.sort_by_key(|h| h.height);
+    CorpusFigures {
+        corpus,
+        rows: tally.rows,
+        bytes: tally.bytes,
+        duration_s: tally.duration_s,
+        versions: tally.versions.into_iter().collect(),
+        scale: scale.map(|s| (s.native_range.0, s.native_range.1, s.label.to_string())),
+        mos_min: min,
+        mos_max: max,
+        mos_mean: mean,
+        mos,
+        duration,
+        codecs: top(tally.codecs),
+        pix_fmts: top(tally.pix_fmts),
+        framerates: top(tally.framerates),
+        resolutions: top(tally.resolutions),
+        mos_by_height: by_height,
+    }
+}
+
+/// The most frequent values, most frequent first (ties by name), the rest as "other".
+fn top(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
+    let mut all: Vec<(String, u64)> = counts.into_iter().collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if all.len() > TOP {
+        let other: u64 = all[TOP - 1..].iter().map(|(_, n)| n).sum();
+        all.truncate(TOP - 1);
+        all.push(("other".into(), other));
+    }
+    all
+}
+
+fn coverage(
+    files: &[PathBuf],
+    rows: &[ManifestRow],
+    states: &[PathBuf],
+    with_rows: &HashSet<String>,
+) -> Result<Coverage, Error> {
+    let mut recorded: HashMap<String, String> = HashMap::new();
+    for state in states {
+        let file = ProgressFile::load_read_only(state)?;
+        for row in rows {
+            if let ClipState::Failed { reason } = file.state(&row.key) {
+                recorded.entry(row.key.clone()).or_insert(reason);
+            }
+        }
+    }
+    let mut coverage = Coverage {
+        label_files: files.to_vec(),
+        label_rows: rows.len() as u64,
+        with_row: 0,
+        failed_by_kind: Vec::new(),
+        missing: 0,
+        top_reasons: Vec::new(),
+    };
+    let mut kinds: HashMap<String, u64> = HashMap::new();
+    let mut reasons: HashMap<String, u64> = HashMap::new();
+    for row in rows {
+        if with_rows.contains(&row.key) {
+            coverage.with_row += 1;
+        } else if let Some(reason) = recorded.get(&row.key) {
+            *kinds
+                .entry(Failure::remembered(reason).kind.label())
+                .or_default() += 1;
+            *reasons.entry(reason.clone()).or_default() += 1;
+        } else {
+            coverage.missing += 1;
+        }
+    }
+    coverage.failed_by_kind = top(kinds);
+    coverage.top_reasons = top(reasons);
+    Ok(coverage)
+}
+
+/// The shard paths, checked to exist.
+pub fn check_inputs(inputs: &[PathBuf]) -> Result<(), Error> {
+    match inputs.iter().find(|p| !Path::new(p).is_file()) {
+        Some(missing) => Err(Error::input(format!(
+            "{}: no such shard",
+            missing.display()
+        ))),
+        None => Ok(()),
+    }
+}

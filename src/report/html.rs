@@ -1,0 +1,305 @@
+//! The report page: one self-contained HTML file (inline CSS and SVG; no script, font,
+//! image or link to anything outside it), readable on a laptop screen and printable.
+//! Every chart has the numbers it was drawn from in a collapsible table below it.
+
+use std::fmt::Write as _;
+
+use super::figures::{CorpusFigures, Figures, Histogram};
+use super::plots;
+use crate::error::Error;
+use crate::source::disk::human;
+
+const STYLE: &str = "
+body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1360px; padding: 16px 24px; color: #1b1b1b; }
+h1 { font-size: 1.6em; margin: 0.2em 0; }
+h2 { font-size: 1.25em; border-bottom: 2px solid #0072b2; padding-bottom: 4px; margin-top: 1.6em; }
+.lede { color: #555; margin: 0 0 1em 0; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 6px 0; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(640px, 1fr)); gap: 12px 20px; }
+figure { margin: 0; }
+figure svg { width: 100%; height: auto; max-width: 640px; }
+details { margin: 2px 0 8px 0; font-size: 0.9em; }
+summary { cursor: pointer; color: #0072b2; }
+.note { color: #555; font-size: 0.9em; }
+@media print { .grid { display: block; } figure { break-inside: avoid; } details { display: none; } body { max-width: none; } }
+";
+
+/// The whole page.
+pub fn page(figures: &Figures, generated_at: &str) -> Result<String, Error> {
+    let mut out = String::with_capacity(256 << 10);
+    let t = &figures.totals;
+    let _ = writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>moscorpus report: {}</title><style>{STYLE}</style></head><body>",
+        escape(&t.corpora.join(", "))
+    );
+    let _ = writeln!(
+        out,
+        "<h1>moscorpus report</h1><p class=\"lede\">{} · generated {}</p>",
+        escape(&t.corpora.join(", ")),
+        escape(generated_at)
+    );
+    out.push_str("<table>");
+    let ingested = t
+        .ingested
+        .as_ref()
+        .map(|(a, b)| {
+            if a == b {
+                a.clone()
+            } else {
+                format!("{a} to {b}")
+            }
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let inputs: Vec<String> = t.inputs.iter().map(|p| p.display().to_string()).collect();
+    for (name, value) in [
+        ("shards", inputs.join(", ")),
+        ("corpora", t.corpora.join(", ")),
+        ("rows", t.rows.to_string()),
+        ("distinct clips (SHA-256)", t.clips.to_string()),
+        (
+            "clip bytes",
+            format!("{} ({} bytes)", human(t.bytes), t.bytes),
+        ),
+        ("total duration", hours(t.duration_s)),
+        ("ingested", ingested),
+        ("corpus versions", t.versions.join(", ")),
+        ("torn lines skipped", t.torn_lines.to_string()),
+    ] {
+        let _ = write!(
+            out,
+            "<tr><th>{}</th><td>{}</td></tr>",
+            escape(name),
+            escape(&value)
+        );
+    }
+    out.push_str("</table>\n");
+
+    if !figures.unified.is_empty() {
+        out.push_str("<h2>MOS on the unified 0–100 axis</h2><p class=\"note\">Each corpus's MOS mapped to 0–100 with the scale table `aggregate` uses; lines are the share of the corpus's clips per bin, so corpora of different sizes compare.</p><div class=\"grid\">");
+        let series: Vec<(String, &Histogram)> = figures
+            .unified
+            .iter()
+            .map(|u| (u.corpus.clone(), &u.histogram))
+            .collect();
+        let svg = plots::overlaid("MOS, unified 0–100", "MOS (0–100)", &series)?;
+        figure(&mut out, &svg, &histogram_table(&series));
+        out.push_str("</div>\n");
+    }
+
+    for (i, corpus) in figures.corpora.iter().enumerate() {
+        corpus_section(&mut out, i, corpus)?;
+    }
+    if let Some(coverage) = &figures.coverage {
+        out.push_str("<h2>Coverage of the labels, and failures</h2>\n");
+        let files: Vec<String> = coverage
+            .label_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Label files: {}.</p><table><tr><th>label rows</th><td class=\"n\">{}</td></tr>\
+             <tr><th>with a row</th><td class=\"n\">{} ({:.1} %)</td></tr>\
+             <tr><th>failed (recorded in a state file)</th><td class=\"n\">{}</td></tr>\
+             <tr><th>no row, nothing recorded (not on disk, broken, or not ingested yet)</th><td class=\"n\">{}</td></tr></table>",
+            escape(&files.join(", ")),
+            coverage.label_rows,
+            coverage.with_row,
+            100.0 * coverage.with_row as f64 / coverage.label_rows.max(1) as f64,
+            coverage.failed_by_kind.iter().map(|(_, n)| n).sum::<u64>(),
+            coverage.missing
+        );
+        if !coverage.failed_by_kind.is_empty() {
+            out.push_str("<div class=\"grid\">");
+            let svg = plots::bars("Failures by kind", "label rows", &coverage.failed_by_kind)?;
+            figure(
+                &mut out,
+                &svg,
+                &count_table("kind", &coverage.failed_by_kind),
+            );
+            out.push_str("</div>");
+            out.push_str("<p class=\"note\">Most frequent reasons:</p>");
+            out.push_str(&count_table("reason", &coverage.top_reasons));
+        }
+    }
+    out.push_str("<h2>Clips in more than one row</h2>\n");
+    if figures.overlap.is_empty() {
+        out.push_str("<p>None: every row holds different bytes.</p>\n");
+    } else {
+        let across = figures.overlap.iter().filter(|o| o.across_corpora).count();
+        let _ = write!(
+            out,
+            "<p class=\"note\">{} clip contents appear in more than one row; {across} of them in more than one corpus. \
+             Bytes shared between a training and a test corpus leak between them.</p>\
+             <table><tr><th>SHA-256</th><th>rows (corpus:src)</th><th>across corpora</th></tr>",
+            figures.overlap.len()
+        );
+        for o in figures.overlap.iter().take(200) {
+            let _ = write!(
+                out,
+                "<tr><td><code>{}…</code></td><td>{}</td><td>{}</td></tr>",
+                escape(o.sha256.get(..16).unwrap_or(&o.sha256)),
+                escape(&o.rows.join(", ")),
+                if o.across_corpora { "yes" } else { "no" }
+            );
+        }
+        out.push_str("</table>");
+        if figures.overlap.len() > 200 {
+            let _ = write!(
+                out,
+                "<p class=\"note\">… and {} more (all in <code>--json</code>).</p>",
+                figures.overlap.len() - 200
+            );
+        }
+    }
+    out.push_str("\n</body></html>\n");
+    Ok(out)
+}
+
+fn corpus_section(out: &mut String, i: usize, c: &CorpusFigures) -> Result<(), Error> {
+    let scale = c
+        .scale
+        .as_ref()
+        .map(|(low, high, name)| format!("{name}, published range {low}–{high}"))
+        .unwrap_or_else(|| "not in the scale table".into());
+    let _ = writeln!(
+        out,
+        "<h2>{}</h2><p class=\"note\">{} rows · {} · {} · versions {} · MOS scale {} · MOS {:.3}–{:.3}, mean {:.3}</p><div class=\"grid\">",
+        escape(&c.corpus),
+        c.rows,
+        escape(&human(c.bytes)),
+        escape(&hours(c.duration_s)),
+        escape(&c.versions.join(", ")),
+        escape(&scale),
+        c.mos_min,
+        c.mos_max,
+        c.mos_mean
+    );
+    let named = [(c.corpus.clone(), &c.mos)];
+    let x_desc = if c.scale.is_some() {
+        "MOS (native scale; the axis spans its published range)"
+    } else {
+        "MOS (native scale)"
+    };
+    let svg = plots::histogram(&format!("{}: MOS", c.corpus), x_desc, &c.mos, i)?;
+    figure(out, &svg, &histogram_table(&named));
+    let (low, high) = c
+        .scale
+        .as_ref()
+        .map_or((c.mos_min, c.mos_max), |(l, h, _)| (*l, *h));
+    let points = vec![(
+        c.corpus.clone(),
+        c.mos_by_height
+            .iter()
+            .map(|h| (h.height, h.mos_mean))
+            .collect::<Vec<_>>(),
+    )];
+    let svg = plots::mos_by_height(
+        &format!("{}: mean MOS by resolution", c.corpus),
+        "mean MOS",
+        &points,
+        (low, if high > low { high } else { low + 1.0 }),
+    )?;
+    let mut table = String::from(
+        "<table><tr><th class=\"n\">height</th><th class=\"n\">rows</th><th class=\"n\">mean MOS</th></tr>",
+    );
+    for h in &c.mos_by_height {
+        let _ = write!(
+            table,
+            "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}</td></tr>",
+            h.height, h.rows, h.mos_mean
+        );
+    }
+    table.push_str("</table>");
+    figure(out, &svg, &table);
+    let durations = [(c.corpus.clone(), &c.duration)];
+    let svg = plots::histogram(
+        &format!("{}: duration", c.corpus),
+        "duration (s)",
+        &c.duration,
+        i,
+    )?;
+    figure(out, &svg, &histogram_table(&durations));
+    for (what, counts) in [
+        ("codec", &c.codecs),
+        ("pixel format", &c.pix_fmts),
+        ("frame rate (fps)", &c.framerates),
+        ("resolution", &c.resolutions),
+    ] {
+        let svg = plots::bars(&format!("{}: {what}", c.corpus), "clips", counts)?;
+        figure(out, &svg, &count_table(what, counts));
+    }
+    out.push_str("</div>\n");
+    Ok(())
+}
+
+fn figure(out: &mut String, svg: &str, numbers: &str) {
+    let _ = writeln!(
+        out,
+        "<figure>{svg}<details><summary>Numbers</summary>{numbers}</details></figure>"
+    );
+}
+
+fn histogram_table(series: &[(String, &Histogram)]) -> String {
+    let mut table = String::from("<table><tr><th>bin</th>");
+    for (name, _) in series {
+        let _ = write!(table, "<th class=\"n\">{}</th>", escape(name));
+    }
+    table.push_str("</tr>");
+    if let Some((_, first)) = series.first() {
+        for i in 0..first.counts.len() {
+            let (low, high) = first.edges(i);
+            let _ = write!(table, "<tr><td>{low:.3}–{high:.3}</td>");
+            for (_, h) in series {
+                let _ = write!(table, "<td class=\"n\">{}</td>", h.counts[i]);
+            }
+            table.push_str("</tr>");
+        }
+    }
+    table.push_str("</table>");
+    table
+}
+
+fn count_table(what: &str, counts: &[(String, u64)]) -> String {
+    let mut table = format!(
+        "<table><tr><th>{}</th><th class=\"n\">count</th></tr>",
+        escape(what)
+    );
+    for (name, n) in counts {
+        let _ = write!(
+            table,
+            "<tr><td>{}</td><td class=\"n\">{n}</td></tr>",
+            escape(name)
+        );
+    }
+    table.push_str("</table>");
+    table
+}
+
+fn hours(seconds: f64) -> String {
+    if seconds >= 3600.0 {
+        format!("{:.1} h of video", seconds / 3600.0)
+    } else {
+        format!("{:.1} min of video", seconds / 60.0)
+    }
+}
+
+/// Text for HTML: `& < > "` escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
