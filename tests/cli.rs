@@ -50,6 +50,7 @@ fn help_documents_every_flag() {
         "probe",
         "evaluate",
         "aggregate",
+        "report",
         "--log-level",
     ] {
         assert!(top.stdout.contains(needle), "{needle}: {}", top.stdout);
@@ -104,6 +105,18 @@ fn help_documents_every_flag() {
     ] {
         assert!(evaluate.contains(flag), "evaluate help lacks {flag}");
     }
+    let report = moscorpus(dir.path(), &["report", "--help"]).stdout;
+    for flag in [
+        "--inputs",
+        "--output",
+        "--labels",
+        "--state",
+        "--corpus",
+        "--clip-suffix",
+        "--json",
+    ] {
+        assert!(report.contains(flag), "report help lacks {flag}");
+    }
     let aggregate = moscorpus(dir.path(), &["aggregate", "--help"]).stdout;
     for flag in ["--inputs", "--output"] {
         assert!(aggregate.contains(flag), "aggregate help lacks {flag}");
@@ -113,7 +126,7 @@ fn help_documents_every_flag() {
 }
 
 #[test]
-fn demo_runs_offline_with_its_404s_and_broken_clip() {
+fn demo_runs_offline_with_its_404s_and_broken_clip_and_writes_a_report() {
     let dir = tempfile::tempdir().unwrap();
     let run = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "60"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -132,6 +145,18 @@ fn demo_runs_offline_with_its_404s_and_broken_clip() {
     assert!(rows.contains("Ep._"), "dotted names survive");
     let state = std::fs::read_to_string(dir.path().join("demo/.download-progress.json")).unwrap();
     assert_eq!(state.matches("http-404: Not Found").count(), 2);
+    // The demo ends with a report of its corpus beside the JSONL.
+    assert!(
+        run.stdout.contains("report: demo/report.html"),
+        "{}",
+        run.stdout
+    );
+    let page = std::fs::read_to_string(dir.path().join("demo/report.html")).unwrap();
+    assert!(page.contains("<svg") && page.contains("<tr><th>rows</th><td>57</td></tr>"));
+    assert!(
+        page.contains("http-404"),
+        "failures by kind are on the page"
+    );
     // A second demo clears its own folder and starts again.
     let again = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "5"]);
     assert_eq!(again.code, 0, "{}", again.stderr);

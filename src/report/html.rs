@@ -17,7 +17,7 @@ h2 { font-size: 1.25em; border-bottom: 2px solid #0072b2; padding-bottom: 4px; m
 table { border-collapse: collapse; font-size: 0.9em; margin: 6px 0; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(640px, 1fr)); gap: 12px 20px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 12px 20px; }
 figure { margin: 0; }
 figure svg { width: 100%; height: auto; max-width: 640px; }
 details { margin: 2px 0 8px 0; font-size: 0.9em; }

@@ -54,11 +54,12 @@ pub fn histogram(
             .map_err(failed)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
             .disable_x_mesh()
             .x_desc(x_desc)
             .y_desc("clips")
-            .axis_desc_style((FONT, 13))
-            .label_style((FONT, 11))
+            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 12))
             .draw()
             .map_err(failed)?;
         let fill = colour(colour_index).mix(0.75).filled();
@@ -108,11 +109,12 @@ pub fn overlaid(
             .map_err(failed)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
             .disable_x_mesh()
             .x_desc(x_desc)
             .y_desc("% of the corpus's clips")
-            .axis_desc_style((FONT, 13))
-            .label_style((FONT, 11))
+            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 12))
             .draw()
             .map_err(failed)?;
         for (i, ((name, _), points)) in series.iter().zip(&shares).enumerate() {
@@ -156,13 +158,14 @@ pub fn bars(title: &str, x_desc: &str, counts: &[(String, u64)]) -> Result<Strin
             .map_err(failed)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
             .disable_y_mesh()
             .disable_y_axis()
             .x_labels((top as usize + 1).min(10))
             .x_label_formatter(&|v| format!("{v:.0}"))
             .x_desc(x_desc)
-            .axis_desc_style((FONT, 13))
-            .label_style((FONT, 11))
+            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 12))
             .draw()
             .map_err(failed)?;
         // Largest first, from the top: row 0 of `counts` is drawn highest.
@@ -217,10 +220,11 @@ pub fn mos_by_height(
             .map_err(failed)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
             .x_desc("picture height (pixels)")
             .y_desc(y_desc)
-            .axis_desc_style((FONT, 13))
-            .label_style((FONT, 11))
+            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 12))
             .draw()
             .map_err(failed)?;
         for (i, (name, points)) in series.iter().enumerate() {
