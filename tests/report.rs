@@ -256,6 +256,30 @@ fn bad_shards_are_clear_errors_and_an_input_is_never_the_output() {
     );
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("is also an input"), "{}", run.stderr);
+    // Text from the rows is text on the page, never markup.
+    let mut hostile = rows();
+    hostile[0].codec = "<script>alert(1)</script>";
+    hostile[1].src = "a&b<img src=x>.mp4".into();
+    hostile[1].sha = hostile[0].sha.clone();
+    let text: String = hostile.iter().take(5).map(line).collect();
+    std::fs::write(dir.path().join("hostile.jsonl"), text).unwrap();
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "report",
+            "--inputs",
+            "hostile.jsonl",
+            "--output",
+            "hostile.html",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = std::fs::read_to_string(dir.path().join("hostile.html")).unwrap();
+    assert!(
+        !page.contains("<script") && !page.contains("<img"),
+        "markup leaked"
+    );
+    assert!(page.contains("&lt;script&gt;") && page.contains("a&amp;b&lt;img"));
     let run = moscorpus(dir.path(), &["report", "--inputs", "nope.jsonl", "--json"]);
     assert_eq!(run.code, 2);
     assert!(
