@@ -28,8 +28,34 @@ fn failed<E: std::fmt::Debug>(e: E) -> Error {
     Error::Other(format!("cannot draw a chart: {e:?}"))
 }
 
-fn finish(svg: String) -> String {
-    svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+/// Draws one chart of `size` on a white SVG and returns the `<svg>` element.
+fn with_svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), Error>,
+) -> Result<String, Error> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        draw(&root)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1))
+}
+
+/// The frame every chart shares: title, margins, room for the axis labels.
+fn frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    y_label_width: u32,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, (FONT, 16))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(y_label_width);
+    builder
 }
 
 /// A histogram over the bins of `histogram` (its axis spans `low..high`, a corpus's
@@ -40,16 +66,9 @@ pub fn histogram(
     histogram: &Histogram,
     colour_index: usize,
 ) -> Result<String, Error> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
+    with_svg(SIZE, |root| {
         let top = histogram.counts.iter().copied().max().unwrap_or(0).max(1);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+        let mut chart = frame(root, title, 56)
             .build_cartesian_2d(histogram.low..histogram.high, 0u64..top + top / 10 + 1)
             .map_err(failed)?;
         chart
@@ -69,9 +88,8 @@ pub fn histogram(
                 Rectangle::new([(x0, 0), (x1, count)], fill)
             }))
             .map_err(failed)?;
-        root.present().map_err(failed)?;
-    }
-    Ok(finish(svg))
+        Ok(())
+    })
 }
 
 /// Several histograms on one axis, as lines of the share of each corpus's clips per bin.
@@ -80,10 +98,7 @@ pub fn overlaid(
     x_desc: &str,
     series: &[(String, &Histogram)],
 ) -> Result<String, Error> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
+    with_svg(SIZE, |root| {
         let shares: Vec<Vec<(f64, f64)>> = series
             .iter()
             .map(|(_, h)| {
@@ -100,11 +115,7 @@ pub fn overlaid(
         let (low, high) = series
             .first()
             .map_or((0.0, 100.0), |(_, h)| (h.low, h.high));
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+        let mut chart = frame(root, title, 56)
             .build_cartesian_2d(low..high, 0.0..top * 1.15)
             .map_err(failed)?;
         chart
@@ -134,26 +145,18 @@ pub fn overlaid(
             .label_font((FONT, 12))
             .draw()
             .map_err(failed)?;
-        root.present().map_err(failed)?;
-    }
-    Ok(finish(svg))
+        Ok(())
+    })
 }
 
 /// Horizontal bars, one per category, largest first from the top; each bar carries its
 /// name and count.
 pub fn bars(title: &str, x_desc: &str, counts: &[(String, u64)]) -> Result<String, Error> {
-    let mut svg = String::new();
     let rows = counts.len().max(1);
     let height = 90 + 26 * rows as u32;
-    {
-        let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
+    with_svg((SIZE.0, height), |root| {
         let top = counts.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 16))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(8)
+        let mut chart = frame(root, title, 8)
             .build_cartesian_2d(0.0..top * 1.1, 0.0..rows as f64)
             .map_err(failed)?;
         chart
@@ -189,9 +192,8 @@ pub fn bars(title: &str, x_desc: &str, counts: &[(String, u64)]) -> Result<Strin
                 )
             }))
             .map_err(failed)?;
-        root.present().map_err(failed)?;
-    }
-    Ok(finish(svg))
+        Ok(())
+    })
 }
 
 /// Mean MOS per picture height, one point per height, one colour per corpus.
@@ -201,21 +203,14 @@ pub fn mos_by_height(
     series: &[(String, Vec<(u64, f64)>)],
     y_range: (f64, f64),
 ) -> Result<String, Error> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
+    with_svg(SIZE, |root| {
         let tallest = series
             .iter()
             .flat_map(|(_, points)| points.iter().map(|(h, _)| *h))
             .max()
             .unwrap_or(1)
             .max(1);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+        let mut chart = frame(root, title, 56)
             .build_cartesian_2d(0u64..tallest + tallest / 10 + 1, y_range.0..y_range.1)
             .map_err(failed)?;
         chart
@@ -245,7 +240,6 @@ pub fn mos_by_height(
             .label_font((FONT, 12))
             .draw()
             .map_err(failed)?;
-        root.present().map_err(failed)?;
-    }
-    Ok(finish(svg))
+        Ok(())
+    })
 }
