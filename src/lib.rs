@@ -7,6 +7,8 @@
 //! [`eval`] scores model predictions against the labels; [`aggregate`] puts several
 //! corpora on one MOS scale.
 
+#![forbid(unsafe_code)]
+
 pub mod aggregate;
 pub mod cli;
 pub mod corpus;

@@ -1,6 +1,8 @@
 //! The `moscorpus` binary: parse the command line, set up logging, call the library,
 //! and map its errors to exit codes (2 for input errors, 1 otherwise).
 
+#![forbid(unsafe_code)]
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
