@@ -24,5 +24,6 @@ pub mod probe;
 pub mod report;
 pub mod source;
 pub mod store;
+pub mod table;
 
 pub use error::Error;

@@ -32,6 +32,18 @@ pub struct Scale {
     pub source: &'static str,
 }
 
+impl Scale {
+    /// A native MOS on the unified 0–100 axis.
+    pub fn to_unified(&self, mos: f64) -> f64 {
+        (mos + self.offset) * self.factor
+    }
+
+    /// A spread (std-dev) of native MOS values on the unified axis: the offset cancels.
+    pub fn to_unified_spread(&self, spread: f64) -> f64 {
+        spread * self.factor
+    }
+}
+
 /// The single table of scales (README: "MOS scales").
 pub const SCALES: &[Scale] = &[
     Scale {
@@ -212,7 +224,7 @@ fn unify(
         stats.dropped_out_of_range += 1;
         return Ok(None);
     }
-    let unified = (mos + scale.offset) * scale.factor;
+    let unified = scale.to_unified(mos);
     row.insert("mos".into(), float(unified));
     row.insert("mos_native".into(), float(mos));
     row.insert("mos_native_scale".into(), Value::from(scale.label));

@@ -13,6 +13,7 @@ macro_rules! out {
 pub mod aggregate;
 pub mod demo;
 pub mod evaluate;
+pub mod export;
 pub mod ingest;
 pub mod merge;
 pub mod probe;
@@ -55,6 +56,9 @@ pub enum Command {
     /// Write a self-contained HTML page (or --json figures) about shards: MOS, formats,
     /// coverage of the labels, failures, and clips shared between rows.
     Report(report::ReportArgs),
+    /// Write corpus rows in another format: `export parquet`.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 /// `--prober` and `--ffprobe-bin`, shared by every command that probes clips.
@@ -131,5 +135,6 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Merge(args) => merge::run(args),
         Command::Aggregate(args) => aggregate::run(args),
         Command::Report(args) => report::run(args),
+        Command::Export(command) => export::run(command),
     }
 }

@@ -1,0 +1,216 @@
+//! Corpus rows as one Arrow table: what the Python loader (`moscorpus.read`) and
+//! `moscorpus export parquet` are built on.
+//!
+//! [`read_rows`] takes JSONL shards and Parquet files of any corpora, checks every row
+//! against the one schema ([`schema`]), and returns one record batch: the 15 fixed
+//! columns, then the union of the corpora's extra keys as nullable columns. Optionally
+//! it keeps some corpora only, and adds the 0–100 MOS from the one scale table.
+
+pub mod jsonl;
+pub mod parquet;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::Float64Builder;
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    new_null_array,
+};
+use arrow_schema::{DataType, Field, Schema};
+
+use crate::error::{Error, io_error};
+use schema::{MOS_STD_DEV_UNIFIED, MOS_UNIFIED, fixed_kind, row_schema};
+
+/// What [`read_rows`] keeps and adds.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Keep only rows whose `corpus` is one of these (`None`: all).
+    pub corpora: Option<Vec<String>>,
+    /// Add `mos_unified` and `mos_std_dev_unified` (0–100 axis, `aggregate`'s scales).
+    pub unified: bool,
+}
+
+/// Reads `paths` (JSONL or Parquet, told apart by content) in order into one batch.
+pub fn read_rows(paths: &[PathBuf], options: &ReadOptions) -> Result<RecordBatch, Error> {
+    if paths.is_empty() {
+        return Err(Error::input("no input files given"));
+    }
+    let mut batches = Vec::with_capacity(paths.len());
+    for path in paths {
+        let batch = if is_parquet(path)? {
+            parquet::read_parquet(path)?
+        } else {
+            jsonl::read_jsonl(path)?
+        };
+        batches.push((path.as_path(), batch));
+    }
+    let schema = union_schema(&batches)?;
+    let conformed = batches
+        .iter()
+        .map(|(_, batch)| conform(batch, &schema))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut batch = arrow_select::concat::concat_batches(&schema, &conformed)
+        .map_err(|e| Error::Other(format!("cannot join the inputs: {e}")))?;
+    if let Some(corpora) = &options.corpora {
+        batch = keep_corpora(&batch, corpora)?;
+    }
+    if options.unified {
+        batch = add_unified(&batch)?;
+    }
+    Ok(batch)
+}
+
+/// A file starting with Parquet's magic bytes is Parquet; anything else is read as JSONL.
+fn is_parquet(path: &Path) -> Result<bool, Error> {
+    let mut file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    if !file.metadata().map_err(|e| io_error(path, e))?.is_file() {
+        return Err(Error::input(format!(
+            "{}: not a regular file",
+            path.display()
+        )));
+    }
+    let mut head = [0u8; 4];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) => return Err(io_error(path, e)),
+        }
+    }
+    Ok(&head == parquet::MAGIC)
+}
+
+/// The fixed columns, then every extra column of any input (sorted by name). An extra
+/// column that is integer in one input and fractional in another becomes `Float64`;
+/// any other disagreement is an error naming both files.
+fn union_schema(batches: &[(&Path, RecordBatch)]) -> Result<Arc<Schema>, Error> {
+    let mut extras: BTreeMap<String, (DataType, &Path)> = BTreeMap::new();
+    for (path, batch) in batches {
+        for field in batch.schema().fields() {
+            if fixed_kind(field.name()).is_some() || field.data_type() == &DataType::Null {
+                continue;
+            }
+            let Some((known, first)) = extras.get_mut(field.name()) else {
+                extras.insert(field.name().clone(), (field.data_type().clone(), path));
+                continue;
+            };
+            match (&*known, field.data_type()) {
+                (a, b) if a == b => {}
+                (DataType::Int64, DataType::Float64) | (DataType::Float64, DataType::Int64) => {
+                    *known = DataType::Float64;
+                }
+                (a, b) => {
+                    return Err(Error::input(format!(
+                        "extra column {:?} is {a} in {} but {b} in {}",
+                        field.name(),
+                        first.display(),
+                        path.display()
+                    )));
+                }
+            }
+        }
+    }
+    let extras: Vec<(String, DataType)> = extras
+        .into_iter()
+        .map(|(name, (data_type, _))| (name, data_type))
+        .collect();
+    Ok(row_schema(&extras))
+}
+
+/// `batch` with exactly `schema`'s columns: absent ones null, integers widened.
+fn conform(batch: &RecordBatch, schema: &Arc<Schema>) -> Result<RecordBatch, Error> {
+    let rows = batch.num_rows();
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| match batch.column_by_name(field.name()) {
+            Some(column) if column.data_type() == field.data_type() => Arc::clone(column),
+            Some(column) if column.data_type() == &DataType::Int64 => {
+                let ints = column.as_any().downcast_ref::<Int64Array>();
+                let floats: Float64Array = ints
+                    .map(|ints| ints.iter().map(|v| v.map(|v| v as f64)).collect())
+                    .unwrap_or_else(|| Float64Array::from(vec![None; rows]));
+                Arc::new(floats) as ArrayRef
+            }
+            _ => new_null_array(field.data_type(), rows),
+        })
+        .collect();
+    RecordBatch::try_new(Arc::clone(schema), columns)
+        .map_err(|e| Error::Other(format!("cannot join the inputs: {e}")))
+}
+
+fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, Error> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        .ok_or_else(|| Error::Other(format!("no text column {name:?}")))
+}
+
+fn float_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Float64Array, Error> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
+        .ok_or_else(|| Error::Other(format!("no number column {name:?}")))
+}
+
+fn keep_corpora(batch: &RecordBatch, corpora: &[String]) -> Result<RecordBatch, Error> {
+    let corpus = text_column(batch, "corpus")?;
+    let keep: BooleanArray = corpus
+        .iter()
+        .map(|c| Some(c.is_some_and(|c| corpora.iter().any(|k| k == c))))
+        .collect();
+    arrow_select::filter::filter_record_batch(batch, &keep)
+        .map_err(|e| Error::Other(format!("cannot filter by corpus: {e}")))
+}
+
+/// Appends the MOS and std-dev on the 0–100 axis, by the rule `aggregate` applies; null
+/// for a corpus without a scale or a MOS outside its corpus's published range.
+fn add_unified(batch: &RecordBatch) -> Result<RecordBatch, Error> {
+    if let Some(name) = [MOS_UNIFIED, MOS_STD_DEV_UNIFIED]
+        .into_iter()
+        .find(|name| batch.column_by_name(name).is_some())
+    {
+        return Err(Error::input(format!(
+            "the rows already have a {name} column; read them without unified=True"
+        )));
+    }
+    if batch.column_by_name("mos_native").is_some() {
+        return Err(Error::input_with_hint(
+            "these rows were written by aggregate (they have mos_native): their mos is \
+             already on the 0-100 axis",
+            "read them without unified=True, or read the corpus shards instead",
+        ));
+    }
+    let corpus = text_column(batch, "corpus")?;
+    let mos = float_column(batch, "mos")?;
+    let std_dev = float_column(batch, "mos_std_dev")?;
+    let mut unified = Float64Builder::with_capacity(batch.num_rows());
+    let mut unified_std = Float64Builder::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        let scale = crate::aggregate::scale_of(corpus.value(row))
+            .filter(|s| (s.native_range.0..=s.native_range.1).contains(&mos.value(row)));
+        unified.append_option(scale.map(|s| s.to_unified(mos.value(row))));
+        unified_std.append_option(scale.map(|s| s.to_unified_spread(std_dev.value(row))));
+    }
+    let mut fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let mut columns = batch.columns().to_vec();
+    for (name, builder) in [
+        (MOS_UNIFIED, &mut unified),
+        (MOS_STD_DEV_UNIFIED, &mut unified_std),
+    ] {
+        fields.push(Field::new(name, DataType::Float64, true));
+        columns.push(Arc::new(builder.finish()));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| Error::Other(format!("cannot add the unified MOS: {e}")))
+}
