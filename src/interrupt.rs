@@ -23,6 +23,21 @@ pub fn install() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Asks the run to stop as if `signal` had arrived: for hosts that catch signals
+/// themselves (the Python module turns Ctrl-C into `KeyboardInterrupt`).
+pub fn request(signal: i32) {
+    RECEIVED
+        .get_or_init(|| Arc::new(AtomicUsize::new(0)))
+        .store(signal as usize, Ordering::Relaxed);
+}
+
+/// Forgets an earlier request, so that a host can start another run in this process.
+pub fn clear() {
+    if let Some(received) = RECEIVED.get() {
+        received.store(0, Ordering::Relaxed);
+    }
+}
+
 /// The signal that asked the run to stop, if one did.
 pub fn requested() -> Option<i32> {
     let signal = RECEIVED.get()?.load(Ordering::Relaxed);

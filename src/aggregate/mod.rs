@@ -19,7 +19,7 @@ use crate::store::progress::write_atomically;
 use crate::store::row::utc_timestamp_now;
 
 /// One corpus's scale and its map to the unified axis: `unified = (mos + offset) × factor`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Scale {
     pub corpus: &'static str,
     /// Published range of the native MOS, inclusive.

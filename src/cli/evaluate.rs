@@ -47,6 +47,22 @@ pub enum SplitArg {
 }
 
 pub fn run(args: EvaluateArgs) -> Result<(), Error> {
+    let json = args.json;
+    let report = evaluate_args(args)?;
+    if json {
+        out!("{}", to_json(&report))?;
+    } else {
+        print_text(&report)?;
+    }
+    Ok(())
+}
+
+/// What `--json` prints, without printing it (for the Python module's `evaluate`).
+pub fn run_for_report(args: EvaluateArgs) -> Result<serde_json::Value, Error> {
+    Ok(to_json(&evaluate_args(args)?))
+}
+
+fn evaluate_args(args: EvaluateArgs) -> Result<EvalReport, Error> {
     let opts = EvalOptions {
         labels: args.labels,
         predictions: args.predictions,
@@ -60,13 +76,7 @@ pub fn run(args: EvaluateArgs) -> Result<(), Error> {
         bootstrap: args.bootstrap,
         seed: args.seed,
     };
-    let report = evaluate(&opts)?;
-    if args.json {
-        out!("{}", to_json(&report))?;
-    } else {
-        print_text(&report)?;
-    }
-    Ok(())
+    evaluate(&opts)
 }
 
 fn print_text(r: &EvalReport) -> Result<(), Error> {

@@ -172,7 +172,14 @@ impl From<SplitArg> for Split {
     }
 }
 
-pub fn run(command: IngestCommand) -> Result<(), Error> {
+/// A parsed command line resolved into a run.
+struct Prepared {
+    corpus: CorpusId,
+    opts: IngestOptions,
+    common: CommonArgs,
+}
+
+fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
     let (corpus, dir, max_rows, hub, common) = match command {
         IngestCommand::Lsvq(a) => {
             let hub = a.from_hf.then(|| HubDataset {
@@ -194,19 +201,51 @@ pub fn run(command: IngestCommand) -> Result<(), Error> {
         source,
         keep_archives: common.keep_archives,
     });
-    if common.dry_run {
-        return print_plan(&opts);
+    Ok(Prepared {
+        corpus,
+        opts,
+        common,
+    })
+}
+
+impl Prepared {
+    /// Runs the ingest; writes `--report-json` when asked.
+    fn execute(&self) -> Result<RunReport, Error> {
+        let prober = self.common.probing.build();
+        let report = ingest(&self.opts, prober.as_ref())?;
+        if let Some(path) = &self.common.report_json {
+            let mut text = serde_json::to_string_pretty(&report_json(self.corpus, &report))
+                .unwrap_or_default();
+            text.push('\n');
+            crate::store::progress::write_atomically(path, text.as_bytes())?;
+        }
+        Ok(report)
     }
-    let prober = common.probing.build();
-    let report = ingest(&opts, prober.as_ref())?;
-    print_summary(corpus, &report)?;
-    if let Some(path) = &common.report_json {
-        let mut text =
-            serde_json::to_string_pretty(&report_json(corpus, &report)).unwrap_or_default();
-        text.push('\n');
-        crate::store::progress::write_atomically(path, text.as_bytes())?;
+}
+
+pub fn run(command: IngestCommand) -> Result<(), Error> {
+    let prepared = prepare(command)?;
+    if prepared.common.dry_run {
+        return print_plan(&prepared.opts);
     }
-    Ok(())
+    let report = prepared.execute()?;
+    print_summary(prepared.corpus, &report)
+}
+
+/// The same run without printing: returns what `--report-json` holds (for the Python
+/// module's `ingest`).
+pub fn run_for_report(command: IngestCommand) -> Result<serde_json::Value, Error> {
+    let prepared = prepare(command)?;
+    if prepared.common.dry_run {
+        return Err(Error::input(
+            "dry_run prints a plan: run `moscorpus ingest ... --dry-run` instead",
+        ));
+    }
+    let report = prepared.execute()?;
+    if let Some(warning) = &report.attrition_warning {
+        tracing::warn!("{warning}");
+    }
+    Ok(report_json(prepared.corpus, &report))
 }
 
 impl CommonArgs {

@@ -125,6 +125,80 @@ pub(crate) fn regular_file(path: &std::path::Path) -> Result<(), String> {
     }
 }
 
+/// The whole command line as the binary runs it: parse `args` (clap prints help and
+/// usage errors and exits), log on stderr, catch SIGINT/SIGTERM, run, and give the exit
+/// code (2 for input errors, 1 otherwise, 128 + signal when interrupted).
+pub fn main<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
+    init_logging(cli.log_level.as_filter());
+    if let Err(e) = crate::interrupt::install() {
+        tracing::warn!("cannot catch SIGINT/SIGTERM ({e}); a signal ends the run at once");
+    }
+    match run(cli) {
+        Ok(()) => 0,
+        Err(Error::StdoutClosed) => 141,
+        Err(error) => {
+            eprintln!("error: {error}");
+            if let Some(hint) = error.hint() {
+                eprintln!("hint: {hint}");
+            }
+            u8::try_from(error.exit_code()).unwrap_or(1)
+        }
+    }
+}
+
+/// Logs on stderr. On a terminal, progress bars too, drawn so that logs never tear them.
+/// A process that already logs keeps its logger.
+fn init_logging(level: tracing::level_filters::LevelFilter) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    if std::io::stderr().is_terminal() {
+        let bars = tracing_indicatif::IndicatifLayer::new();
+        let logs = tracing_subscriber::fmt::layer()
+            .with_target(false)
+            .with_writer(bars.get_stderr_writer());
+        let _ = tracing_subscriber::registry()
+            .with(level)
+            .with(logs)
+            .with(bars)
+            .try_init();
+    } else {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .with_ansi(false)
+            .try_init();
+    }
+}
+
+/// Parses a command line without exiting: a usage error comes back as clap's message.
+pub fn try_parse<I, T>(args: I) -> Result<Cli, String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::try_parse_from(args).map_err(|e| e.render().to_string())
+}
+
+/// Runs a command that has a JSON answer (`ingest`, `evaluate`, `probe`) and returns
+/// that answer instead of printing: what the Python module's functions return.
+pub fn run_for_report(cli: Cli) -> Result<serde_json::Value, Error> {
+    match cli.command {
+        Command::Ingest(command) => ingest::run_for_report(*command),
+        Command::Evaluate(args) => evaluate::run_for_report(args),
+        Command::Probe(args) => probe::run_for_report(args),
+        _ => Err(Error::input(
+            "only ingest, evaluate and probe answer as a function; run the others with the CLI",
+        )),
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {

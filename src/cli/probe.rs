@@ -43,3 +43,20 @@ pub fn run(args: ProbeArgs) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Every file's probe answer, as `probe` prints them; the first file that cannot be
+/// probed is an error naming it (for the Python module's `probe`).
+pub fn run_for_report(args: ProbeArgs) -> Result<serde_json::Value, Error> {
+    let prober = args.probing.build();
+    let mut reports = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        super::regular_file(file)
+            .map_err(|why| Error::input(format!("{}: {why}", file.display())))?;
+        let report = prober.probe(file).map_err(|e| match e {
+            ProbeError::Unavailable(why) => Error::input(why),
+            e => Error::input(format!("{}: {e}", file.display())),
+        })?;
+        reports.push(serde_json::to_value(&report).map_err(|e| Error::Other(e.to_string()))?);
+    }
+    Ok(serde_json::Value::Array(reports))
+}

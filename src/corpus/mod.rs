@@ -9,9 +9,11 @@ pub enum CorpusId {
     Konvid150k,
 }
 
-/// Everything the pipeline needs to know about one corpus.
-#[derive(Debug)]
+/// Everything the pipeline needs to know about one corpus (serialised for
+/// `moscorpus.corpora()`).
+#[derive(Debug, serde::Serialize)]
 pub struct CorpusInfo {
+    #[serde(skip)]
     pub id: CorpusId,
     /// The row's `corpus` value.
     pub label: &'static str,
@@ -78,6 +80,9 @@ pub const KONVID_150K: CorpusInfo = CorpusInfo {
 };
 
 impl CorpusId {
+    /// Every corpus, in the order they are listed.
+    pub const ALL: [CorpusId; 2] = [CorpusId::Lsvq, CorpusId::Konvid150k];
+
     pub fn info(self) -> &'static CorpusInfo {
         match self {
             CorpusId::Lsvq => &LSVQ,

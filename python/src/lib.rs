@@ -1,0 +1,142 @@
+//! `moscorpus._native`: the Rust side of the Python package. The loader hands Arrow
+//! columns to pyarrow through the C data interface (no per-row Python objects); the
+//! commands run the CLI's own code with the GIL released, and Ctrl-C in Python stops
+//! them the way SIGINT stops the CLI (what is finished is written) before
+//! `KeyboardInterrupt` is raised.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use arrow_pyarrow::IntoPyArrow;
+use moscorpus::Error;
+use pyo3::create_exception;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+create_exception!(
+    moscorpus,
+    CorpusError,
+    PyValueError,
+    "A label file, shard or row that cannot be used as given; the message names the file \
+     (and line) and what is wrong."
+);
+
+/// SIGINT's number, as the CLI records an interrupt.
+const SIGINT: i32 = 2;
+
+/// The library's error as the Python exception a user would expect.
+fn to_py(error: Error) -> PyErr {
+    match error {
+        Error::Input { message, hint } => CorpusError::new_err(match hint {
+            Some(hint) => format!("{message}\nhint: {hint}"),
+            None => message,
+        }),
+        Error::Io { path, source } => PyOSError::new_err((
+            source.raw_os_error().unwrap_or(0),
+            format!("{}: {source}", path.display()),
+        )),
+        Error::Interrupted { .. } => PyKeyboardInterrupt::new_err("interrupted"),
+        other => PyRuntimeError::new_err(other.to_string()),
+    }
+}
+
+/// Logs on stderr at the level of `MOSCORPUS_LOG` (default `warn`), once per process.
+fn init_logging() {
+    let level = std::env::var("MOSCORPUS_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::WARN);
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Runs `work` on another thread with the GIL released, checking Python's signal
+/// handlers meanwhile: on `KeyboardInterrupt` the run is asked to stop, allowed to write
+/// what it finished, and the exception is raised.
+fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> PyResult<T> {
+    moscorpus::interrupt::clear();
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(work);
+        loop {
+            if worker.is_finished() {
+                return py
+                    .detach(|| worker.join())
+                    .map_err(|_| PyRuntimeError::new_err("the run panicked"));
+            }
+            py.detach(|| std::thread::sleep(Duration::from_millis(20)));
+            if let Err(signal) = py.check_signals() {
+                moscorpus::interrupt::request(SIGINT);
+                let _ = py.detach(|| worker.join());
+                moscorpus::interrupt::clear();
+                return Err(signal);
+            }
+        }
+    })
+}
+
+/// read(paths, corpora, unified) -> pyarrow.Table
+#[pyfunction]
+#[pyo3(signature = (paths, corpora=None, unified=false))]
+fn read<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    corpora: Option<Vec<String>>,
+    unified: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    init_logging();
+    let options = moscorpus::table::ReadOptions { corpora, unified };
+    let batch = py
+        .detach(|| moscorpus::table::read_rows(&paths, &options))
+        .map_err(to_py)?;
+    let table = arrow_pyarrow::Table::try_new(vec![batch.clone()], batch.schema())
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    table.into_pyarrow(py)
+}
+
+/// command(argv) -> str: the JSON answer of `moscorpus <argv>` (ingest, evaluate, probe).
+#[pyfunction]
+fn command(py: Python<'_>, argv: Vec<String>) -> PyResult<String> {
+    init_logging();
+    let cli = moscorpus::cli::try_parse(std::iter::once("moscorpus".to_string()).chain(argv))
+        .map_err(PyTypeError::new_err)?;
+    let answer = interruptible(py, move || moscorpus::cli::run_for_report(cli))?;
+    answer.map(|value| value.to_string()).map_err(to_py)
+}
+
+/// corpora() -> str: every corpus the tool knows, as JSON.
+#[pyfunction]
+fn corpora() -> String {
+    let all: Vec<_> = moscorpus::corpus::CorpusId::ALL
+        .iter()
+        .map(|id| id.info())
+        .collect();
+    serde_json::to_string(&all).unwrap_or_default()
+}
+
+/// scales() -> str: the scale table, as JSON.
+#[pyfunction]
+fn scales() -> String {
+    serde_json::to_string(moscorpus::aggregate::SCALES).unwrap_or_default()
+}
+
+/// run_cli(argv) -> int: the `moscorpus` command line, exit code returned.
+#[pyfunction]
+fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.detach(move || moscorpus::cli::main(argv))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("CorpusError", m.py().get_type::<CorpusError>())?;
+    m.add_function(wrap_pyfunction!(read, m)?)?;
+    m.add_function(wrap_pyfunction!(command, m)?)?;
+    m.add_function(wrap_pyfunction!(corpora, m)?)?;
+    m.add_function(wrap_pyfunction!(scales, m)?)?;
+    m.add_function(wrap_pyfunction!(run_cli, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
