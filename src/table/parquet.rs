@@ -20,7 +20,6 @@ pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<u64, Error> {
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_statistics_enabled(EnabledStatistics::Page)
-        .set_created_by(format!("moscorpus {}", env!("CARGO_PKG_VERSION")))
         .build();
     let failed = |e: parquet::errors::ParquetError| {
         Error::Other(format!("{}: cannot write Parquet: {e}", path.display()))

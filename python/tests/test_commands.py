@@ -1,0 +1,180 @@
+"""ingest, probe, evaluate, corpora and scales: the same answers as the command line,
+and Ctrl-C in Python stops an ingest promptly so that the next run completes."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import moscorpus
+from conftest import local_copy, rows_without_time, run_cli
+
+
+def test_ingest_equals_the_cli(demo_dir, cli, tmp_path):
+    mine = local_copy(demo_dir, tmp_path / "py", rows=80)
+    theirs = local_copy(demo_dir, tmp_path / "cli", rows=80)
+    report = moscorpus.ingest("lsvq", dir=mine, min_csv_rows=1, full=True, prober="native")
+    run_cli(
+        cli, "ingest", "lsvq", "--dir", str(theirs), "--min-csv-rows", "1", "--full",
+        "--prober", "native", "--report-json", str(tmp_path / "report.json"),
+    )
+    assert rows_without_time(mine / "lsvq.jsonl") == rows_without_time(theirs / "lsvq.jsonl")
+    cli_report = json.loads((tmp_path / "report.json").read_text())
+    for key in ("output", "state_file", "label_files"):
+        report.pop(key), cli_report.pop(key)
+    assert report == cli_report
+    assert report["written"] == 80 and report["selected"] == 80
+    state = ".download-progress.json"
+    assert (mine / state).exists() == (theirs / state).exists()
+    # A second run finds every clip already present, as the CLI's would.
+    again = moscorpus.ingest("lsvq", dir=mine, min_csv_rows=1, full=True)
+    assert (again["written"], again["dedups"]) == (0, 80)
+
+
+def test_ingest_errors(tmp_path):
+    with pytest.raises(moscorpus.CorpusError, match="hint:"):
+        moscorpus.ingest("lsvq", dir=tmp_path / "absent")
+    with pytest.raises(TypeError, match="--no-such-flag"):
+        moscorpus.ingest("lsvq", no_such_flag=1)
+    with pytest.raises(TypeError, match="unrecognized subcommand|invalid value|unexpected"):
+        moscorpus.ingest("not-a-corpus")
+
+
+def test_probe_equals_the_cli(demo_dir, cli):
+    clips = sorted((demo_dir / "clips").rglob("*.mp4"))[:5]
+    for clip in clips:
+        printed = json.loads(run_cli(cli, "probe", str(clip)).stdout)
+        assert moscorpus.probe(clip) == printed
+        assert moscorpus.probe(str(clip), prober="native") == json.loads(
+            run_cli(cli, "probe", "--prober", "native", str(clip)).stdout
+        )
+    assert printed["streams"][0]["codec_name"] == "h264"
+    assert printed["streams"][0]["width"] > 0
+
+
+def test_probe_of_a_non_video(tmp_path):
+    page = tmp_path / "page.mp4"
+    page.write_text("<html><body>Not Found</body></html>")
+    with pytest.raises(moscorpus.CorpusError, match="page.mp4"):
+        moscorpus.probe(page, prober="native")
+
+
+def test_evaluate_equals_the_cli(demo_dir, cli, tmp_path):
+    shard = demo_dir / "lsvq.jsonl"
+    rows = [json.loads(line) for line in shard.read_text().splitlines()]
+    predictions = tmp_path / "pred.csv"
+    predictions.write_text(
+        "name,score\n"
+        + "".join(f"{r['src']},{(r['mos'] * 0.7 + (i * 37 % 11)) / 10:.4f}\n" for i, r in enumerate(rows))
+    )
+    for options, flags in [
+        ({}, []),
+        ({"logistic": True, "bootstrap": 200, "seed": 7}, ["--logistic", "--bootstrap", "200", "--seed", "7"]),
+    ]:
+        mine = moscorpus.evaluate(shard, predictions, **options)
+        printed = json.loads(
+            run_cli(cli, "evaluate", "--labels", str(shard), "--predictions", str(predictions), "--json", *flags).stdout
+        )
+        assert mine == printed
+        assert mine["n"] == len(rows)
+        assert 0.8 < mine["srocc"] <= 1.0
+    assert mine["logistic"] is not None and mine["bootstrap"]["replicates"] == 200
+
+
+def test_corpora_and_scales():
+    corpora = {c["label"]: c for c in moscorpus.corpora()}
+    assert set(corpora) == {"lsvq", "konvid-150k"}
+    assert corpora["lsvq"]["mos_scale"] == [0.0, 100.0]
+    assert corpora["konvid-150k"]["default_max_rows"] is None
+    assert "Patch-VQ" in corpora["lsvq"]["citation"]
+    scales = {s["corpus"]: s for s in moscorpus.scales()}
+    konvid = scales["konvid-150k"]
+    assert (konvid["native_range"], konvid["offset"], konvid["factor"]) == ([1.0, 5.0], -1.0, 25.0)
+    # A prediction on the unified axis goes back to the native one.
+    assert 50.0 / konvid["factor"] - konvid["offset"] == 3.0
+
+
+class SlowClips(http.server.SimpleHTTPRequestHandler):
+    """Serves the demo's clips, each after a pause, so an ingest takes a while."""
+
+    delay = 0.0
+
+    def do_GET(self):
+        time.sleep(self.delay)
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def slow_server(demo_dir):
+    handler = functools.partial(SlowClips, directory=str(demo_dir / "clips"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+INGEST_SCRIPT = """
+import sys, moscorpus
+try:
+    moscorpus.ingest("lsvq", dir=sys.argv[1], min_csv_rows=1, full=True, downloads=1,
+                     downloads_per_host=1, prober="native")
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", flush=True)
+    sys.exit(42)
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_stops_an_ingest_and_the_rerun_completes(demo_dir, slow_server, tmp_path):
+    SlowClips.delay = 0.1
+    base = f"http://127.0.0.1:{slow_server.server_address[1]}"
+    work = local_copy(demo_dir, tmp_path / "work", rows=150, url_base=base)
+    child = subprocess.Popen(
+        [sys.executable, "-c", INGEST_SCRIPT, str(work)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list((work / "clips").rglob("*.mp4")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=30)
+    waited = time.monotonic() - sent
+    assert child.returncode == 42, (out, err)
+    assert "KeyboardInterrupt" in out
+    assert waited < 5.0, f"the ingest took {waited:.1f} s to stop"
+    downloaded = len(list((work / "clips").rglob("*.mp4")))
+    assert 0 < downloaded < 150
+    state = json.loads((work / ".download-progress.json").read_text())
+    assert sum(1 for e in state.values() if e["state"] == "done") >= 1
+
+    SlowClips.delay = 0.0
+    report = moscorpus.ingest("lsvq", dir=work, min_csv_rows=1, full=True, prober="native")
+    assert report["skipped_download"] == 0
+    assert report["written"] + report["dedups"] == 150
+    rows = rows_without_time(work / "lsvq.jsonl")
+    assert len(rows) == 150
+    assert len({r["src"] for r in rows}) == 150
+
+
+def test_console_script_exit_codes(cli, tmp_path):
+    assert run_cli(cli, "--version").stdout.startswith("moscorpus ")
+    missing = run_cli(cli, "ingest", "lsvq", "--dir", str(tmp_path / "absent"), check=False)
+    assert missing.returncode == 2 and "hint:" in missing.stderr
+    module = subprocess.run([sys.executable, "-m", "moscorpus", "--help"], capture_output=True, text=True)
+    assert module.returncode == 0 and "ingest" in module.stdout
