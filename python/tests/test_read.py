@@ -147,3 +147,21 @@ def test_an_ingested_shard(demo_dir):
     table = moscorpus.read(shard)
     assert [without_nulls(r) for r in table.to_pylist()] == loads_all(shard)
     assert table.num_rows > 1000
+
+
+def test_a_large_shard_is_read_in_parts_and_errors_keep_their_line(tmp_path):
+    """Above 4 MB a shard is parsed in one part per core: the rows stay in order and an
+    error still names the file's own line number."""
+    rows = [look_alike_row("lsvq", i, mos=round(i % 100 + 0.25, 2), std=1.5) for i in range(20_000)]
+    rows[12_345]["chug_like_extra"] = 7
+    rows[19_000]["chug_like_extra"] = 7.5
+    shard = write_shard(tmp_path / "big.jsonl", rows)
+    assert shard.stat().st_size > 6 << 20
+    table = moscorpus.read(shard)
+    assert [without_nulls(r) for r in table.to_pylist()] == loads_all(shard)
+    assert table.schema.field("chug_like_extra").type == pa.float64()
+    lines = shard.read_text().splitlines(keepends=True)
+    lines[17_000] = lines[17_000].replace('"mos": ', '"mos": "', 1).replace(', "mos_std_dev"', '", "mos_std_dev"', 1)
+    shard.write_text("".join(lines))
+    with pytest.raises(moscorpus.CorpusError, match=rf"{shard}:17001: key \"mos\": expected a finite number, found a string"):
+        moscorpus.read(shard)

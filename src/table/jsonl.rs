@@ -5,56 +5,125 @@
 //! a loader that skipped it would silently train on fewer clips. Blank lines are
 //! skipped; a last line without its newline that does not parse is reported as torn.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, NullArray, RecordBatch};
 use arrow_schema::DataType;
-use serde_json::{Map, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
 
-use super::schema::{FIXED_COLUMNS, Kind, fixed_kind, row_schema};
+use super::schema::{FIXED_COLUMNS, Kind, row_schema};
 use crate::error::{Error, io_error};
 
-/// Reads `path` (a JSONL shard) into a batch with the row schema.
+/// Below this size a shard is parsed on one thread.
+const PARALLEL_FROM_BYTES: usize = 4 << 20;
+
+/// Reads `path` (a JSONL shard) into a batch with the row schema. A large shard is cut
+/// at line ends into one part per core, parsed at once, and joined in order.
 pub fn read_jsonl(path: &Path) -> Result<RecordBatch, Error> {
     let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-    let mut columns = Columns::default();
-    let mut lines = bytes.split(|b| *b == b'\n').enumerate().peekable();
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = if body.len() < PARALLEL_FROM_BYTES {
+        1
+    } else {
+        threads.min(16)
+    };
+    let chunks = split_at_line_ends(body, parts);
+    let last = chunks.len() - 1;
+    let results: Vec<Result<RecordBatch, (usize, String)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks
+            .iter()
+            .enumerate()
+            .map(|(i, chunk)| scope.spawn(move || parse_chunk(chunk, i == last)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err((0, "the parser panicked".into())))
+            })
+            .collect()
+    });
+    let mut batches = Vec::with_capacity(results.len());
+    for (index, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(batch) => batches.push(batch),
+            Err((line, why)) => {
+                let before: usize = chunks[..index]
+                    .iter()
+                    .map(|c| c.iter().filter(|b| **b == b'\n').count())
+                    .sum();
+                return Err(Error::input(format!(
+                    "{}:{}: {why}",
+                    path.display(),
+                    before + line + 1
+                )));
+            }
+        }
+    }
+    if batches.len() == 1 {
+        return Ok(batches.remove(0));
+    }
+    let named: Vec<(&Path, RecordBatch)> = batches.into_iter().map(|b| (path, b)).collect();
+    super::join(&named)
+}
+
+/// `bytes` cut into about `parts` pieces, each ending just after a newline (the last
+/// piece takes the rest).
+fn split_at_line_ends(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::with_capacity(parts);
+    let mut start = 0;
+    for part in 1..parts {
+        let target = (bytes.len() * part / parts).max(start);
+        let Some(newline) = bytes[target..].iter().position(|b| *b == b'\n') else {
+            break;
+        };
+        let end = target + newline + 1;
+        chunks.push(&bytes[start..end]);
+        start = end;
+    }
+    chunks.push(&bytes[start..]);
+    chunks
+}
+
+/// Parses the lines of one piece; an error carries the line's index within the piece.
+fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<RecordBatch, (usize, String)> {
+    let mut columns = Columns::new();
+    let mut lines = chunk.split(|b| *b == b'\n').enumerate().peekable();
     while let Some((index, raw)) = lines.next() {
         let is_last = lines.peek().is_none();
         if is_last && raw.is_empty() {
             break;
         }
-        let at = || format!("{}:{}", path.display(), index + 1);
-        let line = std::str::from_utf8(raw)
-            .map_err(|e| Error::input(format!("{}: not UTF-8 ({e})", at())))?;
+        let line = std::str::from_utf8(raw).map_err(|e| (index, format!("not UTF-8 ({e})")))?;
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
         let row = parse_row(line).map_err(|why| {
-            let torn = if is_last {
+            let torn = if is_last && holds_last_line {
                 " — the last line has no newline: a write was cut short (torn line)"
             } else {
                 ""
             };
-            Error::input(format!("{}: {why}{torn}", at()))
+            (index, format!("{why}{torn}"))
         })?;
-        columns
-            .push(row)
-            .map_err(|why| Error::input(format!("{}: {why}", at())))?;
+        columns.push(row).map_err(|why| (index, why))?;
     }
-    columns.finish()
+    columns.finish().map_err(|e| (0, e.to_string()))
 }
 
-/// One line as a JSON object, with a clear word for what JSON cannot hold.
-fn parse_row(line: &str) -> Result<Map<String, Value>, String> {
-    match serde_json::from_str::<Value>(line) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err("not a JSON object".into()),
+/// One line as a row, with a clear word for what JSON cannot hold.
+fn parse_row(line: &str) -> Result<Row<'_>, String> {
+    match serde_json::from_str::<Parsed<'_>>(line) {
+        Ok(Parsed::Row(row)) => Ok(row),
+        Ok(Parsed::NotObject) => Err("not a JSON object".into()),
         Err(e) => Err(match non_finite_key(line) {
             Some(key) => format!("key {key:?}: NaN or an infinity is not a number a row may hold"),
             None => format!("not JSON ({e})"),
@@ -74,82 +143,255 @@ fn non_finite_key(line: &str) -> Option<String> {
     })
 }
 
+/// A JSON value as parsed from a line, borrowing unescaped strings from it.
+#[derive(Debug)]
+enum Scalar<'de> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An integer above `i64::MAX`.
+    UInt(u64),
+    Float(f64),
+    Str(Cow<'de, str>),
+    /// An array or an object (only extra keys may hold one).
+    Nested(Value),
+}
+
+impl Scalar<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int(i) => Value::from(i),
+            Scalar::UInt(u) => Value::from(u),
+            Scalar::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+            Scalar::Str(s) => Value::String(s.into_owned()),
+            Scalar::Nested(v) => v,
+        }
+    }
+
+    /// The value's JSON type for error messages (with the value when short).
+    fn describe(&self) -> String {
+        let (kind, text) = match self {
+            Scalar::Null => return "null".into(),
+            Scalar::Bool(b) => ("a boolean", b.to_string()),
+            Scalar::Int(i) => ("an integer", i.to_string()),
+            Scalar::UInt(u) => ("an integer", u.to_string()),
+            Scalar::Float(f) => ("a fractional number", format!("{f:?}")),
+            Scalar::Str(s) => ("a string", format!("{s:?}")),
+            Scalar::Nested(v) if v.is_array() => ("an array", v.to_string()),
+            Scalar::Nested(v) => ("an object", v.to_string()),
+        };
+        if text.len() <= 40 {
+            format!("{kind} ({text})")
+        } else {
+            kind.into()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Scalar::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Scalar::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).map_or(Scalar::UInt(v), Scalar::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Scalar::Float(v))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Scalar::Nested(value))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(Scalar::Nested(value))
+    }
+}
+
+/// One line: a row's fixed values by column index, and its extra keys.
+struct Row<'de> {
+    fixed: [Option<Scalar<'de>>; FIXED_COLUMNS.len()],
+    extras: Vec<(Cow<'de, str>, Scalar<'de>)>,
+}
+
+enum Parsed<'de> {
+    Row(Row<'de>),
+    NotObject,
+}
+
+impl<'de> Deserialize<'de> for Parsed<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RowVisitor)
+    }
+}
+
+struct RowVisitor;
+
+impl<'de> Visitor<'de> for RowVisitor {
+    type Value = Parsed<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut row = Row {
+            fixed: Default::default(),
+            extras: Vec::new(),
+        };
+        while let Some(key) = map.next_key::<Scalar<'de>>()? {
+            let Scalar::Str(key) = key else {
+                return Err(serde::de::Error::custom("a key that is not a string"));
+            };
+            let value = map.next_value::<Scalar<'de>>()?;
+            match FIXED_COLUMNS.iter().position(|(name, _)| *name == key) {
+                Some(index) => row.fixed[index] = Some(value),
+                None => row.extras.push((key, value)),
+            }
+        }
+        Ok(Parsed::Row(row))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Parsed::NotObject)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Parsed::NotObject)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Parsed::NotObject)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Parsed::NotObject)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Parsed::NotObject)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Parsed::NotObject)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Parsed::NotObject)
+    }
+}
+
+/// One builder per fixed column.
+enum FixedBuilder {
+    Text(StringBuilder),
+    Int(Int64Builder),
+    Float(Float64Builder),
+}
+
 /// Column builders for the fixed keys, and the values of extra keys by row.
-#[derive(Default)]
 struct Columns {
     rows: usize,
-    text: BTreeMap<&'static str, StringBuilder>,
-    int: BTreeMap<&'static str, Int64Builder>,
-    float: BTreeMap<&'static str, Float64Builder>,
+    fixed: Vec<FixedBuilder>,
     /// Extra key → (row, value) for the rows that have it.
     extras: BTreeMap<String, Vec<(usize, Value)>>,
 }
 
 impl Columns {
-    fn push(&mut self, mut row: Map<String, Value>) -> Result<(), String> {
+    fn new() -> Self {
+        let fixed = FIXED_COLUMNS
+            .iter()
+            .map(|(_, kind)| match kind {
+                Kind::Text => FixedBuilder::Text(StringBuilder::new()),
+                Kind::Int => FixedBuilder::Int(Int64Builder::new()),
+                Kind::Float => FixedBuilder::Float(Float64Builder::new()),
+            })
+            .collect();
+        Columns {
+            rows: 0,
+            fixed,
+            extras: BTreeMap::new(),
+        }
+    }
+
+    fn push(&mut self, row: Row<'_>) -> Result<(), String> {
         // Checked before anything is appended, so a bad row leaves the builders even.
-        for (name, kind) in FIXED_COLUMNS {
-            let value = row
-                .get(name)
+        for ((name, kind), value) in FIXED_COLUMNS.iter().zip(&row.fixed) {
+            let value = value
+                .as_ref()
                 .ok_or_else(|| format!("key {name:?} is missing"))?;
-            let fits = match kind {
-                Kind::Text => value.is_string(),
-                Kind::Int => value.as_i64().is_some(),
-                Kind::Float => value.as_f64().is_some_and(f64::is_finite),
+            let fits = match (kind, value) {
+                (Kind::Text, Scalar::Str(_)) | (Kind::Int, Scalar::Int(_)) => true,
+                (Kind::Float, Scalar::Int(_) | Scalar::UInt(_)) => true,
+                (Kind::Float, Scalar::Float(f)) => f.is_finite(),
+                _ => false,
             };
             if !fits {
                 return Err(format!(
                     "key {name:?}: expected {}, found {}",
                     kind.noun(),
-                    describe(value)
+                    value.describe()
                 ));
             }
         }
-        for (name, kind) in FIXED_COLUMNS {
-            let value = row.remove(name).unwrap_or(Value::Null);
-            match kind {
-                Kind::Text => self
-                    .text
-                    .entry(name)
-                    .or_default()
-                    .append_value(value.as_str().unwrap_or_default()),
-                Kind::Int => self
-                    .int
-                    .entry(name)
-                    .or_default()
-                    .append_value(value.as_i64().unwrap_or_default()),
-                Kind::Float => self
-                    .float
-                    .entry(name)
-                    .or_default()
-                    .append_value(value.as_f64().unwrap_or_default()),
+        for (builder, value) in self.fixed.iter_mut().zip(row.fixed) {
+            match (builder, value) {
+                (FixedBuilder::Text(b), Some(Scalar::Str(s))) => b.append_value(s),
+                (FixedBuilder::Int(b), Some(Scalar::Int(i))) => b.append_value(i),
+                (FixedBuilder::Float(b), Some(Scalar::Float(f))) => b.append_value(f),
+                (FixedBuilder::Float(b), Some(Scalar::Int(i))) => b.append_value(i as f64),
+                (FixedBuilder::Float(b), Some(Scalar::UInt(u))) => b.append_value(u as f64),
+                _ => unreachable!("checked above"),
             }
         }
-        for (name, value) in row {
-            if !value.is_null() {
+        for (name, value) in row.extras {
+            if !matches!(value, Scalar::Null) {
                 self.extras
-                    .entry(name)
+                    .entry(name.into_owned())
                     .or_default()
-                    .push((self.rows, value));
+                    .push((self.rows, value.into_value()));
             }
         }
         self.rows += 1;
         Ok(())
     }
 
-    fn finish(mut self) -> Result<RecordBatch, Error> {
-        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(FIXED_COLUMNS.len());
-        for (name, kind) in FIXED_COLUMNS {
-            let array: ArrayRef = match kind {
-                Kind::Text => Arc::new(self.text.entry(name).or_default().finish()),
-                Kind::Int => Arc::new(self.int.entry(name).or_default().finish()),
-                Kind::Float => Arc::new(self.float.entry(name).or_default().finish()),
-            };
-            arrays.push(array);
-        }
+    fn finish(self) -> Result<RecordBatch, Error> {
+        let mut arrays: Vec<ArrayRef> = self
+            .fixed
+            .into_iter()
+            .map(|builder| -> ArrayRef {
+                match builder {
+                    FixedBuilder::Text(mut b) => Arc::new(b.finish()),
+                    FixedBuilder::Int(mut b) => Arc::new(b.finish()),
+                    FixedBuilder::Float(mut b) => Arc::new(b.finish()),
+                }
+            })
+            .collect();
         let mut extra_fields = Vec::new();
         for (name, values) in self.extras {
-            debug_assert!(fixed_kind(&name).is_none());
             let (data_type, array) = extra_column(self.rows, &values);
             extra_fields.push((name, data_type));
             arrays.push(array);
@@ -234,24 +476,5 @@ fn fill<B>(
     while next < rows {
         null(builder);
         next += 1;
-    }
-}
-
-/// A value's JSON type for error messages (with the value when short).
-fn describe(value: &Value) -> String {
-    let kind = match value {
-        Value::Null => return "null".into(),
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_f64() => "a fractional number",
-        Value::Number(_) => "an integer",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    };
-    let text = value.to_string();
-    if text.len() <= 40 {
-        format!("{kind} ({text})")
-    } else {
-        kind.into()
     }
 }

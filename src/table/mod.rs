@@ -48,13 +48,7 @@ pub fn read_rows(paths: &[PathBuf], options: &ReadOptions) -> Result<RecordBatch
         };
         batches.push((path.as_path(), batch));
     }
-    let schema = union_schema(&batches)?;
-    let conformed = batches
-        .iter()
-        .map(|(_, batch)| conform(batch, &schema))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut batch = arrow_select::concat::concat_batches(&schema, &conformed)
-        .map_err(|e| Error::Other(format!("cannot join the inputs: {e}")))?;
+    let mut batch = join(&batches)?;
     if let Some(corpora) = &options.corpora {
         batch = keep_corpora(&batch, corpora)?;
     }
@@ -62,6 +56,17 @@ pub fn read_rows(paths: &[PathBuf], options: &ReadOptions) -> Result<RecordBatch
         batch = add_unified(&batch)?;
     }
     Ok(batch)
+}
+
+/// The batches one after the other, with the union of their columns.
+fn join(batches: &[(&Path, RecordBatch)]) -> Result<RecordBatch, Error> {
+    let schema = union_schema(batches)?;
+    let conformed = batches
+        .iter()
+        .map(|(_, batch)| conform(batch, &schema))
+        .collect::<Result<Vec<_>, _>>()?;
+    arrow_select::concat::concat_batches(&schema, &conformed)
+        .map_err(|e| Error::Other(format!("cannot join the inputs: {e}")))
 }
 
 /// A file starting with Parquet's magic bytes is Parquet; anything else is read as JSONL.
