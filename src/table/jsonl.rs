@@ -122,8 +122,8 @@ fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<RecordBatch, (usiz
 /// One line as a row, with a clear word for what JSON cannot hold.
 fn parse_row(line: &str) -> Result<Row<'_>, String> {
     match serde_json::from_str::<Parsed<'_>>(line) {
-        Ok(Parsed::Row(row)) => Ok(row),
-        Ok(Parsed::NotObject) => Err("not a JSON object".into()),
+        Ok(Parsed(Some(row))) => Ok(row),
+        Ok(Parsed(None)) => Err("not a JSON object".into()),
         Err(e) => Err(match non_finite_key(line) {
             Some(key) => format!("key {key:?}: NaN or an infinity is not a number a row may hold"),
             None => format!("not JSON ({e})"),
@@ -244,10 +244,8 @@ struct Row<'de> {
     extras: Vec<(Cow<'de, str>, Scalar<'de>)>,
 }
 
-enum Parsed<'de> {
-    Row(Row<'de>),
-    NotObject,
-}
+/// A line's value: `Some` row for an object, `None` for any other JSON value.
+struct Parsed<'de>(Option<Row<'de>>);
 
 impl<'de> Deserialize<'de> for Parsed<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -278,29 +276,29 @@ impl<'de> Visitor<'de> for RowVisitor {
                 None => row.extras.push((key, value)),
             }
         }
-        Ok(Parsed::Row(row))
+        Ok(Parsed(Some(row)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(Parsed::NotObject)
+        Ok(Parsed(None))
     }
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Parsed::NotObject)
+        Ok(Parsed(None))
     }
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Parsed::NotObject)
+        Ok(Parsed(None))
     }
     fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Parsed::NotObject)
+        Ok(Parsed(None))
     }
     fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Parsed::NotObject)
+        Ok(Parsed(None))
     }
     fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Parsed::NotObject)
+        Ok(Parsed(None))
     }
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Parsed::NotObject)
+        Ok(Parsed(None))
     }
 }
 
