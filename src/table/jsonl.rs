@@ -476,3 +476,46 @@ fn fill<B>(
         next += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_end_at_newlines_and_cover_everything() {
+        let text = b"aaaa\nbb\ncccccc\nd\neeeeeee\nff";
+        for parts in 1..=8 {
+            let pieces = split_at_line_ends(text, parts);
+            assert_eq!(pieces.concat(), text.to_vec(), "{parts} parts");
+            for piece in &pieces[..pieces.len() - 1] {
+                assert_eq!(piece.last(), Some(&b'\n'), "{parts} parts: {piece:?}");
+            }
+            assert!(pieces.len() <= parts);
+        }
+    }
+
+    #[test]
+    fn python_non_finite_numbers_are_named_by_key() {
+        let line = r#"{"framerate": 25.0, "mos": NaN, "src": "a.mp4"}"#;
+        assert_eq!(non_finite_key(line).as_deref(), Some("mos"));
+        let line = r#"{"duration_s": -Infinity}"#;
+        assert_eq!(non_finite_key(line).as_deref(), Some("duration_s"));
+        assert_eq!(non_finite_key(r#"{"src": "NaN.mp4"}"#), None);
+        let err = parse_row(r#"{"mos": Infinity}"#).err().unwrap_or_default();
+        assert!(err.starts_with(r#"key "mos": NaN or an infinity"#), "{err}");
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed() {
+        let Ok(Parsed(Some(row))) =
+            serde_json::from_str::<Parsed<'_>>(r#"{"src": "a/b.mp4", "x": "\u00e9"}"#)
+        else {
+            panic!("not parsed");
+        };
+        assert!(matches!(
+            row.fixed[0],
+            Some(Scalar::Str(Cow::Borrowed("a/b.mp4")))
+        ));
+        assert!(matches!(&row.extras[0].1, Scalar::Str(s) if s == "é"));
+    }
+}
