@@ -21,17 +21,7 @@ fn sandbox_with_a_row() -> (Sandbox, Vec<u8>) {
 }
 
 fn ingest(s: &Sandbox, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "ingest",
-        "lsvq",
-        "--dir",
-        "work",
-        "--min-csv-rows",
-        "1",
-        "--full",
-    ];
-    args.extend_from_slice(extra);
-    moscorpus(s.root.path(), &args)
+    moscorpus(s.root.path(), &common::ingest_args(extra))
 }
 
 fn assert_untouched(s: &Sandbox, output: &[u8]) {

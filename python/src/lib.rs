@@ -42,16 +42,12 @@ fn to_py(error: Error) -> PyErr {
 
 /// Logs on stderr at the level of `MOSCORPUS_LOG` (default `warn`), once per process.
 fn init_logging() {
+    use tracing::level_filters::LevelFilter;
     let level = std::env::var("MOSCORPUS_LOG")
         .ok()
-        .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::WARN);
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(false)
-        .try_init();
+        .and_then(|v| v.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::WARN);
+    moscorpus::cli::log_plainly(level);
 }
 
 /// Runs `work` on another thread with the GIL released, checking Python's signal

@@ -168,13 +168,19 @@ fn init_logging(level: tracing::level_filters::LevelFilter) {
             .with(bars)
             .try_init();
     } else {
-        let _ = tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_writer(std::io::stderr)
-            .with_target(false)
-            .with_ansi(false)
-            .try_init();
+        log_plainly(level);
     }
+}
+
+/// Plain log lines on stderr, without colours or bars: the binary when stderr is not a
+/// terminal, and the Python module. A process that already logs keeps its logger.
+pub fn log_plainly(level: tracing::level_filters::LevelFilter) {
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(false)
+        .try_init();
 }
 
 /// Parses a command line without exiting: a usage error comes back as clap's message.

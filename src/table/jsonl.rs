@@ -11,8 +11,10 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
-use arrow_array::{ArrayRef, NullArray, RecordBatch};
+use arrow_array::builder::{Float64Builder, Int64Builder, StringBuilder};
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, RecordBatch, StringArray,
+};
 use arrow_schema::DataType;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -404,77 +406,33 @@ impl Columns {
 /// one of those; otherwise each value's compact JSON text.
 fn extra_column(rows: usize, values: &[(usize, Value)]) -> (DataType, ArrayRef) {
     let all = |test: fn(&Value) -> bool| values.iter().all(|(_, v)| test(v));
-    if all(Value::is_boolean) {
-        let mut b = BooleanBuilder::with_capacity(rows);
-        fill(
-            &mut b,
-            rows,
-            values,
-            |b, v| b.append_value(v.as_bool() == Some(true)),
-            |b| b.append_null(),
-        );
-        return (DataType::Boolean, Arc::new(b.finish()));
-    }
-    if all(Value::is_i64) {
-        let mut b = Int64Builder::with_capacity(rows);
-        fill(
-            &mut b,
-            rows,
-            values,
-            |b, v| b.append_value(v.as_i64().unwrap_or_default()),
-            |b| b.append_null(),
-        );
-        return (DataType::Int64, Arc::new(b.finish()));
-    }
-    if all(Value::is_number) {
-        let mut b = Float64Builder::with_capacity(rows);
-        fill(
-            &mut b,
-            rows,
-            values,
-            |b, v| b.append_value(v.as_f64().unwrap_or_default()),
-            |b| b.append_null(),
-        );
-        return (DataType::Float64, Arc::new(b.finish()));
-    }
     if values.is_empty() {
-        return (DataType::Null, Arc::new(NullArray::new(rows)));
+        (DataType::Null, Arc::new(NullArray::new(rows)))
+    } else if all(Value::is_boolean) {
+        let cells = cells(rows, values, |v| v.as_bool() == Some(true));
+        (DataType::Boolean, Arc::new(BooleanArray::from(cells)))
+    } else if all(Value::is_i64) {
+        let cells = cells(rows, values, |v| v.as_i64().unwrap_or_default());
+        (DataType::Int64, Arc::new(Int64Array::from(cells)))
+    } else if all(Value::is_number) {
+        let cells = cells(rows, values, |v| v.as_f64().unwrap_or_default());
+        (DataType::Float64, Arc::new(Float64Array::from(cells)))
+    } else {
+        let cells = cells(rows, values, |v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        (DataType::Utf8, Arc::new(StringArray::from(cells)))
     }
-    let mut b = StringBuilder::new();
-    fill(
-        &mut b,
-        rows,
-        values,
-        |b, v| match v {
-            Value::String(s) => b.append_value(s),
-            other => b.append_value(other.to_string()),
-        },
-        |b| b.append_null(),
-    );
-    (DataType::Utf8, Arc::new(b.finish()))
 }
 
-/// Appends `values` at their rows, nulls between them.
-fn fill<B>(
-    builder: &mut B,
-    rows: usize,
-    values: &[(usize, Value)],
-    value: impl Fn(&mut B, &Value),
-    null: impl Fn(&mut B),
-) {
-    let mut next = 0;
-    for (row, v) in values {
-        while next < *row {
-            null(builder);
-            next += 1;
-        }
-        value(builder, v);
-        next += 1;
+/// One cell per row: `values` at their rows, null elsewhere.
+fn cells<T>(rows: usize, values: &[(usize, Value)], cell: impl Fn(&Value) -> T) -> Vec<Option<T>> {
+    let mut cells: Vec<Option<T>> = std::iter::repeat_with(|| None).take(rows).collect();
+    for (row, value) in values {
+        cells[*row] = Some(cell(value));
     }
-    while next < rows {
-        null(builder);
-        next += 1;
-    }
+    cells
 }
 
 #[cfg(test)]
