@@ -85,7 +85,7 @@ fn out_of_range_and_unknown_corpora_are_dropped_and_counted() {
             row("low", "konvid-1k", 0.99, 0.1),
             row("neg", "lsvq", -0.5, 0.0),
             row("over", "live-vqc", 100.01, 0.0),
-            row("who", "waterloo-ivc-4k", 50.0, 0.0),
+            row("who", "konvid-2k", 50.0, 0.0),
         ],
     );
     let out = dir.path().join("u.jsonl");
@@ -174,7 +174,7 @@ fn output_is_byte_stable_and_python_shaped() {
     assert_eq!(bytes, std::fs::read_to_string(&out2).unwrap());
     let first = bytes.lines().next().unwrap();
     assert!(first.starts_with("{\"aggregated_at_utc\": \"2026-05-09T00:00:00+00:00\", \"corpus\": \"konvid-150k\", \"corpus_source\": \"konvid-150k\","), "{first}");
-    assert!(first.contains("\"mos\": 60.5, \"mos_native\": 3.42, \"mos_native_scale\": \"1-5-acr\", \"mos_std_dev\": 0.61,"), "{first}");
+    assert!(first.contains("\"mos\": 60.5, \"mos_native\": 3.42, \"mos_native_scale\": \"1-5-acr\", \"mos_std_dev\": 15.25, \"mos_std_dev_native\": 0.61,"), "{first}");
 }
 
 #[test]

@@ -53,6 +53,7 @@ fn rows_match_python_json_dumps_byte_for_byte() {
             corpus: v.corpus,
             corpus_version: v.corpus_version,
             ingested_at_utc: v.ingested_at_utc,
+            extras: Vec::new(),
         };
         assert_eq!(row.to_json_line(), expected);
     }

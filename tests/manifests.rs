@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use moscorpus::corpus::CorpusId;
+use moscorpus::corpus::{CorpusId, KONVID_150K};
 use moscorpus::manifest::konvid_scores::{ScorePart, discover};
 use moscorpus::manifest::{
     LabelShape, ParseOptions, Split, parse_konvid_scores, parse_label_file, select,
@@ -17,10 +17,7 @@ fn labels(name: &str) -> PathBuf {
 }
 
 fn opts(corpus: CorpusId) -> ParseOptions {
-    ParseOptions {
-        corpus,
-        clip_suffix: ".mp4".into(),
-    }
+    ParseOptions::new(corpus)
 }
 
 fn keys(rows: &[moscorpus::manifest::ManifestRow]) -> Vec<&str> {
@@ -201,7 +198,7 @@ fn konvid_scores_with_and_without_header() {
 #[test]
 fn konvid_layout_is_discovered_beside_the_extracted_folders() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(discover(dir.path()).is_empty());
+    assert!(discover(dir.path(), KONVID_150K.score_parts).is_empty());
     std::fs::copy(
         labels("k150kb_scores.csv"),
         dir.path().join("k150kb_scores.csv"),
@@ -212,7 +209,7 @@ fn konvid_layout_is_discovered_beside_the_extracted_folders() {
         dir.path().join("k150ka_scores.csv"),
     )
     .unwrap();
-    let parts = discover(dir.path());
+    let parts = discover(dir.path(), KONVID_150K.score_parts);
     assert_eq!(
         parts.iter().map(|p| p.clips_folder).collect::<Vec<_>>(),
         ["k150ka_extracted", "k150kb_extracted"]

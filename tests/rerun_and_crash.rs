@@ -350,9 +350,10 @@ fn fifty_sigkills_at_random_moments_then_the_same_jsonl() {
             let key = format!("{}/c.{i}", ["yfcc-batch1", "ia-batch4", "backup"][i % 3]);
             if i % 2 == 0 {
                 s.put_clip(&format!("{key}.mp4"), &bodies[&key]);
-                manifest.push_str(&format!("{key},,{i}.5\n"));
+                manifest.push_str(&format!("{key},,{}.5\n", i % 100));
             } else {
-                manifest.push_str(&format!("{key},{}/{key}.mp4,{i}.5\n", server.base_url()));
+                let url = format!("{}/{key}.mp4", server.base_url());
+                manifest.push_str(&format!("{key},{url},{}.5\n", i % 100));
             }
         }
         s.write("manifest.csv", &manifest);

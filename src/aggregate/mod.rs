@@ -1,12 +1,13 @@
 //! `aggregate`: puts several corpus shards on one 0–100 MOS axis.
 //!
-//! One table ([`SCALES`]) says, per corpus, its published native range and the affine map
-//! to 0–100. Each row keeps `mos_native`, `mos_native_scale` and `corpus_source`;
-//! `mos_std_dev` stays on the native scale. A row outside its corpus's range, or from a
-//! corpus not in the table, is dropped and counted (never clipped or guessed). A clip in
-//! several shards (same `src_sha256`) keeps the row with the smaller positive
-//! `mos_std_dev` (a zero means "unknown" and loses), the first seen on a tie, at the
-//! place the clip was first seen.
+//! The one scale table ([`SCALES`], each registry entry's `scale`) says, per corpus, its
+//! published native range and the affine map to 0–100. Each row keeps `mos_native`,
+//! `mos_std_dev_native`, `mos_native_scale` and `corpus_source`; `mos_std_dev` is
+//! rescaled with the MOS (the offset cancels: × factor) and `n_ratings` kept. A row
+//! outside its corpus's range, or from a corpus not in the table, is dropped and counted
+//! (never clipped or guessed). A clip in several shards (same `src_sha256`) keeps the row
+//! with the smaller positive rescaled `mos_std_dev` (a zero means "unknown" and loses),
+//! the first seen on a tie, at the place the clip was first seen.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -18,80 +19,7 @@ use crate::store::json::compact_sorted;
 use crate::store::progress::write_atomically;
 use crate::store::row::utc_timestamp_now;
 
-/// One corpus's scale and its map to the unified axis: `unified = (mos + offset) × factor`.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Scale {
-    pub corpus: &'static str,
-    /// Published range of the native MOS, inclusive.
-    pub native_range: (f64, f64),
-    /// `mos_native_scale` in the output.
-    pub label: &'static str,
-    pub offset: f64,
-    pub factor: f64,
-    /// Where the scale is published.
-    pub source: &'static str,
-}
-
-impl Scale {
-    /// A native MOS on the unified 0–100 axis.
-    pub fn to_unified(&self, mos: f64) -> f64 {
-        (mos + self.offset) * self.factor
-    }
-
-    /// A spread (std-dev) of native MOS values on the unified axis: the offset cancels.
-    pub fn to_unified_spread(&self, spread: f64) -> f64 {
-        spread * self.factor
-    }
-}
-
-/// The single table of scales (README: "MOS scales").
-pub const SCALES: &[Scale] = &[
-    Scale {
-        corpus: "lsvq",
-        native_range: (0.0, 100.0),
-        label: "0-100-continuous",
-        offset: 0.0,
-        factor: 1.0,
-        source: "Ying et al., Patch-VQ, CVPR 2021 (continuous 0-100 slider)",
-    },
-    Scale {
-        corpus: "live-vqc",
-        native_range: (0.0, 100.0),
-        label: "0-100-continuous",
-        offset: 0.0,
-        factor: 1.0,
-        source: "Sinno & Bovik, IEEE TIP 2019 (continuous 0-100 slider)",
-    },
-    Scale {
-        corpus: "konvid-1k",
-        native_range: (1.0, 5.0),
-        label: "1-5-acr",
-        offset: -1.0,
-        factor: 25.0,
-        source: "Hosu et al., QoMEX 2017 (5-point ACR)",
-    },
-    Scale {
-        corpus: "konvid-150k",
-        native_range: (1.0, 5.0),
-        label: "1-5-acr",
-        offset: -1.0,
-        factor: 25.0,
-        source: "Götz-Hahn et al., IEEE Access 2021 (5-point ACR)",
-    },
-    Scale {
-        corpus: "youtube-ugc",
-        native_range: (1.0, 5.0),
-        label: "1-5-acr",
-        offset: -1.0,
-        factor: 25.0,
-        source: "Wang et al., MMSP 2019 (5-point ACR)",
-    },
-];
-
-/// The scale of a corpus label, if the table has it.
-pub fn scale_of(corpus: &str) -> Option<&'static Scale> {
-    SCALES.iter().find(|s| s.corpus == corpus)
-}
+pub use crate::corpus::{SCALES, Scale, scale_of};
 
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -225,6 +153,10 @@ fn unify(
         return Ok(None);
     }
     let unified = scale.to_unified(mos);
+    if let Some(spread) = row.get("mos_std_dev").and_then(Value::as_f64) {
+        row.insert("mos_std_dev".into(), float(scale.to_unified_spread(spread)));
+        row.insert("mos_std_dev_native".into(), float(spread));
+    }
     row.insert("mos".into(), float(unified));
     row.insert("mos_native".into(), float(mos));
     row.insert("mos_native_scale".into(), Value::from(scale.label));

@@ -35,10 +35,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         &crate::report::ReportOptions {
             inputs: vec![report.output.clone()],
             labels: report.label_files.clone(),
-            parse: crate::manifest::ParseOptions {
-                corpus: crate::corpus::CorpusId::Lsvq,
-                clip_suffix: ".mp4".into(),
-            },
+            parse: crate::manifest::ParseOptions::new(crate::corpus::CorpusId::Lsvq),
             states: vec![report.progress_path.clone()],
         },
         &page,

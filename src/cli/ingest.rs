@@ -1,66 +1,70 @@
-//! `moscorpus ingest lsvq` and `moscorpus ingest konvid-150k`: the older adapters'
-//! flags (so existing scripts keep working) plus `--split` and `--retry-failed`.
+//! `moscorpus ingest <corpus>`: one command for every registry corpus. The corpus is a
+//! value of [`CorpusId`] (derived from the registry), its defaults (folder, clips
+//! folder, output, `--max-rows`, floor, version) come from its registry entry, and the
+//! older adapters' flags keep working (`--lsvq-dir`, `--konvid-dir`, `--ugc-dir`, …).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, ValueEnum};
 
-use crate::corpus::CorpusId;
+use crate::corpus::{ArchiveLayout, ClipSource, CorpusId, DIR_FLAG_ALIASES};
 use crate::error::Error;
+use crate::manifest::clip_name::Naming;
 use crate::manifest::{Shard, Split};
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
 use crate::source::disk::human;
 use crate::source::hub::HubDataset;
 use crate::source::stage::{ArchiveOptions, ArchiveSource};
 
-#[derive(Debug, Subcommand)]
-pub enum IngestCommand {
-    /// LSVQ (Patch-VQ): ~39 K clips, MOS 0–100. Reads the official / SimpleVQA CSVs, the
-    /// DOVER/FAST-VQA label lists, or a generic manifest.csv.
-    Lsvq(LsvqArgs),
-    /// KonViD-150k: MOS 1–5. Reads a manifest.csv, or k150ka_scores.csv / k150kb_scores.csv
-    /// beside k150ka_extracted/ and k150kb_extracted/.
-    #[command(name = "konvid-150k")]
-    Konvid150k(KonvidArgs),
-}
-
+/// `moscorpus ingest CORPUS [flags]`.
 #[derive(Debug, Args)]
-pub struct LsvqArgs {
-    /// Working folder: labels, clips folder, state file and output live here.
-    #[arg(long, visible_alias = "lsvq-dir", default_value = ".workingdir2/lsvq/")]
-    pub dir: PathBuf,
-    /// Keep the first N selected rows (the laptop-sized run).
-    #[arg(long, default_value_t = 500, conflicts_with = "full")]
-    pub max_rows: usize,
-    /// Download the per-folder archives the selected rows need from the Hugging Face
-    /// dataset (endpoint from HF_ENDPOINT, token from HF_TOKEN), extract them, then ingest.
-    #[arg(long, conflicts_with = "archives_dir")]
+pub struct IngestCommand {
+    /// The corpus (`moscorpus corpora` lists each one's label files, clips and scale).
+    #[arg(value_enum, value_name = "CORPUS")]
+    pub corpus: CorpusId,
+    /// Working folder: labels, clips, state file and output live here
+    /// [default: .workingdir2/<corpus>/].
+    #[arg(long, visible_aliases = DIR_FLAG_ALIASES, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Keep the first N selected rows [default: 500 for lsvq, youtube-ugc and chug (the
+    /// laptop-sized run); every row for the others].
+    #[arg(long, conflicts_with = "full", value_name = "N")]
+    pub max_rows: Option<usize>,
+    /// LSVQ: download the per-folder archives the selected rows need from the Hugging
+    /// Face dataset (endpoint from HF_ENDPOINT, token from HF_TOKEN), extract, ingest.
+    #[arg(long, conflicts_with_all = ["archives_dir", "from_url"])]
     pub from_hf: bool,
-    /// The Hugging Face dataset holding the archives.
-    #[arg(long, default_value = crate::source::hub::LSVQ_REPO, value_name = "OWNER/NAME")]
-    pub hf_repo: String,
+    /// The Hugging Face dataset holding the archives [default: the corpus's mirror,
+    /// teowu/LSVQ-videos for lsvq].
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub hf_repo: Option<String>,
     /// The dataset revision (branch, tag or commit).
     #[arg(long, default_value = crate::source::hub::DEFAULT_REVISION, value_name = "REV")]
     pub hf_revision: String,
+    /// KoNViD-1k: download KoNViD_1k_videos.zip from this URL (resumable), extract the
+    /// clips the selected rows need, ingest.
+    #[arg(long, value_name = "URL", conflicts_with = "archives_dir")]
+    pub from_url: Option<String>,
+    /// YouTube-UGC: which clips a video id names: the H.264 CRF-10 clips DOVER uses
+    /// (original_videos_h264/) or the raw originals (original_videos/…/<id>.mkv).
+    #[arg(long, value_enum, default_value_t = VariantArg::H264)]
+    pub variant: VariantArg,
+    /// YouTube-UGC, CHUG: the base of per-clip URLs (a mirror, or a test server)
+    /// [default: MOSCORPUS_YOUTUBE_UGC_URL_BASE / MOSCORPUS_CHUG_URL_BASE, else the
+    /// public bucket].
+    #[arg(long, value_name = "URL")]
+    pub clips_url_base: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
-#[derive(Debug, Args)]
-pub struct KonvidArgs {
-    /// Working folder: labels, clips folders, state file and output live here.
-    #[arg(
-        long,
-        visible_alias = "konvid-dir",
-        default_value = ".workingdir2/konvid-150k/"
-    )]
-    pub dir: PathBuf,
-    /// Keep the first N selected rows [default: all rows].
-    #[arg(long, conflicts_with = "full")]
-    pub max_rows: Option<usize>,
-    #[command(flatten)]
-    pub common: CommonArgs,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VariantArg {
+    /// original_videos_h264/<id>_crf_10_ss_00_t_20.0.mp4
+    H264,
+    /// original_videos/<Category>/<Res>P/<id>.mkv
+    Raw,
 }
 
 /// Flags both corpora share.
@@ -74,18 +78,20 @@ pub struct CommonArgs {
     /// Download-progress state file [default: <dir>/.download-progress.json].
     #[arg(long, value_name = "FILE")]
     pub progress_path: Option<PathBuf>,
-    /// Clips live in <dir>/<clips-subdir> (use "." for clips directly under --dir).
-    /// KonViD-150k's score-file layout uses k150ka_extracted/ and k150kb_extracted/ instead.
-    #[arg(long, default_value = "clips", value_name = "DIR")]
-    pub clips_subdir: PathBuf,
+    /// Clips live in <dir>/<clips-subdir> ("." for clips directly under --dir)
+    /// [default: the corpus's: clips (lsvq, konvid-150k, live-yt-gaming), KoNViD_1k_videos,
+    /// Video (live-vqc), . (youtube-ugc, waterloo-ivc-4k), videos (chug)]. KonViD-150k's
+    /// score-file layout uses k150ka_extracted/ and k150kb_extracted/ instead.
+    #[arg(long, value_name = "DIR")]
+    pub clips_subdir: Option<PathBuf>,
     /// Appended to bare clip stems in generic manifests and KonViD score files
     /// (LSVQ CSV names always get .mp4; DOVER lists give whole paths).
     #[arg(long, default_value = ".mp4", value_name = "SUFFIX")]
     pub clip_suffix: String,
-    /// Output JSONL [default: <dir>/lsvq.jsonl or <dir>/konvid_150k.jsonl].
+    /// Output JSONL [default: <dir>/<corpus output file>, e.g. lsvq.jsonl, konvid_1k.jsonl].
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The rows' corpus_version [default: lsvq-2021 or konvid-150k-2019].
+    /// The rows' corpus_version [default: the corpus's, e.g. lsvq-2021, chug-2025].
     #[arg(long, value_name = "VERSION")]
     pub corpus_version: Option<String>,
     /// Warn when the share of clips that could not be downloaded exceeds this.
@@ -116,7 +122,8 @@ pub struct CommonArgs {
     /// Keep every selected row (the whole corpus) instead of --max-rows.
     #[arg(long)]
     pub full: bool,
-    /// Refuse label files with fewer data rows [default: 1000 for LSVQ, 5000 for KonViD-150k].
+    /// Refuse label files with fewer data rows [default: the corpus's floor, e.g. 1000
+    /// for lsvq, 500 for live-vqc, 5000 for konvid-150k and chug].
     #[arg(long, value_name = "N")]
     pub min_csv_rows: Option<usize>,
     /// Which rows of a label file with an is_test column to keep.
@@ -132,7 +139,8 @@ pub struct CommonArgs {
     #[command(flatten)]
     pub probing: super::ProberArgs,
     /// Take the archives the selected rows need from this folder (no network): LSVQ's
-    /// <folder>.tar.gz, KonViD-150k's k150ka.zip / k150kb.zip. They are never deleted.
+    /// <folder>.tar.gz, KonViD-150k's k150ka.zip / k150kb.zip, KoNViD-1k's
+    /// KoNViD_1k_videos.zip. They are never deleted.
     #[arg(long, value_name = "DIR")]
     pub archives_dir: Option<PathBuf>,
     /// Keep downloaded archives after extraction [default: delete them to save disk].
@@ -180,22 +188,76 @@ struct Prepared {
 }
 
 fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
-    let (corpus, dir, max_rows, hub, common) = match command {
-        IngestCommand::Lsvq(a) => {
-            let hub = a.from_hf.then(|| HubDataset {
-                repo: a.hf_repo,
-                revision: a.hf_revision,
-                ..HubDataset::lsvq_from_env()
-            });
-            (CorpusId::Lsvq, a.dir, Some(a.max_rows), hub, a.common)
-        }
-        IngestCommand::Konvid150k(a) => (CorpusId::Konvid150k, a.dir, a.max_rows, None, a.common),
+    let corpus = command.corpus;
+    let info = corpus.info();
+    let dir = command
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(info.default_dir));
+    let common = command.common;
+    let mut opts = common.to_options(corpus, dir, command.max_rows.or(info.default_max_rows))?;
+    opts.raw_variant = command.variant == VariantArg::Raw;
+    let (layout, hub_repo) = match info.clips {
+        ClipSource::Archives { layout, hub_repo } => (Some(layout), hub_repo),
+        _ => (None, None),
     };
-    let mut opts = common.to_options(corpus, dir, max_rows)?;
-    let source = match (hub, &common.archives_dir) {
-        (Some(hub), _) => Some(ArchiveSource::Hub(hub)),
-        (None, Some(folder)) => Some(ArchiveSource::Local(folder.clone())),
-        (None, None) => None,
+    if command.variant == VariantArg::Raw && info.naming != Naming::YoutubeUgc {
+        return Err(Error::input(format!(
+            "--variant raw names YouTube-UGC's raw originals; {} has no variants",
+            info.label
+        )));
+    }
+    if command.clips_url_base.is_some() && !matches!(info.clips, ClipSource::Urls { .. }) {
+        return Err(Error::input(format!(
+            "--clips-url-base: {} clips do not download one URL each",
+            info.label
+        )));
+    }
+    opts.clips_url_base = command.clips_url_base;
+    let hub = match (command.from_hf, hub_repo) {
+        (false, _) => None,
+        (true, Some(repo)) => Some(HubDataset {
+            repo: command.hf_repo.unwrap_or_else(|| repo.to_string()),
+            revision: command.hf_revision,
+            ..HubDataset::from_env(repo)
+        }),
+        (true, None) => {
+            return Err(Error::input(format!(
+                "--from-hf: no Hugging Face mirror of {} is known",
+                info.label
+            )));
+        }
+    };
+    if (common.archives_dir.is_some() || command.from_url.is_some()) && layout.is_none() {
+        return Err(Error::input(format!(
+            "--archives-dir / --from-url: {} clips do not come in archives",
+            info.label
+        )));
+    }
+    let from_url = match (command.from_url, layout) {
+        (Some(url), Some(ArchiveLayout::OneZip { file })) => Some((url, file)),
+        (Some(_), _) => {
+            return Err(Error::input(format!(
+                "--from-url takes a corpus shipped as one archive (konvid-1k); {} comes in \
+                 several: use --archives-dir{}",
+                info.label,
+                if hub_repo.is_some() {
+                    " or --from-hf"
+                } else {
+                    ""
+                }
+            )));
+        }
+        (None, _) => None,
+    };
+    let source = match (hub, from_url, &common.archives_dir) {
+        (Some(hub), _, _) => Some(ArchiveSource::Hub(hub)),
+        (None, Some((url, file)), _) => Some(ArchiveSource::Url {
+            url,
+            file: file.to_string(),
+        }),
+        (None, None, Some(folder)) => Some(ArchiveSource::Local(folder.clone())),
+        (None, None, None) => None,
     };
     opts.archives = source.map(|source| ArchiveOptions {
         source,
@@ -325,7 +387,9 @@ impl CommonArgs {
         opts.dir = dir;
         opts.label_file = self.manifest_csv.clone();
         opts.progress_path = self.progress_path.clone();
-        opts.clips_subdir = self.clips_subdir.clone();
+        if let Some(subdir) = &self.clips_subdir {
+            opts.clips_subdir = subdir.clone();
+        }
         opts.clip_suffix = self.clip_suffix.clone();
         opts.output = self.output.clone();
         opts.corpus_version = self.corpus_version.clone();
@@ -359,7 +423,7 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
 fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
     if opts.archives.is_none() {
         return Err(Error::input(
-            "--dry-run shows archive downloads: use it with --from-hf or --archives-dir",
+            "--dry-run shows archive downloads: use it with --from-hf, --from-url or --archives-dir",
         ));
     }
     let planned = plan_archives(opts)?;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
@@ -26,39 +26,22 @@ pub struct MergeArgs {
     #[arg(long, value_name = "FILE")]
     pub manifest_csv: Option<PathBuf>,
     /// The corpus whose clip-name rules read the label file.
-    #[arg(long, value_enum, default_value_t = CorpusArg::Lsvq)]
-    pub corpus: CorpusArg,
+    #[arg(long, value_enum, default_value_t = CorpusId::Lsvq)]
+    pub corpus: CorpusId,
     /// Appended to bare clip stems in generic manifests, as at ingest.
     #[arg(long, default_value = ".mp4", value_name = "SUFFIX")]
     pub clip_suffix: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CorpusArg {
-    Lsvq,
-    #[value(name = "konvid-150k")]
-    Konvid150k,
-}
-
-impl From<CorpusArg> for CorpusId {
-    fn from(corpus: CorpusArg) -> Self {
-        match corpus {
-            CorpusArg::Lsvq => CorpusId::Lsvq,
-            CorpusArg::Konvid150k => CorpusId::Konvid150k,
-        }
-    }
 }
 
 pub fn run(args: MergeArgs) -> Result<(), Error> {
     crate::store::guard::check_output(&args.output, &args.inputs, args.force)?;
     let positions = match &args.manifest_csv {
         Some(path) => {
-            let corpus = args.corpus.into();
             let manifest = parse_label_file(
                 path,
                 &ParseOptions {
-                    corpus,
                     clip_suffix: args.clip_suffix.clone(),
+                    ..ParseOptions::new(args.corpus)
                 },
             )?;
             let mut map = HashMap::with_capacity(manifest.rows.len());

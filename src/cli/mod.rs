@@ -11,6 +11,7 @@ macro_rules! out {
 }
 
 pub mod aggregate;
+pub mod corpora;
 pub mod demo;
 pub mod evaluate;
 pub mod export;
@@ -24,7 +25,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::error::Error;
 use crate::probe::auto::ProberChoice;
 
-/// Turns public no-reference video-quality corpora (LSVQ, KonViD-150k) into one verified
+/// Turns public no-reference video-quality corpora (LSVQ, KonViD-150k, KoNViD-1k, LIVE-VQC,
+/// YouTube-UGC, Waterloo IVC 4K, CHUG, LIVE-YT-Gaming) into one verified
 /// MOS-corpus JSONL schema: one row per clip, byte-compatible with the older Python
 /// adapters, resumable, and exact about what ffprobe reports.
 #[derive(Debug, Parser)]
@@ -41,8 +43,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Ingest a corpus's label file and clips into MOS-corpus JSONL.
-    #[command(subcommand)]
     Ingest(Box<ingest::IngestCommand>),
+    /// List every corpus: scale, size, label files, where clips come from, licence, citation.
+    Corpora(corpora::CorporaArgs),
     /// Build a small LSVQ-shaped corpus, serve it on 127.0.0.1 and ingest it (no network).
     Demo(demo::DemoArgs),
     /// Combine shard outputs (`ingest --shard K/N`) into one, deduplicated, in label order.
@@ -213,6 +216,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Probe(args) => probe::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::Corpora(args) => corpora::run(args),
         Command::Aggregate(args) => aggregate::run(args),
         Command::Report(args) => report::run(args),
         Command::Export(command) => export::run(command),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::merge::CorpusArg;
+use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::manifest::ParseOptions;
 use crate::report::{ReportOptions, build, write};
@@ -24,8 +24,8 @@ pub struct ReportArgs {
     #[arg(long = "state", num_args = 1.., value_name = "FILE")]
     pub states: Vec<PathBuf>,
     /// Whose clip-name rules read the label files.
-    #[arg(long, value_enum, default_value_t = CorpusArg::Lsvq)]
-    pub corpus: CorpusArg,
+    #[arg(long, value_enum, default_value_t = CorpusId::Lsvq)]
+    pub corpus: CorpusId,
     /// Appended to bare clip stems in generic label files, as at ingest.
     #[arg(long, default_value = ".mp4", value_name = "SUFFIX")]
     pub clip_suffix: String,
@@ -42,8 +42,8 @@ pub fn run(args: ReportArgs) -> Result<(), Error> {
         inputs: args.inputs,
         labels: args.labels,
         parse: ParseOptions {
-            corpus: args.corpus.into(),
             clip_suffix: args.clip_suffix,
+            ..ParseOptions::new(args.corpus)
         },
         states: args.states,
     };

@@ -1,25 +1,100 @@
-//! What is per-corpus, as data: labels, default folders and files, sanity floors, MOS
-//! scales, where the corpus comes from, and its citation. A new corpus is a new entry
-//! here plus, at most, one new label shape under `manifest/`.
+//! The corpus registry: every per-corpus fact, as data. Labels, files and folders,
+//! floors and defaults, the label columns and name rule, where clips come from, the
+//! MOS scale, the content key, citation and licence. Nothing outside this folder and the
+//! label-shape parsers under `manifest/` tells corpora apart: a new corpus is a new
+//! entry in [`registry`] plus, at most, one new label shape.
 
-/// A corpus this tool ingests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub mod registry;
+pub mod scale;
+
+pub use registry::{KONVID_150K, LSVQ};
+pub use scale::{SCALES, Scale, scale_of};
+
+use crate::manifest::clip_name::Naming;
+use crate::manifest::table::Aliases;
+
+/// A corpus this tool ingests; its command-line name is the row's `corpus` value.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum CorpusId {
+    /// LSVQ (Patch-VQ): ~39 K clips, MOS 0–100 (official/SimpleVQA CSVs, DOVER lists).
+    #[value(name = "lsvq")]
     Lsvq,
+    /// KonViD-150k: MOS 1–5 (manifest.csv, or k150ka/k150kb score files).
+    #[value(name = "konvid-150k")]
     Konvid150k,
+    /// KoNViD-1k: 1,200 Flickr clips, MOS 1–5 (official CSVs, VIDEVAL, DOVER, SimpleVQA .mat).
+    #[value(name = "konvid-1k")]
+    Konvid1k,
+    /// LIVE-VQC: 585 phone clips, MOS 0–100 (data.mat, VIDEVAL CSV, DOVER list).
+    #[value(name = "live-vqc")]
+    LiveVqc,
+    /// YouTube-UGC: ~1,150–1,380 clips, MOS 1–5 with SD and rater counts (xlsx, VIDEVAL, DOVER).
+    #[value(name = "youtube-ugc")]
+    YoutubeUgc,
+    /// Waterloo IVC 4K: 1,200 encoded clips, MOS 0–100 (CSV with a path column).
+    #[value(name = "waterloo-ivc-4k")]
+    WaterlooIvc4k,
+    /// CHUG: 5,992 HDR UGC clips on a bitrate ladder, MOS 0–100 (CSV; clips by URL);
+    /// rows also carry chug_ref, chug_content_name, chug_bitladder, chug_orientation.
+    #[value(name = "chug")]
+    Chug,
+    /// LIVE-YT-Gaming: 600 gaming clips, MOS 0–100 (MAT file).
+    #[value(name = "live-yt-gaming")]
+    LiveYtGaming,
 }
 
+impl CorpusId {
+    /// Every corpus, in the order they are listed.
+    pub const ALL: [CorpusId; 8] = [
+        CorpusId::Lsvq,
+        CorpusId::Konvid150k,
+        CorpusId::Konvid1k,
+        CorpusId::LiveVqc,
+        CorpusId::YoutubeUgc,
+        CorpusId::WaterlooIvc4k,
+        CorpusId::Chug,
+        CorpusId::LiveYtGaming,
+    ];
+
+    pub fn info(self) -> &'static CorpusInfo {
+        registry::entry(self)
+    }
+
+    /// The corpus whose rows carry this `corpus` value.
+    pub fn from_label(label: &str) -> Option<CorpusId> {
+        Self::ALL.into_iter().find(|id| id.info().label == label)
+    }
+}
+
+/// Every `--dir` alias the older adapters used (`--lsvq-dir`, `--konvid-dir`, …).
+pub const DIR_FLAG_ALIASES: [&str; 7] = [
+    "lsvq-dir",
+    "konvid-dir",
+    "live-vqc-dir",
+    "ugc-dir",
+    "waterloo-ivc-dir",
+    "chug-dir",
+    "gaming-dir",
+];
+
 /// Everything the pipeline needs to know about one corpus (serialised for
-/// `moscorpus.corpora()`).
+/// `moscorpus corpora --json` and `moscorpus.corpora()`).
 #[derive(Debug, serde::Serialize)]
 pub struct CorpusInfo {
-    #[serde(skip)]
     pub id: CorpusId,
-    /// The row's `corpus` value.
+    /// The row's `corpus` value (and the command-line name).
     pub label: &'static str,
+    pub title: &'static str,
     /// The default `corpus_version` value.
     pub version: &'static str,
+    /// Size, in words, as the checked facts give it.
+    pub size: &'static str,
     pub default_dir: &'static str,
+    /// Clips live in `<dir>/<clips_subdir>` unless `--clips-subdir` says otherwise.
+    pub clips_subdir: &'static str,
     pub output_file: &'static str,
     /// A label file with fewer rows is refused: it is almost certainly the wrong file.
     pub min_csv_rows: usize,
@@ -27,66 +102,86 @@ pub struct CorpusInfo {
     pub default_max_rows: Option<usize>,
     /// Label files looked for in the working folder, in order, when none is given.
     pub label_file_candidates: &'static [&'static str],
-    /// Published MOS range on the corpus's native scale.
-    pub mos_scale: (f64, f64),
+    /// Label files as they circulate, with the shape each one has (for `corpora`).
+    pub label_files: &'static [&'static str],
+    /// Header spellings of each column in this corpus's CSV, spreadsheet and MAT files.
+    #[serde(skip)]
+    pub columns: Aliases,
+    /// How a label name becomes a clip key.
+    pub naming: Naming,
+    /// Pairs of clip keys that name one clip in different copies of the corpus: the one
+    /// on disk is used (with a warning when it is not the label file's).
+    pub key_aliases: &'static [(&'static str, &'static str)],
+    /// Score files with the clip folder each one describes (KonViD-150k's split layout).
+    pub score_parts: &'static [ScorePartSpec],
+    /// Where clips come from when they are not on disk.
+    pub clips: ClipSource,
+    /// The native MOS scale (the one scale table, also used by `aggregate`).
+    pub scale: Scale,
+    /// The label column that names a clip's source content: clips sharing it must stay
+    /// on one side of a split.
+    pub content_key: Option<&'static str>,
+    /// Keys written after the 15 (sorted with them), and what each holds.
+    pub extra_keys: &'static [(&'static str, &'static str)],
     /// Where the labels and clips come from, shown when something is missing.
     pub source_hint: &'static str,
     pub citation: &'static str,
     pub licence_note: &'static str,
 }
 
-pub const LSVQ: CorpusInfo = CorpusInfo {
-    id: CorpusId::Lsvq,
-    label: "lsvq",
-    version: "lsvq-2021",
-    default_dir: ".workingdir2/lsvq",
-    output_file: "lsvq.jsonl",
-    min_csv_rows: 1000,
-    default_max_rows: Some(500),
-    label_file_candidates: &[
-        "manifest.csv",
-        "labels_train_test.csv",
-        "LSVQ_whole_train.csv",
-        "train_labels.txt",
-    ],
-    mos_scale: (0.0, 100.0),
-    source_hint: "LSVQ labels come from the Patch-VQ release (github.com/baidut/PatchVQ: \
-        labels_train_test.csv, labels_test_1080p.csv) or the DOVER/FAST-VQA lists \
-        (train_labels.txt, labels_test.txt); the clips from the Hugging Face mirror \
-        teowu/LSVQ-videos (one <folder>.tar.gz per clip folder, extracted under the clips folder)",
-    citation: "Z. Ying, M. Mandal, D. Ghadiyaram, A. C. Bovik, \"Patch-VQ: 'Patching Up' \
-        the Video Quality Problem\", CVPR 2021",
-    licence_note: "the Hugging Face copy calls itself unofficial and its card disagrees \
-        with itself on the licence: follow the original LSVQ terms; keep clips and MOS local",
-};
+/// A score file and the clip folder it describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ScorePartSpec {
+    pub scores: &'static str,
+    pub clips_folder: &'static str,
+}
 
-pub const KONVID_150K: CorpusInfo = CorpusInfo {
-    id: CorpusId::Konvid150k,
-    label: "konvid-150k",
-    version: "konvid-150k-2019",
-    default_dir: ".workingdir2/konvid-150k",
-    output_file: "konvid_150k.jsonl",
-    min_csv_rows: 5000,
-    default_max_rows: None,
-    label_file_candidates: &["manifest.csv"],
-    mos_scale: (1.0, 5.0),
-    source_hint: "KonViD-150k comes from the KonIQ/KonViD site of the University of Konstanz \
-        (database.mmsp-kn.de): k150ka.zip, k150kb.zip and k150ka_scores.csv / \
-        k150kb_scores.csv; extract the zips to k150ka_extracted/ and k150kb_extracted/ \
-        beside the score files, or give a manifest.csv with name, url and mos columns",
-    citation: "F. Götz-Hahn, V. Hosu, H. Lin, D. Saupe, \"KonVid-150k: A Dataset for \
-        No-Reference Video Quality Assessment of Videos in-the-Wild\", IEEE Access 2021",
-    licence_note: "research use under the KonViD-150k terms; keep clips and MOS local",
-};
+/// Where a corpus's clips come from when they are not on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClipSource {
+    /// Only from disk (the corpus is not downloadable by URL).
+    Local,
+    /// One HTTPS object per clip: `<base>/<clip key>`; the base can be replaced with
+    /// `--clips-url-base` or the environment variable `env`.
+    Urls {
+        base: &'static str,
+        env: &'static str,
+    },
+    /// Archives holding many clips, from `--archives-dir`, `--from-url` or a Hub dataset.
+    Archives {
+        layout: ArchiveLayout,
+        /// The Hugging Face dataset that mirrors them (`--from-hf`), if one does.
+        hub_repo: Option<&'static str>,
+    },
+}
 
-impl CorpusId {
-    /// Every corpus, in the order they are listed.
-    pub const ALL: [CorpusId; 2] = [CorpusId::Lsvq, CorpusId::Konvid150k];
+/// How a corpus's archives map onto its clip keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "layout", rename_all = "snake_case")]
+pub enum ArchiveLayout {
+    /// One `<top>.tar.gz` per top folder of the keys, extracted into the clips folder
+    /// (LSVQ: `yfcc-batch1.tar.gz`).
+    TarPerTopFolder,
+    /// One `<part>.zip` per `<part>_extracted/` key folder, extracted into that folder
+    /// (KonViD-150k: `k150ka.zip`).
+    ZipPerExtractedFolder,
+    /// One zip holding every clip under a single top folder, extracted into the clips
+    /// folder without it (KoNViD-1k: `KoNViD_1k_videos.zip`).
+    OneZip { file: &'static str },
+}
 
-    pub fn info(self) -> &'static CorpusInfo {
-        match self {
-            CorpusId::Lsvq => &LSVQ,
-            CorpusId::Konvid150k => &KONVID_150K,
-        }
+impl CorpusInfo {
+    /// The other spelling of a clip key, if the corpus has one.
+    pub fn key_alias(&self, key: &str) -> Option<&'static str> {
+        self.key_aliases.iter().find_map(|&(a, b)| {
+            if a == key {
+                Some(b)
+            } else if b == key {
+                Some(a)
+            } else {
+                None
+            }
+        })
     }
 }

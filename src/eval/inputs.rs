@@ -38,10 +38,7 @@ pub fn read_labels(paths: &[PathBuf], split: EvalSplit) -> Result<Vec<(String, f
             }
             continue;
         }
-        let parse = ParseOptions {
-            corpus: CorpusId::Lsvq,
-            clip_suffix: ".mp4".into(),
-        };
+        let parse = ParseOptions::new(CorpusId::Lsvq);
         let parsed = manifest::parse_label_file(path, &parse)?;
         for message in parsed.problem_messages() {
             tracing::warn!("{message}");

@@ -6,6 +6,10 @@
 //! - Generic manifests append `--clip-suffix` to bare stems only, i.e. to names that
 //!   do not already end in a video extension.
 //! - DOVER/FAST-VQA lists give the path whole.
+//!
+//! A corpus whose names follow their own rule ([`Naming`], from the registry) overrides
+//! the shape's: KoNViD-1k's flickr ids, LIVE-VQC's base names, YouTube-UGC's video ids,
+//! Waterloo IVC 4K's foreign paths, CHUG's hex ids.
 
 /// How a label shape turns names into file names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +20,47 @@ pub enum NameRule {
     AppendToBareStems(String),
     /// The name is the path, whole.
     Whole,
+    /// `<flickr_id>.mp4`: the digits that start the file name (KoNViD-1k's long
+    /// `<id>_original_centercrop_960x540_8s.mp4` names included).
+    FlickrId,
+    /// The file name without its folders; a bare stem gets this suffix.
+    BaseName(String),
+    /// A YouTube-UGC video id (`Sports_2160P-4e9f`, or its H.264 file name) → the
+    /// bucket object: the H.264 CRF-10 clip, or the raw `.mkv` when `raw`.
+    YoutubeUgc { raw: bool },
+    /// `<Encoder>/<NN>/<W>x<H>_<level>.<ext>` kept from a longer (foreign, absolute) path.
+    WaterlooPath,
+    /// `<id>.mp4` where the id is this many lower-case hex digits (CHUG).
+    HexId(usize),
+}
+
+/// How a corpus's label names become clip keys (a registry fact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Naming {
+    /// As the label shape says (LSVQ CSVs append `.mp4`, generic manifests append
+    /// `--clip-suffix` to bare stems, DOVER lists give whole paths).
+    ByShape,
+    FlickrId,
+    BaseName,
+    YoutubeUgc,
+    WaterlooPath,
+    /// 32 lower-case hex digits, `.mp4` appended.
+    HexId32,
+}
+
+impl Naming {
+    /// The rule for one label file: the shape's own, unless the corpus has its own.
+    pub fn rule(self, by_shape: NameRule, clip_suffix: &str, raw_variant: bool) -> NameRule {
+        match self {
+            Naming::ByShape => by_shape,
+            Naming::FlickrId => NameRule::FlickrId,
+            Naming::BaseName => NameRule::BaseName(clip_suffix.to_string()),
+            Naming::YoutubeUgc => NameRule::YoutubeUgc { raw: raw_variant },
+            Naming::WaterlooPath => NameRule::WaterlooPath,
+            Naming::HexId32 => NameRule::HexId(32),
+        }
+    }
 }
 
 /// Extensions that make a name "not a bare stem".
@@ -28,6 +73,8 @@ const VIDEO_EXTENSIONS: &[&str] = &[
 pub enum NameError {
     Empty,
     LeavesClipsFolder(String),
+    /// The corpus's name rule does not accept it (what was expected, the name).
+    NotCorpusName(&'static str, String),
 }
 
 impl std::fmt::Display for NameError {
@@ -38,6 +85,9 @@ impl std::fmt::Display for NameError {
                 f,
                 "clip name {name:?} would leave the clips folder (absolute path, drive prefix or \"..\"); refused"
             ),
+            NameError::NotCorpusName(expected, name) => {
+                write!(f, "clip name {name:?} is not {expected}; refused")
+            }
         }
     }
 }
@@ -48,6 +98,16 @@ pub fn clip_key(raw: &str, rule: &NameRule) -> Result<String, NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
+    let corpus_name = match rule {
+        NameRule::FlickrId => Some(flickr_key(name)?),
+        NameRule::BaseName(suffix) => Some(base_name_key(name, suffix)?),
+        NameRule::YoutubeUgc { raw } => Some(youtube_ugc_key(name, *raw)?),
+        NameRule::WaterlooPath => Some(waterloo_key(name)?),
+        NameRule::HexId(digits) => Some(hex_id_key(name, *digits)?),
+        _ => None,
+    };
+    // A corpus rule's result goes through the same checks as any name.
+    let name = corpus_name.as_deref().unwrap_or(name);
     let refuse = || NameError::LeavesClipsFolder(name.to_string());
     let slashed = name.replace('\\', "/");
     if slashed.starts_with('/') || has_drive_prefix(&slashed) || slashed.contains('\0') {
@@ -67,14 +127,120 @@ pub fn clip_key(raw: &str, rule: &NameRule) -> Result<String, NameError> {
     let mut key = parts.join("/");
     match rule {
         NameRule::AlwaysAppend(suffix) => key.push_str(suffix),
-        NameRule::AppendToBareStems(suffix) => {
-            if !has_video_extension(&key, suffix) {
-                key.push_str(suffix);
-            }
+        NameRule::AppendToBareStems(suffix) if !has_video_extension(&key, suffix) => {
+            key.push_str(suffix);
         }
-        NameRule::Whole => {}
+        _ => {}
     }
     Ok(key)
+}
+
+/// The last component of a `/` or `\\`-separated name.
+fn file_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+fn flickr_key(name: &str) -> Result<String, NameError> {
+    let file = file_name(name);
+    let digits = file.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &file[digits..];
+    if digits == 0 || !(rest.is_empty() || rest.starts_with(['_', '.'])) {
+        return Err(NameError::NotCorpusName(
+            "a KoNViD-1k flickr id (digits, optionally followed by _… or .mp4)",
+            name.to_string(),
+        ));
+    }
+    Ok(format!("{}.mp4", &file[..digits]))
+}
+
+fn base_name_key(name: &str, suffix: &str) -> Result<String, NameError> {
+    let file = file_name(name);
+    if file.is_empty() || file == "." || file == ".." {
+        return Err(NameError::Empty);
+    }
+    let mut key = file.to_string();
+    if !has_video_extension(&key, suffix) {
+        key.push_str(suffix);
+    }
+    Ok(key)
+}
+
+/// The H.264 CRF-10 file name ending of a YouTube-UGC clip.
+const UGC_H264_ENDING: &str = "_crf_10_ss_00_t_20.0.mp4";
+
+fn youtube_ugc_key(name: &str, raw: bool) -> Result<String, NameError> {
+    let file = file_name(name);
+    let id = file
+        .strip_suffix(UGC_H264_ENDING)
+        .or_else(|| file.strip_suffix(".mkv"))
+        .or_else(|| file.strip_suffix(".mp4"))
+        .unwrap_or(file);
+    let refuse = || {
+        NameError::NotCorpusName(
+            "a YouTube-UGC video id such as Sports_2160P-4e9f",
+            name.to_string(),
+        )
+    };
+    let (category, rest) = id.split_once('_').ok_or_else(refuse)?;
+    let (resolution, hex) = rest.split_once("P-").ok_or_else(refuse)?;
+    let ok = !category.is_empty()
+        && category.bytes().all(|b| b.is_ascii_alphanumeric())
+        && !resolution.is_empty()
+        && resolution.len() <= 4
+        && resolution.bytes().all(|b| b.is_ascii_digit())
+        && hex.len() == 4
+        && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    if !ok {
+        return Err(refuse());
+    }
+    Ok(if raw {
+        format!("original_videos/{category}/{resolution}P/{id}.mkv")
+    } else {
+        format!("original_videos_h264/{id}{UGC_H264_ENDING}")
+    })
+}
+
+const WATERLOO_ENCODERS: &[&str] = &["H264", "HEVC", "VP9", "AVS2", "AV1"];
+
+fn waterloo_key(name: &str) -> Result<String, NameError> {
+    let refuse = || {
+        NameError::NotCorpusName(
+            "a Waterloo IVC 4K path ending in <Encoder>/<NN>/<W>x<H>_<level>.mp4",
+            name.to_string(),
+        )
+    };
+    let parts: Vec<&str> = name.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+    let [.., encoder, number, file] = parts.as_slice() else {
+        return Err(refuse());
+    };
+    let encoder = WATERLOO_ENCODERS
+        .iter()
+        .find(|e| e.eq_ignore_ascii_case(&encoder.replace('.', "")))
+        .ok_or_else(refuse)?;
+    let number: u32 = (number.len() <= 3 && number.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| number.parse().ok())
+        .flatten()
+        .ok_or_else(refuse)?;
+    let (stem, ext) = file.rsplit_once('.').ok_or_else(refuse)?;
+    let (size, level) = stem.split_once('_').ok_or_else(refuse)?;
+    let (w, h) = size.split_once('x').ok_or_else(refuse)?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(w) && digits(h) && digits(level) && VIDEO_EXTENSIONS.contains(&ext)) {
+        return Err(refuse());
+    }
+    Ok(format!("{encoder}/{number:02}/{file}"))
+}
+
+fn hex_id_key(name: &str, digits: usize) -> Result<String, NameError> {
+    let file = file_name(name);
+    let id = file.strip_suffix(".mp4").unwrap_or(file);
+    if id.len() != digits || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(NameError::NotCorpusName(
+            "a CHUG video id (32 lower-case hex digits)",
+            name.to_string(),
+        ));
+    }
+    Ok(format!("{id}.mp4"))
 }
 
 fn has_drive_prefix(name: &str) -> bool {
@@ -160,5 +326,78 @@ mod tests {
         }
         assert_eq!(clip_key("  ", &NameRule::Whole), Err(NameError::Empty));
         assert_eq!(clip_key("./", &NameRule::Whole), Err(NameError::Empty));
+    }
+
+    #[test]
+    fn corpus_rules_map_every_spelling_to_one_key() {
+        let flickr = |n| clip_key(n, &NameRule::FlickrId);
+        for name in [
+            "8536919744",
+            "8536919744.mp4",
+            "8536919744_original_centercrop_960x540_8s.mp4",
+            "KoNViD_1k_videos/8536919744.mp4",
+            "8536919744.0",
+        ] {
+            assert_eq!(flickr(name).unwrap(), "8536919744.mp4", "{name}");
+        }
+        assert!(flickr("abc.mp4").is_err() && flickr("12ab.mp4").is_err());
+        let base = |n| clip_key(n, &NameRule::BaseName(".mp4".into()));
+        assert_eq!(base("Video/A001.mp4").unwrap(), "A001.mp4");
+        assert_eq!(
+            base("ARKSuvivalEvolved-001").unwrap(),
+            "ARKSuvivalEvolved-001.mp4"
+        );
+        assert!(base("Video/..").is_err());
+        let ugc = |n, raw| clip_key(n, &NameRule::YoutubeUgc { raw });
+        assert_eq!(
+            ugc("Sports_2160P-4e9f", false).unwrap(),
+            "original_videos_h264/Sports_2160P-4e9f_crf_10_ss_00_t_20.0.mp4"
+        );
+        assert_eq!(
+            ugc("Sports_2160P-4e9f_crf_10_ss_00_t_20.0.mp4", true).unwrap(),
+            "original_videos/Sports/2160P/Sports_2160P-4e9f.mkv"
+        );
+        for bad in [
+            "../../x_1P-0000/../y",
+            "Sports-4e9f",
+            "Sports_2160P-4e9",
+            "Sp rts_1P-0000",
+        ] {
+            assert!(ugc(bad, false).is_err(), "{bad}");
+        }
+        let waterloo = |n| clip_key(n, &NameRule::WaterlooPath);
+        assert_eq!(
+            waterloo("/data/someone/Waterloo_IVC_4K/HEVC/01/960x540_1.mp4").unwrap(),
+            "HEVC/01/960x540_1.mp4"
+        );
+        assert_eq!(
+            waterloo("D:\\w\\av1\\7\\3840x2160_4.mp4").unwrap(),
+            "AV1/07/3840x2160_4.mp4"
+        );
+        for bad in [
+            "HEVC/01/../../x.mp4",
+            "/etc/passwd",
+            "XVID/01/960x540_1.mp4",
+            "960x540_1.mp4",
+        ] {
+            assert!(waterloo(bad).is_err(), "{bad}");
+        }
+        let hex = |n| clip_key(n, &NameRule::HexId(32));
+        assert_eq!(
+            hex("273a5d8a3b8c2d0eb4d4c8ff5fcfe360").unwrap(),
+            "273a5d8a3b8c2d0eb4d4c8ff5fcfe360.mp4"
+        );
+        for bad in [
+            "273A5D8A3B8C2D0EB4D4C8FF5FCFE360",
+            "273a5d8a",
+            "273a5d8a3b8c2d0eb4d4c8ff5fcfe36g",
+        ] {
+            assert!(hex(bad).is_err(), "{bad}");
+        }
+        // Folders before the id are dropped: the key never leaves the clips folder.
+        assert_eq!(
+            hex("../../273a5d8a3b8c2d0eb4d4c8ff5fcfe360").unwrap(),
+            "273a5d8a3b8c2d0eb4d4c8ff5fcfe360.mp4"
+        );
     }
 }

@@ -1,11 +1,12 @@
-//! KonViD-150k's score files, `k150ka_scores.csv` and `k150kb_scores.csv`, beside the
-//! `k150ka_extracted/` and `k150kb_extracted/` clip folders. Column 0 is the clip name,
+//! Score files beside the clip folder each describes (the registry's `score_parts`;
+//! KonViD-150k's `k150ka_scores.csv` beside `k150ka_extracted/`, and part b). Column 0 is the clip name,
 //! column 1 the score; a header line (`video_name, mos, video_score` or
 //! `video_name,video_score,…`) may or may not be there.
 
 use std::path::{Path, PathBuf};
 
 use super::table::{Columns, parse_finite};
+use crate::corpus::ScorePartSpec;
 
 /// One part of the split layout: its score file and its clip folder's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,19 +15,16 @@ pub struct ScorePart {
     pub clips_folder: &'static str,
 }
 
-/// The parts present in `dir` (a first, then b).
-pub fn discover(dir: &Path) -> Vec<ScorePart> {
-    [
-        ("k150ka_scores.csv", "k150ka_extracted"),
-        ("k150kb_scores.csv", "k150kb_extracted"),
-    ]
-    .into_iter()
-    .map(|(file, clips_folder)| ScorePart {
-        scores: dir.join(file),
-        clips_folder,
-    })
-    .filter(|part| part.scores.is_file())
-    .collect()
+/// The parts present in `dir`, in the registry's order (KonViD-150k: a, then b).
+pub fn discover(dir: &Path, parts: &[ScorePartSpec]) -> Vec<ScorePart> {
+    parts
+        .iter()
+        .map(|part| ScorePart {
+            scores: dir.join(part.scores),
+            clips_folder: part.clips_folder,
+        })
+        .filter(|part| part.scores.is_file())
+        .collect()
 }
 
 /// A first record whose second cell is a number is data, not a header.

@@ -28,4 +28,5 @@ pub const ALIASES: Aliases = Aliases {
     std_dev: &[],
     n_ratings: &[],
     is_test: &["is_test"],
+    extras: &[],
 };

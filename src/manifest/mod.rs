@@ -1,22 +1,27 @@
 //! Label files ("manifests"): detect which of the known shapes a file is, parse it into
 //! [`ManifestRow`]s in file order, and report every row it could not use with its line.
 //!
-//! One file per shape: `alias_csv` (the older adapters' generic `manifest.csv`),
-//! `lsvq_csv` (official / SimpleVQA CSVs), `dover_list` (DOVER / FAST-VQA txt lists),
-//! `konvid_scores` (KonViD-150k score files). `clip_name` holds the one name rule set,
-//! `table` the row loop they share.
+//! Containers: CSV/text (`Records`), Excel workbooks (`spreadsheet`), MATLAB MAT files
+//! (`matfile`) and Q-Align JSON lists (`qalign_json`) all become header + records; the
+//! corpus's column spellings (from the registry) then find the name, MOS, std-dev,
+//! count and extra columns. Shapes with their own rules: `lsvq_csv` (official /
+//! SimpleVQA CSVs), `dover_list` (DOVER / FAST-VQA txt lists), `konvid_scores`
+//! (KonViD-150k score files). `clip_name` holds the one name rule set, `table` the row
+//! loop they share.
 
-pub mod alias_csv;
 pub mod clip_name;
 pub mod dover_list;
 pub mod konvid_scores;
 pub mod lsvq_csv;
+pub mod matfile;
+pub mod qalign_json;
+pub mod spreadsheet;
 pub mod table;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::corpus::CorpusId;
+use crate::corpus::{CorpusId, CorpusInfo};
 use crate::error::{Error, io_error};
 use clip_name::NameRule;
 use konvid_scores::ScorePart;
@@ -35,6 +40,8 @@ pub struct ManifestRow {
     pub url: Option<String>,
     /// `Some` when the label file carries an `is_test` column.
     pub is_test: Option<bool>,
+    /// The corpus's extra keys (CHUG's ladder facts).
+    pub extras: Vec<(&'static str, crate::store::row::Extra)>,
 }
 
 /// A row that was skipped, and why.
@@ -47,16 +54,24 @@ pub struct RowProblem {
 /// The label shapes this tool reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LabelShape {
+    /// A CSV with a header naming the corpus's columns (generic `manifest.csv`, official
+    /// and VIDEVAL CSVs).
     GenericCsv,
     LsvqCsv,
     DoverList,
     KonvidScores,
+    Spreadsheet,
+    MatFile,
+    QAlignJson,
 }
 
 impl fmt::Display for LabelShape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            LabelShape::GenericCsv => "generic manifest CSV",
+            LabelShape::GenericCsv => "CSV with a header",
+            LabelShape::Spreadsheet => "Excel workbook",
+            LabelShape::MatFile => "MATLAB MAT file",
+            LabelShape::QAlignJson => "Q-Align JSON list",
             LabelShape::LsvqCsv => "LSVQ CSV (official / SimpleVQA)",
             LabelShape::DoverList => "DOVER/FAST-VQA label list",
             LabelShape::KonvidScores => "KonViD-150k score CSV",
@@ -106,6 +121,26 @@ pub struct ParseOptions {
     pub corpus: CorpusId,
     /// Appended to bare stems in generic manifests and KonViD score files.
     pub clip_suffix: String,
+    /// YouTube-UGC: name the raw `.mkv` originals instead of the H.264 clips.
+    pub raw_variant: bool,
+}
+
+impl ParseOptions {
+    pub fn new(corpus: CorpusId) -> Self {
+        Self {
+            corpus,
+            clip_suffix: ".mp4".into(),
+            raw_variant: false,
+        }
+    }
+
+    /// The name rule for a shape whose own rule is `by_shape`.
+    fn rule(&self, by_shape: NameRule) -> NameRule {
+        self.corpus
+            .info()
+            .naming
+            .rule(by_shape, &self.clip_suffix, self.raw_variant)
+    }
 }
 
 /// Reads a label file, detects its shape and parses it. A pipe or FIFO is read once.
@@ -119,38 +154,37 @@ pub fn parse_label_bytes(
     bytes: Vec<u8>,
     opts: &ParseOptions,
 ) -> Result<Manifest, Error> {
+    let info = opts.corpus.info();
+    if matfile::looks_like_mat(&bytes) {
+        let records = mat_records(path, &bytes, info)?;
+        return parse_table(path, LabelShape::MatFile, records.into_iter().map(Ok), opts);
+    }
+    if spreadsheet::looks_like_workbook(&bytes) {
+        return parse_workbook(path, bytes, opts);
+    }
+    if qalign_json::looks_like_json_list(&bytes) {
+        let records = qalign_json::records(&bytes, info.columns.name[0])
+            .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+        return parse_table(
+            path,
+            LabelShape::QAlignJson,
+            records.into_iter().map(Ok),
+            opts,
+        );
+    }
     let mut records = Records::new(path, bytes)?;
     let Some((first_line, first)) = records.next().transpose()? else {
         return Err(empty(path));
     };
-    let first = &first;
-    let konvid = opts.corpus == CorpusId::Konvid150k;
-    if table::header_has_any(first, alias_csv::NAME) {
-        let (shape, aliases, rule) = if lsvq_csv::is_lsvq_header(first) {
-            (
-                LabelShape::LsvqCsv,
-                lsvq_csv::ALIASES,
-                NameRule::AlwaysAppend(".mp4".into()),
-            )
-        } else {
-            let rule = NameRule::AppendToBareStems(opts.clip_suffix.clone());
-            (LabelShape::GenericCsv, alias_csv::aliases(konvid), rule)
-        };
-        let columns = Columns::from_header(first, &aliases);
-        require_columns(path, first, &columns, &aliases)?;
-        return build(path, shape, records, &columns, &rule, "");
+    if table::header_has_any(&first, info.columns.name) {
+        let all = std::iter::once(Ok((first_line, first))).chain(records);
+        return parse_table(path, LabelShape::GenericCsv, all, opts);
     }
-    if dover_list::looks_like_dover(first) {
+    if dover_list::looks_like_dover(&first) {
         let columns = dover_list::columns();
-        let all = std::iter::once(Ok((first_line, first.clone()))).chain(records);
-        return build(
-            path,
-            LabelShape::DoverList,
-            all,
-            &columns,
-            &NameRule::Whole,
-            "",
-        );
+        let all = std::iter::once(Ok((first_line, first))).chain(records);
+        let rule = opts.rule(NameRule::Whole);
+        return build(path, LabelShape::DoverList, all, &columns, &rule, "", opts);
     }
     Err(Error::input_with_hint(
         format!(
@@ -158,9 +192,153 @@ pub fn parse_label_bytes(
             path.display(),
             first_line
         ),
-        "a generic manifest needs a header with a name column (name, video_name, filename, \
-         file_name) and a MOS column (mos, mos_score)",
+        format!(
+            "a {} label file needs a header with a name column ({}) and a MOS column ({})",
+            info.label,
+            info.columns.name.join(", "),
+            info.columns.mos.join(", ")
+        ),
     ))
+}
+
+/// A header record and its rows: the LSVQ CSV shape when its signature columns are
+/// there (and the corpus names clips by shape), else the corpus's own columns.
+fn parse_table(
+    path: &Path,
+    container: LabelShape,
+    records: impl Iterator<Item = Result<(usize, csv::StringRecord), Error>>,
+    opts: &ParseOptions,
+) -> Result<Manifest, Error> {
+    let mut records = records.peekable();
+    let Some(Ok((_, header))) = records.next() else {
+        return Err(empty(path));
+    };
+    let info = opts.corpus.info();
+    let by_shape = info.naming == clip_name::Naming::ByShape;
+    let (shape, aliases, rule) = if by_shape && lsvq_csv::is_lsvq_header(&header) {
+        (
+            LabelShape::LsvqCsv,
+            lsvq_csv::ALIASES,
+            NameRule::AlwaysAppend(".mp4".into()),
+        )
+    } else {
+        let rule = opts.rule(NameRule::AppendToBareStems(opts.clip_suffix.clone()));
+        (container, info.columns, rule)
+    };
+    let columns = Columns::from_header(&header, &aliases);
+    require_columns(path, &header, &columns, &aliases)?;
+    build(path, shape, records, &columns, &rule, "", opts)
+}
+
+/// An Excel workbook: the first sheet whose header (in its first five rows) names the
+/// corpus's clip and MOS columns.
+fn parse_workbook(path: &Path, bytes: Vec<u8>, opts: &ParseOptions) -> Result<Manifest, Error> {
+    let info = opts.corpus.info();
+    let sheets = spreadsheet::read_sheets(bytes)
+        .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+    let mut seen = Vec::new();
+    for (name, rows) in &sheets {
+        let header_at = rows.iter().take(5).position(|(_, record)| {
+            table::header_has_any(record, info.columns.name)
+                && table::header_has_any(record, info.columns.mos)
+        });
+        if let Some(at) = header_at {
+            let records = rows[at..].iter().cloned().map(Ok);
+            return parse_table(path, LabelShape::Spreadsheet, records, opts);
+        }
+        seen.push(name.clone());
+    }
+    // No sheet has MOS: say so, and name DMOS when that is what the workbook holds.
+    let header: csv::StringRecord = sheets
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().take(5))
+        .flat_map(|(_, record)| record.iter().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    let columns = Columns::from_header(&header, &info.columns);
+    require_columns(path, &header, &columns, &info.columns)?;
+    Err(Error::input_with_hint(
+        format!(
+            "{}: no sheet has a header row with a clip column ({}) and a MOS column ({}) \
+             in its first five rows (sheets: {})",
+            path.display(),
+            info.columns.name.join(", "),
+            info.columns.mos.join(", "),
+            seen.join(", ")
+        ),
+        "save the sheet as CSV and pass it with --manifest-csv",
+    ))
+}
+
+/// A MAT file's variables as a table: one column per variable that is a list (cell of
+/// texts, char matrix or numeric vector) as long as the clip-name variable.
+fn mat_records(
+    path: &Path,
+    bytes: &[u8],
+    info: &CorpusInfo,
+) -> Result<Vec<(usize, csv::StringRecord)>, Error> {
+    let variables = matfile::read(bytes).map_err(|e| match e {
+        matfile::MatError::Hdf5 => Error::input_with_hint(
+            format!("{}: {e}", path.display()),
+            format!(
+                "convert it to a level-5 MAT file once: octave --eval \"load('{0}'); \
+                 save('-v7', '{0}.v7.mat')\" (or in MATLAB: load then save -v7), and pass that file",
+                path.display()
+            ),
+        ),
+        other => Error::input(format!("{}: {other}", path.display())),
+    })?;
+    // A struct's fields count as variables too (some copies save one struct).
+    let mut flat: Vec<(String, matfile::Value)> = Vec::new();
+    for variable in variables {
+        match variable.value {
+            matfile::Value::Struct { fields, .. } => {
+                for (name, mut values) in fields {
+                    if values.len() == 1 {
+                        flat.push((name, values.remove(0)));
+                    }
+                }
+            }
+            value => flat.push((variable.name, value)),
+        }
+    }
+    let find = |aliases: &[&str]| {
+        aliases.iter().find_map(|alias| {
+            flat.iter()
+                .position(|(name, _)| name.eq_ignore_ascii_case(alias))
+        })
+    };
+    let names: Vec<&str> = flat.iter().map(|(n, _)| n.as_str()).collect();
+    let Some(name_at) = find(info.columns.name) else {
+        return Err(Error::input_with_hint(
+            format!(
+                "{}: no clip-name variable (found: {})",
+                path.display(),
+                names.join(", ")
+            ),
+            format!("name it one of: {}", info.columns.name.join(", ")),
+        ));
+    };
+    let rows = flat[name_at].1.len();
+    let columns: Vec<(&str, Vec<String>)> = flat
+        .iter()
+        .filter(|(_, value)| value.len() == rows)
+        .filter_map(|(name, value)| Some((name.as_str(), value.texts()?)))
+        .collect();
+    let mut records = vec![(
+        0,
+        columns
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<csv::StringRecord>(),
+    )];
+    for row in 0..rows {
+        let record: csv::StringRecord = columns
+            .iter()
+            .map(|(_, texts)| texts[row].as_str())
+            .collect();
+        records.push((row + 1, record));
+    }
+    Ok(records)
 }
 
 /// Parses one KonViD-150k score file; keys are `<clips_folder>/<name>`.
@@ -173,7 +351,7 @@ pub fn parse_konvid_scores(part: &ScorePart, opts: &ParseOptions) -> Result<Mani
     let rule = NameRule::AppendToBareStems(opts.clip_suffix.clone());
     let prefix = format!("{}/", part.clips_folder);
     if konvid_scores::is_header(&first) {
-        let aliases = alias_csv::aliases(true);
+        let aliases = opts.corpus.info().columns;
         let columns = Columns::from_header(&first, &aliases);
         require_columns(path, &first, &columns, &aliases)?;
         build(
@@ -183,6 +361,7 @@ pub fn parse_konvid_scores(part: &ScorePart, opts: &ParseOptions) -> Result<Mani
             &columns,
             &rule,
             &prefix,
+            opts,
         )
     } else {
         let columns = konvid_scores::columns();
@@ -194,6 +373,7 @@ pub fn parse_konvid_scores(part: &ScorePart, opts: &ParseOptions) -> Result<Mani
             &columns,
             &rule,
             &prefix,
+            opts,
         )
     }
 }
@@ -205,7 +385,9 @@ fn build(
     columns: &Columns,
     rule: &NameRule,
     key_prefix: &str,
+    opts: &ParseOptions,
 ) -> Result<Manifest, Error> {
+    let scale = opts.corpus.info().scale;
     let mut rows: Vec<ManifestRow> = Vec::new();
     let mut problems = Vec::new();
     let mut data_lines = 0;
@@ -225,6 +407,13 @@ fn build(
             continue;
         }
         match record_to_row(&record, line, columns, rule, key_prefix) {
+            Ok(row) if !scale.contains(row.mos) => problems.push(RowProblem {
+                line,
+                reason: format!(
+                    "{}: MOS {} is outside {}'s {}–{} scale; row skipped (never clamped)",
+                    row.key, row.mos, scale.corpus, scale.native_range.0, scale.native_range.1
+                ),
+            }),
             Ok(row) => rows.push(row),
             Err(problem) => problems.push(problem),
         }
@@ -291,6 +480,22 @@ fn require_columns(
     } else {
         None
     };
+    let dmos: Vec<&str> = header
+        .iter()
+        .map(str::trim)
+        .filter(|cell| cell.to_ascii_lowercase().contains("dmos"))
+        .collect();
+    if columns.mos.is_empty() && !dmos.is_empty() {
+        return Err(Error::input_with_hint(
+            format!(
+                "{}: has DMOS columns ({}) and no MOS column: DMOS is not MOS, refused",
+                path.display(),
+                dmos.join(", ")
+            ),
+            "use the corpus's MOS file (YouTube-UGC: MOS_for_YouTube_UGC_dataset.xlsx, \
+             not DMOS_for_YouTube_UGC_dataset.xlsx)",
+        ));
+    }
     match missing {
         None => Ok(()),
         Some((what, names)) => Err(Error::input_with_hint(
@@ -551,6 +756,7 @@ mod repeated_key_tests {
             n_ratings: 0,
             url: None,
             is_test: None,
+            extras: Vec::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 
 use super::clip_name::{NameRule, clip_key};
 use super::{ManifestRow, RowProblem};
+use crate::store::row::Extra;
 
 /// Where each logical column is, as lists of candidate indexes: for each record the
 /// first candidate with a non-empty cell wins.
@@ -15,6 +16,8 @@ pub struct Columns {
     pub std_dev: Vec<usize>,
     pub n_ratings: Vec<usize>,
     pub is_test: Vec<usize>,
+    /// Columns kept as extra keys of the row.
+    pub extras: Vec<(usize, &'static ExtraColumn)>,
 }
 
 /// Header spellings of each logical column, in priority order (case-insensitive).
@@ -26,6 +29,27 @@ pub struct Aliases {
     pub std_dev: &'static [&'static str],
     pub n_ratings: &'static [&'static str],
     pub is_test: &'static [&'static str],
+    /// Columns a corpus keeps as extra keys after the 15.
+    pub extras: &'static [ExtraColumn],
+}
+
+/// A label column kept as an extra key of the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ExtraColumn {
+    /// The header cell (case-insensitive).
+    pub column: &'static str,
+    /// The row's key.
+    pub key: &'static str,
+    pub kind: ExtraKind,
+}
+
+/// How an extra column's cells are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtraKind {
+    Str,
+    /// A whole number (`1`, `1.0`).
+    Int,
 }
 
 impl Columns {
@@ -61,6 +85,11 @@ impl Columns {
             std_dev: find(aliases.std_dev),
             n_ratings: find(aliases.n_ratings),
             is_test: find(aliases.is_test),
+            extras: aliases
+                .extras
+                .iter()
+                .filter_map(|extra| Some((*find(&[extra.column]).first()?, extra)))
+                .collect(),
         }
     }
 }
@@ -116,8 +145,27 @@ pub fn record_to_row(
                 problem(format!("{name}: is_test {text:?} is not 0/1/true/false"))
             })?),
         };
+    let mut extras = Vec::with_capacity(columns.extras.len());
+    for (index, extra) in &columns.extras {
+        let text = record.get(*index).map(str::trim).unwrap_or("");
+        let value = match extra.kind {
+            ExtraKind::Str => Extra::Str(text.to_string()),
+            ExtraKind::Int => Extra::Int(
+                parse_count(text)
+                    .and_then(|n| i64::try_from(n).ok())
+                    .ok_or_else(|| {
+                        problem(format!(
+                            "{name}: {} {text:?} is not a whole number",
+                            extra.column
+                        ))
+                    })?,
+            ),
+        };
+        extras.push((extra.key, value));
+    }
     Ok(ManifestRow {
         line,
+        extras,
         key: format!("{key_prefix}{key}"),
         mos,
         mos_std_dev,

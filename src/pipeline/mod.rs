@@ -9,13 +9,13 @@
 //! before and the state file are written first.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tracing::{info, warn};
 
 pub mod run;
 
-use crate::corpus::{CorpusId, CorpusInfo};
+use crate::corpus::{ClipSource, CorpusId, CorpusInfo};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
 use crate::manifest::{self, Manifest, ParseOptions, Split, konvid_scores};
@@ -44,6 +44,11 @@ pub struct IngestOptions {
     pub clips_subdir: PathBuf,
     /// Appended to bare stems in generic manifests.
     pub clip_suffix: String,
+    /// YouTube-UGC `--variant raw`: the raw `.mkv` originals instead of the H.264 clips.
+    pub raw_variant: bool,
+    /// Replaces the registry's clip URL base (`--clips-url-base`, or the corpus's
+    /// environment variable) for corpora whose clips download one URL each.
+    pub clips_url_base: Option<String>,
     /// Default `<dir>/<corpus output file>`.
     pub output: Option<PathBuf>,
     pub corpus_version: Option<String>,
@@ -72,8 +77,10 @@ impl IngestOptions {
             dir: PathBuf::from(info.default_dir),
             label_file: None,
             progress_path: None,
-            clips_subdir: PathBuf::from("clips"),
+            clips_subdir: PathBuf::from(info.clips_subdir),
             clip_suffix: ".mp4".into(),
+            raw_variant: false,
+            clips_url_base: None,
             output: None,
             corpus_version: None,
             attrition_warn_threshold: 0.10,
@@ -300,6 +307,7 @@ fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
     if let Some(shard) = opts.shard {
         rows.retain(|row| shard.contains(&row.key));
     }
+    resolve_key_aliases(&mut rows, &clips_root, info);
     Ok(Selection {
         label_file: manifest.path,
         rows,
@@ -509,15 +517,64 @@ impl ClipFields {
             corpus: info.label.to_string(),
             corpus_version: version.to_string(),
             ingested_at_utc: at.to_string(),
+            extras: row.extras.clone(),
         }
     }
 }
 
-/// Finds and parses the label file(s); returns them with the clips folder.
+/// Finds and parses the label file(s); returns them with the clips folder. Rows
+/// without a URL get one from the corpus's clip URL template, if it has one.
 fn load_labels(opts: &IngestOptions, info: &CorpusInfo) -> Result<(Manifest, PathBuf), Error> {
+    let (mut manifest, clips_root) = find_and_parse_labels(opts, info)?;
+    if let Some(base) = clip_url_base(opts, info) {
+        let base = base.trim_end_matches('/');
+        for row in manifest.rows.iter_mut().filter(|r| r.url.is_none()) {
+            row.url = Some(format!("{base}/{}", row.key));
+        }
+    }
+    Ok((manifest, clips_root))
+}
+
+/// The base of per-clip URLs: `--clips-url-base`, the corpus's environment variable,
+/// or the registry's default; `None` for corpora not downloadable one clip at a time.
+fn clip_url_base(opts: &IngestOptions, info: &CorpusInfo) -> Option<String> {
+    let ClipSource::Urls { base, env } = info.clips else {
+        return None;
+    };
+    opts.clips_url_base
+        .clone()
+        .or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(|| Some(base.to_string()))
+}
+
+/// A clip whose label key is not on disk, but whose other spelling (a registry key
+/// alias such as LIVE-VQC's `A012.mp4` / `A012NEW.mp4`) is, is read under that name.
+fn resolve_key_aliases(rows: &mut [manifest::ManifestRow], clips_root: &Path, info: &CorpusInfo) {
+    if info.key_aliases.is_empty() {
+        return;
+    }
+    for row in rows {
+        let Some(other) = info.key_alias(&row.key) else {
+            continue;
+        };
+        if !clips_root.join(&row.key).is_file() && clips_root.join(other).is_file() {
+            warn!(
+                "{}: not on disk, but {} is (the other spelling of this clip in {}); using it",
+                row.key, other, info.title
+            );
+            row.key = other.to_string();
+        }
+    }
+}
+
+fn find_and_parse_labels(
+    opts: &IngestOptions,
+    info: &CorpusInfo,
+) -> Result<(Manifest, PathBuf), Error> {
     let parse = ParseOptions {
         corpus: opts.corpus,
         clip_suffix: opts.clip_suffix.clone(),
+        raw_variant: opts.raw_variant,
     };
     let clips_root = opts.dir.join(&opts.clips_subdir);
     let hint = || format!("pass --manifest-csv FILE; {}", info.source_hint);
@@ -538,21 +595,22 @@ fn load_labels(opts: &IngestOptions, info: &CorpusInfo) -> Result<(Manifest, Pat
     if let Some(path) = found {
         return Ok((manifest::parse_label_file(&path, &parse)?, clips_root));
     }
-    if opts.corpus == CorpusId::Konvid150k {
-        let mut parts = konvid_scores::discover(&opts.dir).into_iter();
-        if let Some(first) = parts.next() {
-            let mut manifest = manifest::parse_konvid_scores(&first, &parse)?;
-            for part in parts {
-                manifest.extend(manifest::parse_konvid_scores(&part, &parse)?);
-            }
-            return Ok((manifest, opts.dir.clone()));
+    let mut parts = konvid_scores::discover(&opts.dir, info.score_parts).into_iter();
+    if let Some(first) = parts.next() {
+        let mut manifest = manifest::parse_konvid_scores(&first, &parse)?;
+        for part in parts {
+            manifest.extend(manifest::parse_konvid_scores(&part, &parse)?);
         }
+        return Ok((manifest, opts.dir.clone()));
     }
+    let score_files: Vec<&str> = info.score_parts.iter().map(|p| p.scores).collect();
     Err(Error::input_with_hint(
         format!(
             "no label file in {} (looked for {})",
             opts.dir.display(),
-            info.label_file_candidates.join(", ")
+            [info.label_file_candidates, &score_files]
+                .concat()
+                .join(", ")
         ),
         hint(),
     ))

@@ -4,9 +4,8 @@
 
 use super::http::BearerToken;
 
-/// Where LSVQ's archives live unless told otherwise.
+/// The Hub unless `HF_ENDPOINT` says otherwise.
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
-pub const LSVQ_REPO: &str = "teowu/LSVQ-videos";
 pub const DEFAULT_REVISION: &str = "main";
 
 /// A dataset repository on a Hub endpoint.
@@ -31,12 +30,13 @@ impl std::fmt::Debug for HubDataset {
 }
 
 impl HubDataset {
-    /// LSVQ's mirror, with `HF_ENDPOINT` and `HF_TOKEN` from the environment.
-    pub fn lsvq_from_env() -> Self {
+    /// A dataset (the registry's `hub_repo`), with `HF_ENDPOINT` and `HF_TOKEN` from the
+    /// environment.
+    pub fn from_env(repo: &str) -> Self {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         Self {
             endpoint: env("HF_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
-            repo: LSVQ_REPO.to_string(),
+            repo: repo.to_string(),
             revision: DEFAULT_REVISION.to_string(),
             token: env("HF_TOKEN"),
         }
@@ -67,7 +67,7 @@ mod tests {
     fn resolve_urls_and_hidden_token() {
         let hub = HubDataset {
             endpoint: "http://127.0.0.1:9/".into(),
-            repo: LSVQ_REPO.into(),
+            repo: "teowu/LSVQ-videos".into(),
             revision: "main".into(),
             token: Some("hf_secret".into()),
         };

@@ -1,6 +1,7 @@
 //! Archive staging: from the selected rows, work out which archives hold their clips
-//! (LSVQ: one `<folder>.tar.gz` per clip folder; KonViD-150k: `k150ka.zip`,
-//! `k150kb.zip`), fetch the needed ones from the Hub or take them from `--archives-dir`,
+//! (the registry's [`ArchiveLayout`]: LSVQ's `<folder>.tar.gz` per clip folder,
+//! KonViD-150k's `k150ka.zip` / `k150kb.zip`, KoNViD-1k's one `KoNViD_1k_videos.zip`),
+//! fetch the needed ones from the Hub or a URL, or take them from `--archives-dir`,
 //! extract them safely into place, and remember in the state file
 //! (`archive:<file>` → done / failed) so a finished archive is never fetched or
 //! extracted again.
@@ -8,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::corpus::CorpusId;
+use crate::corpus::{ArchiveLayout, ClipSource, CorpusId};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind, Policy};
 use crate::manifest::ManifestRow;
@@ -25,6 +26,22 @@ pub enum ArchiveSource {
     Hub(HubDataset),
     /// Already on disk in this folder (no network; never deleted).
     Local(PathBuf),
+    /// The corpus's one archive (`file`), downloaded from this URL into `<dir>/archives/`.
+    Url { url: String, file: String },
+}
+
+impl ArchiveSource {
+    /// Whether archives are downloaded (and so may be deleted after extraction).
+    fn is_remote(&self) -> bool {
+        !matches!(self, ArchiveSource::Local(_))
+    }
+
+    fn bearer(&self) -> Option<super::http::BearerToken> {
+        match self {
+            ArchiveSource::Hub(hub) => hub.bearer(),
+            _ => None,
+        }
+    }
 }
 
 /// How to stage archives.
@@ -87,13 +104,20 @@ fn archive_of(
     dir: &Path,
     clips_root: &Path,
 ) -> Option<(String, PathBuf)> {
-    let (top, _) = key.split_once('/')?;
-    match corpus {
-        CorpusId::Lsvq => Some((format!("{top}.tar.gz"), clips_root.to_path_buf())),
-        CorpusId::Konvid150k => {
+    let ClipSource::Archives { layout, .. } = corpus.info().clips else {
+        return None;
+    };
+    match layout {
+        ArchiveLayout::TarPerTopFolder => {
+            let (top, _) = key.split_once('/')?;
+            Some((format!("{top}.tar.gz"), clips_root.to_path_buf()))
+        }
+        ArchiveLayout::ZipPerExtractedFolder => {
+            let (top, _) = key.split_once('/')?;
             let part = top.strip_suffix("_extracted")?;
             Some((format!("{part}.zip"), dir.join(top)))
         }
+        ArchiveLayout::OneZip { file } => Some((file.to_string(), clips_root.to_path_buf())),
     }
 }
 
@@ -139,6 +163,7 @@ pub fn plan(
         }
         let (location, size) = match &opts.source {
             ArchiveSource::Hub(hub) => (hub.resolve_url(&file), None),
+            ArchiveSource::Url { url, .. } => (url.clone(), None),
             ArchiveSource::Local(folder) => {
                 let path = folder.join(&file);
                 let size = std::fs::metadata(&path).ok().map(|m| m.len());
@@ -162,10 +187,10 @@ pub fn fill_sizes(
     opts: &ArchiveOptions,
     policy: &DownloadPolicy,
 ) -> Result<(), Error> {
-    let ArchiveSource::Hub(hub) = &opts.source else {
+    if !opts.source.is_remote() {
         return Ok(());
-    };
-    let client = Downloader::new(policy.clone())?.with_bearer(hub.bearer());
+    }
+    let client = Downloader::new(policy.clone())?.with_bearer(opts.source.bearer());
     for archive in planned {
         match client.remote_size(&archive.location) {
             Ok(size) => archive.size = size,
@@ -186,8 +211,8 @@ pub fn stage(
     let mut report = StageReport::default();
     let archives_dir = dir.join("archives");
     let client = match &opts.source {
-        ArchiveSource::Hub(hub) if !planned.is_empty() => {
-            Some(Downloader::new(policy.clone())?.with_bearer(hub.bearer()))
+        source if source.is_remote() && !planned.is_empty() => {
+            Some(Downloader::new(policy.clone())?.with_bearer(source.bearer()))
         }
         _ => None,
     };
@@ -197,7 +222,7 @@ pub fn stage(
         }
         let key = state_key(&archive.file);
         let path = match (&opts.source, &client) {
-            (ArchiveSource::Hub(_), Some(client)) => {
+            (source, Some(client)) if source.is_remote() => {
                 let dest = archives_dir.join(&archive.file);
                 if !dest.is_file() {
                     let partial = std::fs::metadata(crate::source::http::part_path(&dest))
@@ -287,13 +312,13 @@ pub fn stage(
                 report.archives_ready += 1;
                 progress.mark_done(&key);
                 progress.write()?;
-                if matches!(opts.source, ArchiveSource::Hub(_)) && !opts.keep_archives {
+                if opts.source.is_remote() && !opts.keep_archives {
                     let _ = std::fs::remove_file(&path);
                 }
             }
             Err(Error::Input { message, .. }) => {
                 let mut failure = Failure::new(FailureKind::BadArchive, message);
-                if matches!(opts.source, ArchiveSource::Hub(_)) {
+                if opts.source.is_remote() {
                     // A download that is not the archive it claims: keep it for a look,
                     // out of the way, and fetch it again next run.
                     let aside = crate::source::disk::with_suffix(&path, ".bad");

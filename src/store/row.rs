@@ -22,12 +22,21 @@ pub struct CorpusRow {
     pub corpus: String,
     pub corpus_version: String,
     pub ingested_at_utc: String,
+    /// A corpus's own keys beyond the 15 (CHUG's ladder facts), sorted in with them.
+    pub extras: Vec<(&'static str, Extra)>,
+}
+
+/// The value of an extra key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Extra {
+    Str(String),
+    Int(i64),
 }
 
 impl CorpusRow {
     /// The row as `json.dumps(row, sort_keys=True)` writes it, with the final `\n`.
     pub fn to_json_line(&self) -> String {
-        let mut line = flat_object_sorted(&[
+        let mut fields = vec![
             ("src", Scalar::Str(&self.src)),
             ("src_sha256", Scalar::Str(&self.src_sha256)),
             (
@@ -46,7 +55,17 @@ impl CorpusRow {
             ("corpus", Scalar::Str(&self.corpus)),
             ("corpus_version", Scalar::Str(&self.corpus_version)),
             ("ingested_at_utc", Scalar::Str(&self.ingested_at_utc)),
-        ]);
+        ];
+        for (key, value) in &self.extras {
+            fields.push((
+                key,
+                match value {
+                    Extra::Str(text) => Scalar::Str(text),
+                    Extra::Int(n) => Scalar::Int(*n),
+                },
+            ));
+        }
+        let mut line = flat_object_sorted(&fields);
         line.push('\n');
         line
     }
