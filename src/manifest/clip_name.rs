@@ -98,6 +98,15 @@ pub fn clip_key(raw: &str, rule: &NameRule) -> Result<String, NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
+    // Corpus rules keep only part of a name, but a name climbing out with ".." is
+    // hostile whatever part would be kept.
+    if !matches!(
+        rule,
+        NameRule::AlwaysAppend(_) | NameRule::AppendToBareStems(_) | NameRule::Whole
+    ) && name.split(['/', '\\']).any(|part| part == "..")
+    {
+        return Err(NameError::LeavesClipsFolder(name.to_string()));
+    }
     let corpus_name = match rule {
         NameRule::FlickrId => Some(flickr_key(name)?),
         NameRule::BaseName(suffix) => Some(base_name_key(name, suffix)?),
@@ -394,10 +403,14 @@ mod tests {
         ] {
             assert!(hex(bad).is_err(), "{bad}");
         }
-        // Folders before the id are dropped: the key never leaves the clips folder.
+        // Folders before the id are dropped; a name climbing out with ".." is refused.
         assert_eq!(
-            hex("../../273a5d8a3b8c2d0eb4d4c8ff5fcfe360").unwrap(),
+            hex("/data/chug/videos/273a5d8a3b8c2d0eb4d4c8ff5fcfe360").unwrap(),
             "273a5d8a3b8c2d0eb4d4c8ff5fcfe360.mp4"
         );
+        assert!(matches!(
+            hex("../../273a5d8a3b8c2d0eb4d4c8ff5fcfe360"),
+            Err(NameError::LeavesClipsFolder(_))
+        ));
     }
 }
