@@ -240,3 +240,61 @@ fn missing_inputs_warn_and_all_missing_is_an_error() {
     );
     assert!(!dir.path().join("w.jsonl").exists());
 }
+
+/// A row with a rating count, as ingest writes it.
+fn row_n(sha: &str, corpus: &str, mos: f64, std: f64, n: u64) -> String {
+    row(sha, corpus, mos, std).replace("\"n_ratings\": 0", &format!("\"n_ratings\": {n}"))
+}
+
+#[test]
+fn all_eight_corpora_rescale_mos_and_sd_and_dedup_on_the_rescaled_sd() {
+    let dir = tempfile::tempdir().unwrap();
+    // One shard per registry corpus, each row at 3/4 of its native range, SD 1 % of it.
+    let mut inputs = Vec::new();
+    for id in moscorpus::corpus::CorpusId::ALL {
+        let scale = id.info().scale;
+        let (low, high) = scale.native_range;
+        let mos = low + 0.75 * (high - low);
+        let sd = 0.01 * (high - low);
+        inputs.push(write(
+            &dir,
+            id.info().output_file,
+            &[row_n(&format!("{}-own", scale.corpus), scale.corpus, mos, sd, 40)],
+        ));
+    }
+    assert_eq!(inputs.len(), 8);
+    // One clip in two corpora: YouTube-UGC (1–5) with SD 0.5 → 12.5 on 0–100, and
+    // LIVE-VQC (0–100) with SD 10. Compared natively 0.5 < 10 would keep YouTube-UGC;
+    // compared like with like, LIVE-VQC's 10 < 12.5 wins.
+    let shared = write(
+        &dir,
+        "shared.jsonl",
+        &[
+            row_n("shared", "youtube-ugc", 4.0, 0.5, 120),
+            row_n("shared", "live-vqc", 70.0, 10.0, 240),
+        ],
+    );
+    inputs.push(shared);
+    let out = dir.path().join("all.jsonl");
+    let stats = aggregate_at(&inputs, &out, AT).unwrap();
+    assert_eq!((stats.written, stats.duplicates), (9, 1));
+    assert_eq!(stats.per_corpus.len(), 8, "{:?}", stats.per_corpus);
+    let rows = read_rows(&out);
+    for r in &rows[..8] {
+        let corpus = r["corpus_source"].as_str().unwrap();
+        let scale = scale_of(corpus).unwrap();
+        let width = scale.native_range.1 - scale.native_range.0;
+        assert!((r["mos"].as_f64().unwrap() - 75.0).abs() < 1e-9, "{r}");
+        assert!(
+            (r["mos_std_dev"].as_f64().unwrap() - 1.0).abs() < 1e-9,
+            "SD rescaled with the MOS: {r}"
+        );
+        assert!((r["mos_std_dev_native"].as_f64().unwrap() - 0.01 * width).abs() < 1e-12);
+        assert_eq!(r["n_ratings"], 40, "kept");
+    }
+    let shared = &rows[8];
+    assert_eq!(shared["corpus_source"], "live-vqc");
+    assert_eq!(shared["mos"], 70.0);
+    assert_eq!(shared["mos_std_dev"], 10.0);
+    assert_eq!(shared["n_ratings"], 240);
+}
