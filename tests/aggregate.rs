@@ -259,7 +259,13 @@ fn all_eight_corpora_rescale_mos_and_sd_and_dedup_on_the_rescaled_sd() {
         inputs.push(write(
             &dir,
             id.info().output_file,
-            &[row_n(&format!("{}-own", scale.corpus), scale.corpus, mos, sd, 40)],
+            &[row_n(
+                &format!("{}-own", scale.corpus),
+                scale.corpus,
+                mos,
+                sd,
+                40,
+            )],
         ));
     }
     assert_eq!(inputs.len(), 8);

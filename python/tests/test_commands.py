@@ -93,9 +93,14 @@ def test_evaluate_equals_the_cli(demo_dir, cli, tmp_path):
 
 def test_corpora_and_scales():
     corpora = {c["label"]: c for c in moscorpus.corpora()}
-    assert set(corpora) == {"lsvq", "konvid-150k"}
-    assert corpora["lsvq"]["mos_scale"] == [0.0, 100.0]
+    assert set(corpora) == {
+        "lsvq", "konvid-150k", "konvid-1k", "live-vqc",
+        "youtube-ugc", "waterloo-ivc-4k", "chug", "live-yt-gaming",
+    }
+    assert corpora["lsvq"]["scale"]["native_range"] == [0.0, 100.0]
+    assert corpora["youtube-ugc"]["scale"]["native_range"] == [1.0, 5.0]
     assert corpora["konvid-150k"]["default_max_rows"] is None
+    assert corpora["chug"]["content_key"] == "content_name"
     assert "Patch-VQ" in corpora["lsvq"]["citation"]
     scales = {s["corpus"]: s for s in moscorpus.scales()}
     konvid = scales["konvid-150k"]
