@@ -22,7 +22,7 @@ pub fn run(args: CorporaArgs) -> Result<(), Error> {
         return Ok(());
     }
     out!(
-        "{:<16} {:<18} {:<14} {:<7} {:<26} {}",
+        "{:<16} {:<18} {:<21} {:<5} {:<38} {}",
         "corpus",
         "scale",
         "version",
@@ -37,7 +37,7 @@ pub fn run(args: CorporaArgs) -> Result<(), Error> {
             .default_max_rows
             .map_or_else(|| "all".to_string(), |n| n.to_string());
         out!(
-            "{:<16} {:<18} {:<14} {:<7} {:<26} {}",
+            "{:<16} {:<18} {:<21} {:<5} {:<38} {}",
             info.label,
             format!(
                 "{low}–{high} {}",
