@@ -52,8 +52,9 @@ pub enum MatError {
 
 /// Most bytes all compressed elements of one file may inflate to.
 const MAX_INFLATED: usize = 512 << 20;
-/// Most elements one array may have.
-const MAX_ELEMENTS: usize = 50_000_000;
+/// Most elements one array may have (a label file has at most a few hundred thousand
+/// rows; the cap keeps a forged dimension from costing gigabytes).
+const MAX_ELEMENTS: usize = 4_000_000;
 /// Deepest nesting of cells and structs.
 const MAX_DEPTH: usize = 16;
 
@@ -318,6 +319,12 @@ impl Reader {
             MX_CHAR => {
                 let element = next(self)?;
                 let units = self.char_units(&element)?;
+                if units.len() != count {
+                    return Err(broken(
+                        element.offset,
+                        "char data does not fill its dimensions",
+                    ));
+                }
                 Value::Char { dims, units }
             }
             MX_SPARSE => Value::Other,
