@@ -477,3 +477,68 @@ fn units_to_string(units: &[u32]) -> String {
 pub fn number_text(value: f64) -> String {
     format!("{value}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> Vec<u8> {
+        let mut bytes = vec![b' '; 128];
+        bytes[..19].copy_from_slice(b"MATLAB 5.0 MAT-file");
+        bytes[124..126].copy_from_slice(&[0x00, 0x01]);
+        bytes[126..128].copy_from_slice(b"IM");
+        bytes
+    }
+
+    /// A little-endian miMATRIX of class `class` with `dims`, name `x` and `data`.
+    fn matrix(class: u32, dims: [i32; 2], data_type: u32, data: &[u8]) -> Vec<u8> {
+        let mut body = Vec::new();
+        let mut push = |kind: u32, bytes: &[u8]| {
+            body.extend_from_slice(&kind.to_le_bytes());
+            body.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            body.extend_from_slice(bytes);
+            body.resize(body.len().div_ceil(8) * 8, 0);
+        };
+        push(MI_UINT32, &[class as u8, 0, 0, 0, 0, 0, 0, 0]);
+        push(
+            MI_INT32,
+            &[dims[0].to_le_bytes(), dims[1].to_le_bytes()].concat(),
+        );
+        push(MI_INT8, b"x");
+        push(data_type, data);
+        let mut out = MI_MATRIX.to_le_bytes().to_vec();
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    #[test]
+    fn a_char_matrix_reads_row_by_row() {
+        // 2x3 column-major: rows "ab " and "cd ", as MATLAB stores ['ab ';'cd '].
+        let units: Vec<u8> = "acbd  ".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let file = [header(), matrix(MX_CHAR, [2, 3], MI_UINT16, &units)].concat();
+        let variables = read(&file).unwrap();
+        assert_eq!(variables[0].name, "x");
+        assert_eq!(variables[0].value.texts().unwrap(), ["ab", "cd"]);
+    }
+
+    #[test]
+    fn forged_sizes_are_refused_not_allocated() {
+        // A char matrix claiming three million rows of two characters' data.
+        let file = [
+            header(),
+            matrix(MX_CHAR, [3_000_000, 1], MI_UINT16, &[0x41, 0, 0x42, 0]),
+        ]
+        .concat();
+        assert!(matches!(read(&file), Err(MatError::Broken { .. })));
+        let file = [header(), matrix(6, [5_000_000, 1], MI_DOUBLE, &[0; 8])].concat();
+        assert!(matches!(read(&file), Err(MatError::Broken { .. })));
+        assert_eq!(
+            read(b"MATLAB 7.3 MAT-file"),
+            Err(MatError::NotMat("shorter than the 128-byte header"))
+        );
+        let mut hdf5 = header();
+        hdf5[..10].copy_from_slice(b"MATLAB 7.3");
+        assert_eq!(read(&hdf5), Err(MatError::Hdf5));
+    }
+}
