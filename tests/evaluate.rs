@@ -309,3 +309,123 @@ fn lsvq_held_out_splits_from_the_label_files() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("LSVQ_test_1080p"), "{}", run.stderr);
 }
+
+/// `evaluate --corpus C --json` in `dir`, as JSON (exit 0 asserted).
+fn evaluate_json(
+    dir: &std::path::Path,
+    corpus: &str,
+    labels: &str,
+    preds: &str,
+) -> serde_json::Value {
+    let run = moscorpus(
+        dir,
+        &[
+            "evaluate",
+            "--corpus",
+            corpus,
+            "--labels",
+            labels,
+            "--predictions",
+            preds,
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{corpus}: {}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[test]
+fn evaluate_keys_labels_and_predictions_by_the_corpus_name_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    // KoNViD-1k: official attributes CSV with the long names of an older copy; the
+    // predictions name the clips as DOVER's list does (KoNViD_1k_videos/<id>.mp4).
+    let mut attributes = String::from(
+        "flickr_id,download_id,file_name,MOS,ti,si,colorfulness,contrast,blur,vniqe\r\n",
+    );
+    let mut preds = String::from("name,score\n");
+    for i in 0..12u64 {
+        let id = 7_000_000_000 + i * 37;
+        let mos = 1.2 + i as f64 * 0.3;
+        attributes.push_str(&format!(
+            "{id},{},{id}_original_centercrop_960x540_8s.mp4,{mos:.2},1,2,3,4,5,6\r\n",
+            100 + i
+        ));
+        preds.push_str(&format!(
+            "KoNViD_1k_videos/{id}.mp4,{}\n",
+            0.1 * i as f64 + (i % 3) as f64 * 0.05
+        ));
+    }
+    std::fs::write(dir.path().join("KoNViD_1k_attributes.csv"), attributes).unwrap();
+    std::fs::write(dir.path().join("konvid_preds.csv"), preds).unwrap();
+    let konvid = evaluate_json(
+        dir.path(),
+        "konvid-1k",
+        "KoNViD_1k_attributes.csv",
+        "konvid_preds.csv",
+    );
+    assert_eq!(konvid["n"], 12, "{konvid}");
+    assert_eq!(konvid["predictions_without_label"], 0);
+    // Under LSVQ's rules the same files share no clip name: the corpus is what joins them.
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "evaluate",
+            "--labels",
+            "KoNViD_1k_attributes.csv",
+            "--predictions",
+            "konvid_preds.csv",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("cannot score 0 matched pairs"),
+        "{}",
+        run.stderr
+    );
+
+    // YouTube-UGC: a DOVER list of H.264 file names, predictions by bare video id.
+    let ids = [
+        "Sports_2160P-4e9f",
+        "Gaming_720P-0a1b",
+        "Vlog_1080P-77cc",
+        "HDR_2160P-2b3c",
+    ];
+    let list: String = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            format!(
+                "{id}_crf_10_ss_00_t_20.0.mp4, -1, -1, {}\n",
+                1.5 + i as f64 * 0.7
+            )
+        })
+        .collect();
+    let preds: String = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| format!("{id},{}\n", [0.2, 0.4, 0.3, 0.9][i]))
+        .collect();
+    std::fs::write(dir.path().join("ugc_labels.txt"), list).unwrap();
+    std::fs::write(dir.path().join("ugc_preds.csv"), preds).unwrap();
+    let ugc = evaluate_json(dir.path(), "youtube-ugc", "ugc_labels.txt", "ugc_preds.csv");
+    // Ranks 1 3 2 4 against 1 2 3 4: rho = 1 - 6 * 2 / (4 * 15) = 0.8.
+    assert_eq!(ugc["n"], 4);
+    assert!(
+        (ugc["srocc"].as_f64().unwrap() - 0.8).abs() < 1e-12,
+        "{ugc}"
+    );
+
+    // LIVE-VQC: the labels spell A012NEW.mp4, the predictions the plain A012.mp4.
+    let labels = "Video/A001.mp4, 10.0, 30.0, 80.31\nVideo/A012NEW.mp4, 10.0, 30.0, 40.5\n\
+                  Video/A020.mp4, 10.0, 30.0, 60.0\n";
+    let preds = "A001.mp4,0.9\nA012.mp4,0.1\nA020.mp4,0.5\n";
+    std::fs::write(dir.path().join("vqc_labels.txt"), labels).unwrap();
+    std::fs::write(dir.path().join("vqc_preds.csv"), preds).unwrap();
+    let vqc = evaluate_json(dir.path(), "live-vqc", "vqc_labels.txt", "vqc_preds.csv");
+    assert_eq!(vqc["n"], 3, "{vqc}");
+    assert!(
+        (vqc["srocc"].as_f64().unwrap() - 1.0).abs() < 1e-12,
+        "{vqc}"
+    );
+    assert_eq!(vqc["predictions_without_label"], 0);
+}

@@ -165,6 +165,7 @@ def evaluate(
     split: Optional[str] = None,
     seed: int = 0,
     strict: bool = False,
+    corpus: str = "lsvq",
 ) -> dict:
     """Score predictions against labels: what ``moscorpus evaluate --json`` prints (n,
     srocc, plcc, krcc, rmse, and the logistic fit and bootstrap intervals when asked).
@@ -173,10 +174,13 @@ def evaluate(
         labels: label file(s): DOVER/FAST-VQA lists, LSVQ CSVs, a manifest or a shard.
         predictions: CSV ``name,score`` or JSONL with ``src``/``name`` and ``score``.
         split: ``"test"`` or ``"test_1080p"`` for LSVQ's held-out sets.
+        corpus: the corpus the labels belong to (its name rules key labels and
+            predictions), e.g. ``"konvid-1k"``.
     """
     if isinstance(labels, (str, os.PathLike)):
         labels = [labels]
     options = {
+        "corpus": corpus,
         "labels": list(labels),
         "predictions": predictions,
         "split": split,

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::eval::bootstrap::Interval;
 use crate::eval::inputs::EvalSplit;
@@ -11,12 +12,17 @@ use crate::eval::{EvalOptions, EvalReport, evaluate};
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Label file(s): DOVER/FAST-VQA lists, LSVQ CSVs, a generic manifest, or a corpus JSONL.
+    /// Label file(s): any label file `ingest <corpus>` reads (DOVER/FAST-VQA lists, official
+    /// or VIDEVAL CSVs, xlsx, MAT, Q-Align JSON, a generic manifest), or a corpus JSONL.
     #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
     pub labels: Vec<PathBuf>,
     /// Predictions: CSV `name,score` (header optional) or JSONL with src/name and score/prediction.
     #[arg(long, value_name = "FILE")]
     pub predictions: PathBuf,
+    /// The corpus the labels belong to: its name rules key labels and predictions alike
+    /// (KoNViD-1k long names and flickr ids, YouTube-UGC video ids, LIVE-VQC `…NEW` spellings).
+    #[arg(long, value_enum, default_value_t = CorpusId::Lsvq)]
+    pub corpus: CorpusId,
     /// Score an LSVQ held-out split: `test` (is_test rows, or a test list) or `test_1080p`
     /// (the 1080p label file).
     #[arg(long, value_enum, default_value_t = SplitArg::All)]
@@ -64,6 +70,7 @@ pub fn run_for_report(args: EvaluateArgs) -> Result<serde_json::Value, Error> {
 
 fn evaluate_args(args: EvaluateArgs) -> Result<EvalReport, Error> {
     let opts = EvalOptions {
+        corpus: args.corpus,
         labels: args.labels,
         predictions: args.predictions,
         split: match args.split {

@@ -13,14 +13,26 @@ pub use scale::{SCALES, Scale, scale_of};
 use crate::manifest::clip_name::Naming;
 use crate::manifest::table::Aliases;
 
-/// A corpus this tool ingests; its command-line name is the row's `corpus` value.
+/// A corpus this tool ingests; its command-line name is the row's `corpus` value. The
+/// default (of `evaluate`, `merge` and `report`) is LSVQ, the field's training corpus.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Serialize,
+    Debug,
+    Default,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    clap::ValueEnum,
+    serde::Serialize,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum CorpusId {
     /// LSVQ (Patch-VQ): ~39 K clips, MOS 0–100 (official/SimpleVQA CSVs, DOVER lists).
     #[value(name = "lsvq")]
+    #[default]
     Lsvq,
     /// KonViD-150k: MOS 1–5 (manifest.csv, or k150ka/k150kb score files).
     #[value(name = "konvid-150k")]

@@ -1,7 +1,8 @@
 //! What `evaluate` reads: labels (any label shape the manifests parse, or a corpus
 //! JSONL), predictions (CSV `name,score` with or without a header, or JSONL with
 //! `src`/`name` and `score`/`prediction`), and the join of the two on the clip key,
-//! normalised by the same rules as the manifests.
+//! normalised by the same rules as the manifests: the corpus's own name rule (KoNViD-1k
+//! flickr ids, YouTube-UGC video ids, …) applies to labels and predictions alike.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,8 +24,13 @@ pub enum EvalSplit {
     Test1080p,
 }
 
-/// Reads the label files and keeps the rows of `split`, as (clip key, MOS) in file order.
-pub fn read_labels(paths: &[PathBuf], split: EvalSplit) -> Result<Vec<(String, f64)>, Error> {
+/// Reads the label files of `corpus` and keeps the rows of `split`, as (clip key, MOS)
+/// in file order.
+pub fn read_labels(
+    paths: &[PathBuf],
+    split: EvalSplit,
+    corpus: CorpusId,
+) -> Result<Vec<(String, f64)>, Error> {
     let mut labels = Vec::new();
     for path in paths {
         let file_name = path
@@ -34,11 +40,11 @@ pub fn read_labels(paths: &[PathBuf], split: EvalSplit) -> Result<Vec<(String, f
         let is_1080p = file_name.contains("1080p");
         if is_jsonl(path)? {
             if split == EvalSplit::All {
-                labels.extend(read_jsonl(path, &["src", "name"], &["mos"])?);
+                labels.extend(read_jsonl(path, &["src", "name"], &["mos"], corpus)?);
             }
             continue;
         }
-        let parse = ParseOptions::new(CorpusId::Lsvq);
+        let parse = ParseOptions::new(corpus);
         let parsed = manifest::parse_label_file(path, &parse)?;
         for message in parsed.problem_messages() {
             tracing::warn!("{message}");
@@ -73,10 +79,10 @@ pub fn read_labels(paths: &[PathBuf], split: EvalSplit) -> Result<Vec<(String, f
     Ok(labels)
 }
 
-/// Reads predictions as (clip key, score) in file order.
-pub fn read_predictions(path: &Path) -> Result<Vec<(String, f64)>, Error> {
+/// Reads predictions as (clip key, score) in file order, names keyed by `corpus`'s rule.
+pub fn read_predictions(path: &Path, corpus: CorpusId) -> Result<Vec<(String, f64)>, Error> {
     if is_jsonl(path)? {
-        return read_jsonl(path, &["src", "name"], &["score", "prediction"]);
+        return read_jsonl(path, &["src", "name"], &["score", "prediction"], corpus);
     }
     let text = read_text(path)?;
     let mut reader = csv::ReaderBuilder::new()
@@ -112,7 +118,7 @@ pub fn read_predictions(path: &Path) -> Result<Vec<(String, f64)>, Error> {
         }
         let name = record.get(name_col).unwrap_or("");
         let score = record.get(score_col).unwrap_or("");
-        out.push(named_value(path, line, name, score)?);
+        out.push(named_value(path, line, name, score, corpus)?);
     }
     Ok(out)
 }
@@ -121,8 +127,23 @@ fn header_error(path: &Path, what: &str) -> Error {
     Error::input(format!("{}:1: the header has no {what}", path.display()))
 }
 
-fn named_value(path: &Path, line: usize, name: &str, value: &str) -> Result<(String, f64), Error> {
-    let key = clip_key(name, &NameRule::AppendToBareStems(".mp4".into()))
+/// The name rule of predictions and JSONL labels: the corpus's own, else `.mp4` appended
+/// to bare stems.
+fn free_name_rule(corpus: CorpusId) -> NameRule {
+    corpus
+        .info()
+        .naming
+        .rule(NameRule::AppendToBareStems(".mp4".into()), ".mp4", false)
+}
+
+fn named_value(
+    path: &Path,
+    line: usize,
+    name: &str,
+    value: &str,
+    corpus: CorpusId,
+) -> Result<(String, f64), Error> {
+    let key = clip_key(name, &free_name_rule(corpus))
         .map_err(|e| Error::input(format!("{}:{line}: {e}", path.display())))?;
     let value = value
         .trim()
@@ -138,7 +159,12 @@ fn named_value(path: &Path, line: usize, name: &str, value: &str) -> Result<(Str
     Ok((key, value))
 }
 
-fn read_jsonl(path: &Path, names: &[&str], values: &[&str]) -> Result<Vec<(String, f64)>, Error> {
+fn read_jsonl(
+    path: &Path,
+    names: &[&str],
+    values: &[&str],
+    corpus: CorpusId,
+) -> Result<Vec<(String, f64)>, Error> {
     let text = read_text(path)?;
     let mut out = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -162,7 +188,7 @@ fn read_jsonl(path: &Path, names: &[&str], values: &[&str]) -> Result<Vec<(Strin
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        out.push(named_value(path, line_no, name, &text)?);
+        out.push(named_value(path, line_no, name, &text, corpus)?);
     }
     Ok(out)
 }
@@ -198,6 +224,29 @@ pub struct Joined {
     pub predictions_without_label: usize,
     /// Names predicted more than once (the first prediction is used).
     pub duplicate_predictions: usize,
+}
+
+/// Renames prediction keys that only match a label under the corpus's other spelling of
+/// the clip (LIVE-VQC's `A012NEW.mp4` / `A012.mp4`).
+pub fn align_key_aliases(
+    labels: &[(String, f64)],
+    predictions: &mut [(String, f64)],
+    corpus: CorpusId,
+) {
+    let info = corpus.info();
+    if info.key_aliases.is_empty() {
+        return;
+    }
+    let labelled: std::collections::HashSet<&str> =
+        labels.iter().map(|(k, _)| k.as_str()).collect();
+    for (key, _) in predictions.iter_mut() {
+        if labelled.contains(key.as_str()) {
+            continue;
+        }
+        if let Some(alias) = info.key_alias(key).filter(|a| labelled.contains(a)) {
+            *key = alias.to_string();
+        }
+    }
 }
 
 /// Joins labels and predictions on the clip key, in label order.

@@ -9,6 +9,7 @@ pub mod metrics;
 
 use std::path::PathBuf;
 
+use crate::corpus::CorpusId;
 use crate::error::Error;
 use bootstrap::BootstrapIntervals;
 use inputs::{EvalSplit, Joined};
@@ -16,6 +17,8 @@ use inputs::{EvalSplit, Joined};
 /// What to evaluate.
 #[derive(Debug, Clone, Default)]
 pub struct EvalOptions {
+    /// Whose name rules key the labels and predictions.
+    pub corpus: CorpusId,
     pub labels: Vec<PathBuf>,
     pub predictions: PathBuf,
     pub split: EvalSplit,
@@ -51,8 +54,9 @@ pub struct EvalReport {
 
 /// Reads, joins and scores.
 pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
-    let labels = inputs::read_labels(&opts.labels, opts.split)?;
-    let predictions = inputs::read_predictions(&opts.predictions)?;
+    let labels = inputs::read_labels(&opts.labels, opts.split, opts.corpus)?;
+    let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
+    inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
     let joined = inputs::join(&labels, &predictions);
     if opts.strict && (joined.labels_without_prediction > 0 || joined.predictions_without_label > 0)
     {
@@ -61,7 +65,10 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
                 "--strict: {} labels have no prediction and {} predictions have no label",
                 joined.labels_without_prediction, joined.predictions_without_label
             ),
-            "names are joined as clip paths with .mp4 appended to bare stems (yfcc-batch1/725 = yfcc-batch1/725.mp4)",
+            format!(
+                "names are joined as {} clip keys (LSVQ: clip paths with .mp4 appended to bare stems, yfcc-batch1/725 = yfcc-batch1/725.mp4); --corpus names the labels' corpus",
+                opts.corpus.info().label
+            ),
         ));
     }
     score(&joined, opts)
