@@ -220,11 +220,13 @@ fn konvid_1k_from_every_label_shape_and_long_names() {
     );
 }
 
-/// KoNViD_1k_videos.zip as the Konstanz site ships it: one top folder of clips.
+/// KoNViD_1k_videos.zip as the Konstanz site ships it: one top folder of clips, with the
+/// folder's own entry first (as `zip -r` writes it).
 fn konvid_zip(ids: &[&str]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.add_directory("KoNViD_1k_videos/", options).unwrap();
     for id in ids {
         zip.start_file(format!("KoNViD_1k_videos/{id}.mp4"), options)
             .unwrap();
@@ -255,6 +257,11 @@ fn konvid_1k_zip_through_archives_dir_and_from_url() {
         &["--archives-dir", "downloads"],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("refused"),
+        "the top folder's own entry is no refused member: {}",
+        run.stderr
+    );
     assert_eq!(labels_of(&rows(&s, "konvid_1k.jsonl")), expected);
     assert!(s.work().join("KoNViD_1k_videos/8536919744.mp4").is_file());
     assert!(

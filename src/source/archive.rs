@@ -146,6 +146,12 @@ pub fn extract_zip(
             Some(top) => raw.strip_prefix(top.as_str()).unwrap_or(&raw).to_string(),
             None => raw.clone(),
         };
+        // The stripped top folder's own entry (`KoNViD_1k_videos/`) names nothing.
+        if let Some(top) = &top
+            && (name.is_empty() || format!("{raw}/") == *top)
+        {
+            continue;
+        }
         let kind = if member.is_symlink() {
             Member::Other("a symbolic link")
         } else if member.is_dir() {
