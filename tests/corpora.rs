@@ -208,16 +208,8 @@ fn konvid_1k_from_every_label_shape_and_long_names() {
     let run = ingest(&s, "konvid-1k", &label, "bad.jsonl", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(rows(&s, "bad.jsonl").len(), 1);
-    assert!(
-        run.stderr.contains("bad.csv:3") && run.stderr.contains("flickr id"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("bad.csv:4") && run.stderr.contains("outside konvid-1k's 1–5"),
-        "{}",
-        run.stderr
-    );
+    run.assert_logged(&["bad.csv:3", "flickr id"]);
+    run.assert_logged(&["bad.csv:4", "outside konvid-1k's 1–5"]);
 }
 
 /// KoNViD_1k_videos.zip as the Konstanz site ships it: one top folder of clips, with the
@@ -307,7 +299,7 @@ fn konvid_1k_zip_through_archives_dir_and_from_url() {
     // --from-url is for a corpus shipped as one archive.
     let run = ingest(&s, "lsvq", &label, "x.jsonl", &["--from-url", &url]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("--from-url"), "{}", run.stderr);
+    run.assert_logged(&["--from-url"]);
 }
 
 #[test]
@@ -335,16 +327,8 @@ fn live_vqc_from_mat_videval_and_dover_with_new_spellings() {
         );
         assert_eq!(run.code, 0, "{mat}: {}", run.stderr);
         assert_eq!(labels_of(&rows(&s, &output)), expected, "{mat}");
-        assert!(
-            run.stderr.contains("A012.mp4") && run.stderr.contains("A012NEW.mp4"),
-            "the warning names both spellings: {}",
-            run.stderr
-        );
-        assert!(
-            run.stderr.contains("B054NEW.mp4") && run.stderr.contains("B054.mp4"),
-            "{}",
-            run.stderr
-        );
+        run.assert_logged(&["A012.mp4", "A012NEW.mp4"]);
+        run.assert_logged(&["B054NEW.mp4", "B054.mp4"]);
     }
     let videval = "File,MOS,width,height,pixfmt,framerate,nb_frames,bitdepth,bitrate\n\
         A001.mp4,80.31,1920,1080,yuvj420p,29.9929016799357,300,8,19924412\n\
@@ -493,11 +477,7 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
         &flags,
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("DMOS is not MOS") && run.stderr.contains("DMOS orig-vp9"),
-        "{}",
-        run.stderr
-    );
+    run.assert_logged(&["DMOS is not MOS", "DMOS orig-vp9"]);
     assert!(!s.work().join("dmos.jsonl").exists());
     // Hostile ids are refused, not fetched.
     let hostile = "vid,MOSFull\n../../outside/x_1P-0000,3.0\nSports_2160P-4e9f,4.41\n";
@@ -505,7 +485,7 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
     let run = ingest(&s, "youtube-ugc", &label, "hostile.jsonl", &flags);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(rows(&s, "hostile.jsonl").len(), 1);
-    assert!(run.stderr.contains("hostile.csv:2"), "{}", run.stderr);
+    run.assert_logged(&["hostile.csv:2"]);
 }
 
 #[test]
@@ -556,16 +536,8 @@ fn waterloo_foreign_paths_become_encoder_number_file() {
         let run = ingest(&s, "waterloo-ivc-4k", &label, &output, &[]);
         assert_eq!(run.code, 0, "{variant}: {}", run.stderr);
         assert_eq!(labels_of(&rows(&s, &output)), expected, "{variant}");
-        assert!(
-            run.stderr.contains("waterloo.csv:5") && run.stderr.contains("refused"),
-            "the escaping path is refused by line: {}",
-            run.stderr
-        );
-        assert!(
-            run.stderr.contains("waterloo.csv:6") && run.stderr.contains("outside"),
-            "MOS 101 is off the 0–100 scale: {}",
-            run.stderr
-        );
+        run.assert_logged(&["waterloo.csv:5", "refused"]);
+        run.assert_logged(&["waterloo.csv:6", "outside"]);
     }
     assert!(s.outside_files().values().all(|b| b == b"untouched"));
 }
@@ -622,11 +594,9 @@ fn chug_downloads_by_url_validates_ids_and_keeps_ladder_facts() {
             .unwrap();
         assert_eq!(second["chug_ref"], 1);
         assert_eq!(second["chug_orientation"], "Portrait");
-        assert!(
-            run.stderr.contains("chug.csv:4") && run.stderr.contains("chug.csv:5"),
-            "upper-case and escaping ids are refused by line: {}",
-            run.stderr
-        );
+        // Upper-case and escaping ids are refused by line.
+        run.assert_logged(&["chug.csv:4", "refused"]);
+        run.assert_logged(&["chug.csv:5", "refused"]);
     }
     assert!(s.work().join(format!("videos/{}.mp4", ids[0])).is_file());
     // The extra keys sort in with the 15, as json.dumps(sort_keys=True) writes them.
@@ -669,11 +639,8 @@ fn live_yt_gaming_from_its_mat_file() {
         &[],
     );
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("MAT 7.3") && run.stderr.contains("save('-v7'"),
-        "{}",
-        run.stderr
-    );
+    run.assert_logged(&["error:", "mat73_header.mat", "MAT 7.3"]);
+    run.assert_logged(&["hint:", "octave --eval", "save('-v7'"]);
 }
 
 #[test]

@@ -162,6 +162,21 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Asserts that one line of stderr names every needle (a message names its file:line
+    /// and its reason together, not in two unrelated lines).
+    #[track_caller]
+    pub fn assert_logged(&self, needles: &[&str]) {
+        assert!(
+            self.stderr
+                .lines()
+                .any(|line| needles.iter().all(|n| line.contains(n))),
+            "no stderr line names all of {needles:?}:\n{}",
+            self.stderr
+        );
+    }
+}
+
 /// Runs the `moscorpus` binary with `args` in `cwd`.
 pub fn moscorpus(cwd: &Path, args: &[&str]) -> Run {
     moscorpus_env(cwd, args, &[])
