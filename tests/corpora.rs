@@ -272,14 +272,17 @@ fn konvid_1k_zip_through_archives_dir_and_from_url() {
     let url = format!("{}/archives/KoNViD_1k_videos.zip", server.base_url());
     let s = Sandbox::new();
     let label = put_bytes(&s, "KoNViD_1k_mos.csv", labels.as_bytes());
-    let run = ingest(
-        &s,
-        "konvid-1k",
-        &label,
-        "konvid_1k.jsonl",
-        &["--from-url", &url],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let from_url = || {
+        let run = ingest(
+            &s,
+            "konvid-1k",
+            &label,
+            "konvid_1k.jsonl",
+            &["--from-url", &url],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    };
+    from_url();
     assert_eq!(labels_of(&rows(&s, "konvid_1k.jsonl")), expected);
     assert!(
         !s.work().join("archives/KoNViD_1k_videos.zip").exists(),
@@ -287,14 +290,7 @@ fn konvid_1k_zip_through_archives_dir_and_from_url() {
     );
     // A second run fetches nothing: the state file remembers the archive.
     let before = server.requests().len();
-    let run = ingest(
-        &s,
-        "konvid-1k",
-        &label,
-        "konvid_1k.jsonl",
-        &["--from-url", &url],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    from_url();
     assert_eq!(server.requests().len(), before);
     // --from-url is for a corpus shipped as one archive.
     let run = ingest(&s, "lsvq", &label, "x.jsonl", &["--from-url", &url]);
