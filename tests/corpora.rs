@@ -654,6 +654,15 @@ fn corpora_lists_every_corpus_with_scale_licence_and_citation() {
         let citation = entry["citation"].as_str().unwrap();
         assert!(table.stdout.contains(citation), "{citation}");
         assert!(entry["scale"]["native_range"].is_array());
+        // The files looked for in --dir, in order, on one line.
+        let candidates: Vec<&str> = entry["label_file_candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let found = format!("found:    the first of {} in --dir", candidates.join(", "));
+        assert!(table.stdout.contains(&found), "{label}: {found}");
     }
     let chug = all.iter().find(|e| e["label"] == "chug").unwrap();
     assert_eq!(chug["content_key"], "content_name");

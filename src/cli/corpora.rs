@@ -55,6 +55,10 @@ pub fn run(args: CorporaArgs) -> Result<(), Error> {
         out!("{} ({}): {}", info.title, info.label, info.size)?;
         out!("  labels:   {}", info.label_files.join("; "))?;
         out!(
+            "  found:    the first of {} in --dir (else --manifest-csv FILE)",
+            info.label_file_candidates.join(", ")
+        )?;
+        out!(
             "  clips:    {}/{} ({})",
             info.default_dir,
             info.clips_subdir,

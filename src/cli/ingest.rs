@@ -70,9 +70,11 @@ pub enum VariantArg {
 /// Flags both corpora share.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
-    /// Label file [default: the first of manifest.csv, labels_train_test.csv,
-    /// LSVQ_whole_train.csv, train_labels.txt in --dir (LSVQ); manifest.csv, else the
-    /// k150k*_scores.csv files (KonViD-150k)].
+    /// Label file: CSV, DOVER/FAST-VQA list, xlsx, MAT or Q-Align JSON [default: the first
+    /// of the corpus's usual label files found in --dir, listed by `moscorpus corpora`
+    /// ("found:"), e.g. manifest.csv, labels_train_test.csv, LSVQ_whole_train.csv,
+    /// train_labels.txt for LSVQ; KonViD-150k: manifest.csv, else the k150k*_scores.csv
+    /// files].
     #[arg(long, value_name = "FILE")]
     pub manifest_csv: Option<PathBuf>,
     /// Download-progress state file [default: <dir>/.download-progress.json].
