@@ -344,11 +344,13 @@ fn live_vqc_from_mat_videval_and_dover_with_new_spellings() {
         Video/B054NEW.mp4, 10.0, 30.0, 94.25\nVideo/B101.mp4, 10.0, 30.0, 51.0\n\
         Video/C007.mp4, 10.0, 30.0, 33.333333333333336";
     check_variants(&s, "live-vqc", "labels.txt", dover, &[], &expected);
-    // Hostile names never leave the clips folder: only the file name is kept.
+    // Hostile names are refused by line and never leave the clips folder.
     let hostile = "File,MOS\n../../outside/sentinel.txt,50\n..,40\nA001.mp4,80.31\n";
     let label = put_bytes(&s, "hostile.csv", hostile.as_bytes());
     let run = ingest(&s, "live-vqc", &label, "hostile.jsonl", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_logged(&["hostile.csv:2", "refused"]);
+    run.assert_logged(&["hostile.csv:3", "refused"]);
     let keys: Vec<String> = labels_of(&rows(&s, "hostile.jsonl")).into_keys().collect();
     assert_eq!(keys, ["A001.mp4"]);
     assert!(s.outside_files().values().all(|b| b == b"untouched"));
