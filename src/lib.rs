@@ -5,7 +5,8 @@
 //! sure each clip is on disk (local folder or HTTP), [`probe`] reads its geometry,
 //! [`store`] hashes it and appends its row, and [`pipeline`] runs that loop and counts.
 //! [`eval`] scores model predictions against the labels; [`aggregate`] puts several
-//! corpora on one MOS scale.
+//! corpora on one MOS scale; [`labels`] compares label files with each other and with
+//! a shard.
 
 #![forbid(unsafe_code)]
 
@@ -17,6 +18,7 @@ pub mod error;
 pub mod eval;
 pub mod failure;
 pub mod interrupt;
+pub mod labels;
 pub mod loopback;
 pub mod manifest;
 pub mod pipeline;

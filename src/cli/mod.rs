@@ -16,6 +16,7 @@ pub mod demo;
 pub mod evaluate;
 pub mod export;
 pub mod ingest;
+pub mod labels;
 pub mod merge;
 pub mod probe;
 pub mod report;
@@ -62,6 +63,9 @@ pub enum Command {
     /// Write corpus rows in another format: `export parquet`.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Compare label sets: `labels diff A B`, `labels check LABELS --against SHARD`.
+    #[command(subcommand)]
+    Labels(labels::LabelsCommand),
 }
 
 /// `--prober` and `--ffprobe-bin`, shared by every command that probes clips.
@@ -220,5 +224,6 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Aggregate(args) => aggregate::run(args),
         Command::Report(args) => report::run(args),
         Command::Export(command) => export::run(command),
+        Command::Labels(command) => labels::run(command),
     }
 }
