@@ -6,7 +6,7 @@
 //! [`store`] hashes it and appends its row, and [`pipeline`] runs that loop and counts.
 //! [`eval`] scores model predictions against the labels; [`aggregate`] puts several
 //! corpora on one MOS scale; [`labels`] compares label files with each other and with
-//! a shard.
+//! a shard; [`split`] writes frozen, leakage-safe splits of a shard.
 
 #![forbid(unsafe_code)]
 
@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod report;
 pub mod source;
+pub mod split;
 pub mod store;
 pub mod table;
 

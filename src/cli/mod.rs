@@ -20,6 +20,7 @@ pub mod labels;
 pub mod merge;
 pub mod probe;
 pub mod report;
+pub mod split;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -66,6 +67,8 @@ pub enum Command {
     /// Compare label sets: `labels diff A B`, `labels check LABELS --against SHARD`.
     #[command(subcommand)]
     Labels(labels::LabelsCommand),
+    /// Write a frozen, leakage-safe split file (train/test per repeat) from shards.
+    Split(split::SplitArgs),
 }
 
 /// `--prober` and `--ffprobe-bin`, shared by every command that probes clips.
@@ -225,5 +228,6 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Report(args) => report::run(args),
         Command::Export(command) => export::run(command),
         Command::Labels(command) => labels::run(command),
+        Command::Split(args) => split::run(args),
     }
 }

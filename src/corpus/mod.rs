@@ -133,12 +133,24 @@ pub struct CorpusInfo {
     /// The label column that names a clip's source content: clips sharing it must stay
     /// on one side of a split.
     pub content_key: Option<&'static str>,
+    /// Where a row names that content, for splits made from shards.
+    pub row_group: Option<RowGroup>,
     /// Keys written after the 15 (sorted with them), and what each holds.
     pub extra_keys: &'static [(&'static str, &'static str)],
     /// Where the labels and clips come from, shown when something is missing.
     pub source_hint: &'static str,
     pub citation: &'static str,
     pub licence_note: &'static str,
+}
+
+/// Where an output row names its source content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "at", rename_all = "snake_case")]
+pub enum RowGroup {
+    /// An extra key of the row (CHUG: `chug_content_name`).
+    ExtraKey(&'static str),
+    /// The n-th `/`-separated part of `src`, from 0 (Waterloo: `HEVC/01/…` → `01`).
+    KeyPart(usize),
 }
 
 /// A score file and the clip folder it describes.

@@ -1,0 +1,118 @@
+//! `moscorpus split`: flags, and the split file written atomically.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::error::Error;
+use crate::split::{Header, Method, assign, read_clips, render};
+use crate::store::progress::write_atomically;
+
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// Corpus shards (JSONL or Parquet) of one corpus.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// The split file to write (JSONL: a header line, then repeat/split/src/src_sha256).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace --output if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// The train share of each repeat.
+    #[arg(long, default_value_t = 0.8, value_name = "SHARE")]
+    pub ratio: f64,
+    /// Repeat r is shuffled with seed S + r (CPython's random.seed / random.shuffle).
+    #[arg(long, default_value_t = 123, value_name = "S")]
+    pub seed: u64,
+    /// How many train/test cuts (pyiqa ships ten: --repeats 10).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub repeats: u32,
+    /// K folds instead of ratio cuts: repeat r tests on fold r.
+    #[arg(long, value_name = "K", conflicts_with_all = ["ratio", "repeats", "protocol"])]
+    pub folds: Option<u32>,
+    /// A model repository's protocol: fast-vqa (10 repeats, seed 42·(i+1), first
+    /// int(0.8·N) train) or videval (100 repeats of 80/20, seeds 0…99).
+    #[arg(long, value_enum, conflicts_with_all = ["ratio", "repeats", "seed"])]
+    pub protocol: Option<Protocol>,
+    /// Drop clips whose SHA-256 is in these shards first (no shared bytes across corpora).
+    #[arg(long, num_args = 1.., value_name = "SHARD")]
+    pub exclude_overlap_with: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Protocol {
+    FastVqa,
+    Videval,
+}
+
+pub fn run(args: SplitArgs) -> Result<(), Error> {
+    let mut guarded = args.inputs.clone();
+    guarded.extend(args.exclude_overlap_with.iter().cloned());
+    crate::store::guard::check_output(&args.output, &guarded, args.force)?;
+    let method = match (args.protocol, args.folds) {
+        (Some(Protocol::FastVqa), _) => Method::FastVqa,
+        (Some(Protocol::Videval), _) => Method::Videval,
+        (None, Some(folds)) => Method::Folds {
+            folds,
+            seed: args.seed,
+        },
+        (None, None) => {
+            if args.repeats == 0 {
+                return Err(Error::input("--repeats 0 makes no split: give K ≥ 1"));
+            }
+            Method::Ratio {
+                ratio: args.ratio,
+                seed: args.seed,
+                repeats: args.repeats,
+            }
+        }
+    };
+    let (corpus, clips, excluded) = read_clips(&args.inputs, &args.exclude_overlap_with)?;
+    let tests = assign(&clips, method)?;
+    let groups: std::collections::HashSet<&str> = clips.iter().map(|c| c.group.as_str()).collect();
+    let header = Header {
+        moscorpus_split: 1,
+        corpus: corpus.info().label.to_string(),
+        method,
+        repeats: tests.len() as u32,
+        grouped_by: corpus.info().row_group.map(|g| match g {
+            crate::corpus::RowGroup::ExtraKey(key) => key.to_string(),
+            crate::corpus::RowGroup::KeyPart(n) => format!("src part {n}"),
+        }),
+        inputs: args
+            .inputs
+            .iter()
+            .map(|p| {
+                p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            })
+            .collect(),
+        clips: clips.len(),
+        groups: groups.len(),
+        excluded_overlap: excluded,
+    };
+    let text = render(&header, &clips, &tests)?;
+    write_atomically(&args.output, text.as_bytes())?;
+    let test_sizes: Vec<usize> = tests
+        .iter()
+        .map(|t| t.iter().filter(|x| **x).count())
+        .collect();
+    out!(
+        "{}: {} clips of {} ({} source groups), {} repeats, test sizes {}..{}{}",
+        args.output.display(),
+        clips.len(),
+        header.corpus,
+        header.groups,
+        tests.len(),
+        test_sizes.iter().min().unwrap_or(&0),
+        test_sizes.iter().max().unwrap_or(&0),
+        if excluded > 0 {
+            format!("; {excluded} clips dropped: their bytes are in --exclude-overlap-with")
+        } else {
+            String::new()
+        }
+    )
+}

@@ -1,0 +1,335 @@
+//! Frozen, leakage-safe splits from shards: which clips train and which test, for each
+//! repeat, written once as a file that records how it was made.
+//!
+//! Methods: `ratio` (K repeats of a train/test cut, repeat r shuffled with seed S + r),
+//! `folds` (K folds, fold r the test side of repeat r), and the protocols of two model
+//! repositories: `fast-vqa` (its fine-tune script: ten repeats, `random.seed(42·(i+1))`,
+//! `random.shuffle`, the first `int(0.8·N)` clips train) and `videval` (100 repeats of
+//! an 80/20 cut). Clips of one source content (the corpus's [`RowGroup`]: CHUG's
+//! `content_name`, Waterloo's video number) always land on one side. Clips whose SHA-256
+//! appears in other shards can be dropped first (train on one corpus, test on another
+//! without shared bytes). Shuffles are CPython's ([`python_random`]), so a split is
+//! the one the Python scripts would draw from the same list.
+
+pub mod python_random;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use arrow_array::{Array, RecordBatch, StringArray};
+use serde::Serialize;
+
+use crate::corpus::{CorpusId, RowGroup};
+use crate::error::Error;
+use crate::table::{ReadOptions, read_rows};
+use python_random::PythonRandom;
+
+/// How the repeats are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "method", rename_all = "kebab-case")]
+pub enum Method {
+    /// `repeats` train/test cuts with `ratio` of the clips (or groups) in train.
+    Ratio {
+        ratio: f64,
+        seed: u64,
+        /// Written once, as the header's `repeats`.
+        #[serde(skip)]
+        repeats: u32,
+    },
+    /// `folds` folds; repeat r tests on fold r.
+    Folds { folds: u32, seed: u64 },
+    /// FAST-VQA's fine-tune script: 10 repeats, seed 42·(i+1), first int(0.8·N) train.
+    FastVqa,
+    /// VIDEVAL-style: 100 repeats of an 80/20 cut (seeds 0…99).
+    Videval,
+}
+
+impl Method {
+    /// The seed of repeat `r` and the train share, for the ratio-like methods.
+    fn ratio_repeats(self) -> Option<(f64, Vec<u64>)> {
+        match self {
+            Method::Ratio {
+                ratio,
+                seed,
+                repeats,
+            } => Some((ratio, (0..repeats).map(|r| seed + u64::from(r)).collect())),
+            Method::FastVqa => Some((0.8, (0..10).map(|i| 42 * (i + 1)).collect())),
+            Method::Videval => Some((0.8, (0..100).collect())),
+            Method::Folds { .. } => None,
+        }
+    }
+}
+
+/// One clip to split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clip {
+    pub src: String,
+    pub sha256: String,
+    /// The source content it belongs to (the clip itself when the corpus has none).
+    pub group: String,
+}
+
+/// One line of the split file after the header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assignment<'a> {
+    pub repeat: u32,
+    pub split: &'static str,
+    pub src: &'a str,
+    pub src_sha256: &'a str,
+}
+
+/// The split file's first line: what was split and how.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Header {
+    pub moscorpus_split: u32,
+    pub corpus: String,
+    #[serde(flatten)]
+    pub method: Method,
+    pub repeats: u32,
+    /// The row field clips are grouped by, if any.
+    pub grouped_by: Option<String>,
+    pub inputs: Vec<String>,
+    pub clips: usize,
+    pub groups: usize,
+    /// Clips dropped because their bytes are in an `--exclude-overlap-with` shard.
+    pub excluded_overlap: usize,
+}
+
+/// Reads the clips of `inputs` (one corpus), dropping those whose SHA-256 is in
+/// `exclude`; returns them with the corpus and how many were dropped.
+pub fn read_clips(
+    inputs: &[PathBuf],
+    exclude: &[PathBuf],
+) -> Result<(CorpusId, Vec<Clip>, usize), Error> {
+    let batch = read_rows(inputs, &ReadOptions::default())?;
+    let corpus_col = strings(&batch, "corpus")?;
+    let labels: HashSet<&str> = (0..batch.num_rows()).map(|i| corpus_col.value(i)).collect();
+    let corpus = match labels.into_iter().collect::<Vec<_>>().as_slice() {
+        [one] => CorpusId::from_label(one)
+            .ok_or_else(|| Error::input(format!("unknown corpus {one:?} in the inputs")))?,
+        [] => return Err(Error::input("the inputs hold no rows")),
+        many => {
+            let mut many = many.to_vec();
+            many.sort_unstable();
+            return Err(Error::input(format!(
+                "the inputs hold rows of several corpora ({}): split one corpus at a time",
+                many.join(", ")
+            )));
+        }
+    };
+    let excluded: HashSet<String> = if exclude.is_empty() {
+        HashSet::new()
+    } else {
+        let other = read_rows(exclude, &ReadOptions::default())?;
+        let shas = strings(&other, "src_sha256")?;
+        (0..other.num_rows())
+            .map(|i| shas.value(i).to_string())
+            .collect()
+    };
+    let src = strings(&batch, "src")?;
+    let sha = strings(&batch, "src_sha256")?;
+    let group_col = match corpus.info().row_group {
+        Some(RowGroup::ExtraKey(key)) => Some(strings(&batch, key)?),
+        _ => None,
+    };
+    let mut clips = Vec::with_capacity(batch.num_rows());
+    let mut seen = HashSet::with_capacity(batch.num_rows());
+    let mut dropped = 0;
+    for i in 0..batch.num_rows() {
+        let (src, sha) = (src.value(i), sha.value(i));
+        if !seen.insert(src) {
+            continue;
+        }
+        if excluded.contains(sha) {
+            dropped += 1;
+            continue;
+        }
+        let group = match (corpus.info().row_group, group_col) {
+            (Some(RowGroup::ExtraKey(_)), Some(col)) if col.is_valid(i) => col.value(i).to_string(),
+            (Some(RowGroup::KeyPart(n)), _) => src.split('/').nth(n).unwrap_or(src).to_string(),
+            _ => src.to_string(),
+        };
+        clips.push(Clip {
+            src: src.to_string(),
+            sha256: sha.to_string(),
+            group,
+        });
+    }
+    Ok((corpus, clips, dropped))
+}
+
+fn strings<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, Error> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        .ok_or_else(|| Error::input(format!("the inputs have no text column {name:?}")))
+}
+
+/// For each repeat, whether each clip (by index) is in the test side.
+pub fn assign(clips: &[Clip], method: Method) -> Result<Vec<Vec<bool>>, Error> {
+    // Groups in first-appearance order, each with its clips.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, clip) in clips.iter().enumerate() {
+        let g = *index.entry(clip.group.as_str()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    if let Some((ratio, seeds)) = method.ratio_repeats() {
+        if !(ratio > 0.0 && ratio < 1.0) {
+            return Err(Error::input(format!(
+                "--ratio {ratio}: give the train share, between 0 and 1 (0.8 for 80/20)"
+            )));
+        }
+        if groups.len() < 2 {
+            return Err(Error::input(format!(
+                "{} clips in {} source group(s): nothing to split",
+                clips.len(),
+                groups.len()
+            )));
+        }
+        // Python's int(ratio * N), counted in clips.
+        let train_target = (ratio * clips.len() as f64) as usize;
+        return Ok(seeds
+            .into_iter()
+            .map(|seed| {
+                let mut order: Vec<usize> = (0..groups.len()).collect();
+                PythonRandom::new(seed).shuffle(&mut order);
+                let mut test = vec![false; clips.len()];
+                let mut in_train = 0;
+                for g in order {
+                    if in_train < train_target {
+                        in_train += groups[g].len();
+                    } else {
+                        for &i in &groups[g] {
+                            test[i] = true;
+                        }
+                    }
+                }
+                test
+            })
+            .collect());
+    }
+    let Method::Folds { folds, seed } = method else {
+        unreachable!("every other method is ratio-like")
+    };
+    let k = folds as usize;
+    if k < 2 || k > groups.len() {
+        return Err(Error::input(format!(
+            "--folds {folds}: give 2 to {} (the number of source groups)",
+            groups.len()
+        )));
+    }
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    PythonRandom::new(seed).shuffle(&mut order);
+    // Each group goes to the smallest fold so far (the first on a tie).
+    let mut sizes = vec![0usize; k];
+    let mut fold_of = vec![0usize; clips.len()];
+    for g in order {
+        let fold = (0..k).min_by_key(|&f| (sizes[f], f)).unwrap_or(0);
+        sizes[fold] += groups[g].len();
+        for &i in &groups[g] {
+            fold_of[i] = fold;
+        }
+    }
+    Ok((0..k)
+        .map(|r| fold_of.iter().map(|&f| f == r).collect())
+        .collect())
+}
+
+/// The split file: the header line, then one line per clip and repeat (repeat order,
+/// then shard order).
+pub fn render(header: &Header, clips: &[Clip], tests: &[Vec<bool>]) -> Result<String, Error> {
+    let mut out = json_line(header)?;
+    out.push('\n');
+    for (repeat, test) in tests.iter().enumerate() {
+        for (clip, &is_test) in clips.iter().zip(test) {
+            let line = Assignment {
+                repeat: repeat as u32,
+                split: if is_test { "test" } else { "train" },
+                src: &clip.src,
+                src_sha256: &clip.sha256,
+            };
+            out.push_str(&json_line(&line)?);
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// A value as one compact JSON line (without the newline).
+fn json_line(value: &impl Serialize) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Other(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clips(groups: &[&str]) -> Vec<Clip> {
+        groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| Clip {
+                src: format!("c{i}.mp4"),
+                sha256: format!("{i:064x}"),
+                group: g.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fast_vqa_cuts_the_first_int_0_8_n_of_each_shuffle() {
+        let names: Vec<String> = (0..23).map(|i| format!("c{i}.mp4")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let tests = assign(&clips(&refs), Method::FastVqa).unwrap();
+        assert_eq!(tests.len(), 10);
+        for (i, test) in tests.iter().enumerate() {
+            // int(0.8 * 23) = 18 train, 5 test; the test side is the shuffle's tail.
+            assert_eq!(test.iter().filter(|t| **t).count(), 5);
+            let mut order: Vec<usize> = (0..23).collect();
+            PythonRandom::new(42 * (i as u64 + 1)).shuffle(&mut order);
+            let tail: Vec<bool> = (0..23).map(|c| order[18..].contains(&c)).collect();
+            assert_eq!(*test, tail, "repeat {i}");
+        }
+    }
+
+    #[test]
+    fn groups_never_straddle_and_folds_cover_every_clip_once() {
+        let groups = ["a", "a", "b", "b", "b", "c", "d", "d", "e", "f"];
+        let c = clips(&groups);
+        for method in [
+            Method::Ratio {
+                ratio: 0.7,
+                seed: 5,
+                repeats: 4,
+            },
+            Method::Folds { folds: 3, seed: 1 },
+        ] {
+            let tests = assign(&c, method).unwrap();
+            for test in &tests {
+                for (i, clip) in c.iter().enumerate() {
+                    for (j, other) in c.iter().enumerate() {
+                        if clip.group == other.group {
+                            assert_eq!(test[i], test[j], "{method:?}: group {}", clip.group);
+                        }
+                    }
+                }
+            }
+            if let Method::Folds { .. } = method {
+                for i in 0..c.len() {
+                    assert_eq!(tests.iter().filter(|t| t[i]).count(), 1);
+                }
+            }
+        }
+        assert!(assign(&c, Method::Folds { folds: 7, seed: 0 }).is_err());
+        let bad = Method::Ratio {
+            ratio: 1.0,
+            seed: 0,
+            repeats: 1,
+        };
+        assert!(assign(&c, bad).is_err());
+    }
+}

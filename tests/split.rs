@@ -1,0 +1,279 @@
+//! `moscorpus split`: byte-identical files for one seed, CHUG contents and Waterloo
+//! sources kept on one side, `--exclude-overlap-with` dropping exactly the shared clips,
+//! and `--protocol fast-vqa` drawing what that script's `random.seed(42·(i+1));
+//! random.shuffle` draws (checked against CPython itself).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use common::moscorpus;
+use serde_json::{Value, json};
+
+/// A valid row of `corpus` (look-alike values), with `extra` keys after the 15.
+fn row(corpus: &str, src: &str, sha: &str, extra: &[(&str, &str)]) -> String {
+    let mut v = json!({
+        "corpus": corpus, "corpus_version": "x-1", "duration_s": 1.0,
+        "encoder_upstream": "h264", "framerate": 30.0, "height": 90,
+        "ingested_at_utc": "2026-01-01T00:00:00+00:00", "mos": 50.0, "mos_std_dev": 0.0,
+        "n_ratings": 0, "pix_fmt": "yuv420p", "src": src, "src_sha256": sha,
+        "src_size_bytes": 100, "width": 160
+    });
+    for (k, val) in extra {
+        v[*k] = json!(val);
+    }
+    v.to_string() + "\n"
+}
+
+fn sha(i: usize) -> String {
+    format!("{i:064x}")
+}
+
+fn split(dir: &Path, args: &[&str]) -> (Value, Vec<Value>) {
+    let run = moscorpus(dir, &[&["split"][..], args, &["--force"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = args[args.iter().position(|a| *a == "--output").unwrap() + 1];
+    let text = std::fs::read_to_string(dir.join(out)).unwrap();
+    let mut lines = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap());
+    let header = lines.next().unwrap();
+    (header, lines.collect())
+}
+
+/// Per repeat, the set of `src` on each side.
+fn sides(lines: &[Value]) -> BTreeMap<(u64, String), BTreeSet<String>> {
+    let mut out: BTreeMap<(u64, String), BTreeSet<String>> = BTreeMap::new();
+    for l in lines {
+        out.entry((
+            l["repeat"].as_u64().unwrap(),
+            l["split"].as_str().unwrap().to_string(),
+        ))
+        .or_default()
+        .insert(l["src"].as_str().unwrap().to_string());
+    }
+    out
+}
+
+#[test]
+fn same_seed_same_bytes_and_overlap_excluded_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard: String = (0..50)
+        .map(|i| row("konvid-1k", &format!("{}.mp4", 1000 + i), &sha(i), &[]))
+        .collect();
+    std::fs::write(dir.path().join("konvid_1k.jsonl"), shard).unwrap();
+    // Three LSVQ rows carry the bytes of clips 3, 17 and 40.
+    let other: String = [3, 17, 40]
+        .iter()
+        .map(|&i| row("lsvq", &format!("yfcc-batch1/{i}.mp4"), &sha(i), &[]))
+        .collect();
+    std::fs::write(dir.path().join("lsvq.jsonl"), other).unwrap();
+    let args = [
+        "--inputs",
+        "konvid_1k.jsonl",
+        "--ratio",
+        "0.8",
+        "--seed",
+        "7",
+        "--repeats",
+        "10",
+    ];
+    split(dir.path(), &[&args[..], &["--output", "a.jsonl"]].concat());
+    split(dir.path(), &[&args[..], &["--output", "b.jsonl"]].concat());
+    let a = std::fs::read(dir.path().join("a.jsonl")).unwrap();
+    assert_eq!(a, std::fs::read(dir.path().join("b.jsonl")).unwrap());
+    let (_, other_seed) = split(
+        dir.path(),
+        &[
+            "--inputs",
+            "konvid_1k.jsonl",
+            "--seed",
+            "8",
+            "--repeats",
+            "10",
+            "--output",
+            "c.jsonl",
+        ],
+    );
+    let (header, lines) = split(dir.path(), &[&args[..], &["--output", "a.jsonl"]].concat());
+    assert_ne!(sides(&lines), sides(&other_seed));
+    assert_eq!(
+        (header["repeats"].as_u64(), header["clips"].as_u64()),
+        (Some(10), Some(50))
+    );
+    assert_eq!(
+        (header["method"].as_str(), header["seed"].as_u64()),
+        (Some("ratio"), Some(7))
+    );
+    for r in 0..10 {
+        // int(0.8 * 50) = 40 train.
+        assert_eq!(sides(&lines)[&(r, "train".into())].len(), 40);
+        assert_eq!(sides(&lines)[&(r, "test".into())].len(), 10);
+    }
+
+    let (header, lines) = split(
+        dir.path(),
+        &[
+            &args[..],
+            &[
+                "--output",
+                "x.jsonl",
+                "--exclude-overlap-with",
+                "lsvq.jsonl",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        (
+            header["excluded_overlap"].as_u64(),
+            header["clips"].as_u64()
+        ),
+        (Some(3), Some(47))
+    );
+    let kept: BTreeSet<&str> = lines.iter().map(|l| l["src"].as_str().unwrap()).collect();
+    for gone in ["1003.mp4", "1017.mp4", "1040.mp4"] {
+        assert!(!kept.contains(gone), "{gone}");
+    }
+    assert_eq!(kept.len(), 47);
+    // Shards of two corpora are refused: split one corpus at a time.
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "split",
+            "--inputs",
+            "konvid_1k.jsonl",
+            "lsvq.jsonl",
+            "--output",
+            "y.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    run.assert_logged(&["several corpora", "konvid-1k, lsvq"]);
+}
+
+#[test]
+fn chug_contents_and_waterloo_sources_stay_on_one_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut chug = String::new();
+    let mut content_of = BTreeMap::new();
+    for i in 0..70 {
+        let content = format!("Files_IMG_{}.mp4", i / 7);
+        let src = format!("{:032x}.mp4", i + 1);
+        content_of.insert(src.clone(), content.clone());
+        chug.push_str(&row(
+            "chug",
+            &src,
+            &sha(i),
+            &[
+                ("chug_content_name", &content),
+                ("chug_bitladder", "720p_2M_"),
+            ],
+        ));
+    }
+    std::fs::write(dir.path().join("chug.jsonl"), chug).unwrap();
+    let mut waterloo = String::new();
+    for i in 0..60 {
+        let src = format!(
+            "{}/{:02}/960x540_{}.mp4",
+            ["HEVC", "AV1", "VP9"][i % 3],
+            i / 6 + 1,
+            i % 4 + 1
+        );
+        waterloo.push_str(&row("waterloo-ivc-4k", &src, &sha(1000 + i), &[]));
+    }
+    std::fs::write(dir.path().join("waterloo.jsonl"), waterloo).unwrap();
+    for (input, grouped_by, groups) in [
+        ("chug.jsonl", "chug_content_name", 10),
+        ("waterloo.jsonl", "src part 1", 10),
+    ] {
+        for method in [&["--repeats", "20"][..], &["--folds", "5"][..]] {
+            let (header, lines) = split(
+                dir.path(),
+                &[&["--inputs", input, "--output", "s.jsonl"][..], method].concat(),
+            );
+            assert_eq!(header["grouped_by"], grouped_by);
+            assert_eq!(header["groups"], groups);
+            let group = |src: &str| match content_of.get(src) {
+                Some(c) => c.clone(),
+                None => src.split('/').nth(1).unwrap().to_string(),
+            };
+            let mut side_of: BTreeMap<(u64, String), &str> = BTreeMap::new();
+            for l in &lines {
+                let key = (
+                    l["repeat"].as_u64().unwrap(),
+                    group(l["src"].as_str().unwrap()),
+                );
+                let side = l["split"].as_str().unwrap();
+                assert_eq!(
+                    *side_of.entry(key.clone()).or_insert(side),
+                    side,
+                    "{input} {method:?}: {key:?} on both sides"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn fast_vqa_protocol_draws_what_cpython_draws() {
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output();
+    if python.is_err() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "python3, the oracle of this test, is missing in CI"
+        );
+        eprintln!("skipped: python3 is not on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..37).map(|i| format!("{}.mp4", 5000 + i * 3)).collect();
+    let shard: String = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| row("live-vqc", n, &sha(i), &[]))
+        .collect();
+    std::fs::write(dir.path().join("live_vqc.jsonl"), shard).unwrap();
+    let (header, lines) = split(
+        dir.path(),
+        &[
+            "--inputs",
+            "live_vqc.jsonl",
+            "--protocol",
+            "fast-vqa",
+            "--output",
+            "f.jsonl",
+        ],
+    );
+    assert_eq!(
+        (header["method"].as_str(), header["repeats"].as_u64()),
+        (Some("fast-vqa"), Some(10))
+    );
+    // The script's rule: for i in range(10): random.seed(42 * (i + 1));
+    // random.shuffle(infos); infos[:int(0.8 * len)] train, the rest test.
+    let script = format!(
+        "import json, random\nnames = {names:?}\nout = []\nfor i in range(10):\n    x = list(names)\n    random.seed(42 * (i + 1))\n    random.shuffle(x)\n    out.append(sorted(x[int(0.8 * len(x)):]))\nprint(json.dumps(out))\n"
+    );
+    let run = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let expected: Vec<Vec<String>> = serde_json::from_slice(&run.stdout).unwrap();
+    let got = sides(&lines);
+    for (r, test) in expected.iter().enumerate() {
+        assert_eq!(test.len(), 37 - 29, "int(0.8 * 37) = 29 train");
+        let mine: Vec<String> = got[&(r as u64, "test".to_string())]
+            .iter()
+            .cloned()
+            .collect();
+        assert_eq!(&mine, test, "repeat {r} (seed {})", 42 * (r + 1));
+    }
+}
