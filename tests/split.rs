@@ -277,3 +277,127 @@ fn fast_vqa_protocol_draws_what_cpython_draws() {
         assert_eq!(&mine, test, "repeat {r} (seed {})", 42 * (r + 1));
     }
 }
+
+#[test]
+fn evaluate_on_every_repeat_equals_a_per_repeat_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut shard, mut preds) = (String::new(), String::from("name,score\n"));
+    for i in 0..60usize {
+        let src = format!("{}.mp4", 7000 + i);
+        let mos = 1.0 + (i * 37 % 60) as f64 / 15.0;
+        shard.push_str(
+            &row("konvid-1k", &src, &sha(i), &[])
+                .replace("\"mos\":50.0", &format!("\"mos\":{mos}")),
+        );
+        preds.push_str(&format!("{src},{}\n", mos + ((i * 13) % 7) as f64 * 0.3));
+    }
+    std::fs::write(dir.path().join("konvid_1k.jsonl"), &shard).unwrap();
+    std::fs::write(dir.path().join("preds.csv"), &preds).unwrap();
+    let (_, lines) = split(
+        dir.path(),
+        &[
+            "--inputs",
+            "konvid_1k.jsonl",
+            "--repeats",
+            "5",
+            "--seed",
+            "3",
+            "--output",
+            "s.jsonl",
+        ],
+    );
+    let base = [
+        "evaluate",
+        "--corpus",
+        "konvid-1k",
+        "--labels",
+        "konvid_1k.jsonl",
+        "--predictions",
+        "preds.csv",
+        "--json",
+    ];
+    let run = moscorpus(
+        dir.path(),
+        &[&base[..], &["--split-file", "s.jsonl", "--repeat", "all"]].concat(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let all: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(all["repeats"], 5);
+    // The loop: each repeat's test clips as a label file of their own, scored plainly.
+    let test_of = sides(&lines);
+    let mut per_metric: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for r in 0..5u64 {
+        let keep = &test_of[&(r, "test".to_string())];
+        let labels: String = shard
+            .lines()
+            .filter(|l| {
+                keep.contains(
+                    serde_json::from_str::<Value>(l).unwrap()["src"]
+                        .as_str()
+                        .unwrap(),
+                )
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(dir.path().join("side.jsonl"), labels).unwrap();
+        let one = moscorpus(
+            dir.path(),
+            &[
+                "evaluate",
+                "--corpus",
+                "konvid-1k",
+                "--labels",
+                "side.jsonl",
+                "--predictions",
+                "preds.csv",
+                "--json",
+            ],
+        );
+        let one: Value = serde_json::from_str(&one.stdout).unwrap();
+        let reported = &all["per_repeat"][r as usize];
+        assert_eq!(reported["n"], keep.len() as u64);
+        for metric in ["srocc", "plcc", "krcc", "rmse"] {
+            assert_eq!(reported[metric], one[metric], "repeat {r} {metric}");
+            per_metric
+                .entry(metric)
+                .or_default()
+                .push(one[metric].as_f64().unwrap());
+        }
+    }
+    for (metric, values) in per_metric {
+        let mean = values.iter().sum::<f64>() / 5.0;
+        let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 5.0).sqrt();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let summary = &all["summary"][metric];
+        assert!(
+            (summary["mean"].as_f64().unwrap() - mean).abs() < 1e-12,
+            "{metric}"
+        );
+        assert!(
+            (summary["std"].as_f64().unwrap() - std).abs() < 1e-12,
+            "{metric}"
+        );
+        assert_eq!(summary["median"].as_f64().unwrap(), sorted[2], "{metric}");
+    }
+    // One repeat alone, and one the file does not have.
+    let two = moscorpus(
+        dir.path(),
+        &[&base[..], &["--split-file", "s.jsonl", "--repeat", "2"]].concat(),
+    );
+    let two: Value = serde_json::from_str(&two.stdout).unwrap();
+    assert_eq!(two["per_repeat"][0]["srocc"], all["per_repeat"][2]["srocc"]);
+    let run = moscorpus(
+        dir.path(),
+        &[&base[..], &["--split-file", "s.jsonl", "--repeat", "9"]].concat(),
+    );
+    assert_eq!(run.code, 2);
+    run.assert_logged(&["--repeat 9", "0 to 4"]);
+    // A file that is no split file is refused by name and line.
+    let run = moscorpus(
+        dir.path(),
+        &[&base[..], &["--split-file", "preds.csv"]].concat(),
+    );
+    assert_eq!(run.code, 2);
+    run.assert_logged(&["preds.csv:1", "not a split file"]);
+}

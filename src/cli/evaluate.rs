@@ -8,7 +8,8 @@ use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::eval::bootstrap::Interval;
 use crate::eval::inputs::EvalSplit;
-use crate::eval::{EvalOptions, EvalReport, evaluate};
+use crate::eval::{EvalOptions, EvalReport, RepeatReport, Spread, evaluate, evaluate_on_split};
+use crate::split::read_split_file;
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
@@ -42,6 +43,18 @@ pub struct EvaluateArgs {
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Score on the test side of a split file (`moscorpus split`), per repeat.
+    #[arg(long, value_name = "FILE", conflicts_with = "split")]
+    pub split_file: Option<PathBuf>,
+    /// Which repeat of --split-file: a number, or `all` (median, mean and std over them,
+    /// with every repeat's figures; never the best one).
+    #[arg(
+        long,
+        value_name = "N|all",
+        default_value = "all",
+        requires = "split_file"
+    )]
+    pub repeat: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,6 +66,15 @@ pub enum SplitArg {
 }
 
 pub fn run(args: EvaluateArgs) -> Result<(), Error> {
+    if args.split_file.is_some() {
+        let json = args.json;
+        let (file, repeats) = evaluate_split_args(args)?;
+        return if json {
+            out!("{}", split_json(&file, &repeats))
+        } else {
+            print_split(&file, &repeats)
+        };
+    }
     let json = args.json;
     let report = evaluate_args(args)?;
     if json {
@@ -65,14 +87,18 @@ pub fn run(args: EvaluateArgs) -> Result<(), Error> {
 
 /// What `--json` prints, without printing it (for the Python module's `evaluate`).
 pub fn run_for_report(args: EvaluateArgs) -> Result<serde_json::Value, Error> {
+    if args.split_file.is_some() {
+        let (file, repeats) = evaluate_split_args(args)?;
+        return Ok(split_json(&file, &repeats));
+    }
     Ok(to_json(&evaluate_args(args)?))
 }
 
-fn evaluate_args(args: EvaluateArgs) -> Result<EvalReport, Error> {
-    let opts = EvalOptions {
+fn options(args: &EvaluateArgs) -> EvalOptions {
+    EvalOptions {
         corpus: args.corpus,
-        labels: args.labels,
-        predictions: args.predictions,
+        labels: args.labels.clone(),
+        predictions: args.predictions.clone(),
         split: match args.split {
             SplitArg::All => EvalSplit::All,
             SplitArg::Test => EvalSplit::Test,
@@ -82,8 +108,91 @@ fn evaluate_args(args: EvaluateArgs) -> Result<EvalReport, Error> {
         strict: args.strict,
         bootstrap: args.bootstrap,
         seed: args.seed,
-    };
-    evaluate(&opts)
+    }
+}
+
+fn evaluate_args(args: EvaluateArgs) -> Result<EvalReport, Error> {
+    evaluate(&options(&args))
+}
+
+fn evaluate_split_args(args: EvaluateArgs) -> Result<(PathBuf, Vec<RepeatReport>), Error> {
+    let file = args.split_file.clone().unwrap_or_default();
+    let repeat =
+        match args.repeat.trim() {
+            "all" => None,
+            n => Some(n.parse::<u32>().map_err(|_| {
+                Error::input(format!("--repeat {n:?}: give a repeat number or `all`"))
+            })?),
+        };
+    let split = read_split_file(&file)?;
+    let repeats = evaluate_on_split(&options(&args), &split, repeat)?;
+    Ok((file, repeats))
+}
+
+const METRICS: [(&str, fn(&EvalReport) -> f64); 4] = [
+    ("srocc", |r| r.srocc),
+    ("plcc", |r| r.plcc),
+    ("krcc", |r| r.krcc),
+    ("rmse", |r| r.rmse),
+];
+
+fn spread_of(repeats: &[RepeatReport], metric: fn(&EvalReport) -> f64) -> Spread {
+    let values: Vec<f64> = repeats.iter().map(|r| metric(&r.report)).collect();
+    Spread::of(&values)
+}
+
+fn split_json(file: &std::path::Path, repeats: &[RepeatReport]) -> serde_json::Value {
+    let mut summary = serde_json::Map::new();
+    for (name, metric) in METRICS {
+        let s = spread_of(repeats, metric);
+        summary.insert(
+            name.into(),
+            serde_json::json!({"median": s.median, "mean": s.mean, "std": s.std}),
+        );
+    }
+    serde_json::json!({
+        "split_file": file.display().to_string(),
+        "repeats": repeats.len(),
+        "summary": summary,
+        "per_repeat": repeats.iter().map(|r| {
+            let mut one = to_json(&r.report);
+            one["repeat"] = r.repeat.into();
+            one["test_clips"] = r.test_clips.into();
+            one["unscored"] = r.unscored.into();
+            one
+        }).collect::<Vec<_>>(),
+    })
+}
+
+fn print_split(file: &std::path::Path, repeats: &[RepeatReport]) -> Result<(), Error> {
+    out!(
+        "split file {}: {} repeats scored on their test sides",
+        file.display(),
+        repeats.len()
+    )?;
+    for r in repeats {
+        out!(
+            "repeat {:>3}: N = {:>5} of {:>5}  SROCC {:.6}  PLCC {:.6}  KRCC {:.6}  RMSE {:.6}",
+            r.repeat,
+            r.report.n,
+            r.test_clips,
+            r.report.srocc,
+            r.report.plcc,
+            r.report.krcc,
+            r.report.rmse
+        )?;
+    }
+    for (name, metric) in METRICS {
+        let s = spread_of(repeats, metric);
+        out!(
+            "{:<5} median {:.6}  mean {:.6}  std {:.6}",
+            name.to_ascii_uppercase(),
+            s.median,
+            s.mean,
+            s.std
+        )?;
+    }
+    Ok(())
 }
 
 fn print_text(r: &EvalReport) -> Result<(), Error> {

@@ -74,6 +74,92 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
     score(&joined, opts)
 }
 
+/// One repeat of a split file scored on its test side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatReport {
+    pub repeat: u32,
+    /// Clips on the test side, and how many of them had no matched pair.
+    pub test_clips: usize,
+    pub unscored: usize,
+    pub report: EvalReport,
+}
+
+/// Median, mean and standard deviation (numpy's, ddof = 0) of one metric over repeats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    pub median: f64,
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Spread {
+    pub fn of(values: &[f64]) -> Spread {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let mid = sorted.len() / 2;
+        let median = if sorted.len() % 2 == 1 {
+            sorted[mid]
+        } else {
+            (sorted[mid - 1] + sorted[mid]) / 2.0
+        };
+        Spread { median, mean, std }
+    }
+}
+
+/// Reads and joins like [`evaluate`], then scores the test side of each of `repeats` of
+/// `split` (all of them when `None`).
+pub fn evaluate_on_split(
+    opts: &EvalOptions,
+    split: &crate::split::SplitFile,
+    repeats: Option<u32>,
+) -> Result<Vec<RepeatReport>, Error> {
+    let labels = inputs::read_labels(&opts.labels, opts.split, opts.corpus)?;
+    let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
+    inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
+    let joined = inputs::join(&labels, &predictions);
+    let chosen: Vec<u32> = match repeats {
+        Some(r) if split.tests.contains_key(&r) => vec![r],
+        Some(r) => {
+            return Err(Error::input(format!(
+                "--repeat {r}: the split file has repeats 0 to {}",
+                split.tests.len().saturating_sub(1)
+            )));
+        }
+        None => split.tests.keys().copied().collect(),
+    };
+    chosen
+        .into_iter()
+        .map(|repeat| {
+            let test = &split.tests[&repeat];
+            let mut side = Joined::default();
+            for (i, key) in joined.keys.iter().enumerate() {
+                if test.contains(key) {
+                    side.keys.push(key.clone());
+                    side.predictions.push(joined.predictions[i]);
+                    side.mos.push(joined.mos[i]);
+                }
+            }
+            side.labels_without_prediction = test.len() - side.keys.len();
+            let report = score(&side, opts).map_err(|e| match e {
+                Error::Input { message, hint } => Error::Input {
+                    message: format!("repeat {repeat}: {message}"),
+                    hint,
+                },
+                other => other,
+            })?;
+            Ok(RepeatReport {
+                repeat,
+                test_clips: test.len(),
+                unscored: test.len() - side.keys.len(),
+                report,
+            })
+        })
+        .collect()
+}
+
 /// Scores matched pairs.
 pub fn score(joined: &Joined, opts: &EvalOptions) -> Result<EvalReport, Error> {
     let (p, m) = (&joined.predictions, &joined.mos);

@@ -333,3 +333,58 @@ mod tests {
         assert!(assign(&c, bad).is_err());
     }
 }
+
+/// A split file read back: its header, and per repeat the clips on its test side.
+#[derive(Debug, Clone)]
+pub struct SplitFile {
+    pub header: serde_json::Value,
+    /// Repeat → `src` keys of its test side.
+    pub tests: std::collections::BTreeMap<u32, HashSet<String>>,
+}
+
+/// Reads a file [`render`] wrote; a bad line is an input error naming `file:line`.
+pub fn read_split_file(path: &std::path::Path) -> Result<SplitFile, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
+        _ => crate::error::io_error(path, e),
+    })?;
+    let bad = |line: usize, what: &str| Error::input(format!("{}:{line}: {what}", path.display()));
+    let mut lines = text.lines().enumerate();
+    let header: serde_json::Value = lines
+        .next()
+        .and_then(|(_, l)| serde_json::from_str(l).ok())
+        .filter(|h: &serde_json::Value| h.get("moscorpus_split").is_some())
+        .ok_or_else(|| {
+            bad(
+                1,
+                "not a split file (no moscorpus_split header; write one with `moscorpus split`)",
+            )
+        })?;
+    let mut tests: std::collections::BTreeMap<u32, HashSet<String>> = Default::default();
+    for (index, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| bad(index + 1, &format!("not JSON ({e})")))?;
+        let repeat = value["repeat"]
+            .as_u64()
+            .and_then(|r| u32::try_from(r).ok())
+            .ok_or_else(|| bad(index + 1, "no repeat number"))?;
+        let src = value["src"]
+            .as_str()
+            .ok_or_else(|| bad(index + 1, "no src"))?;
+        let set = tests.entry(repeat).or_default();
+        match value["split"].as_str() {
+            Some("test") => {
+                set.insert(src.to_string());
+            }
+            Some("train") => {}
+            _ => return Err(bad(index + 1, "split is neither \"train\" nor \"test\"")),
+        }
+    }
+    if tests.is_empty() {
+        return Err(bad(2, "the split file has no clips"));
+    }
+    Ok(SplitFile { header, tests })
+}
