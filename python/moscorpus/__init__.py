@@ -166,6 +166,8 @@ def evaluate(
     seed: int = 0,
     strict: bool = False,
     corpus: str = "lsvq",
+    split_file: Optional[PathLike] = None,
+    repeat: Optional[Union[int, str]] = None,
 ) -> dict:
     """Score predictions against labels: what ``moscorpus evaluate --json`` prints (n,
     srocc, plcc, krcc, rmse, and the logistic fit and bootstrap intervals when asked).
@@ -176,11 +178,15 @@ def evaluate(
         split: ``"test"`` or ``"test_1080p"`` for LSVQ's held-out sets.
         corpus: the corpus the labels belong to (its name rules key labels and
             predictions), e.g. ``"konvid-1k"``.
+        split_file: a ``moscorpus split`` file: score each repeat's test side.
+        repeat: with ``split_file``, one repeat number or ``"all"`` (the default).
     """
     if isinstance(labels, (str, os.PathLike)):
         labels = [labels]
     options = {
         "corpus": corpus,
+        "split_file": split_file,
+        "repeat": repeat,
         "labels": list(labels),
         "predictions": predictions,
         "split": split,
