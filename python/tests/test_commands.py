@@ -89,6 +89,20 @@ def test_evaluate_equals_the_cli(demo_dir, cli, tmp_path):
         assert mine["n"] == len(rows)
         assert 0.8 < mine["srocc"] <= 1.0
     assert mine["logistic"] is not None and mine["bootstrap"]["replicates"] == 200
+    # On frozen splits: every repeat and the summary, as the CLI prints them.
+    split_file = tmp_path / "split.jsonl"
+    run_cli(cli, "split", "--inputs", str(shard), "--output", str(split_file), "--repeats", "3")
+    mine = moscorpus.evaluate(shard, predictions, split_file=split_file)
+    printed = json.loads(
+        run_cli(
+            cli, "evaluate", "--labels", str(shard), "--predictions", str(predictions),
+            "--split-file", str(split_file), "--json",
+        ).stdout
+    )
+    assert mine == printed
+    assert mine["repeats"] == 3 and len(mine["per_repeat"]) == 3
+    one = moscorpus.evaluate(shard, predictions, split_file=split_file, repeat=1)
+    assert one["per_repeat"][0] == mine["per_repeat"][1]
 
 
 def test_corpora_and_scales():
