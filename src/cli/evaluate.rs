@@ -129,14 +129,17 @@ fn evaluate_split_args(args: EvaluateArgs) -> Result<(PathBuf, Vec<RepeatReport>
     Ok((file, repeats))
 }
 
-const METRICS: [(&str, fn(&EvalReport) -> f64); 4] = [
+/// Reads one metric off a report.
+type Metric = fn(&EvalReport) -> f64;
+
+const METRICS: [(&str, Metric); 4] = [
     ("srocc", |r| r.srocc),
     ("plcc", |r| r.plcc),
     ("krcc", |r| r.krcc),
     ("rmse", |r| r.rmse),
 ];
 
-fn spread_of(repeats: &[RepeatReport], metric: fn(&EvalReport) -> f64) -> Spread {
+fn spread_of(repeats: &[RepeatReport], metric: Metric) -> Spread {
     let values: Vec<f64> = repeats.iter().map(|r| metric(&r.report)).collect();
     Spread::of(&values)
 }
