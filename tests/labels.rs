@@ -201,16 +201,16 @@ fn check_names_every_labelled_clip_without_a_row_with_its_reason() {
         labels.push_str(&format!("yfcc-batch1/c{i}.mp4, -1, -1, {mos}\n"));
     }
     s.write("labels_test.txt", &labels);
+    let check = [
+        "labels",
+        "check",
+        "work/labels_test.txt",
+        "--against",
+        "work/lsvq.jsonl",
+    ];
     let c = json(&moscorpus(
         s.root.path(),
-        &[
-            "labels",
-            "check",
-            "work/labels_test.txt",
-            "--against",
-            "work/lsvq.jsonl",
-            "--json",
-        ],
+        &[&check[..], &["--json"]].concat(),
     ));
     assert_eq!(
         (c["label_clips"].as_u64(), c["shard_rows"].as_u64()),
@@ -256,16 +256,7 @@ fn check_names_every_labelled_clip_without_a_row_with_its_reason() {
     assert_eq!(c["without_row_by_kind"]["failed"], 1);
 
     // The text form says the same, one clip a line with its reason.
-    let text = moscorpus(
-        s.root.path(),
-        &[
-            "labels",
-            "check",
-            "work/labels_test.txt",
-            "--against",
-            "work/lsvq.jsonl",
-        ],
-    );
+    let text = moscorpus(s.root.path(), &check);
     assert_eq!(text.code, 0, "{}", text.stderr);
     for needle in [
         "labelled clips without a row: 4 (1 broken, 1 failed, 1 missing, 1 not-ingested)",

@@ -78,12 +78,7 @@ pub fn run(command: LabelsCommand) -> Result<(), Error> {
 }
 
 fn run_diff(args: DiffArgs) -> Result<(), Error> {
-    let CompareArgs {
-        corpus,
-        tolerance,
-        json,
-    } = args.compare;
-    let tolerance = checked_tolerance(tolerance)?;
+    let (corpus, tolerance, json) = args.compare.checked()?;
     let a = LabelSet::read(&args.a, corpus)?;
     let b = LabelSet::read(&args.b, corpus)?;
     let d = diff(&a, &b, tolerance);
@@ -94,12 +89,7 @@ fn run_diff(args: DiffArgs) -> Result<(), Error> {
 }
 
 fn run_check(args: CheckArgs) -> Result<(), Error> {
-    let CompareArgs {
-        corpus,
-        tolerance,
-        json,
-    } = args.compare;
-    let tolerance = checked_tolerance(tolerance)?;
+    let (corpus, tolerance, json) = args.compare.checked()?;
     let beside = args.against.parent().map(PathBuf::from).unwrap_or_default();
     let labels = LabelSet::read(&args.labels, corpus)?;
     let shard = LabelSet::read(&args.against, corpus)?;
@@ -133,13 +123,17 @@ fn run_check(args: CheckArgs) -> Result<(), Error> {
     print_check(&c, &args.labels, &args.against)
 }
 
-fn checked_tolerance(tolerance: f64) -> Result<f64, Error> {
-    if tolerance.is_finite() && tolerance >= 0.0 {
-        Ok(tolerance)
-    } else {
-        Err(Error::input(format!(
-            "--tolerance {tolerance}: give a finite MOS difference ≥ 0"
-        )))
+impl CompareArgs {
+    /// The corpus, a checked tolerance, and whether to print JSON.
+    fn checked(&self) -> Result<(CorpusId, f64, bool), Error> {
+        let tolerance = self.tolerance;
+        if tolerance.is_finite() && tolerance >= 0.0 {
+            Ok((self.corpus, tolerance, self.json))
+        } else {
+            Err(Error::input(format!(
+                "--tolerance {tolerance}: give a finite MOS difference ≥ 0"
+            )))
+        }
     }
 }
 

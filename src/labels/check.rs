@@ -96,12 +96,7 @@ pub fn check(
             Some(&row_mos) => {
                 out.with_row += 1;
                 if (row_mos - mos).abs() > tolerance {
-                    out.different_mos.push(MosChange {
-                        key: key.clone(),
-                        a: *mos,
-                        b: row_mos,
-                        difference: row_mos - mos,
-                    });
+                    out.different_mos.push(MosChange::new(key, *mos, row_mos));
                 }
             }
             None => {

@@ -16,6 +16,17 @@ pub struct MosChange {
     pub difference: f64,
 }
 
+impl MosChange {
+    pub fn new(key: &str, a: f64, b: f64) -> Self {
+        MosChange {
+            key: key.to_string(),
+            a,
+            b,
+            difference: b - a,
+        }
+    }
+}
+
 /// What differs between two label sets, each list in its own file's order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LabelDiff {
@@ -47,12 +58,7 @@ pub fn diff(a: &LabelSet, b: &LabelSet, tolerance: f64) -> LabelDiff {
         match in_b.get(key.as_str()) {
             None => out.only_in_a.push(key.clone()),
             Some(&mos_b) if (mos_b - mos_a).abs() > tolerance => {
-                out.different_mos.push(MosChange {
-                    key: key.clone(),
-                    a: *mos_a,
-                    b: mos_b,
-                    difference: mos_b - mos_a,
-                });
+                out.different_mos.push(MosChange::new(key, *mos_a, mos_b));
             }
             Some(_) => out.same += 1,
         }
