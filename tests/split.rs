@@ -401,3 +401,106 @@ fn evaluate_on_every_repeat_equals_a_per_repeat_loop() {
     assert_eq!(run.code, 2);
     run.assert_logged(&["preds.csv:1", "not a split file"]);
 }
+
+#[test]
+fn results_record_their_clip_set_and_compare_refuses_different_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut shard, mut preds) = (String::new(), String::new());
+    for i in 0..30usize {
+        let src = format!("{}.mp4", 9000 + i);
+        let mos = 1.0 + (i * 7 % 30) as f64 / 8.0;
+        shard.push_str(
+            &row("konvid-1k", &src, &sha(i), &[])
+                .replace("\"mos\":50.0", &format!("\"mos\":{mos}")),
+        );
+        preds.push_str(&format!("{src},{}\n", mos + (i % 4) as f64 * 0.2));
+    }
+    std::fs::write(dir.path().join("all.jsonl"), &shard).unwrap();
+    let fewer: String = shard.lines().skip(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.path().join("fewer.jsonl"), &fewer).unwrap();
+    std::fs::write(dir.path().join("preds.csv"), &preds).unwrap();
+    let result = |labels: &str, extra: &[&str], out: &str| {
+        let args = [
+            "evaluate",
+            "--corpus",
+            "konvid-1k",
+            "--labels",
+            labels,
+            "--predictions",
+            "preds.csv",
+            "--json",
+        ];
+        let run = moscorpus(dir.path(), &[&args[..], extra].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        std::fs::write(dir.path().join(out), &run.stdout).unwrap();
+        serde_json::from_str::<Value>(&run.stdout).unwrap()
+    };
+    let a = result("all.jsonl", &[], "a.json");
+    let protocol = &a["protocol"];
+    assert_eq!(
+        (
+            protocol["clip_set"]["by"].as_str(),
+            protocol["clip_set"]["n"].as_u64()
+        ),
+        (Some("src_sha256"), Some(30))
+    );
+    assert_eq!(
+        (protocol["corpus"].as_str(), protocol["logistic"].as_bool()),
+        (Some("konvid-1k"), Some(false))
+    );
+    // The fingerprint is the SHA-256 of the sorted hashes, one a line.
+    let mut shas: Vec<String> = (0..30).map(sha).collect();
+    shas.sort();
+    let listed: String = shas.iter().map(|s| format!("{s}\n")).collect();
+    assert_eq!(
+        protocol["clip_set"]["fingerprint"],
+        common::sha256_hex(listed.as_bytes())
+    );
+    result("all.jsonl", &["--logistic"], "a_logistic.json");
+    result("fewer.jsonl", &[], "b.json");
+
+    let same = moscorpus(
+        dir.path(),
+        &["evaluate", "--compare", "a.json", "a_logistic.json"],
+    );
+    assert_eq!(same.code, 0, "{}", same.stderr);
+    assert!(same.stdout.contains("same clip set"), "{}", same.stdout);
+    same.assert_logged(&["WARN", "logistic"]);
+    let different = moscorpus(dir.path(), &["evaluate", "--compare", "a.json", "b.json"]);
+    assert_eq!(different.code, 2, "{}", different.stdout);
+    different.assert_logged(&["different clip sets", "30 vs 28 clips"]);
+    // Split results compare repeat by repeat.
+    split(
+        dir.path(),
+        &[
+            "--inputs",
+            "all.jsonl",
+            "--repeats",
+            "3",
+            "--output",
+            "s.jsonl",
+        ],
+    );
+    split(
+        dir.path(),
+        &[
+            "--inputs",
+            "all.jsonl",
+            "--repeats",
+            "3",
+            "--seed",
+            "9",
+            "--output",
+            "t.jsonl",
+        ],
+    );
+    result("all.jsonl", &["--split-file", "s.jsonl"], "s.json");
+    result("all.jsonl", &["--split-file", "t.jsonl"], "t.json");
+    assert_eq!(
+        moscorpus(dir.path(), &["evaluate", "--compare", "s.json", "s.json"]).code,
+        0
+    );
+    let run = moscorpus(dir.path(), &["evaluate", "--compare", "s.json", "t.json"]);
+    assert_eq!(run.code, 2);
+    run.assert_logged(&["different clip sets"]);
+}

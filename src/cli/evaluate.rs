@@ -13,13 +13,18 @@ use crate::split::read_split_file;
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
+    /// Compare two `--json` results instead of scoring: refused (exit 2, with the reason)
+    /// when they were computed on different clip sets; a warning when their protocols
+    /// differ otherwise (logistic fit, split file).
+    #[arg(long, num_args = 2, value_names = ["A.json", "B.json"], conflicts_with_all = ["labels", "predictions"])]
+    pub compare: Option<Vec<PathBuf>>,
     /// Label file(s): any label file `ingest <corpus>` reads (DOVER/FAST-VQA lists, official
     /// or VIDEVAL CSVs, xlsx, MAT, Q-Align JSON, a generic manifest), or a corpus JSONL.
-    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    #[arg(long, required_unless_present = "compare", num_args = 1.., value_name = "FILE")]
     pub labels: Vec<PathBuf>,
     /// Predictions: CSV `name,score` (header optional) or JSONL with src/name and score/prediction.
-    #[arg(long, value_name = "FILE")]
-    pub predictions: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "compare")]
+    pub predictions: Option<PathBuf>,
     /// The corpus the labels belong to: its name rules key labels and predictions alike
     /// (KoNViD-1k long names and flickr ids, YouTube-UGC video ids, LIVE-VQC `…NEW` spellings).
     #[arg(long, value_enum, default_value_t = CorpusId::Lsvq)]
@@ -66,19 +71,23 @@ pub enum SplitArg {
 }
 
 pub fn run(args: EvaluateArgs) -> Result<(), Error> {
+    if let Some(pair) = &args.compare {
+        return compare(&pair[0], &pair[1]);
+    }
     if args.split_file.is_some() {
         let json = args.json;
-        let (file, repeats) = evaluate_split_args(args)?;
+        let (context, repeats) = evaluate_split_args(args)?;
         return if json {
-            out!("{}", split_json(&file, &repeats))
+            out!("{}", split_json(&context, &repeats))
         } else {
-            print_split(&file, &repeats)
+            print_split(&context, &repeats)
         };
     }
     let json = args.json;
+    let context = Context::of(&args);
     let report = evaluate_args(args)?;
     if json {
-        out!("{}", to_json(&report))?;
+        out!("{}", context.json(&report))?;
     } else {
         print_text(&report)?;
     }
@@ -88,17 +97,55 @@ pub fn run(args: EvaluateArgs) -> Result<(), Error> {
 /// What `--json` prints, without printing it (for the Python module's `evaluate`).
 pub fn run_for_report(args: EvaluateArgs) -> Result<serde_json::Value, Error> {
     if args.split_file.is_some() {
-        let (file, repeats) = evaluate_split_args(args)?;
-        return Ok(split_json(&file, &repeats));
+        let (context, repeats) = evaluate_split_args(args)?;
+        return Ok(split_json(&context, &repeats));
     }
-    Ok(to_json(&evaluate_args(args)?))
+    let context = Context::of(&args);
+    Ok(context.json(&evaluate_args(args)?))
+}
+
+/// What a result records of how it was computed, beside its figures.
+struct Context {
+    corpus: &'static str,
+    logistic: bool,
+    split_file: Option<String>,
+}
+
+impl Context {
+    fn of(args: &EvaluateArgs) -> Context {
+        Context {
+            corpus: args.corpus.info().label,
+            logistic: args.logistic,
+            split_file: args.split_file.as_ref().map(|f| f.display().to_string()),
+        }
+    }
+
+    /// The report's JSON with its `protocol`: corpus, clip set, split file and repeat,
+    /// and whether the logistic fit was applied.
+    fn json_of_repeat(&self, r: &EvalReport, repeat: Option<u32>) -> serde_json::Value {
+        let mut value = to_json(r);
+        value["protocol"] = serde_json::json!({
+            "corpus": self.corpus,
+            "clip_set": r.clip_set.as_ref().map(|c| serde_json::json!({
+                "by": c.by, "fingerprint": c.fingerprint, "n": c.n,
+            })),
+            "split_file": self.split_file,
+            "repeat": repeat,
+            "logistic": self.logistic,
+        });
+        value
+    }
+
+    fn json(&self, r: &EvalReport) -> serde_json::Value {
+        self.json_of_repeat(r, None)
+    }
 }
 
 fn options(args: &EvaluateArgs) -> EvalOptions {
     EvalOptions {
         corpus: args.corpus,
         labels: args.labels.clone(),
-        predictions: args.predictions.clone(),
+        predictions: args.predictions.clone().unwrap_or_default(),
         split: match args.split {
             SplitArg::All => EvalSplit::All,
             SplitArg::Test => EvalSplit::Test,
@@ -115,7 +162,8 @@ fn evaluate_args(args: EvaluateArgs) -> Result<EvalReport, Error> {
     evaluate(&options(&args))
 }
 
-fn evaluate_split_args(args: EvaluateArgs) -> Result<(PathBuf, Vec<RepeatReport>), Error> {
+fn evaluate_split_args(args: EvaluateArgs) -> Result<(Context, Vec<RepeatReport>), Error> {
+    let context = Context::of(&args);
     let file = args.split_file.clone().unwrap_or_default();
     let repeat =
         match args.repeat.trim() {
@@ -126,7 +174,7 @@ fn evaluate_split_args(args: EvaluateArgs) -> Result<(PathBuf, Vec<RepeatReport>
         };
     let split = read_split_file(&file)?;
     let repeats = evaluate_on_split(&options(&args), &split, repeat)?;
-    Ok((file, repeats))
+    Ok((context, repeats))
 }
 
 /// Reads one metric off a report.
@@ -144,7 +192,7 @@ fn spread_of(repeats: &[RepeatReport], metric: Metric) -> Spread {
     Spread::of(&values)
 }
 
-fn split_json(file: &std::path::Path, repeats: &[RepeatReport]) -> serde_json::Value {
+fn split_json(context: &Context, repeats: &[RepeatReport]) -> serde_json::Value {
     let mut summary = serde_json::Map::new();
     for (name, metric) in METRICS {
         let s = spread_of(repeats, metric);
@@ -154,11 +202,11 @@ fn split_json(file: &std::path::Path, repeats: &[RepeatReport]) -> serde_json::V
         );
     }
     serde_json::json!({
-        "split_file": file.display().to_string(),
+        "split_file": context.split_file,
         "repeats": repeats.len(),
         "summary": summary,
         "per_repeat": repeats.iter().map(|r| {
-            let mut one = to_json(&r.report);
+            let mut one = context.json_of_repeat(&r.report, Some(r.repeat));
             one["repeat"] = r.repeat.into();
             one["test_clips"] = r.test_clips.into();
             one["unscored"] = r.unscored.into();
@@ -167,10 +215,10 @@ fn split_json(file: &std::path::Path, repeats: &[RepeatReport]) -> serde_json::V
     })
 }
 
-fn print_split(file: &std::path::Path, repeats: &[RepeatReport]) -> Result<(), Error> {
+fn print_split(context: &Context, repeats: &[RepeatReport]) -> Result<(), Error> {
     out!(
         "split file {}: {} repeats scored on their test sides",
-        file.display(),
+        context.split_file.as_deref().unwrap_or(""),
         repeats.len()
     )?;
     for r in repeats {
@@ -258,4 +306,80 @@ fn to_json(r: &EvalReport) -> serde_json::Value {
             "srocc": pair(b.srocc), "plcc": pair(b.plcc), "krcc": pair(b.krcc), "rmse": pair(b.rmse),
         })),
     })
+}
+
+/// One result's clip sets (one per repeat) and protocol, read from its `--json` file.
+fn protocol_of(path: &std::path::Path) -> Result<(Vec<String>, serde_json::Value), Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::input(format!(
+            "{}: not an `evaluate --json` result ({e})",
+            path.display()
+        ))
+    })?;
+    let results: Vec<&serde_json::Value> = match value["per_repeat"].as_array() {
+        Some(repeats) => repeats.iter().collect(),
+        None => vec![&value],
+    };
+    let sets = results
+        .iter()
+        .map(|r| {
+            r["protocol"]["clip_set"]["fingerprint"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Error::input(format!(
+                        "{}: the result records no clip set (written by an older moscorpus?): run evaluate --json again",
+                        path.display()
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let protocol = results
+        .first()
+        .map_or(serde_json::Value::Null, |r| r["protocol"].clone());
+    Ok((sets, protocol))
+}
+
+/// `evaluate --compare A B`: refuses different clip sets, warns on other protocol
+/// differences, else prints both results' figures side by side.
+fn compare(a: &std::path::Path, b: &std::path::Path) -> Result<(), Error> {
+    let (sets_a, protocol_a) = protocol_of(a)?;
+    let (sets_b, protocol_b) = protocol_of(b)?;
+    if sets_a != sets_b {
+        let n = |p: &serde_json::Value| p["clip_set"]["n"].as_u64().unwrap_or(0);
+        return Err(Error::input_with_hint(
+            format!(
+                "{} and {} were computed on different clip sets ({} vs {} clips{}): their figures are not comparable",
+                a.display(),
+                b.display(),
+                n(&protocol_a),
+                n(&protocol_b),
+                if sets_a.len() == sets_b.len() {
+                    String::new()
+                } else {
+                    format!(", {} vs {} repeats", sets_a.len(), sets_b.len())
+                }
+            ),
+            "score both on the same labels and clips (one shard, one split file), e.g. with --split-file",
+        ));
+    }
+    for key in ["corpus", "logistic", "split_file"] {
+        if protocol_a[key] != protocol_b[key] {
+            tracing::warn!(
+                "the results differ in {key}: {} in {}, {} in {}",
+                protocol_a[key],
+                a.display(),
+                protocol_b[key],
+                b.display()
+            );
+        }
+    }
+    out!(
+        "same clip set ({} repeat(s), {} by {}): comparable",
+        sets_a.len(),
+        protocol_a["clip_set"]["n"],
+        protocol_a["clip_set"]["by"]
+    )
 }

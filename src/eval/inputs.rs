@@ -79,6 +79,34 @@ pub fn read_labels(
     Ok(labels)
 }
 
+/// The `src_sha256` of every clip named by JSONL label files (shards), by clip key; other
+/// label shapes name no bytes and add nothing.
+pub fn read_label_hashes(
+    paths: &[PathBuf],
+    corpus: CorpusId,
+) -> Result<HashMap<String, String>, Error> {
+    let mut out = HashMap::new();
+    for path in paths {
+        if !is_jsonl(path)? {
+            continue;
+        }
+        let text = read_text(path)?;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let (Some(src), Some(sha)) = (value["src"].as_str(), value["src_sha256"].as_str())
+            else {
+                continue;
+            };
+            if let Ok(key) = clip_key(src, &free_name_rule(corpus)) {
+                out.entry(key).or_insert_with(|| sha.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Reads predictions as (clip key, score) in file order, names keyed by `corpus`'s rule.
 pub fn read_predictions(path: &Path, corpus: CorpusId) -> Result<Vec<(String, f64)>, Error> {
     if is_jsonl(path)? {

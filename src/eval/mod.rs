@@ -50,6 +50,8 @@ pub struct EvalReport {
     pub labels_without_prediction: usize,
     pub predictions_without_label: usize,
     pub duplicate_predictions: usize,
+    /// The clips scored (filled in by [`evaluate`] and [`evaluate_on_split`]).
+    pub clip_set: Option<ClipSet>,
 }
 
 /// Reads, joins and scores.
@@ -71,7 +73,43 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
             ),
         ));
     }
-    score(&joined, opts)
+    let hashes = inputs::read_label_hashes(&opts.labels, opts.corpus)?;
+    let mut report = score(&joined, opts)?;
+    report.clip_set = Some(ClipSet::of(&joined.keys, &hashes));
+    Ok(report)
+}
+
+/// Which clips a result was computed on: a SHA-256 over the sorted `src_sha256` of the
+/// scored clips when the labels are shards (the bytes), else over their sorted keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClipSet {
+    /// `src_sha256` or `clip key`.
+    pub by: &'static str,
+    pub fingerprint: String,
+    pub n: usize,
+}
+
+impl ClipSet {
+    pub fn of(keys: &[String], hashes: &std::collections::HashMap<String, String>) -> ClipSet {
+        use sha2::{Digest, Sha256};
+        let by_bytes = !keys.is_empty() && keys.iter().all(|k| hashes.contains_key(k));
+        let mut items: Vec<&str> = if by_bytes {
+            keys.iter().map(|k| hashes[k].as_str()).collect()
+        } else {
+            keys.iter().map(String::as_str).collect()
+        };
+        items.sort_unstable();
+        let mut hasher = Sha256::new();
+        for item in &items {
+            hasher.update(item.as_bytes());
+            hasher.update(b"\n");
+        }
+        ClipSet {
+            by: if by_bytes { "src_sha256" } else { "clip key" },
+            fingerprint: crate::store::hash::to_hex(&hasher.finalize()),
+            n: items.len(),
+        }
+    }
 }
 
 /// One repeat of a split file scored on its test side.
@@ -120,6 +158,7 @@ pub fn evaluate_on_split(
     let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
     inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
     let joined = inputs::join(&labels, &predictions);
+    let hashes = inputs::read_label_hashes(&opts.labels, opts.corpus)?;
     let chosen: Vec<u32> = match repeats {
         Some(r) if split.tests.contains_key(&r) => vec![r],
         Some(r) => {
@@ -143,13 +182,14 @@ pub fn evaluate_on_split(
                 }
             }
             side.labels_without_prediction = test.len() - side.keys.len();
-            let report = score(&side, opts).map_err(|e| match e {
+            let mut report = score(&side, opts).map_err(|e| match e {
                 Error::Input { message, hint } => Error::Input {
                     message: format!("repeat {repeat}: {message}"),
                     hint,
                 },
                 other => other,
             })?;
+            report.clip_set = Some(ClipSet::of(&side.keys, &hashes));
             Ok(RepeatReport {
                 repeat,
                 test_clips: test.len(),
@@ -197,5 +237,6 @@ pub fn score(joined: &Joined, opts: &EvalOptions) -> Result<EvalReport, Error> {
         labels_without_prediction: joined.labels_without_prediction,
         predictions_without_label: joined.predictions_without_label,
         duplicate_predictions: joined.duplicate_predictions,
+        clip_set: None,
     })
 }
