@@ -27,7 +27,7 @@ pub struct EvaluateArgs {
     pub predictions: Option<PathBuf>,
     /// The corpus the labels belong to: its name rules key labels and predictions alike
     /// (KoNViD-1k long names and flickr ids, YouTube-UGC video ids, LIVE-VQC `…NEW` spellings).
-    #[arg(long, value_enum, default_value_t = CorpusId::Lsvq)]
+    #[arg(long, value_enum, default_value_t = CorpusId::default())]
     pub corpus: CorpusId,
     /// Score an LSVQ held-out split: `test` (is_test rows, or a test list) or `test_1080p`
     /// (the 1080p label file).

@@ -26,7 +26,7 @@ pub enum LabelsCommand {
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// Whose name rules key the files (KoNViD-1k long names, YouTube-UGC ids, …).
-    #[arg(long, value_enum, default_value_t = CorpusId::Lsvq)]
+    #[arg(long, value_enum, default_value_t = CorpusId::default())]
     pub corpus: CorpusId,
     /// MOS values closer than this count as equal (label files print different digits).
     #[arg(long, default_value_t = 1e-6, value_name = "MOS")]

@@ -26,7 +26,7 @@ pub struct MergeArgs {
     #[arg(long, value_name = "FILE")]
     pub manifest_csv: Option<PathBuf>,
     /// The corpus whose clip-name rules read the label file.
-    #[arg(long, value_enum, default_value_t = CorpusId::Lsvq)]
+    #[arg(long, value_enum, default_value_t = CorpusId::default())]
     pub corpus: CorpusId,
     /// Appended to bare clip stems in generic manifests, as at ingest.
     #[arg(long, default_value = ".mp4", value_name = "SUFFIX")]

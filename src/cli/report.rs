@@ -24,7 +24,7 @@ pub struct ReportArgs {
     #[arg(long = "state", num_args = 1.., value_name = "FILE")]
     pub states: Vec<PathBuf>,
     /// Whose clip-name rules read the label files.
-    #[arg(long, value_enum, default_value_t = CorpusId::Lsvq)]
+    #[arg(long, value_enum, default_value_t = CorpusId::default())]
     pub corpus: CorpusId,
     /// Appended to bare clip stems in generic label files, as at ingest.
     #[arg(long, default_value = ".mp4", value_name = "SUFFIX")]
