@@ -137,6 +137,25 @@ fn same_seed_same_bytes_and_overlap_excluded_exactly() {
         assert!(!kept.contains(gone), "{gone}");
     }
     assert_eq!(kept.len(), 47);
+    // VIDEVAL-style: 100 repeats of 80/20, seeds 0…99.
+    let (header, lines) = split(
+        dir.path(),
+        &[
+            "--inputs",
+            "konvid_1k.jsonl",
+            "--protocol",
+            "videval",
+            "--output",
+            "v.jsonl",
+        ],
+    );
+    assert_eq!(
+        (header["method"].as_str(), header["repeats"].as_u64()),
+        (Some("videval"), Some(100))
+    );
+    let v = sides(&lines);
+    assert!((0..100).all(|r| v[&(r, "test".to_string())].len() == 10));
+    assert_ne!(v[&(0, "test".to_string())], v[&(1, "test".to_string())]);
     // Shards of two corpora are refused: split one corpus at a time.
     let run = moscorpus(
         dir.path(),
