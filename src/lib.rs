@@ -6,7 +6,8 @@
 //! [`store`] hashes it and appends its row, and [`pipeline`] runs that loop and counts.
 //! [`eval`] scores model predictions against the labels; [`aggregate`] puts several
 //! corpora on one MOS scale; [`labels`] compares label files with each other and with
-//! a shard; [`split`] writes frozen, leakage-safe splits of a shard.
+//! a shard; [`split`] writes frozen, leakage-safe splits of a shard; [`export`] writes
+//! rows in model repositories' label formats.
 
 #![forbid(unsafe_code)]
 
@@ -16,6 +17,7 @@ pub mod corpus;
 pub mod demo;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod failure;
 pub mod interrupt;
 pub mod labels;

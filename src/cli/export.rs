@@ -1,11 +1,15 @@
 //! `moscorpus export parquet`: corpus rows (JSONL shards or Parquet) into one Parquet
-//! file with the row schema, for pandas, polars, DuckDB and Spark.
+//! file with the row schema, for pandas, polars, DuckDB and Spark; `export dover`,
+//! `fast-vqa`, `q-align`: the rows as those repositories' label files.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
 use crate::error::Error;
+use crate::export::{Format, read_label_rows, render};
+use crate::split::read_split_file;
+use crate::store::progress::write_atomically;
 use crate::table::{ReadOptions, parquet::write_parquet, read_rows};
 
 #[derive(Debug, Subcommand)]
@@ -13,6 +17,48 @@ pub enum ExportCommand {
     /// One Parquet file (zstd, page statistics) with the row schema: the 15 keys with fixed
     /// types, then the corpora's extra keys as nullable columns.
     Parquet(ParquetArgs),
+    /// A DOVER label list (`path, a, t, mos`; duration and fps for KoNViD-1k and LIVE-VQC).
+    Dover(LabelArgs),
+    /// A FAST-VQA label list (DOVER's shape).
+    FastVqa(LabelArgs),
+    /// A Q-Align test JSON (`[{"img_path", "gt_score"}]`).
+    QAlign(LabelArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LabelArgs {
+    /// Shards (JSONL or Parquet) of one corpus; only clips with a row are exported.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// The label file to write (atomically); never one of the inputs.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace --output if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Put before every path (the repository's data prefix, e.g. `LSVQ/`).
+    #[arg(long, default_value = "", value_name = "TEXT")]
+    pub prefix: String,
+    /// Export one side of a split file (`moscorpus split`) only.
+    #[arg(long, value_name = "FILE", requires_all = ["repeat", "side"])]
+    pub split_file: Option<PathBuf>,
+    /// The repeat of --split-file.
+    #[arg(long, value_name = "N", requires = "split_file")]
+    pub repeat: Option<u32>,
+    /// The side of --split-file: train or test.
+    #[arg(
+        long = "split",
+        value_enum,
+        value_name = "SIDE",
+        requires = "split_file"
+    )]
+    pub side: Option<Side>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Side {
+    Train,
+    Test,
 }
 
 #[derive(Debug, Args)]
@@ -52,5 +98,47 @@ pub fn run(command: ExportCommand) -> Result<(), Error> {
             )?;
             Ok(())
         }
+        ExportCommand::Dover(args) => export_labels(Format::Dover, args),
+        ExportCommand::FastVqa(args) => export_labels(Format::FastVqa, args),
+        ExportCommand::QAlign(args) => export_labels(Format::QAlign, args),
     }
+}
+
+fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
+    let mut guarded = args.inputs.clone();
+    guarded.extend(args.split_file.iter().cloned());
+    crate::store::guard::check_output(&args.output, &guarded, args.force)?;
+    let keep = match (&args.split_file, args.repeat, args.side) {
+        (Some(file), Some(repeat), Some(side)) => {
+            let split = read_split_file(file)?;
+            let sides = match side {
+                Side::Train => split.trains,
+                Side::Test => split.tests,
+            };
+            let count = sides.len();
+            Some(
+                sides
+                    .into_iter()
+                    .find(|(r, _)| *r == repeat)
+                    .map(|(_, s)| s)
+                    .ok_or_else(|| {
+                        Error::input(format!(
+                            "--repeat {repeat}: {} has repeats 0 to {}",
+                            file.display(),
+                            count.saturating_sub(1)
+                        ))
+                    })?,
+            )
+        }
+        _ => None,
+    };
+    let (corpus, rows) = read_label_rows(&args.inputs, keep.as_ref())?;
+    let text = render(format, corpus, &rows, &args.prefix);
+    write_atomically(&args.output, text.as_bytes())?;
+    out!(
+        "{} clips of {} written to {}",
+        rows.len(),
+        corpus.info().label,
+        args.output.display()
+    )
 }

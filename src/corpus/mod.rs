@@ -135,12 +135,34 @@ pub struct CorpusInfo {
     pub content_key: Option<&'static str>,
     /// Where a row names that content, for splits made from shards.
     pub row_group: Option<RowGroup>,
+    /// How DOVER/FAST-VQA label lists name this corpus's clips (for `export dover`).
+    pub dover_list: DoverList,
     /// Keys written after the 15 (sorted with them), and what each holds.
     pub extra_keys: &'static [(&'static str, &'static str)],
     /// Where the labels and clips come from, shown when something is missing.
     pub source_hint: &'static str,
     pub citation: &'static str,
     pub licence_note: &'static str,
+}
+
+/// How the DOVER/FAST-VQA `path, a, t, mos` lists of a corpus are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DoverList {
+    pub path: DoverPath,
+    /// Columns 2–3 are the clip's duration and frame rate (else `-1, -1`).
+    pub timing: bool,
+}
+
+/// The path column of a DOVER list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DoverPath {
+    /// The clip key (`yfcc-batch1/725.mp4`).
+    Key,
+    /// The key under the clips folder (`KoNViD_1k_videos/4542323058.mp4`).
+    UnderClipsFolder,
+    /// The key's file name only (YouTube-UGC's `<id>_crf_10_ss_00_t_20.0.mp4`).
+    FileName,
 }
 
 /// Where an output row names its source content.

@@ -1,7 +1,10 @@
 //! The registry: one declarative entry per corpus (facts checked against the files as
 //! they circulate; see the README's per-corpus sections).
 
-use super::{ArchiveLayout, ClipSource, CorpusId, CorpusInfo, RowGroup, Scale, ScorePartSpec};
+use super::{
+    ArchiveLayout, ClipSource, CorpusId, CorpusInfo, DoverList, DoverPath, RowGroup, Scale,
+    ScorePartSpec,
+};
 use crate::manifest::clip_name::Naming;
 use crate::manifest::table::{Aliases, ExtraColumn, ExtraKind};
 
@@ -73,6 +76,10 @@ pub const LSVQ: CorpusInfo = CorpusInfo {
     ),
     content_key: None,
     row_group: None,
+    dover_list: DoverList {
+        path: DoverPath::Key,
+        timing: false,
+    },
     extra_keys: &[],
     source_hint: "LSVQ labels come from the Patch-VQ release (github.com/baidut/PatchVQ: \
         labels_train_test.csv, labels_test_1080p.csv) or the DOVER/FAST-VQA lists \
@@ -127,6 +134,10 @@ pub const KONVID_150K: CorpusInfo = CorpusInfo {
     ),
     content_key: None,
     row_group: None,
+    dover_list: DoverList {
+        path: DoverPath::Key,
+        timing: false,
+    },
     extra_keys: &[],
     source_hint: "KonViD-150k comes from the KonIQ/KonViD site of the University of Konstanz \
         (database.mmsp-kn.de): k150ka.zip, k150kb.zip and k150ka_scores.csv / \
@@ -185,6 +196,10 @@ pub const KONVID_1K: CorpusInfo = CorpusInfo {
     scale: Scale::acr5("konvid-1k", "Hosu et al., QoMEX 2017 (5-point ACR)"),
     content_key: None,
     row_group: None,
+    dover_list: DoverList {
+        path: DoverPath::UnderClipsFolder,
+        timing: true,
+    },
     extra_keys: &[],
     source_hint: "KoNViD-1k comes from the Konstanz site (datasets.vqa.mmsp-kn.de/archives/): \
         KoNViD_1k_videos.zip (~2.3 GB; take it with --archives-dir or --from-url URL; its TLS \
@@ -246,6 +261,10 @@ pub const LIVE_VQC: CorpusInfo = CorpusInfo {
     ),
     content_key: None,
     row_group: None,
+    dover_list: DoverList {
+        path: DoverPath::UnderClipsFolder,
+        timing: true,
+    },
     extra_keys: &[],
     source_hint: "LIVE-VQC comes from the LIVE site of the University of Texas at Austin: \
         Video/<name>.mp4 and data.mat (or VIDEVAL's LIVE_VQC_metadata.csv)",
@@ -293,6 +312,10 @@ pub const YOUTUBE_UGC: CorpusInfo = CorpusInfo {
     scale: Scale::acr5("youtube-ugc", "Wang et al., MMSP 2019 (5-point ACR)"),
     content_key: None,
     row_group: None,
+    dover_list: DoverList {
+        path: DoverPath::FileName,
+        timing: false,
+    },
     extra_keys: &[],
     source_hint: "YouTube-UGC's labels are MOS_for_YouTube_UGC_dataset.xlsx (or VIDEVAL's \
         YOUTUBE_UGC_metadata.csv); clips come from the public bucket ugc-dataset \
@@ -330,6 +353,10 @@ pub const WATERLOO_IVC_4K: CorpusInfo = CorpusInfo {
     ),
     content_key: Some("Video Number"),
     row_group: Some(RowGroup::KeyPart(1)),
+    dover_list: DoverList {
+        path: DoverPath::Key,
+        timing: false,
+    },
     extra_keys: &[],
     source_hint: "Waterloo IVC 4K comes from the IVC lab of the University of Waterloo: \
         clips as <Encoder>/<NN>/<W>x<H>_<level>.mp4 and a CSV with Encoder, Video Number, \
@@ -391,6 +418,10 @@ pub const CHUG: CorpusInfo = CorpusInfo {
     scale: Scale::slider("chug", "Saini et al., ICIP 2025 (0-100, SUREAL mos_j)"),
     content_key: Some("content_name"),
     row_group: Some(RowGroup::ExtraKey("chug_content_name")),
+    dover_list: DoverList {
+        path: DoverPath::Key,
+        timing: false,
+    },
     extra_keys: &[
         (
             "chug_ref",
@@ -442,6 +473,10 @@ pub const LIVE_YT_GAMING: CorpusInfo = CorpusInfo {
     ),
     content_key: None,
     row_group: None,
+    dover_list: DoverList {
+        path: DoverPath::Key,
+        timing: false,
+    },
     extra_keys: &[],
     source_hint: "LIVE-YT-Gaming comes from the LIVE site of the University of Texas at \
         Austin: the clips (<name>.mp4) and a MAT file with video_list and MOS",

@@ -340,6 +340,8 @@ pub struct SplitFile {
     pub header: serde_json::Value,
     /// Repeat → `src` keys of its test side.
     pub tests: std::collections::BTreeMap<u32, HashSet<String>>,
+    /// Repeat → `src` keys of its train side.
+    pub trains: std::collections::BTreeMap<u32, HashSet<String>>,
 }
 
 /// Reads a file [`render`] wrote; a bad line is an input error naming `file:line`.
@@ -361,6 +363,7 @@ pub fn read_split_file(path: &std::path::Path) -> Result<SplitFile, Error> {
             )
         })?;
     let mut tests: std::collections::BTreeMap<u32, HashSet<String>> = Default::default();
+    let mut trains: std::collections::BTreeMap<u32, HashSet<String>> = Default::default();
     for (index, line) in lines {
         if line.trim().is_empty() {
             continue;
@@ -374,17 +377,24 @@ pub fn read_split_file(path: &std::path::Path) -> Result<SplitFile, Error> {
         let src = value["src"]
             .as_str()
             .ok_or_else(|| bad(index + 1, "no src"))?;
-        let set = tests.entry(repeat).or_default();
+        tests.entry(repeat).or_default();
+        trains.entry(repeat).or_default();
         match value["split"].as_str() {
             Some("test") => {
-                set.insert(src.to_string());
+                tests.entry(repeat).or_default().insert(src.to_string());
             }
-            Some("train") => {}
+            Some("train") => {
+                trains.entry(repeat).or_default().insert(src.to_string());
+            }
             _ => return Err(bad(index + 1, "split is neither \"train\" nor \"test\"")),
         }
     }
     if tests.is_empty() {
         return Err(bad(2, "the split file has no clips"));
     }
-    Ok(SplitFile { header, tests })
+    Ok(SplitFile {
+        header,
+        tests,
+        trains,
+    })
 }
