@@ -27,15 +27,8 @@ pub enum ExportCommand {
 
 #[derive(Debug, Args)]
 pub struct LabelArgs {
-    /// Shards (JSONL or Parquet) of one corpus; only clips with a row are exported.
-    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
-    pub inputs: Vec<PathBuf>,
-    /// The label file to write (atomically); never one of the inputs.
-    #[arg(long, value_name = "FILE")]
-    pub output: PathBuf,
-    /// Replace --output if it exists.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub files: super::ShardsToFile,
     /// Put before every path (the repository's data prefix, e.g. `LSVQ/`).
     #[arg(long, default_value = "", value_name = "TEXT")]
     pub prefix: String,
@@ -63,15 +56,8 @@ pub enum Side {
 
 #[derive(Debug, Args)]
 pub struct ParquetArgs {
-    /// Corpus JSONL shards (or Parquet files), in order; every row is checked.
-    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
-    pub inputs: Vec<PathBuf>,
-    /// The Parquet file (written atomically); never one of the inputs.
-    #[arg(long, value_name = "FILE")]
-    pub output: PathBuf,
-    /// Replace --output if it exists.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub files: super::ShardsToFile,
     /// Keep only rows of these corpora (e.g. `lsvq konvid-150k`).
     #[arg(long, num_args = 1.., value_name = "CORPUS")]
     pub corpora: Option<Vec<String>>,
@@ -83,18 +69,22 @@ pub struct ParquetArgs {
 pub fn run(command: ExportCommand) -> Result<(), Error> {
     match command {
         ExportCommand::Parquet(args) => {
-            crate::store::guard::check_output(&args.output, &args.inputs, args.force)?;
+            crate::store::guard::check_output(
+                &args.files.output,
+                &args.files.inputs,
+                args.files.force,
+            )?;
             let options = ReadOptions {
                 corpora: args.corpora,
                 unified: args.unified,
             };
-            let batch = read_rows(&args.inputs, &options)?;
-            let bytes = write_parquet(&batch, &args.output)?;
+            let batch = read_rows(&args.files.inputs, &options)?;
+            let bytes = write_parquet(&batch, &args.files.output)?;
             out!(
                 "{} rows, {} columns written to {} ({bytes} bytes)",
                 batch.num_rows(),
                 batch.num_columns(),
-                args.output.display()
+                args.files.output.display()
             )?;
             Ok(())
         }
@@ -105,9 +95,9 @@ pub fn run(command: ExportCommand) -> Result<(), Error> {
 }
 
 fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
-    let mut guarded = args.inputs.clone();
+    let mut guarded = args.files.inputs.clone();
     guarded.extend(args.split_file.iter().cloned());
-    crate::store::guard::check_output(&args.output, &guarded, args.force)?;
+    crate::store::guard::check_output(&args.files.output, &guarded, args.files.force)?;
     let keep = match (&args.split_file, args.repeat, args.side) {
         (Some(file), Some(repeat), Some(side)) => {
             let split = read_split_file(file)?;
@@ -132,13 +122,13 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
         }
         _ => None,
     };
-    let (corpus, rows) = read_label_rows(&args.inputs, keep.as_ref())?;
+    let (corpus, rows) = read_label_rows(&args.files.inputs, keep.as_ref())?;
     let text = render(format, corpus, &rows, &args.prefix);
-    write_atomically(&args.output, text.as_bytes())?;
+    write_atomically(&args.files.output, text.as_bytes())?;
     out!(
         "{} clips of {} written to {}",
         rows.len(),
         corpus.info().label,
-        args.output.display()
+        args.files.output.display()
     )
 }

@@ -71,6 +71,21 @@ pub enum Command {
     Split(split::SplitArgs),
 }
 
+/// `--inputs`, `--output` and `--force` of the commands that write one file from shards
+/// (`export`, `split`).
+#[derive(Debug, clap::Args)]
+pub struct ShardsToFile {
+    /// Corpus shards (JSONL or Parquet), in order; every row is checked.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub inputs: Vec<std::path::PathBuf>,
+    /// The file to write (atomically); never one of the inputs.
+    #[arg(long, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+    /// Replace --output if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `--prober` and `--ffprobe-bin`, shared by every command that probes clips.
 #[derive(Debug, clap::Args)]
 pub struct ProberArgs {

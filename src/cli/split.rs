@@ -10,15 +10,8 @@ use crate::store::progress::write_atomically;
 
 #[derive(Debug, Args)]
 pub struct SplitArgs {
-    /// Corpus shards (JSONL or Parquet) of one corpus.
-    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
-    pub inputs: Vec<PathBuf>,
-    /// The split file to write (JSONL: a header line, then repeat/split/src/src_sha256).
-    #[arg(long, value_name = "FILE")]
-    pub output: PathBuf,
-    /// Replace --output if it exists.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub files: super::ShardsToFile,
     /// The train share of each repeat.
     #[arg(long, default_value_t = 0.8, value_name = "SHARE")]
     pub ratio: f64,
@@ -47,9 +40,9 @@ pub enum Protocol {
 }
 
 pub fn run(args: SplitArgs) -> Result<(), Error> {
-    let mut guarded = args.inputs.clone();
+    let mut guarded = args.files.inputs.clone();
     guarded.extend(args.exclude_overlap_with.iter().cloned());
-    crate::store::guard::check_output(&args.output, &guarded, args.force)?;
+    crate::store::guard::check_output(&args.files.output, &guarded, args.files.force)?;
     let method = match (args.protocol, args.folds) {
         (Some(Protocol::FastVqa), _) => Method::FastVqa,
         (Some(Protocol::Videval), _) => Method::Videval,
@@ -68,7 +61,7 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
             }
         }
     };
-    let (corpus, clips, excluded) = read_clips(&args.inputs, &args.exclude_overlap_with)?;
+    let (corpus, clips, excluded) = read_clips(&args.files.inputs, &args.exclude_overlap_with)?;
     let tests = assign(&clips, method)?;
     let groups: std::collections::HashSet<&str> = clips.iter().map(|c| c.group.as_str()).collect();
     let header = Header {
@@ -81,6 +74,7 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
             crate::corpus::RowGroup::KeyPart(n) => format!("src part {n}"),
         }),
         inputs: args
+            .files
             .inputs
             .iter()
             .map(|p| {
@@ -95,14 +89,14 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
         excluded_overlap: excluded,
     };
     let text = render(&header, &clips, &tests)?;
-    write_atomically(&args.output, text.as_bytes())?;
+    write_atomically(&args.files.output, text.as_bytes())?;
     let test_sizes: Vec<usize> = tests
         .iter()
         .map(|t| t.iter().filter(|x| **x).count())
         .collect();
     out!(
         "{}: {} clips of {} ({} source groups), {} repeats, test sizes {}..{}{}",
-        args.output.display(),
+        args.files.output.display(),
         clips.len(),
         header.corpus,
         header.groups,
