@@ -9,12 +9,11 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
 
 use crate::corpus::{CorpusId, DoverPath};
 use crate::error::Error;
 use crate::store::json::{float_repr, push_string};
-use crate::table::{ReadOptions, read_rows};
+use crate::table::{ReadOptions, float_column, read_rows, single_corpus, text_column};
 
 /// A label format of a model repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,24 +42,13 @@ pub fn read_label_rows(
     keep: Option<&HashSet<String>>,
 ) -> Result<(CorpusId, Vec<LabelRow>), Error> {
     let batch = read_rows(inputs, &ReadOptions::default())?;
-    let text = |name: &str| column::<StringArray>(&batch, name);
-    let number = |name: &str| column::<Float64Array>(&batch, name);
-    let (corpus, src) = (text("corpus")?, text("src")?);
-    let (mos, duration, rate) = (number("mos")?, number("duration_s")?, number("framerate")?);
-    let mut labels: Vec<&str> = (0..batch.num_rows()).map(|i| corpus.value(i)).collect();
-    labels.sort_unstable();
-    labels.dedup();
-    let id = match labels.as_slice() {
-        [one] => CorpusId::from_label(one)
-            .ok_or_else(|| Error::input(format!("unknown corpus {one:?} in the inputs")))?,
-        [] => return Err(Error::input("the inputs hold no rows")),
-        many => {
-            return Err(Error::input(format!(
-                "the inputs hold rows of several corpora ({}): export one corpus at a time",
-                many.join(", ")
-            )));
-        }
-    };
+    let id = single_corpus(&batch, "export")?;
+    let src = text_column(&batch, "src")?;
+    let (mos, duration, rate) = (
+        float_column(&batch, "mos")?,
+        float_column(&batch, "duration_s")?,
+        float_column(&batch, "framerate")?,
+    );
     let mut seen = HashSet::new();
     let rows = (0..batch.num_rows())
         .filter(|&i| seen.insert(src.value(i)))
@@ -73,17 +61,6 @@ pub fn read_label_rows(
         })
         .collect();
     Ok((id, rows))
-}
-
-fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a T, Error> {
-    batch
-        .column_by_name(name)
-        .and_then(|c| c.as_any().downcast_ref::<T>())
-        .ok_or_else(|| {
-            Error::input(format!(
-                "the inputs have no column {name:?} of the row schema"
-            ))
-        })
 }
 
 /// The path a DOVER/FAST-VQA list gives `src`, under `prefix` (Q-Align's JSON names the

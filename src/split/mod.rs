@@ -16,12 +16,12 @@ pub mod python_random;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use arrow_array::{Array, RecordBatch, StringArray};
+use arrow_array::Array;
 use serde::Serialize;
 
 use crate::corpus::{CorpusId, RowGroup};
 use crate::error::Error;
-use crate::table::{ReadOptions, read_rows};
+use crate::table::{ReadOptions, read_rows, single_corpus, text_column};
 use python_random::PythonRandom;
 
 /// How the repeats are drawn.
@@ -102,34 +102,24 @@ pub fn read_clips(
     exclude: &[PathBuf],
 ) -> Result<(CorpusId, Vec<Clip>, usize), Error> {
     let batch = read_rows(inputs, &ReadOptions::default())?;
-    let corpus_col = strings(&batch, "corpus")?;
-    let labels: HashSet<&str> = (0..batch.num_rows()).map(|i| corpus_col.value(i)).collect();
-    let corpus = match labels.into_iter().collect::<Vec<_>>().as_slice() {
-        [one] => CorpusId::from_label(one)
-            .ok_or_else(|| Error::input(format!("unknown corpus {one:?} in the inputs")))?,
-        [] => return Err(Error::input("the inputs hold no rows")),
-        many => {
-            let mut many = many.to_vec();
-            many.sort_unstable();
-            return Err(Error::input(format!(
-                "the inputs hold rows of several corpora ({}): split one corpus at a time",
-                many.join(", ")
-            )));
-        }
-    };
+    let corpus = single_corpus(&batch, "split")?;
     let excluded: HashSet<String> = if exclude.is_empty() {
         HashSet::new()
     } else {
         let other = read_rows(exclude, &ReadOptions::default())?;
-        let shas = strings(&other, "src_sha256")?;
+        let shas = text_column(&other, "src_sha256")?;
         (0..other.num_rows())
             .map(|i| shas.value(i).to_string())
             .collect()
     };
-    let src = strings(&batch, "src")?;
-    let sha = strings(&batch, "src_sha256")?;
-    let group_col = match corpus.info().row_group {
-        Some(RowGroup::ExtraKey(key)) => Some(strings(&batch, key)?),
+    let src = text_column(&batch, "src")?;
+    let sha = text_column(&batch, "src_sha256")?;
+    // Where each row names its source content: an extra key, a part of `src`, or none.
+    let extra = match corpus.info().row_group {
+        Some(RowGroup::ExtraKey(key)) => Some(
+            text_column(&batch, key)
+                .map_err(|_| Error::input(format!("the inputs have no text column {key:?}")))?,
+        ),
         _ => None,
     };
     let mut clips = Vec::with_capacity(batch.num_rows());
@@ -144,25 +134,18 @@ pub fn read_clips(
             dropped += 1;
             continue;
         }
-        let group = match (corpus.info().row_group, group_col) {
-            (Some(RowGroup::ExtraKey(_)), Some(col)) if col.is_valid(i) => col.value(i).to_string(),
-            (Some(RowGroup::KeyPart(n)), _) => src.split('/').nth(n).unwrap_or(src).to_string(),
-            _ => src.to_string(),
+        let group = match (corpus.info().row_group, extra) {
+            (_, Some(col)) if col.is_valid(i) => col.value(i),
+            (Some(RowGroup::KeyPart(n)), _) => src.split('/').nth(n).unwrap_or(src),
+            _ => src,
         };
         clips.push(Clip {
             src: src.to_string(),
             sha256: sha.to_string(),
-            group,
+            group: group.to_string(),
         });
     }
     Ok((corpus, clips, dropped))
-}
-
-fn strings<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, Error> {
-    batch
-        .column_by_name(name)
-        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
-        .ok_or_else(|| Error::input(format!("the inputs have no text column {name:?}")))
 }
 
 /// For each repeat, whether each clip (by index) is in the test side.

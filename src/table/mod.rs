@@ -149,18 +149,38 @@ fn conform(batch: &RecordBatch, schema: &Arc<Schema>) -> Result<RecordBatch, Err
         .map_err(|e| Error::Other(format!("cannot join the inputs: {e}")))
 }
 
-fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, Error> {
+/// The batch's text column `name`.
+pub fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, Error> {
     batch
         .column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<StringArray>())
         .ok_or_else(|| Error::Other(format!("no text column {name:?}")))
 }
 
-fn float_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Float64Array, Error> {
+/// The batch's number column `name`.
+pub fn float_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Float64Array, Error> {
     batch
         .column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
         .ok_or_else(|| Error::Other(format!("no number column {name:?}")))
+}
+
+/// The one corpus every row of `batch` belongs to; rows of none or of several are an
+/// input error (`verb` says what works one corpus at a time: "split", "export").
+pub fn single_corpus(batch: &RecordBatch, verb: &str) -> Result<crate::corpus::CorpusId, Error> {
+    let corpus = text_column(batch, "corpus")?;
+    let mut labels: Vec<&str> = corpus.iter().flatten().collect();
+    labels.sort_unstable();
+    labels.dedup();
+    match labels.as_slice() {
+        [one] => crate::corpus::CorpusId::from_label(one)
+            .ok_or_else(|| Error::input(format!("unknown corpus {one:?} in the inputs"))),
+        [] => Err(Error::input("the inputs hold no rows")),
+        many => Err(Error::input(format!(
+            "the inputs hold rows of several corpora ({}): {verb} one corpus at a time",
+            many.join(", ")
+        ))),
+    }
 }
 
 fn keep_corpora(batch: &RecordBatch, corpora: &[String]) -> Result<RecordBatch, Error> {
