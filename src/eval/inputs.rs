@@ -31,7 +31,21 @@ pub fn read_labels(
     split: EvalSplit,
     corpus: CorpusId,
 ) -> Result<Vec<(String, f64)>, Error> {
+    Ok(read_labels_and_hashes(paths, split, corpus)?.0)
+}
+
+/// (clip key, MOS) pairs in file order.
+pub type LabelPairs = Vec<(String, f64)>;
+
+/// [`read_labels`], with the `src_sha256` of every clip the JSONL label files (shards)
+/// name, by clip key (other label shapes name no bytes), from the same one read.
+pub fn read_labels_and_hashes(
+    paths: &[PathBuf],
+    split: EvalSplit,
+    corpus: CorpusId,
+) -> Result<(LabelPairs, HashMap<String, String>), Error> {
     let mut labels = Vec::new();
+    let mut hashes = HashMap::new();
     for path in paths {
         let file_name = path
             .file_name()
@@ -40,7 +54,8 @@ pub fn read_labels(
         let is_1080p = file_name.contains("1080p");
         if is_jsonl(path)? {
             if split == EvalSplit::All {
-                labels.extend(read_jsonl(path, &["src", "name"], &["mos"], corpus)?);
+                let rows = read_jsonl(path, &["src", "name"], &["mos"], corpus, Some(&mut hashes))?;
+                labels.extend(rows);
             }
             continue;
         }
@@ -76,41 +91,19 @@ pub fn read_labels(
              LSVQ_test_1080p: labels_test_1080p.csv, LSVQ_whole_test_1080p.csv or labels_1080p.txt",
         ));
     }
-    Ok(labels)
-}
-
-/// The `src_sha256` of every clip named by JSONL label files (shards), by clip key; other
-/// label shapes name no bytes and add nothing.
-pub fn read_label_hashes(
-    paths: &[PathBuf],
-    corpus: CorpusId,
-) -> Result<HashMap<String, String>, Error> {
-    let mut out = HashMap::new();
-    for path in paths {
-        if !is_jsonl(path)? {
-            continue;
-        }
-        let text = read_text(path)?;
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            let (Some(src), Some(sha)) = (value["src"].as_str(), value["src_sha256"].as_str())
-            else {
-                continue;
-            };
-            if let Ok(key) = clip_key(src, &free_name_rule(corpus)) {
-                out.entry(key).or_insert_with(|| sha.to_string());
-            }
-        }
-    }
-    Ok(out)
+    Ok((labels, hashes))
 }
 
 /// Reads predictions as (clip key, score) in file order, names keyed by `corpus`'s rule.
 pub fn read_predictions(path: &Path, corpus: CorpusId) -> Result<Vec<(String, f64)>, Error> {
     if is_jsonl(path)? {
-        return read_jsonl(path, &["src", "name"], &["score", "prediction"], corpus);
+        return read_jsonl(
+            path,
+            &["src", "name"],
+            &["score", "prediction"],
+            corpus,
+            None,
+        );
     }
     let text = read_text(path)?;
     let mut reader = csv::ReaderBuilder::new()
@@ -187,11 +180,13 @@ fn named_value(
     Ok((key, value))
 }
 
+/// (clip key, value) per line; with `hashes`, each clip's `src_sha256` too (first wins).
 fn read_jsonl(
     path: &Path,
     names: &[&str],
     values: &[&str],
     corpus: CorpusId,
+    mut hashes: Option<&mut HashMap<String, String>>,
 ) -> Result<Vec<(String, f64)>, Error> {
     let text = read_text(path)?;
     let mut out = Vec::new();
@@ -216,7 +211,11 @@ fn read_jsonl(
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        out.push(named_value(path, line_no, name, &text, corpus)?);
+        let (key, figure) = named_value(path, line_no, name, &text, corpus)?;
+        if let (Some(hashes), Some(sha)) = (hashes.as_deref_mut(), value["src_sha256"].as_str()) {
+            hashes.entry(key.clone()).or_insert_with(|| sha.to_string());
+        }
+        out.push((key, figure));
     }
     Ok(out)
 }

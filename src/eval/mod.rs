@@ -7,6 +7,7 @@ pub mod inputs;
 pub mod logistic;
 pub mod metrics;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::corpus::CorpusId;
@@ -54,12 +55,17 @@ pub struct EvalReport {
     pub clip_set: Option<ClipSet>,
 }
 
-/// Reads, joins and scores.
-pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
-    let labels = inputs::read_labels(&opts.labels, opts.split, opts.corpus)?;
+/// Reads labels and predictions and joins them; also the labels' clip hashes by key.
+fn read_joined(opts: &EvalOptions) -> Result<(Joined, HashMap<String, String>), Error> {
+    let (labels, hashes) = inputs::read_labels_and_hashes(&opts.labels, opts.split, opts.corpus)?;
     let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
     inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
-    let joined = inputs::join(&labels, &predictions);
+    Ok((inputs::join(&labels, &predictions), hashes))
+}
+
+/// Reads, joins and scores.
+pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
+    let (joined, hashes) = read_joined(opts)?;
     if opts.strict && (joined.labels_without_prediction > 0 || joined.predictions_without_label > 0)
     {
         return Err(Error::input_with_hint(
@@ -73,7 +79,6 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
             ),
         ));
     }
-    let hashes = inputs::read_label_hashes(&opts.labels, opts.corpus)?;
     let mut report = score(&joined, opts)?;
     report.clip_set = Some(ClipSet::of(&joined.keys, &hashes));
     Ok(report)
@@ -90,7 +95,7 @@ pub struct ClipSet {
 }
 
 impl ClipSet {
-    pub fn of(keys: &[String], hashes: &std::collections::HashMap<String, String>) -> ClipSet {
+    pub fn of(keys: &[String], hashes: &HashMap<String, String>) -> ClipSet {
         use sha2::{Digest, Sha256};
         let by_bytes = !keys.is_empty() && keys.iter().all(|k| hashes.contains_key(k));
         let mut items: Vec<&str> = if by_bytes {
@@ -154,11 +159,7 @@ pub fn evaluate_on_split(
     split: &crate::split::SplitFile,
     repeats: Option<u32>,
 ) -> Result<Vec<RepeatReport>, Error> {
-    let labels = inputs::read_labels(&opts.labels, opts.split, opts.corpus)?;
-    let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
-    inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
-    let joined = inputs::join(&labels, &predictions);
-    let hashes = inputs::read_label_hashes(&opts.labels, opts.corpus)?;
+    let (joined, hashes) = read_joined(opts)?;
     let chosen: Vec<u32> = match repeats {
         Some(r) if split.tests.contains_key(&r) => vec![r],
         Some(r) => {
