@@ -101,24 +101,18 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
     let keep = match (&args.split_file, args.repeat, args.side) {
         (Some(file), Some(repeat), Some(side)) => {
             let split = read_split_file(file)?;
-            let sides = match side {
+            let mut sides = match side {
                 Side::Train => split.trains,
                 Side::Test => split.tests,
             };
             let count = sides.len();
-            Some(
-                sides
-                    .into_iter()
-                    .find(|(r, _)| *r == repeat)
-                    .map(|(_, s)| s)
-                    .ok_or_else(|| {
-                        Error::input(format!(
-                            "--repeat {repeat}: {} has repeats 0 to {}",
-                            file.display(),
-                            count.saturating_sub(1)
-                        ))
-                    })?,
-            )
+            Some(sides.remove(&repeat).ok_or_else(|| {
+                Error::input(format!(
+                    "--repeat {repeat}: {} has repeats 0 to {}",
+                    file.display(),
+                    count.saturating_sub(1)
+                ))
+            })?)
         }
         _ => None,
     };

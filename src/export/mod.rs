@@ -9,7 +9,6 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-
 use crate::corpus::{CorpusId, DoverPath};
 use crate::error::Error;
 use crate::store::json::{float_repr, push_string};
