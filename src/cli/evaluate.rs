@@ -380,6 +380,6 @@ fn compare(a: &std::path::Path, b: &std::path::Path) -> Result<(), Error> {
         "same clip set ({} repeat(s), {} by {}): comparable",
         sets_a.len(),
         protocol_a["clip_set"]["n"],
-        protocol_a["clip_set"]["by"]
+        protocol_a["clip_set"]["by"].as_str().unwrap_or("")
     )
 }
