@@ -1,7 +1,7 @@
 //! `moscorpus split`: byte-identical files for one seed, CHUG contents and Waterloo
 //! sources kept on one side, `--exclude-overlap-with` dropping exactly the shared clips,
-//! and `--protocol fast-vqa` drawing what that script's `random.seed(42·(i+1));
-//! random.shuffle` draws (checked against CPython itself).
+//! and `--protocol fast-vqa` drawing what that script's `for split in range(1, 10):
+//! random.seed(42·(split+1)); random.shuffle` draws (checked against CPython itself).
 
 mod common;
 
@@ -269,12 +269,13 @@ fn fast_vqa_protocol_draws_what_cpython_draws() {
     );
     assert_eq!(
         (header["method"].as_str(), header["repeats"].as_u64()),
-        (Some("fast-vqa"), Some(10))
+        (Some("fast-vqa"), Some(9))
     );
-    // The script's rule: for i in range(10): random.seed(42 * (i + 1));
+    // The script's rule (split_train.py, num_splits = 10, split_seed = 42):
+    // for split in range(1, num_splits): random.seed(split_seed * (split + 1));
     // random.shuffle(infos); infos[:int(0.8 * len)] train, the rest test.
     let script = format!(
-        "import json, random\nnames = {names:?}\nout = []\nfor i in range(10):\n    x = list(names)\n    random.seed(42 * (i + 1))\n    random.shuffle(x)\n    out.append(sorted(x[int(0.8 * len(x)):]))\nprint(json.dumps(out))\n"
+        "import json, random\nnames = {names:?}\nout = []\nfor split in range(1, 10):\n    x = list(names)\n    random.seed(42 * (split + 1))\n    random.shuffle(x)\n    out.append(sorted(x[int(0.8 * len(x)):]))\nprint(json.dumps(out))\n"
     );
     let run = std::process::Command::new("python3")
         .args(["-c", &script])
@@ -286,14 +287,20 @@ fn fast_vqa_protocol_draws_what_cpython_draws() {
         String::from_utf8_lossy(&run.stderr)
     );
     let expected: Vec<Vec<String>> = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(expected.len(), 9, "seeds 84, 126, …, 420");
     let got = sides(&lines);
+    assert_eq!(
+        got.len(),
+        2 * 9,
+        "nine repeats, each with a train and a test side"
+    );
     for (r, test) in expected.iter().enumerate() {
         assert_eq!(test.len(), 37 - 29, "int(0.8 * 37) = 29 train");
         let mine: Vec<String> = got[&(r as u64, "test".to_string())]
             .iter()
             .cloned()
             .collect();
-        assert_eq!(&mine, test, "repeat {r} (seed {})", 42 * (r + 1));
+        assert_eq!(&mine, test, "repeat {r} (seed {})", 42 * (r + 2));
     }
 }
 
@@ -522,4 +529,105 @@ fn results_record_their_clip_set_and_compare_refuses_different_ones() {
     let run = moscorpus(dir.path(), &["evaluate", "--compare", "s.json", "t.json"]);
     assert_eq!(run.code, 2);
     run.assert_logged(&["different clip sets"]);
+}
+
+/// `evaluate --split-file F --repeat all` against scipy: the clips, the split's test sides
+/// and every repeat's figures come from `tests/eval/make_split_reference.py`, which draws
+/// the sides with CPython's `random` and scores them with scipy/numpy.
+#[test]
+fn evaluate_on_every_repeat_equals_scipy_on_each_test_side() {
+    let reference: Value = serde_json::from_str(include_str!("eval/split_reference.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut shard, mut preds) = (String::new(), String::from("name,score\n"));
+    for (i, clip) in reference["clips"].as_array().unwrap().iter().enumerate() {
+        let src = clip["src"].as_str().unwrap();
+        shard.push_str(&row("konvid-1k", src, &sha(i), &[]).replace(
+            "\"mos\":50.0",
+            &format!("\"mos\":{}", clip["mos"].as_f64().unwrap()),
+        ));
+        preds.push_str(&format!("{src},{}\n", clip["pred"].as_f64().unwrap()));
+    }
+    std::fs::write(dir.path().join("konvid_1k.jsonl"), &shard).unwrap();
+    std::fs::write(dir.path().join("preds.csv"), &preds).unwrap();
+    let (seed, repeats) = (
+        reference["seed"].to_string(),
+        reference["repeats"].as_u64().unwrap(),
+    );
+    let (_, lines) = split(
+        dir.path(),
+        &[
+            "--inputs",
+            "konvid_1k.jsonl",
+            "--seed",
+            &seed,
+            "--repeats",
+            &repeats.to_string(),
+            "--output",
+            "s.jsonl",
+        ],
+    );
+    let got = sides(&lines);
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "evaluate",
+            "--corpus",
+            "konvid-1k",
+            "--labels",
+            "konvid_1k.jsonl",
+            "--predictions",
+            "preds.csv",
+            "--split-file",
+            "s.jsonl",
+            "--repeat",
+            "all",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let all: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(all["repeats"], repeats);
+    let close = |got: &Value, want: &Value, tol: f64, what: &str| {
+        let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+        assert!((g - w).abs() <= tol, "{what}: {g} vs scipy {w}");
+    };
+    for (r, expected) in reference["per_repeat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let test: BTreeSet<String> = expected["test"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got[&(r as u64, "test".to_string())], test, "repeat {r}");
+        let reported = &all["per_repeat"][r];
+        assert_eq!(reported["n"], test.len() as u64);
+        for (metric, tol) in [
+            ("srocc", 1e-12),
+            ("plcc", 1e-12),
+            ("krcc", 1e-12),
+            ("rmse", 1e-9),
+        ] {
+            close(
+                &reported[metric],
+                &expected[metric],
+                tol,
+                &format!("repeat {r} {metric}"),
+            );
+        }
+    }
+    for metric in ["srocc", "plcc", "krcc", "rmse"] {
+        for stat in ["median", "mean", "std"] {
+            close(
+                &all["summary"][metric][stat],
+                &reference["summary"][metric][stat],
+                1e-9,
+                &format!("{metric} {stat}"),
+            );
+        }
+    }
 }

@@ -24,8 +24,8 @@ pub struct SplitArgs {
     /// K folds instead of ratio cuts: repeat r tests on fold r.
     #[arg(long, value_name = "K", conflicts_with_all = ["ratio", "repeats", "protocol"])]
     pub folds: Option<u32>,
-    /// A model repository's protocol: fast-vqa (10 repeats, seed 42·(i+1), first
-    /// int(0.8·N) train) or videval (100 repeats of 80/20, seeds 0…99).
+    /// A model repository's protocol: fast-vqa (split_train.py: 9 repeats, seeds 84…420
+    /// from 42·(s+1) for s in 1..10, first int(0.8·N) train) or videval (100 repeats of 80/20, seeds 0…99).
     #[arg(long, value_enum, conflicts_with_all = ["ratio", "repeats", "seed"])]
     pub protocol: Option<Protocol>,
     /// Drop clips whose SHA-256 is in these shards first (no shared bytes across corpora).

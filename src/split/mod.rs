@@ -3,8 +3,9 @@
 //!
 //! Methods: `ratio` (K repeats of a train/test cut, repeat r shuffled with seed S + r),
 //! `folds` (K folds, fold r the test side of repeat r), and the protocols of two model
-//! repositories: `fast-vqa` (its fine-tune script: ten repeats, `random.seed(42·(i+1))`,
-//! `random.shuffle`, the first `int(0.8·N)` clips train) and `videval` (100 repeats of
+//! repositories: `fast-vqa` (its `split_train.py`: `for split in range(1, 10)`,
+//! `random.seed(42·(split+1))`, `random.shuffle`, the first `int(0.8·N)` clips train: nine
+//! repeats, seeds 84…420) and `videval` (100 repeats of
 //! an 80/20 cut). Clips of one source content (the corpus's [`RowGroup`]: CHUG's
 //! `content_name`, Waterloo's video number) always land on one side. Clips whose SHA-256
 //! appears in other shards can be dropped first (train on one corpus, test on another
@@ -38,7 +39,8 @@ pub enum Method {
     },
     /// `folds` folds; repeat r tests on fold r.
     Folds { folds: u32, seed: u64 },
-    /// FAST-VQA's fine-tune script: 10 repeats, seed 42·(i+1), first int(0.8·N) train.
+    /// FAST-VQA's `split_train.py`: 9 repeats, seed 42·(s+1) for s in 1..10 (84…420),
+    /// first int(0.8·N) train.
     FastVqa,
     /// VIDEVAL-style: 100 repeats of an 80/20 cut (seeds 0…99).
     Videval,
@@ -53,7 +55,7 @@ impl Method {
                 seed,
                 repeats,
             } => Some((ratio, (0..repeats).map(|r| seed + u64::from(r)).collect())),
-            Method::FastVqa => Some((0.8, (0..10).map(|i| 42 * (i + 1)).collect())),
+            Method::FastVqa => Some((0.8, (1..10).map(|split| 42 * (split + 1)).collect())),
             Method::Videval => Some((0.8, (0..100).collect())),
             Method::Folds { .. } => None,
         }
@@ -268,12 +270,14 @@ mod tests {
         let names: Vec<String> = (0..23).map(|i| format!("c{i}.mp4")).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let tests = assign(&clips(&refs), Method::FastVqa).unwrap();
-        assert_eq!(tests.len(), 10);
+        // `for split in range(1, num_splits)` with num_splits = 10: nine repeats.
+        assert_eq!(tests.len(), 9);
         for (i, test) in tests.iter().enumerate() {
             // int(0.8 * 23) = 18 train, 5 test; the test side is the shuffle's tail.
             assert_eq!(test.iter().filter(|t| **t).count(), 5);
             let mut order: Vec<usize> = (0..23).collect();
-            PythonRandom::new(42 * (i as u64 + 1)).shuffle(&mut order);
+            // Repeat i is the script's split i + 1, seeded 42 · (split + 1).
+            PythonRandom::new(42 * (i as u64 + 2)).shuffle(&mut order);
             let tail: Vec<bool> = (0..23).map(|c| order[18..].contains(&c)).collect();
             assert_eq!(*test, tail, "repeat {i}");
         }
