@@ -1,5 +1,6 @@
-//! `export dover|fast-vqa|q-align`: golden files from small shards, one side of a split
-//! file, and round trips: `ingest` of an exported list gives the same rows again.
+//! `export dover|fast-vqa|q-align|simplevqa|pyiqa`: golden files from small shards, one
+//! side of a split file, pyiqa's split dictionary, and round trips: `ingest` of an
+//! exported list gives the same rows again.
 
 mod common;
 
@@ -52,15 +53,27 @@ fn each_format_matches_its_golden_file() {
         20.0,
         25.0,
     );
+    // pyiqa's `std` column is the row's SD (YouTube-UGC's label files carry one).
+    let ugc = ugc.replacen("\"mos_std_dev\":0.0", "\"mos_std_dev\":0.58", 1);
     std::fs::write(dir.path().join("youtube_ugc.jsonl"), ugc).unwrap();
+    // A name with dots, and one that already ends in .mp4 (its file is `….mp4.mp4`).
     let lsvq = row("lsvq", "yfcc-batch1/725.mp4", 76.84375, 7.0, 30.0)
-        + &row("lsvq", "ia-batch4/Show.Ep._11.mp4", 12.5, 5.0, 24.0);
+        + &row("lsvq", "ia-batch4/Show.Ep._11.mp4", 12.5, 5.0, 24.0)
+        + &row("lsvq", "backup/VID_2016.mp4.mp4", 40.0, 5.0, 24.0);
     std::fs::write(dir.path().join("lsvq.jsonl"), lsvq).unwrap();
     let cases = [
         ("dover", "konvid_1k.jsonl", "", "konvid_1k.dover.txt"),
         ("q-align", "konvid_1k.jsonl", "", "konvid_1k.q-align.json"),
         ("dover", "youtube_ugc.jsonl", "", "youtube_ugc.dover.txt"),
         ("fast-vqa", "lsvq.jsonl", "LSVQ/", "lsvq.fast-vqa.txt"),
+        ("simplevqa", "lsvq.jsonl", "", "lsvq.simplevqa.csv"),
+        (
+            "simplevqa",
+            "konvid_1k.jsonl",
+            "",
+            "konvid_1k.simplevqa.csv",
+        ),
+        ("pyiqa", "youtube_ugc.jsonl", "", "youtube_ugc.pyiqa.csv"),
     ];
     for (format, input, prefix, expected) in cases {
         let text = export(
@@ -71,6 +84,15 @@ fn each_format_matches_its_golden_file() {
         );
         assert_eq!(text, golden(expected), "{format} {input}");
     }
+    // SimpleVQA's LSVQ CSV: the 38 columns its loader names by position, CRLF.
+    let simplevqa = golden("lsvq.simplevqa.csv");
+    let header = std::fs::read_to_string(fixture("labels/LSVQ_whole_test.csv")).unwrap();
+    assert_eq!(
+        simplevqa.split("\r\n").next(),
+        header.split("\r\n").next(),
+        "the real file's header"
+    );
+    assert!(simplevqa.split_terminator('\n').all(|l| l.ends_with('\r')));
     // Q-Align's JSON is what json.loads reads.
     let q: Value = serde_json::from_str(&golden("konvid_1k.q-align.json")).unwrap();
     assert_eq!(q[1]["gt_score"], 4.61);
@@ -144,7 +166,11 @@ fn one_side_of_a_split_and_round_trips_through_ingest() {
     ingest("work/KoNViD_1k_attributes.csv", "work/konvid_1k.jsonl");
     let original = rows_without_timestamp(&s.work().join("konvid_1k.jsonl"));
     assert_eq!(original.len(), 12);
-    for (format, file) in [("dover", "labels.txt"), ("q-align", "test.json")] {
+    for (format, file) in [
+        ("dover", "labels.txt"),
+        ("q-align", "test.json"),
+        ("simplevqa", "konvid_1k.csv"),
+    ] {
         let out = format!("work/{file}");
         export(
             s.root.path(),
@@ -202,4 +228,226 @@ fn one_side_of_a_split_and_round_trips_through_ingest() {
         .collect();
     assert_eq!(listed, test_side);
     assert_eq!(listed.len(), 12 - 9, "int(0.8 * 12) = 9 train");
+}
+
+/// The header line of a split file, then its lines (`(repeat, side, src)`).
+fn split_file(corpus: &str, lines: &[(u32, &str, &str)]) -> String {
+    let mut text = format!(
+        "{}\n",
+        json!({"moscorpus_split": 1, "corpus": corpus, "method": "ratio", "seed": 1,
+               "repeats": 2, "grouped_by": null, "inputs": [], "clips": 4, "groups": 4,
+               "excluded_overlap": 0})
+    );
+    for (repeat, side, src) in lines {
+        text.push_str(&format!(
+            "{}\n",
+            json!({"repeat": repeat, "split": side, "src": src, "src_sha256": "0".repeat(64)})
+        ));
+    }
+    text
+}
+
+#[test]
+fn pyiqa_split_dictionary_indexes_the_meta_info_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = ["8536919744", "3339962845", "4542323058", "2999049224"];
+    let shard: String = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| row("konvid-1k", &format!("{id}.mp4"), 1.5 + i as f64, 8.0, 30.0))
+        .collect();
+    std::fs::write(dir.path().join("konvid_1k.jsonl"), shard).unwrap();
+    // Two repeats; repeat 1 names a clip without a row (warned, left out).
+    let split = split_file(
+        "konvid-1k",
+        &[
+            (0, "train", "8536919744.mp4"),
+            (0, "train", "4542323058.mp4"),
+            (0, "train", "2999049224.mp4"),
+            (0, "test", "3339962845.mp4"),
+            (1, "train", "3339962845.mp4"),
+            (1, "train", "8536919744.mp4"),
+            (1, "test", "2999049224.mp4"),
+            (1, "test", "4542323058.mp4"),
+            (1, "test", "1111111111.mp4"),
+        ],
+    );
+    std::fs::write(dir.path().join("split.jsonl"), split).unwrap();
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "export",
+            "pyiqa",
+            "--inputs",
+            "konvid_1k.jsonl",
+            "--prefix",
+            "KoNViD_1k_videos/",
+            "--output",
+            "meta_info_KoNViD1k.csv",
+            "--split-file",
+            "split.jsonl",
+            "--split-json",
+            "konvid_1k.splits.json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_logged(&["split.jsonl", "1 clips have no row"]);
+    let meta = std::fs::read_to_string(dir.path().join("meta_info_KoNViD1k.csv")).unwrap();
+    let json = std::fs::read_to_string(dir.path().join("konvid_1k.splits.json")).unwrap();
+    assert_eq!(meta, golden("konvid_1k.pyiqa.csv"));
+    assert_eq!(json, golden("konvid_1k.pyiqa.splits.json"));
+    // What pyiqa does with them: paths_mos = meta rows; split_dict[index][phase] picks rows.
+    let names: Vec<&str> = meta
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let dict: Value = serde_json::from_str(&json).unwrap();
+    let pick = |index: &str, phase: &str| -> Vec<&str> {
+        dict[index][phase]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| names[i.as_u64().unwrap() as usize])
+            .collect()
+    };
+    assert_eq!(pick("1", "test"), ["KoNViD_1k_videos/3339962845.mp4"]);
+    assert_eq!(pick("2", "train").len(), 2);
+    assert_eq!(
+        pick("2", "test"),
+        [
+            "KoNViD_1k_videos/4542323058.mp4",
+            "KoNViD_1k_videos/2999049224.mp4"
+        ]
+    );
+    assert_eq!(dict["1"]["val"], json!([]));
+    // --split-file without --split-json is refused by the parser, before anything runs.
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "export",
+            "pyiqa",
+            "--inputs",
+            "konvid_1k.jsonl",
+            "--output",
+            "other.csv",
+            "--split-file",
+            "split.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(!dir.path().join("other.csv").exists());
+}
+
+#[test]
+fn simplevqa_lsvq_csv_round_trips_through_ingest_and_marks_a_split_side() {
+    let s = Sandbox::new();
+    // LSVQ look-alikes on disk: a dotted name and one whose name already ends in .mp4.
+    let names = [
+        "yfcc-batch1/725",
+        "ia-batch4/Some.Talk.Show.Ep._11",
+        "backup/VID_2016.mp4",
+        "yfcc-batch2/9931",
+    ];
+    let mut labels = std::fs::read_to_string(fixture("labels/LSVQ_whole_test.csv"))
+        .unwrap()
+        .split("\r\n")
+        .next()
+        .unwrap()
+        .to_string()
+        + "\r\n";
+    for (i, name) in names.iter().enumerate() {
+        s.put_clip(
+            &format!("{name}.mp4"),
+            &clip_bytes("h264_160x120_ntsc.mp4", name),
+        );
+        labels.push_str(&format!(
+            "{name},\"[1, 2, 3, 4, 0, 200]\",\"[1, 2, 3, 4, 0, 200]\",\"[1, 2, 3, 4, 0, 200]\",\
+             120,160,1,2,3,{}.25,240,239,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,0,0,120,\
+             160,0,239,1,1\r\n",
+            20 + 17 * i
+        ));
+    }
+    s.write("LSVQ_whole_test.csv", &labels);
+    let ingest = |label: &str, output: &str| {
+        let run = moscorpus(
+            s.root.path(),
+            &common::ingest_args(&["--manifest-csv", label, "--output", output]),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    };
+    ingest("work/LSVQ_whole_test.csv", "work/lsvq.jsonl");
+    let original = rows_without_timestamp(&s.work().join("lsvq.jsonl"));
+    assert_eq!(original.len(), 4);
+    let text = export(
+        s.root.path(),
+        &[
+            "simplevqa",
+            "--inputs",
+            "work/lsvq.jsonl",
+            "--output",
+            "work/LSVQ_export.csv",
+        ],
+    );
+    // Names as SimpleVQA writes them: no .mp4 (its loader appends one), probed size.
+    let first: Vec<&str> = text.lines().map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(&first[1..], names);
+    assert!(text.lines().nth(1).unwrap().contains(",120,160,"));
+    ingest("work/LSVQ_export.csv", "work/again.jsonl");
+    assert_eq!(
+        rows_without_timestamp(&s.work().join("again.jsonl")),
+        original
+    );
+    // One side of a split: its rows say is_test = 1, and `--split test` keeps them all.
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "split",
+            "--inputs",
+            "work/lsvq.jsonl",
+            "--ratio",
+            "0.5",
+            "--output",
+            "work/s.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = export(
+        s.root.path(),
+        &[
+            "simplevqa",
+            "--inputs",
+            "work/lsvq.jsonl",
+            "--output",
+            "work/test.csv",
+            "--split-file",
+            "work/s.jsonl",
+            "--repeat",
+            "0",
+            "--split",
+            "test",
+        ],
+    );
+    assert_eq!(text.lines().count(), 1 + 2);
+    assert!(text.lines().skip(1).all(|l| l.ends_with(",1,")), "{text}");
+    // A clip SimpleVQA's CSV cannot name (not .mp4) is refused, naming it.
+    std::fs::write(
+        s.work().join("webm.jsonl"),
+        row("lsvq", "yfcc-batch1/1.webm", 50.0, 1.0, 30.0),
+    )
+    .unwrap();
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "export",
+            "simplevqa",
+            "--inputs",
+            "work/webm.jsonl",
+            "--output",
+            "work/x.csv",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    run.assert_logged(&["yfcc-batch1/1.webm", ".mp4"]);
+    assert!(!s.work().join("x.csv").exists());
 }

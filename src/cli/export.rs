@@ -1,14 +1,15 @@
 //! `moscorpus export parquet`: corpus rows (JSONL shards or Parquet) into one Parquet
 //! file with the row schema, for pandas, polars, DuckDB and Spark; `export dover`,
-//! `fast-vqa`, `q-align`: the rows as those repositories' label files.
+//! `fast-vqa`, `q-align`, `simplevqa`, `pyiqa`: the rows as those repositories' label
+//! files.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
 use crate::error::Error;
-use crate::export::{Format, read_label_rows, render};
-use crate::split::read_split_file;
+use crate::export::{Format, RenderOptions, Side, pyiqa_splits, read_label_rows, render};
+use crate::split::{SplitFile, read_split_file};
 use crate::store::progress::write_atomically;
 use crate::table::{ReadOptions, parquet::write_parquet, read_rows};
 
@@ -23,6 +24,29 @@ pub enum ExportCommand {
     FastVqa(LabelArgs),
     /// A Q-Align test JSON (`[{"img_path", "gt_score"}]`).
     QAlign(LabelArgs),
+    /// A SimpleVQA label CSV: LSVQ's 38 columns (`LSVQ_whole_test.csv`), `name,mos` for the
+    /// other corpora.
+    Simplevqa(LabelArgs),
+    /// A pyiqa meta-info CSV (`name,mos,std`) and, from a split file, its split dictionary
+    /// as JSON.
+    Pyiqa(PyiqaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PyiqaArgs {
+    #[command(flatten)]
+    pub files: super::ShardsToFile,
+    /// Put before every path (the repository's data prefix).
+    #[arg(long, default_value = "", value_name = "TEXT")]
+    pub prefix: String,
+    /// Turn every repeat of this split file (`moscorpus split`) into pyiqa's split
+    /// dictionary: `{"1": {"train": [...], "val": [], "test": [...]}, ...}`, indices into
+    /// the meta-info CSV's rows, key r+1 for repeat r.
+    #[arg(long, value_name = "FILE", requires = "split_json")]
+    pub split_file: Option<PathBuf>,
+    /// Where to write that dictionary.
+    #[arg(long, value_name = "FILE", requires = "split_file")]
+    pub split_json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -46,12 +70,6 @@ pub struct LabelArgs {
         requires = "split_file"
     )]
     pub side: Option<Side>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Side {
-    Train,
-    Test,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +109,8 @@ pub fn run(command: ExportCommand) -> Result<(), Error> {
         ExportCommand::Dover(args) => export_labels(Format::Dover, args),
         ExportCommand::FastVqa(args) => export_labels(Format::FastVqa, args),
         ExportCommand::QAlign(args) => export_labels(Format::QAlign, args),
+        ExportCommand::Simplevqa(args) => export_labels(Format::SimpleVqa, args),
+        ExportCommand::Pyiqa(args) => export_pyiqa(args),
     }
 }
 
@@ -100,7 +120,7 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
     crate::store::guard::check_output(&args.files.output, &guarded, args.files.force)?;
     let keep = match (&args.split_file, args.repeat, args.side) {
         (Some(file), Some(repeat), Some(side)) => {
-            let split = read_split_file(file)?;
+            let split: SplitFile = read_split_file(file)?;
             let mut sides = match side {
                 Side::Train => split.trains,
                 Side::Test => split.tests,
@@ -117,7 +137,11 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
         _ => None,
     };
     let (corpus, rows) = read_label_rows(&args.files.inputs, keep.as_ref())?;
-    let text = render(format, corpus, &rows, &args.prefix);
+    let options = RenderOptions {
+        prefix: &args.prefix,
+        side: args.side,
+    };
+    let text = render(format, corpus, &rows, &options)?;
     write_atomically(&args.files.output, text.as_bytes())?;
     out!(
         "{} clips of {} written to {}",
@@ -125,4 +149,49 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
         corpus.info().label,
         args.files.output.display()
     )
+}
+
+fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
+    let mut guarded = args.files.inputs.clone();
+    guarded.extend(args.split_file.iter().cloned());
+    crate::store::guard::check_output(&args.files.output, &guarded, args.files.force)?;
+    if let Some(json) = &args.split_json {
+        guarded.push(args.files.output.clone());
+        crate::store::guard::check_output(json, &guarded, args.files.force)?;
+    }
+    let (corpus, rows) = read_label_rows(&args.files.inputs, None)?;
+    let options = RenderOptions {
+        prefix: &args.prefix,
+        side: None,
+    };
+    let text = render(Format::Pyiqa, corpus, &rows, &options)?;
+    // The split dictionary is made before anything is written, so a bad split file
+    // leaves no half export behind.
+    let splits = match (&args.split_file, &args.split_json) {
+        (Some(file), Some(json)) => {
+            let split = read_split_file(file)?;
+            let (text, missing) = pyiqa_splits(&rows, &split);
+            if missing > 0 {
+                tracing::warn!(
+                    "{}: {missing} clips have no row in the inputs; left out of {}",
+                    file.display(),
+                    json.display()
+                );
+            }
+            Some((json, text, split.tests.len()))
+        }
+        _ => None,
+    };
+    write_atomically(&args.files.output, text.as_bytes())?;
+    out!(
+        "{} clips of {} written to {}",
+        rows.len(),
+        corpus.info().label,
+        args.files.output.display()
+    )?;
+    if let Some((json, text, repeats)) = splits {
+        write_atomically(json, text.as_bytes())?;
+        out!("{repeats} splits written to {}", json.display())?;
+    }
+    Ok(())
 }

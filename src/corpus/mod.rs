@@ -137,6 +137,8 @@ pub struct CorpusInfo {
     pub row_group: Option<RowGroup>,
     /// How DOVER/FAST-VQA label lists name this corpus's clips (for `export dover`).
     pub dover_list: DoverList,
+    /// The label file SimpleVQA's data loader reads for this corpus (for `export simplevqa`).
+    pub simplevqa: SimpleVqaLabels,
     /// Keys written after the 15 (sorted with them), and what each holds.
     pub extra_keys: &'static [(&'static str, &'static str)],
     /// Where the labels and clips come from, shown when something is missing.
@@ -151,6 +153,17 @@ pub struct DoverList {
     pub path: DoverPath,
     /// Columns 2–3 are the clip's duration and frame rate (else `-1, -1`).
     pub timing: bool,
+}
+
+/// The shape of SimpleVQA's label file for a corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SimpleVqaLabels {
+    /// LSVQ's 38-column CSV (`LSVQ_whole_*.csv`, CRLF): `name` is the clip key without its
+    /// final `.mp4`; its loader reads `name` and `mos` by position.
+    LsvqCsv,
+    /// A `name,mos` CSV naming the clip key.
+    NameMos,
 }
 
 /// The path column of a DOVER list.

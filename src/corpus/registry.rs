@@ -3,7 +3,7 @@
 
 use super::{
     ArchiveLayout, ClipSource, CorpusId, CorpusInfo, DoverList, DoverPath, RowGroup, Scale,
-    ScorePartSpec,
+    ScorePartSpec, SimpleVqaLabels,
 };
 use crate::manifest::clip_name::Naming;
 use crate::manifest::table::{Aliases, ExtraColumn, ExtraKind};
@@ -80,6 +80,7 @@ pub const LSVQ: CorpusInfo = CorpusInfo {
         path: DoverPath::Key,
         timing: false,
     },
+    simplevqa: SimpleVqaLabels::LsvqCsv,
     extra_keys: &[],
     source_hint: "LSVQ labels come from the Patch-VQ release (github.com/baidut/PatchVQ: \
         labels_train_test.csv, labels_test_1080p.csv) or the DOVER/FAST-VQA lists \
@@ -138,6 +139,7 @@ pub const KONVID_150K: CorpusInfo = CorpusInfo {
         path: DoverPath::Key,
         timing: false,
     },
+    simplevqa: SimpleVqaLabels::NameMos,
     extra_keys: &[],
     source_hint: "KonViD-150k comes from the KonIQ/KonViD site of the University of Konstanz \
         (database.mmsp-kn.de): k150ka.zip, k150kb.zip and k150ka_scores.csv / \
@@ -200,6 +202,7 @@ pub const KONVID_1K: CorpusInfo = CorpusInfo {
         path: DoverPath::UnderClipsFolder,
         timing: true,
     },
+    simplevqa: SimpleVqaLabels::NameMos,
     extra_keys: &[],
     source_hint: "KoNViD-1k comes from the Konstanz site (datasets.vqa.mmsp-kn.de/archives/): \
         KoNViD_1k_videos.zip (~2.3 GB; take it with --archives-dir or --from-url URL; its TLS \
@@ -265,6 +268,7 @@ pub const LIVE_VQC: CorpusInfo = CorpusInfo {
         path: DoverPath::UnderClipsFolder,
         timing: true,
     },
+    simplevqa: SimpleVqaLabels::NameMos,
     extra_keys: &[],
     source_hint: "LIVE-VQC comes from the LIVE site of the University of Texas at Austin: \
         Video/<name>.mp4 and data.mat (or VIDEVAL's LIVE_VQC_metadata.csv)",
@@ -316,6 +320,7 @@ pub const YOUTUBE_UGC: CorpusInfo = CorpusInfo {
         path: DoverPath::FileName,
         timing: false,
     },
+    simplevqa: SimpleVqaLabels::NameMos,
     extra_keys: &[],
     source_hint: "YouTube-UGC's labels are MOS_for_YouTube_UGC_dataset.xlsx (or VIDEVAL's \
         YOUTUBE_UGC_metadata.csv); clips come from the public bucket ugc-dataset \
@@ -357,6 +362,7 @@ pub const WATERLOO_IVC_4K: CorpusInfo = CorpusInfo {
         path: DoverPath::Key,
         timing: false,
     },
+    simplevqa: SimpleVqaLabels::NameMos,
     extra_keys: &[],
     source_hint: "Waterloo IVC 4K comes from the IVC lab of the University of Waterloo: \
         clips as <Encoder>/<NN>/<W>x<H>_<level>.mp4 and a CSV with Encoder, Video Number, \
@@ -422,6 +428,7 @@ pub const CHUG: CorpusInfo = CorpusInfo {
         path: DoverPath::Key,
         timing: false,
     },
+    simplevqa: SimpleVqaLabels::NameMos,
     extra_keys: &[
         (
             "chug_ref",
@@ -477,6 +484,7 @@ pub const LIVE_YT_GAMING: CorpusInfo = CorpusInfo {
         path: DoverPath::Key,
         timing: false,
     },
+    simplevqa: SimpleVqaLabels::NameMos,
     extra_keys: &[],
     source_hint: "LIVE-YT-Gaming comes from the LIVE site of the University of Texas at \
         Austin: the clips (<name>.mp4) and a MAT file with video_list and MOS",

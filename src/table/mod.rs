@@ -165,6 +165,14 @@ pub fn float_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Float6
         .ok_or_else(|| Error::Other(format!("no number column {name:?}")))
 }
 
+/// The batch's integer column `name`.
+pub fn int_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Int64Array, Error> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+        .ok_or_else(|| Error::Other(format!("no integer column {name:?}")))
+}
+
 /// The one corpus every row of `batch` belongs to; rows of none or of several are an
 /// input error (`verb` says what works one corpus at a time: "split", "export").
 pub fn single_corpus(batch: &RecordBatch, verb: &str) -> Result<crate::corpus::CorpusId, Error> {
