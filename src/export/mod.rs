@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use crate::corpus::{CorpusId, DoverPath, SimpleVqaLabels};
 use crate::error::Error;
 use crate::split::SplitFile;
-use crate::store::json::{float_repr, push_string};
+use crate::store::json::{Layout, float_repr, to_python_json};
 use crate::table::{ReadOptions, float_column, int_column, read_rows, single_corpus, text_column};
 
 /// A label format of a model repository.
@@ -132,18 +132,22 @@ pub fn render(
             }
         }
         Format::QAlign => {
-            out.push('[');
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str("{\"img_path\": ");
-                push_string(&mut out, &format!("{prefix}{}", row.src));
-                out.push_str(", \"gt_score\": ");
-                out.push_str(&float_repr(row.mos));
-                out.push('}');
+            /// One entry of Q-Align's list, in its key order.
+            #[derive(serde::Serialize)]
+            struct Entry {
+                img_path: String,
+                gt_score: f64,
             }
-            out.push_str("]\n");
+            let entries: Vec<Entry> = rows
+                .iter()
+                .map(|row| Entry {
+                    img_path: format!("{prefix}{}", row.src),
+                    gt_score: row.mos,
+                })
+                .collect();
+            out = to_python_json(&entries, Layout::Compact)
+                .map_err(|e| Error::Other(format!("writing JSON: {e}")))?;
+            out.push('\n');
         }
         Format::SimpleVqa => match corpus.info().simplevqa {
             SimpleVqaLabels::LsvqCsv => return lsvq_csv(rows, options),

@@ -2,151 +2,180 @@
 //!
 //! Existing MOS-corpus shards were written by Python's `json.dumps(row, sort_keys=True)`
 //! (and state files by `json.dump(state, indent=2, sort_keys=True)`). This module owns
-//! the exact bytes those calls produce: `ensure_ascii` string escapes, `repr(float)`
-//! number forms, sorted keys and Python's separators. The only other hand-written JSON
-//! is the state file's two fixed entry shapes (`store::progress`), built from these
-//! escapes.
+//! the exact bytes those calls produce, as a `serde_json` formatter ([`PythonFormatter`]:
+//! `ensure_ascii` string escapes, `repr(float)` number forms, Python's separators in its
+//! compact and `indent=2` layouts) that rows, state entries and reports are serialized
+//! through. Key order is the value's: sorted for `serde_json::Value` maps and for the
+//! row's own `Serialize`.
 
 use std::fmt::Write as _;
+use std::io;
 
-/// A scalar value of a flat JSON object written with Python's rules.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Scalar<'a> {
-    Str(&'a str),
-    Int(i64),
-    Float(f64),
+use serde::Serialize;
+use serde_json::ser::Formatter;
+
+/// How Python laid the JSON out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `json.dumps(value)`: one line, `", "` between members, `": "` after keys.
+    Compact,
+    /// `json.dumps(value, indent=2)`: one member per line, two spaces a level, `","` at
+    /// line ends, `": "` after keys; empty arrays and objects as `[]` and `{}`.
+    Indent2,
 }
 
-/// Writes a flat object the way `json.dumps(obj, sort_keys=True)` does:
-/// keys sorted by code point, `", "` between members, `": "` after keys.
+/// A `serde_json` formatter that writes what Python's `json` module writes:
+/// `ensure_ascii` string escapes, `repr(float)` numbers and Python's separators. Keys
+/// come out in the order the value gives them: `serde_json::Value` maps are sorted (as
+/// `sort_keys=True` sorts them), structs in field order.
+#[derive(Debug, Clone)]
+pub struct PythonFormatter {
+    layout: Layout,
+    depth: usize,
+    /// Whether the container being written has a member yet (for the closing line).
+    has_value: bool,
+}
+
+impl PythonFormatter {
+    pub fn new(layout: Layout) -> Self {
+        Self {
+            layout,
+            depth: 0,
+            has_value: false,
+        }
+    }
+
+    fn newline_and_indent<W: ?Sized + io::Write>(&self, out: &mut W) -> io::Result<()> {
+        out.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.layout == Layout::Indent2 && self.has_value {
+            self.newline_and_indent(out)?;
+        }
+        // The container just closed is a member of its parent.
+        self.has_value = true;
+        out.write_all(bracket)
+    }
+
+    fn before_member<W: ?Sized + io::Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        match self.layout {
+            Layout::Compact if first => Ok(()),
+            Layout::Compact => out.write_all(b", "),
+            Layout::Indent2 => {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                self.newline_and_indent(out)
+            }
+        }
+    }
+}
+
+impl Formatter for PythonFormatter {
+    fn write_f64<W: ?Sized + io::Write>(&mut self, out: &mut W, value: f64) -> io::Result<()> {
+        out.write_all(float_repr(value).as_bytes())
+    }
+
+    fn write_f32<W: ?Sized + io::Write>(&mut self, out: &mut W, value: f32) -> io::Result<()> {
+        self.write_f64(out, f64::from(value))
+    }
+
+    /// `ensure_ascii`: everything outside printable ASCII as `\uXXXX` (UTF-16 units).
+    /// Quotes, backslashes and control characters never reach here: serde_json sends
+    /// them to `write_char_escape`, whose escapes are Python's too.
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut text = String::with_capacity(fragment.len());
+        push_escaped(&mut text, fragment);
+        out.write_all(text.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.before_member(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.before_member(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// `value` as Python's `json.dumps` writes it in `layout` (no final newline).
 ///
-/// Panics if a float is not finite: callers reject NaN and infinities as bad input
-/// before a row is built, so reaching that is a bug, not a user error.
-pub fn flat_object_sorted(fields: &[(&str, Scalar<'_>)]) -> String {
-    let mut sorted: Vec<&(&str, Scalar<'_>)> = fields.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(b.0));
-    let mut out = String::with_capacity(64 * fields.len());
-    out.push('{');
-    for (i, (key, value)) in sorted.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        push_string(&mut out, key);
-        out.push_str(": ");
-        match *value {
-            Scalar::Str(s) => push_string(&mut out, s),
-            Scalar::Int(n) => {
-                let _ = write!(out, "{n}");
-            }
-            Scalar::Float(f) => out.push_str(&float_repr(f)),
-        }
-    }
-    out.push('}');
-    out
-}
-
-/// Appends `value` as `json.dumps(indent=2, sort_keys=True)` writes it at nesting
-/// `depth` (the state file's entries are at depth 1).
-pub fn push_pretty_at(out: &mut String, value: &serde_json::Value, depth: usize) {
-    push_pretty(out, value, depth);
-}
-
-fn push_pretty(out: &mut String, value: &serde_json::Value, depth: usize) {
-    use serde_json::Value;
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => push_number(out, n),
-        Value::String(s) => push_string(out, s),
-        Value::Array(items) if items.is_empty() => out.push_str("[]"),
-        Value::Object(map) if map.is_empty() => out.push_str("{}"),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
-                indent(out, depth + 1);
-                push_pretty(out, item, depth + 1);
-            }
-            out.push('\n');
-            indent(out, depth);
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
-                indent(out, depth + 1);
-                push_string(out, key);
-                out.push_str(": ");
-                push_pretty(out, &map[key], depth + 1);
-            }
-            out.push('\n');
-            indent(out, depth);
-            out.push('}');
-        }
-    }
+/// Non-finite floats are written as `null` by serde_json; callers reject NaN and
+/// infinities as bad input before a value is built.
+pub fn to_python_json<T: Serialize + ?Sized>(
+    value: &T,
+    layout: Layout,
+) -> Result<String, serde_json::Error> {
+    let mut bytes = Vec::with_capacity(128);
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut bytes, PythonFormatter::new(layout));
+    value.serialize(&mut serializer)?;
+    // The formatter writes only ASCII.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Writes any JSON value as `json.dumps(value, sort_keys=True)` does (one line).
 pub fn compact_sorted(value: &serde_json::Value) -> String {
-    let mut out = String::new();
-    push_compact(&mut out, value);
-    out
+    // A `Value` has string keys and finite numbers only: it always serializes.
+    to_python_json(value, Layout::Compact).unwrap_or_default()
 }
 
-fn push_compact(out: &mut String, value: &serde_json::Value) {
-    use serde_json::Value;
-    match value {
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                push_compact(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                push_string(out, key);
-                out.push_str(": ");
-                push_compact(out, &map[key]);
-            }
-            out.push('}');
-        }
-        scalar => push_pretty(out, scalar, 0),
-    }
-}
-
-/// Integers as integers, floats as `repr(float)`.
-fn push_number(out: &mut String, n: &serde_json::Number) {
-    if let Some(i) = n.as_i64() {
-        let _ = write!(out, "{i}");
-    } else if let Some(u) = n.as_u64() {
-        let _ = write!(out, "{u}");
-    } else {
-        out.push_str(&float_repr(n.as_f64().unwrap_or(0.0)));
-    }
-}
-
-fn indent(out: &mut String, depth: usize) {
-    for _ in 0..depth {
-        out.push_str("  ");
-    }
-}
-
-/// Appends `s` as a JSON string literal with `ensure_ascii=True` escapes.
-pub fn push_string(out: &mut String, s: &str) {
-    out.push('"');
+/// Appends `s` with `ensure_ascii=True` escapes, without the quotes.
+fn push_escaped(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -165,7 +194,6 @@ pub fn push_string(out: &mut String, s: &str) {
             }
         }
     }
-    out.push('"');
 }
 
 /// Python's `repr(float)`: the shortest digits that round-trip, in fixed notation when
@@ -258,13 +286,6 @@ mod tests {
     }
 
     #[test]
-    fn strings_escape_like_ensure_ascii() {
-        let mut out = String::new();
-        push_string(&mut out, "a/b \"q\" \\ é 😀 \u{1}\t");
-        assert_eq!(out, r#""a/b \"q\" \\ \u00e9 \ud83d\ude00 \u0001\t""#);
-    }
-
-    #[test]
     fn compact_matches_python_dumps() {
         let value: serde_json::Value =
             serde_json::from_str(r#"{"b": [1, 2.5, "x"], "a": {"z": null, "y": true}, "c": 3.0}"#)
@@ -281,11 +302,27 @@ mod tests {
             r#"{"b": {"state": "done"}, "a": {"state": "failed", "reason": "x"}}"#,
         )
         .unwrap();
-        let mut out = String::new();
-        push_pretty_at(&mut out, &value, 0);
         assert_eq!(
-            out,
+            to_python_json(&value, Layout::Indent2).unwrap(),
             "{\n  \"a\": {\n    \"reason\": \"x\",\n    \"state\": \"failed\"\n  },\n  \"b\": {\n    \"state\": \"done\"\n  }\n}"
+        );
+        // Empty containers, nested arrays, scalars at the top.
+        let value: serde_json::Value =
+            serde_json::from_str(r#"{"e": {}, "l": [], "n": [1, [2.0, {"k": "v"}]]}"#).unwrap();
+        assert_eq!(
+            to_python_json(&value, Layout::Indent2).unwrap(),
+            "{\n  \"e\": {},\n  \"l\": [],\n  \"n\": [\n    1,\n    [\n      2.0,\n      {\n        \"k\": \"v\"\n      }\n    ]\n  ]\n}"
+        );
+        assert_eq!(to_python_json(&1e16, Layout::Indent2).unwrap(), "1e+16");
+    }
+
+    #[test]
+    fn serde_strings_escape_like_ensure_ascii() {
+        // serde_json escapes quotes, backslashes and controls; the rest is ours (DEL too).
+        let text = "a/b \"q\" \\ é 😀 \u{1}\t\u{7f}\u{1f}";
+        assert_eq!(
+            to_python_json(text, Layout::Compact).unwrap(),
+            r#""a/b \"q\" \\ \u00e9 \ud83d\ude00 \u0001\t\u007f\u001f""#
         );
     }
 }

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::json::{push_pretty_at, push_string};
+use serde::Serialize;
+
+use super::json::{Layout, to_python_json};
 use crate::error::{Error, io_error};
 
 /// What the state file says about one clip.
@@ -165,28 +167,11 @@ impl ProgressFile {
 
 impl ProgressFile {
     /// The file's bytes: `json.dump(state, indent=2, sort_keys=True)` plus a newline,
-    /// written entry by entry (no copy of the map).
+    /// serialized entry by entry (no copy of the map).
     fn to_json(&self) -> String {
-        if self.entries.is_empty() {
-            return "{}\n".to_string();
-        }
-        let mut out = String::with_capacity(self.entries.len() * 64);
-        out.push('{');
-        for (i, (key, entry)) in self.entries.iter().enumerate() {
-            out.push_str(if i == 0 { "\n  " } else { ",\n  " });
-            push_string(&mut out, key);
-            out.push_str(": ");
-            match entry {
-                Entry::Done => out.push_str("{\n    \"state\": \"done\"\n  }"),
-                Entry::Failed(reason) => {
-                    out.push_str("{\n    \"reason\": ");
-                    push_string(&mut out, reason);
-                    out.push_str(",\n    \"state\": \"failed\"\n  }");
-                }
-                Entry::Other(value) => push_pretty_at(&mut out, value, 1),
-            }
-        }
-        out.push_str("\n}\n");
+        // String keys, strings and `Value`s: serializing the entries cannot fail.
+        let mut out = to_python_json(&self.entries, Layout::Indent2).unwrap_or_default();
+        out.push('\n');
         out
     }
 }
@@ -215,10 +200,14 @@ fn read_entries(path: &Path) -> Result<OnDisk, Error> {
 }
 
 /// One clip's entry, held compactly: a `serde_json` object per clip costs hundreds of
-/// bytes, which over 150,000 clips is most of a run's memory.
-#[derive(Debug, Clone, PartialEq)]
+/// bytes, which over 150,000 clips is most of a run's memory. Serialized as the object it
+/// stands for, keys sorted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 enum Entry {
+    #[serde(serialize_with = "done_entry")]
     Done,
+    #[serde(serialize_with = "failed_entry")]
     Failed(String),
     /// Anything this tool did not write: kept as it is.
     Other(Value),
@@ -314,6 +303,28 @@ fn set_aside_path(path: &Path) -> PathBuf {
         }
         n += 1;
     }
+}
+
+fn done_entry<S: serde::Serializer>(serializer: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Done {
+        state: &'static str,
+    }
+    Done { state: "done" }.serialize(serializer)
+}
+
+fn failed_entry<S: serde::Serializer>(reason: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    /// Fields in sorted order, as `sort_keys=True` writes them.
+    #[derive(Serialize)]
+    struct Failed<'a> {
+        reason: &'a str,
+        state: &'static str,
+    }
+    Failed {
+        reason,
+        state: "failed",
+    }
+    .serialize(serializer)
 }
 
 #[cfg(test)]

@@ -2,7 +2,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::json::{Scalar, flat_object_sorted};
+use serde::Serialize;
+use serde::ser::SerializeMap as _;
+
+use super::json::{Layout, to_python_json};
 
 /// One line of a MOS-corpus JSONL shard.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,39 +36,68 @@ pub enum Extra {
     Int(i64),
 }
 
-impl CorpusRow {
-    /// The row as `json.dumps(row, sort_keys=True)` writes it, with the final `\n`.
-    pub fn to_json_line(&self) -> String {
+/// One value of a row, as the row's `Serialize` hands it on.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Field<'a> {
+    Str(&'a str),
+    Int(i64),
+    Float(f64),
+}
+
+impl Serialize for CorpusRow {
+    /// The row as an object with its keys sorted (as `sort_keys=True` sorts them), the
+    /// corpus's extra keys sorted in with the 15.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut fields = vec![
-            ("src", Scalar::Str(&self.src)),
-            ("src_sha256", Scalar::Str(&self.src_sha256)),
-            (
-                "src_size_bytes",
-                Scalar::Int(clamp_i64(self.src_size_bytes)),
-            ),
-            ("width", Scalar::Int(i64::from(self.width))),
-            ("height", Scalar::Int(i64::from(self.height))),
-            ("framerate", Scalar::Float(self.framerate)),
-            ("duration_s", Scalar::Float(self.duration_s)),
-            ("pix_fmt", Scalar::Str(&self.pix_fmt)),
-            ("encoder_upstream", Scalar::Str(&self.encoder_upstream)),
-            ("mos", Scalar::Float(self.mos)),
-            ("mos_std_dev", Scalar::Float(self.mos_std_dev)),
-            ("n_ratings", Scalar::Int(clamp_i64(self.n_ratings))),
-            ("corpus", Scalar::Str(&self.corpus)),
-            ("corpus_version", Scalar::Str(&self.corpus_version)),
-            ("ingested_at_utc", Scalar::Str(&self.ingested_at_utc)),
+            ("src", Field::Str(&self.src)),
+            ("src_sha256", Field::Str(&self.src_sha256)),
+            ("src_size_bytes", Field::Int(clamp_i64(self.src_size_bytes))),
+            ("width", Field::Int(i64::from(self.width))),
+            ("height", Field::Int(i64::from(self.height))),
+            ("framerate", Field::Float(self.framerate)),
+            ("duration_s", Field::Float(self.duration_s)),
+            ("pix_fmt", Field::Str(&self.pix_fmt)),
+            ("encoder_upstream", Field::Str(&self.encoder_upstream)),
+            ("mos", Field::Float(self.mos)),
+            ("mos_std_dev", Field::Float(self.mos_std_dev)),
+            ("n_ratings", Field::Int(clamp_i64(self.n_ratings))),
+            ("corpus", Field::Str(&self.corpus)),
+            ("corpus_version", Field::Str(&self.corpus_version)),
+            ("ingested_at_utc", Field::Str(&self.ingested_at_utc)),
         ];
         for (key, value) in &self.extras {
             fields.push((
                 key,
                 match value {
-                    Extra::Str(text) => Scalar::Str(text),
-                    Extra::Int(n) => Scalar::Int(*n),
+                    Extra::Str(text) => Field::Str(text),
+                    Extra::Int(n) => Field::Int(*n),
                 },
             ));
         }
-        let mut line = flat_object_sorted(&fields);
+        fields.sort_by(|a, b| a.0.cmp(b.0));
+        let mut map = serializer.serialize_map(Some(fields.len()))?;
+        for (key, value) in &fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl CorpusRow {
+    /// The row as `json.dumps(row, sort_keys=True)` writes it, with the final `\n`.
+    ///
+    /// Panics if a float is not finite: callers reject NaN and infinities as bad input
+    /// before a row is built, so reaching that is a bug, not a user error.
+    pub fn to_json_line(&self) -> String {
+        assert!(
+            [self.framerate, self.duration_s, self.mos, self.mos_std_dev]
+                .iter()
+                .all(|f| f.is_finite()),
+            "non-finite floats never reach a row"
+        );
+        // String keys and scalar values: serializing a row cannot fail.
+        let mut line = to_python_json(self, Layout::Compact).unwrap_or_default();
         line.push('\n');
         line
     }
