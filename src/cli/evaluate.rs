@@ -1,14 +1,19 @@
 //! `moscorpus evaluate`: flags, and the report as text or JSON.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use serde::Serialize;
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
-use crate::eval::bootstrap::Interval;
+use crate::eval::bootstrap::{BootstrapIntervals, Interval};
 use crate::eval::inputs::EvalSplit;
-use crate::eval::{EvalOptions, EvalReport, RepeatReport, Spread, evaluate, evaluate_on_split};
+use crate::eval::{
+    ClipSet, EvalOptions, EvalReport, LogisticScores, RepeatReport, Spread, evaluate,
+    evaluate_on_split,
+};
 use crate::split::read_split_file;
 
 #[derive(Debug, Args)]
@@ -122,23 +127,87 @@ impl Context {
 
     /// The report's JSON with its `protocol`: corpus, clip set, split file and repeat,
     /// and whether the logistic fit was applied.
-    fn json_of_repeat(&self, r: &EvalReport, repeat: Option<u32>) -> serde_json::Value {
-        let mut value = to_json(r);
-        value["protocol"] = serde_json::json!({
-            "corpus": self.corpus,
-            "clip_set": r.clip_set.as_ref().map(|c| serde_json::json!({
-                "by": c.by, "fingerprint": c.fingerprint, "n": c.n,
-            })),
-            "split_file": self.split_file,
-            "repeat": repeat,
-            "logistic": self.logistic,
-        });
-        value
+    fn json_of_repeat(&self, r: &EvalReport, repeat: Option<&RepeatReport>) -> ResultJson<'_> {
+        ResultJson {
+            n: r.n,
+            srocc: r.srocc,
+            plcc: r.plcc,
+            krcc: r.krcc,
+            rmse: r.rmse,
+            labels_without_prediction: r.labels_without_prediction,
+            predictions_without_label: r.predictions_without_label,
+            duplicate_predictions: r.duplicate_predictions,
+            logistic: r.logistic.clone(),
+            bootstrap: r.bootstrap.clone(),
+            protocol: Protocol {
+                corpus: self.corpus,
+                clip_set: r.clip_set.clone(),
+                split_file: self.split_file.as_deref(),
+                repeat: repeat.map(|one| one.repeat),
+                logistic: self.logistic,
+            },
+            repeat: repeat.map(|one| RepeatFields {
+                repeat: one.repeat,
+                test_clips: one.test_clips,
+                unscored: one.unscored,
+            }),
+        }
     }
 
     fn json(&self, r: &EvalReport) -> serde_json::Value {
-        self.json_of_repeat(r, None)
+        to_value(&self.json_of_repeat(r, None))
     }
+}
+
+/// One result of `evaluate --json` (its keys come out sorted).
+#[derive(Serialize)]
+struct ResultJson<'a> {
+    n: usize,
+    srocc: f64,
+    plcc: f64,
+    krcc: f64,
+    rmse: f64,
+    labels_without_prediction: usize,
+    predictions_without_label: usize,
+    duplicate_predictions: usize,
+    logistic: Option<LogisticScores>,
+    bootstrap: Option<BootstrapIntervals>,
+    protocol: Protocol<'a>,
+    /// For one repeat of a split file: which, and how many test clips it had.
+    #[serde(flatten)]
+    repeat: Option<RepeatFields>,
+}
+
+/// How a result was computed.
+#[derive(Serialize)]
+struct Protocol<'a> {
+    corpus: &'static str,
+    clip_set: Option<ClipSet>,
+    split_file: Option<&'a str>,
+    repeat: Option<u32>,
+    logistic: bool,
+}
+
+#[derive(Serialize)]
+struct RepeatFields {
+    repeat: u32,
+    test_clips: usize,
+    unscored: usize,
+}
+
+/// `evaluate --split-file F --repeat …` as JSON.
+#[derive(Serialize)]
+struct SplitJson<'a> {
+    split_file: Option<&'a str>,
+    repeats: usize,
+    summary: BTreeMap<&'static str, Spread>,
+    per_repeat: Vec<ResultJson<'a>>,
+}
+
+/// A report as a `serde_json::Value` (sorted keys); numbers, strings and options only,
+/// so the conversion cannot fail.
+fn to_value(report: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(report).unwrap_or_default()
 }
 
 fn options(args: &EvaluateArgs) -> EvalOptions {
@@ -193,25 +262,17 @@ fn spread_of(repeats: &[RepeatReport], metric: Metric) -> Spread {
 }
 
 fn split_json(context: &Context, repeats: &[RepeatReport]) -> serde_json::Value {
-    let mut summary = serde_json::Map::new();
-    for (name, metric) in METRICS {
-        let s = spread_of(repeats, metric);
-        summary.insert(
-            name.into(),
-            serde_json::json!({"median": s.median, "mean": s.mean, "std": s.std}),
-        );
-    }
-    serde_json::json!({
-        "split_file": context.split_file,
-        "repeats": repeats.len(),
-        "summary": summary,
-        "per_repeat": repeats.iter().map(|r| {
-            let mut one = context.json_of_repeat(&r.report, Some(r.repeat));
-            one["repeat"] = r.repeat.into();
-            one["test_clips"] = r.test_clips.into();
-            one["unscored"] = r.unscored.into();
-            one
-        }).collect::<Vec<_>>(),
+    to_value(&SplitJson {
+        split_file: context.split_file.as_deref(),
+        repeats: repeats.len(),
+        summary: METRICS
+            .iter()
+            .map(|&(name, metric)| (name, spread_of(repeats, metric)))
+            .collect(),
+        per_repeat: repeats
+            .iter()
+            .map(|r| context.json_of_repeat(&r.report, Some(r)))
+            .collect(),
     })
 }
 
@@ -261,7 +322,7 @@ fn print_text(r: &EvalReport) -> Result<(), Error> {
             String::new()
         }
     )?;
-    let ci = |pick: fn(&crate::eval::bootstrap::BootstrapIntervals) -> Interval| {
+    let ci = |pick: fn(&BootstrapIntervals) -> Interval| {
         r.bootstrap.as_ref().map(|b| {
             let i = pick(b);
             format!("  95% CI [{:.4}, {:.4}]", i.low, i.high)
@@ -287,25 +348,6 @@ fn print_text(r: &EvalReport) -> Result<(), Error> {
         out!("bootstrap: {} replicates, seed {}", b.replicates, b.seed)?;
     }
     Ok(())
-}
-
-fn to_json(r: &EvalReport) -> serde_json::Value {
-    let pair = |i: Interval| serde_json::json!([i.low, i.high]);
-    serde_json::json!({
-        "n": r.n,
-        "srocc": r.srocc,
-        "plcc": r.plcc,
-        "krcc": r.krcc,
-        "rmse": r.rmse,
-        "labels_without_prediction": r.labels_without_prediction,
-        "predictions_without_label": r.predictions_without_label,
-        "duplicate_predictions": r.duplicate_predictions,
-        "logistic": r.logistic.as_ref().map(|l| serde_json::json!({"plcc": l.plcc, "rmse": l.rmse, "params": l.params})),
-        "bootstrap": r.bootstrap.as_ref().map(|b| serde_json::json!({
-            "replicates": b.replicates, "seed": b.seed,
-            "srocc": pair(b.srocc), "plcc": pair(b.plcc), "krcc": pair(b.krcc), "rmse": pair(b.rmse),
-        })),
-    })
 }
 
 /// One result's clip sets (one per repeat) and protocol, read from its `--json` file.

@@ -467,39 +467,83 @@ fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
     Ok(())
 }
 
-/// The summary as JSON (`--report-json`).
+/// The summary as JSON (`--report-json`); keys come out sorted.
 pub fn report_json(corpus: CorpusId, report: &RunReport) -> serde_json::Value {
+    /// One row of the failure table.
+    #[derive(serde::Serialize)]
+    struct FailureSummary {
+        kind: String,
+        policy: String,
+        count: usize,
+        example: String,
+    }
+    /// What archive staging did.
+    #[derive(serde::Serialize)]
+    struct ArchiveSummary {
+        ready: usize,
+        failed: usize,
+        bytes_downloaded: u64,
+        files_extracted: usize,
+        members_refused: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct IngestReport<'a> {
+        corpus: &'static str,
+        label_rows: usize,
+        selected: usize,
+        written: usize,
+        dedups: usize,
+        skipped_download: usize,
+        skipped_broken: usize,
+        skipped_bad_rows: usize,
+        attrition: f64,
+        attrition_warning: &'a Option<String>,
+        updated: usize,
+        top_failure_reasons: Vec<FailureSummary>,
+        output: String,
+        state_file: String,
+        state_file_bytes_written: u64,
+        label_files: Vec<String>,
+        archives: Option<ArchiveSummary>,
+    }
     let s = &report.stats;
-    serde_json::json!({
-        "corpus": corpus.info().label,
-        "label_rows": s.label_rows,
-        "selected": s.selected,
-        "written": s.written,
-        "dedups": s.dedups,
-        "skipped_download": s.skipped_download,
-        "skipped_broken": s.skipped_broken,
-        "skipped_bad_rows": s.skipped_bad_rows,
-        "attrition": s.attrition(),
-        "attrition_warning": report.attrition_warning,
-        "updated": s.updated,
-        "top_failure_reasons": s.top_failures(10).iter().map(|f| serde_json::json!({
-            "kind": f.example.kind.label(),
-            "policy": format!("{:?}", f.example.policy()).to_lowercase(),
-            "count": f.count,
-            "example": f.example.to_string(),
-        })).collect::<Vec<_>>(),
-        "output": report.output,
-        "state_file": report.progress_path,
-        "state_file_bytes_written": report.state_file_bytes_written,
-        "label_files": report.label_files,
-        "archives": report.staging.as_ref().map(|st| serde_json::json!({
-            "ready": st.archives_ready,
-            "failed": st.archives_failed,
-            "bytes_downloaded": st.bytes_downloaded,
-            "files_extracted": st.files_extracted,
-            "members_refused": st.members_refused,
-        })),
-    })
+    let text = |path: &std::path::Path| path.to_string_lossy().into_owned();
+    let summary = IngestReport {
+        corpus: corpus.info().label,
+        label_rows: s.label_rows,
+        selected: s.selected,
+        written: s.written,
+        dedups: s.dedups,
+        skipped_download: s.skipped_download,
+        skipped_broken: s.skipped_broken,
+        skipped_bad_rows: s.skipped_bad_rows,
+        attrition: s.attrition(),
+        attrition_warning: &report.attrition_warning,
+        updated: s.updated,
+        top_failure_reasons: s
+            .top_failures(10)
+            .iter()
+            .map(|f| FailureSummary {
+                kind: f.example.kind.label(),
+                policy: format!("{:?}", f.example.policy()).to_lowercase(),
+                count: f.count,
+                example: f.example.to_string(),
+            })
+            .collect(),
+        output: text(&report.output),
+        state_file: text(&report.progress_path),
+        state_file_bytes_written: report.state_file_bytes_written,
+        label_files: report.label_files.iter().map(|p| text(p)).collect(),
+        archives: report.staging.as_ref().map(|st| ArchiveSummary {
+            ready: st.archives_ready,
+            failed: st.archives_failed,
+            bytes_downloaded: st.bytes_downloaded,
+            files_extracted: st.files_extracted,
+            members_refused: st.members_refused,
+        }),
+    };
+    // Strings, numbers and options: turning them into a `Value` cannot fail.
+    serde_json::to_value(summary).unwrap_or_default()
 }
 
 /// Prints a finished run's summary on stdout.

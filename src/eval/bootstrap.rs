@@ -2,15 +2,21 @@
 //! each replicate, and take the 2.5th and 97.5th percentiles (numpy's linear
 //! interpolation). Seeded, so a run is reproducible; replicates are spread over cores.
 
-/// A 95 % interval.
+/// A 95 % interval, serialized as `[low, high]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interval {
     pub low: f64,
     pub high: f64,
 }
 
+impl serde::Serialize for Interval {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        [self.low, self.high].serialize(serializer)
+    }
+}
+
 /// Intervals for the four numbers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BootstrapIntervals {
     /// Replicates that could be scored (a resample with constant values cannot).
     pub replicates: usize,

@@ -31,7 +31,7 @@ pub struct EvalOptions {
 }
 
 /// PLCC and RMSE after the logistic fit, with its parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LogisticScores {
     pub plcc: f64,
     pub rmse: f64,
@@ -86,7 +86,7 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
 
 /// Which clips a result was computed on: a SHA-256 over the sorted `src_sha256` of the
 /// scored clips when the labels are shards (the bytes), else over their sorted keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ClipSet {
     /// `src_sha256` or `clip key`.
     pub by: &'static str,
@@ -128,7 +128,7 @@ pub struct RepeatReport {
 }
 
 /// Median, mean and standard deviation (numpy's, ddof = 0) of one metric over repeats.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Spread {
     pub median: f64,
     pub mean: f64,
