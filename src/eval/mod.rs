@@ -111,7 +111,7 @@ impl ClipSet {
         }
         ClipSet {
             by: if by_bytes { "src_sha256" } else { "clip key" },
-            fingerprint: crate::store::hash::to_hex(&hasher.finalize()),
+            fingerprint: crate::store::hash::Digest::of(hasher).to_string(),
             n: items.len(),
         }
     }

@@ -488,7 +488,7 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
 }
 
 struct ClipFields {
-    sha256: String,
+    sha256: crate::store::hash::Digest,
     size: u64,
     geometry: crate::probe::ClipGeometry,
 }

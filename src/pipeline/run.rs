@@ -30,7 +30,7 @@ use crate::probe::{ClipGeometry, ProbeError, Prober};
 use crate::source::http::{DownloadPolicy, Downloaded, Downloader};
 use crate::source::{Fetch, decide};
 use crate::store::clip_index::{ClipIndex, Stamp};
-use crate::store::hash::{HashBytes, HashPrefix, parse_hex, prefix, sha256_file, to_hex};
+use crate::store::hash::{Digest, HashPrefix, sha256_file};
 use crate::store::progress::{ClipState, ProgressFile};
 use crate::store::row::CorpusRow;
 use crate::store::sink::JsonlSink;
@@ -110,12 +110,12 @@ enum Found {
     Unreadable(Failure),
     /// Size and mtime unchanged since its row was written: not read.
     Trusted {
-        sha: String,
+        sha: Digest,
         stamp: Option<Stamp>,
     },
     /// Hashed; `geometry` is `None` when the hash was already in the output at the start.
     Hashed {
-        sha: String,
+        sha: Digest,
         size: u64,
         stamp: Option<Stamp>,
         downloaded: bool,
@@ -134,7 +134,7 @@ struct Shared<'a> {
     prober: &'a (dyn Prober + Sync),
     policy: DownloadPolicy,
     known_hashes: Arc<HashMap<HashPrefix, SrcId>>,
-    index: Arc<HashMap<SrcId, (Stamp, HashBytes)>>,
+    index: Arc<HashMap<SrcId, (Stamp, Digest)>>,
     rows: &'a [ManifestRow],
     cpu: Slots,
     downloads: Slots,
@@ -444,7 +444,7 @@ fn work(
         && *recorded == stamp
     {
         return Ok(Found::Trusted {
-            sha: to_hex(digest),
+            sha: *digest,
             stamp: Some(stamp),
         });
     }
@@ -457,7 +457,7 @@ fn work(
             Err(failure) => return Ok(Found::Unreadable(failure)),
         },
     };
-    if parse_hex(&sha).is_some_and(|d| shared.known_hashes.contains_key(&prefix(&d))) {
+    if shared.known_hashes.contains_key(&sha.prefix()) {
         return Ok(Found::Hashed {
             sha,
             size,
@@ -477,7 +477,7 @@ fn work(
 }
 
 /// Hashes a clip on disk; a clip that cannot be read is that clip's failure.
-fn read_clip(clip: &Path) -> Result<(String, u64), Failure> {
+fn read_clip(clip: &Path) -> Result<(Digest, u64), Failure> {
     let meta = std::fs::metadata(clip).map_err(|e| Failure::local(clip, &e))?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
@@ -603,25 +603,24 @@ impl Applier<'_> {
         &mut self,
         row: &ManifestRow,
         clip: &Path,
-        sha: String,
+        sha: Digest,
         size: Option<u64>,
         stamp: Option<Stamp>,
         geometry: Option<Result<ClipGeometry, String>>,
     ) -> Result<(), Error> {
-        let digest = parse_hex(&sha);
         // (same bytes, same label) for the row the output holds for this clip key.
         let present = self.sink.present(SrcId::of(&row.key)).map(|p| {
             let same_label =
                 p.mos.to_bits() == row.mos.to_bits() && p.corpus_version == self.corpus_version;
-            (digest.as_ref().map(prefix) == Some(p.sha256), same_label)
+            (sha.prefix() == p.sha256, same_label)
         });
         if present == Some((true, true)) {
             self.stats.dedups += 1;
-            self.record_stamp(&row.key, stamp, &sha)?;
+            self.record_stamp(&row.key, stamp, sha)?;
             return Ok(());
         }
         if present.is_none()
-            && let Some(other) = digest.and_then(|d| self.sink.src_of_hash(&d))
+            && let Some(other) = self.sink.src_of_hash(&sha)
         {
             // The same bytes under another clip key: one row per clip content.
             if let Some(theirs_mos) = self.sink.present(other).map(|p| p.mos)
@@ -641,7 +640,7 @@ impl Applier<'_> {
                 );
             }
             self.stats.dedups += 1;
-            self.record_stamp(&row.key, stamp, &sha)?;
+            self.record_stamp(&row.key, stamp, sha)?;
             return Ok(());
         }
         // A new row, or one that replaces its clip key's row: it needs the probe
@@ -681,7 +680,7 @@ impl Applier<'_> {
                     self.sink.append(&written)?;
                     self.stats.written += 1;
                 }
-                self.record_stamp(&written.src, stamp, &written.src_sha256)?;
+                self.record_stamp(&written.src, stamp, written.src_sha256)?;
             }
             Err(reason) => {
                 warn!("{} (label line {}): {reason}; no row", row.key, row.line);
@@ -706,7 +705,7 @@ impl Applier<'_> {
             .map_or_else(|| "a row".to_string(), |i| rows[*i].key.clone())
     }
 
-    fn record_stamp(&mut self, src: &str, stamp: Option<Stamp>, sha: &str) -> Result<(), Error> {
+    fn record_stamp(&mut self, src: &str, stamp: Option<Stamp>, sha: Digest) -> Result<(), Error> {
         match stamp {
             Some(stamp) => self.index.record(src, stamp, sha),
             None => Ok(()),

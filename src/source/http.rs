@@ -21,11 +21,12 @@ use reqwest::header::{
     LOCATION, RANGE, RETRY_AFTER,
 };
 
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
 use crate::source::disk::{free_bytes, human, with_suffix};
+use crate::store::hash::Digest;
 
 /// How hard to try, and when to give up.
 #[derive(Debug, Clone)]
@@ -64,8 +65,8 @@ impl Default for DownloadPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Downloaded {
     pub size: u64,
-    /// Lowercase hex SHA-256 of the file, computed while it streamed in.
-    pub sha256: String,
+    /// The SHA-256 of the file, computed while it streamed in.
+    pub sha256: Digest,
 }
 
 /// A bearer token and the one origin (`host:port`) it may be sent to.
@@ -250,7 +251,7 @@ impl Downloader {
         &self,
         url: &str,
         dest: &Path,
-    ) -> Result<(Downloaded, Option<String>), Failure> {
+    ) -> Result<(Downloaded, Option<Digest>), Failure> {
         let part = part_path(dest);
         let validator_file = validator_path(dest);
         let have = fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
@@ -429,7 +430,7 @@ impl Downloader {
         if let Some(dir) = dest.parent().and_then(|p| File::open(p).ok()) {
             let _ = dir.sync_all();
         }
-        let sha256 = crate::store::hash::to_hex(&hasher.finalize());
+        let sha256 = Digest::of(hasher);
         Ok((Downloaded { size, sha256 }, announced_sha))
     }
 }
@@ -615,16 +616,16 @@ fn status_error(response: &reqwest::Response) -> Result<(), Failure> {
 }
 
 /// A header holding a SHA-256 (64 hex digits, maybe quoted), as the Hub sends for large files.
-fn sha256_header(headers: &HeaderMap, name: &str) -> Option<String> {
-    let value = headers
+fn sha256_header(headers: &HeaderMap, name: &str) -> Option<Digest> {
+    headers
         .get(name)?
         .to_str()
         .ok()?
         .trim()
         .trim_start_matches("W/")
-        .trim_matches('"');
-    (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| value.to_ascii_lowercase())
+        .trim_matches('"')
+        .parse()
+        .ok()
 }
 
 /// Only http(s) URLs are fetched; anything else is a permanent failure.

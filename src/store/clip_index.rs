@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use super::hash::{HashBytes, parse_hex};
+use super::hash::Digest;
 use super::src_id::SrcId;
 use crate::error::{Error, io_error};
 
@@ -23,7 +23,7 @@ struct Entry {
     src: String,
     size: u64,
     mtime_ns: u64,
-    sha256: String,
+    sha256: Digest,
 }
 
 /// What the file system says of a clip now.
@@ -57,7 +57,7 @@ pub struct ClipIndex {
     path: PathBuf,
     /// Entries read at open (shared with workers). Entries recorded during the run are
     /// only appended to the file: a run meets each clip once, so memory stays flat.
-    start: Arc<HashMap<SrcId, (Stamp, HashBytes)>>,
+    start: Arc<HashMap<SrcId, (Stamp, Digest)>>,
     file: Option<File>,
 }
 
@@ -81,14 +81,12 @@ impl ClipIndex {
                     break;
                 }
                 complete += line.len() as u64;
-                if let Ok(e) = serde_json::from_str::<Entry>(&line)
-                    && let Some(digest) = parse_hex(&e.sha256)
-                {
+                if let Ok(e) = serde_json::from_str::<Entry>(&line) {
                     let stamp = Stamp {
                         size: e.size,
                         mtime_ns: e.mtime_ns,
                     };
-                    entries.insert(SrcId::of(&e.src), (stamp, digest));
+                    entries.insert(SrcId::of(&e.src), (stamp, e.sha256));
                 }
                 line.clear();
             }
@@ -110,12 +108,12 @@ impl ClipIndex {
     }
 
     /// The entries read at open, for readers on other threads.
-    pub fn snapshot(&self) -> Arc<HashMap<SrcId, (Stamp, HashBytes)>> {
+    pub fn snapshot(&self) -> Arc<HashMap<SrcId, (Stamp, Digest)>> {
         Arc::clone(&self.start)
     }
 
     /// The hash recorded for `src` if the clip still has the recorded size and mtime.
-    pub fn unchanged(&self, src: &str, now: Stamp) -> Option<HashBytes> {
+    pub fn unchanged(&self, src: &str, now: Stamp) -> Option<Digest> {
         self.start
             .get(&SrcId::of(src))
             .filter(|(stamp, _)| *stamp == now)
@@ -123,11 +121,8 @@ impl ClipIndex {
     }
 
     /// Records a clip's hash under its current stamp (no-op if already so).
-    pub fn record(&mut self, src: &str, stamp: Stamp, sha256: &str) -> Result<(), Error> {
-        let Some(digest) = parse_hex(sha256) else {
-            return Ok(());
-        };
-        if self.unchanged(src, stamp) == Some(digest) {
+    pub fn record(&mut self, src: &str, stamp: Stamp, sha256: Digest) -> Result<(), Error> {
+        if self.unchanged(src, stamp) == Some(sha256) {
             return Ok(());
         }
         if self.file.is_none() {
@@ -142,7 +137,7 @@ impl ClipIndex {
             src: src.to_string(),
             size: stamp.size,
             mtime_ns: stamp.mtime_ns,
-            sha256: sha256.to_string(),
+            sha256,
         };
         let mut line = serde_json::to_string(&entry).unwrap_or_default();
         line.push('\n');

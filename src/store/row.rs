@@ -5,13 +5,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde::ser::SerializeMap as _;
 
+use super::hash::Digest;
 use super::json::{Layout, to_python_json};
 
 /// One line of a MOS-corpus JSONL shard.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CorpusRow {
     pub src: String,
-    pub src_sha256: String,
+    pub src_sha256: Digest,
     pub src_size_bytes: u64,
     pub width: u32,
     pub height: u32,
@@ -41,6 +42,7 @@ pub enum Extra {
 #[serde(untagged)]
 enum Field<'a> {
     Str(&'a str),
+    Digest(Digest),
     Int(i64),
     Float(f64),
 }
@@ -51,7 +53,7 @@ impl Serialize for CorpusRow {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut fields = vec![
             ("src", Field::Str(&self.src)),
-            ("src_sha256", Field::Str(&self.src_sha256)),
+            ("src_sha256", Field::Digest(self.src_sha256)),
             ("src_size_bytes", Field::Int(clamp_i64(self.src_size_bytes))),
             ("width", Field::Int(i64::from(self.width))),
             ("height", Field::Int(i64::from(self.height))),

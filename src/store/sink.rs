@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use super::hash::{HashBytes, HashPrefix, parse_hex, prefix};
+use super::hash::{Digest, HashPrefix};
 use super::row::CorpusRow;
 use super::src_id::SrcId;
 use crate::error::{Error, io_error};
@@ -68,7 +68,7 @@ pub struct PresentRow<'a> {
 #[derive(serde::Deserialize)]
 struct RowKeys {
     src: String,
-    src_sha256: String,
+    src_sha256: Digest,
     #[serde(default)]
     mos: Option<f64>,
     #[serde(default)]
@@ -117,10 +117,10 @@ impl JsonlSink {
                     }
                     complete_len += n as u64;
                     let keys = serde_json::from_slice::<RowKeys>(&line).ok();
-                    match keys.and_then(|k| parse_hex(&k.src_sha256).map(|h| (h, k))) {
-                        Some((hash, keys)) => {
+                    match keys {
+                        Some(keys) => {
                             let id = SrcId::of(&keys.src);
-                            start_by_hash.entry(prefix(&hash)).or_insert(id);
+                            start_by_hash.entry(keys.src_sha256.prefix()).or_insert(id);
                             let version = intern(
                                 &mut versions,
                                 keys.corpus_version.as_deref().unwrap_or_default(),
@@ -128,7 +128,7 @@ impl JsonlSink {
                             by_src.insert(
                                 id,
                                 Present {
-                                    sha256: prefix(&hash),
+                                    sha256: keys.src_sha256.prefix(),
                                     mos: keys.mos.unwrap_or(f64::NAN),
                                     version,
                                     this_run: false,
@@ -211,8 +211,8 @@ impl JsonlSink {
     }
 
     /// The clip key of the row that holds this hash, if any.
-    pub fn src_of_hash(&self, sha256: &HashBytes) -> Option<SrcId> {
-        let key = prefix(sha256);
+    pub fn src_of_hash(&self, sha256: &Digest) -> Option<SrcId> {
+        let key = sha256.prefix();
         self.added_by_hash
             .get(&key)
             .or_else(|| self.start_by_hash.get(&key))
@@ -243,22 +243,21 @@ impl JsonlSink {
     }
 
     fn remember(&mut self, row: &CorpusRow) {
-        if let Some(d) = parse_hex(&row.src_sha256) {
-            let id = SrcId::of(&row.src);
-            if !self.start_by_hash.contains_key(&prefix(&d)) {
-                self.added_by_hash.entry(prefix(&d)).or_insert(id);
-            }
-            let version = intern(&mut self.versions, &row.corpus_version);
-            self.by_src.insert(
-                id,
-                Present {
-                    sha256: prefix(&d),
-                    mos: row.mos,
-                    version,
-                    this_run: true,
-                },
-            );
+        let hash = row.src_sha256.prefix();
+        let id = SrcId::of(&row.src);
+        if !self.start_by_hash.contains_key(&hash) {
+            self.added_by_hash.entry(hash).or_insert(id);
         }
+        let version = intern(&mut self.versions, &row.corpus_version);
+        self.by_src.insert(
+            id,
+            Present {
+                sha256: hash,
+                mos: row.mos,
+                version,
+                this_run: true,
+            },
+        );
     }
 
     /// Flushes the rows written so far to stable storage, and writes the replaced rows.
