@@ -16,6 +16,9 @@ pub mod cli;
 pub mod corpus;
 pub mod demo;
 pub mod error;
+// Numbers from clip headers and label files: a cast that truncates or drops a sign is
+// fixed or justified where it stands.
+#[deny(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub mod eval;
 pub mod export;
 pub mod failure;
@@ -24,6 +27,9 @@ pub mod labels;
 pub mod loopback;
 pub mod manifest;
 pub mod pipeline;
+// Numbers from clip headers and label files: a cast that truncates or drops a sign is
+// fixed or justified where it stands.
+#[deny(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub mod probe;
 pub mod report;
 pub mod source;

@@ -299,6 +299,12 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
         return f64::NAN;
     }
     let pos = q / 100.0 * (sorted.len() - 1) as f64;
+    // 0 ≤ pos ≤ len − 1: both ends are indices of `sorted`.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "pos is in 0..=len-1, a whole index after floor/ceil"
+    )]
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }

@@ -6,6 +6,7 @@
 
 pub mod auto;
 pub mod codec;
+pub mod convert;
 pub mod ffprobe;
 pub mod native;
 pub mod rational;

@@ -1,6 +1,8 @@
 //! The arithmetic behind ffprobe's numbers: `av_reduce`'s best rational approximation
 //! under a bound (frame rates), and the `%f` form of durations.
 
+use crate::probe::convert::saturate_i64;
+
 /// `num/den` reduced, and approximated by continued fractions when a term would exceed
 /// `max`: the same answer libavutil's `av_reduce` gives.
 pub fn reduce(num: i64, den: i64, max: i64) -> (i64, i64) {
@@ -45,8 +47,8 @@ pub fn reduce(num: i64, den: i64, max: i64) -> (i64, i64) {
         num = den;
         den = next_den;
     }
-    let n = a1n as i64;
-    (if negative { -n } else { n }, a1d as i64)
+    let n = saturate_i64(a1n);
+    (if negative { -n } else { n }, saturate_i64(a1d))
 }
 
 pub fn gcd(mut a: i128, mut b: i128) -> i128 {

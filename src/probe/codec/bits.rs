@@ -2,6 +2,8 @@
 //! plain bitstream), with Exp-Golomb codes. Reading past the end is an error, never a
 //! panic.
 
+use crate::probe::convert::{saturate_i32, saturate_u32};
+
 /// Ran out of bits: the header is truncated or corrupt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutOfBits;
@@ -53,14 +55,14 @@ impl<'a> BitReader<'a> {
             }
         }
         let rest = self.bits(zeros)?;
-        Ok(((1u64 << zeros) - 1 + u64::from(rest)).min(u64::from(u32::MAX)) as u32)
+        Ok(saturate_u32((1u64 << zeros) - 1 + u64::from(rest)))
     }
 
     /// Signed Exp-Golomb.
     pub fn se(&mut self) -> Result<i32, OutOfBits> {
         let k = i64::from(self.ue()?);
         let value = if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) };
-        Ok(value.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+        Ok(saturate_i32(value))
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_signal};
 use super::{Chroma, Picture, gbr_name, yuv_name};
+use crate::probe::convert::{saturate_i32, saturate_u32};
 
 /// The first SPS of an `avcC` record.
 pub fn sps_from_avcc(avcc: &[u8]) -> Option<&[u8]> {
@@ -113,10 +114,7 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
     }
     .ok_or(OutOfBits)?;
     Ok(Picture {
-        size: Some((
-            width.min(u64::from(u32::MAX)) as u32,
-            height.min(u64::from(u32::MAX)) as u32,
-        )),
+        size: Some((saturate_u32(width), saturate_u32(height))),
         pix_fmt,
     })
 }
@@ -125,7 +123,7 @@ fn skip_scaling_list(r: &mut BitReader, size: usize) -> Result<(), OutOfBits> {
     let (mut last, mut next) = (8i32, 8i32);
     for _ in 0..size {
         if next != 0 {
-            next = (i64::from(last) + i64::from(r.se()?)).rem_euclid(256) as i32;
+            next = saturate_i32((i64::from(last) + i64::from(r.se()?)).rem_euclid(256));
         }
         if next != 0 {
             last = next;

@@ -5,6 +5,7 @@
 
 use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_signal};
 use super::{Chroma, Picture, gbr_name, yuv_name};
+use crate::probe::convert::saturate_u32;
 
 /// The first SPS (NAL type 33) of an `hvcC` record.
 pub fn sps_from_hvcc(hvcc: &[u8]) -> Option<&[u8]> {
@@ -120,10 +121,7 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
     }
     .ok_or(OutOfBits)?;
     Ok(Picture {
-        size: Some((
-            w.min(u64::from(u32::MAX)) as u32,
-            h.min(u64::from(u32::MAX)) as u32,
-        )),
+        size: Some((saturate_u32(w), saturate_u32(h))),
         pix_fmt,
     })
 }

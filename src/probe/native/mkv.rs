@@ -9,6 +9,7 @@ use super::super::codec::{Picture, av1, h264, hevc, vp9};
 use super::super::rational::{reduce, seconds_string};
 use super::super::{FormatReport, ProbeError, ProbeReport, StreamReport};
 use super::reader::Source;
+use crate::probe::convert::{non_negative_u64, saturate_i64, saturate_u32, to_usize, truncate_f64};
 
 const SEGMENT: u32 = 0x1853_8067;
 const INFO: u32 = 0x1549_A966;
@@ -70,7 +71,7 @@ fn element(d: &[u8], at: usize) -> Option<Element> {
     let (size, size_len) = vint(d, at + id_len, false)?;
     let unknown = size == (1u64 << (7 * size_len)) - 1;
     Some(Element {
-        id: id as u32,
+        id: saturate_u32(id),
         data: at + id_len + size_len,
         size: (!unknown).then_some(size),
     })
@@ -82,11 +83,11 @@ fn children(d: &[u8]) -> Vec<(u32, &[u8])> {
     let mut at = 0;
     while let Some(e) = element(d, at) {
         let Some(size) = e.size else { break };
-        let Some(payload) = d.get(e.data..e.data.saturating_add(size as usize)) else {
+        let Some(payload) = d.get(e.data..e.data.saturating_add(to_usize(size))) else {
             break;
         };
         out.push((e.id, payload));
-        at = e.data + size as usize;
+        at = e.data + payload.len();
     }
     out
 }
@@ -126,7 +127,7 @@ fn video_track(tracks: &[u8]) -> Option<Track<'_>> {
                 video
                     .iter()
                     .find(|(i, _)| *i == id)
-                    .map_or(0, |(_, p)| uint(p).min(u64::from(u32::MAX)) as u32)
+                    .map_or(0, |(_, p)| saturate_u32(uint(p)))
             };
             Some(Track {
                 number: get(TRACK_NUMBER).map_or(0, uint),
@@ -198,7 +199,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
     let Some(track) = video_track(&tracks) else {
         // Like ffprobe: no stream, the container's duration (a row then calls it broken).
         let d = header_duration.ok_or_else(|| broken("no video stream".into()))?;
-        let us = (d * scale as f64 * 1000.0 / 1_000_000.0) as i64;
+        let us = truncate_f64(d * scale as f64 * 1000.0 / 1_000_000.0);
         return Ok(ProbeReport {
             streams: Vec::new(),
             format: FormatReport {
@@ -274,7 +275,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         ));
     };
     let format_us = match header_duration {
-        Some(d) => (d * scale as f64 * 1000.0 / 1_000_000.0) as i64,
+        Some(d) => truncate_f64(d * scale as f64 * 1000.0 / 1_000_000.0),
         None => tail_duration_us(src, scale, &track)?,
     };
     let (width, height) = picture.size.unwrap_or(track.pixel_size);
@@ -300,7 +301,7 @@ fn blocks(cluster: &[u8]) -> Vec<(u64, i16, &[u8], Option<u64>)> {
     let mut at = 0;
     while let Some(e) = element(cluster, at) {
         let Some(size) = e.size else { break };
-        let Some(payload) = cluster.get(e.data..e.data.saturating_add(size as usize)) else {
+        let Some(payload) = cluster.get(e.data..e.data.saturating_add(to_usize(size))) else {
             break;
         };
         let block = match e.id {
@@ -325,7 +326,7 @@ fn blocks(cluster: &[u8]) -> Vec<(u64, i16, &[u8], Option<u64>)> {
             let frame = b.get(len + 3..).unwrap_or(&[]);
             out.push((track, i16::from_be_bytes([ts[0], ts[1]]), frame, duration));
         }
-        at = e.data + size as usize;
+        at = e.data + payload.len();
     }
     out
 }
@@ -334,7 +335,7 @@ fn cluster_timestamp(cluster: &[u8]) -> Option<u64> {
     let e = element(cluster, 0)?;
     (e.id == CLUSTER_TIMESTAMP).then(|| {
         cluster
-            .get(e.data..e.data.saturating_add(e.size? as usize))
+            .get(e.data..e.data.saturating_add(to_usize(e.size?)))
             .map(uint)
     })?
 }
@@ -344,7 +345,7 @@ fn cluster_timestamp(cluster: &[u8]) -> Option<u64> {
 fn first_block(cluster: &[u8], track: u64) -> Option<&[u8]> {
     let mut at = 0;
     while let Some(e) = element(cluster, at) {
-        let size = e.size.unwrap_or(u64::MAX) as usize;
+        let size = to_usize(e.size.unwrap_or(u64::MAX));
         let available = cluster.get(e.data..)?;
         let payload = &available[..size.min(available.len())];
         let block = match e.id {
@@ -385,9 +386,8 @@ fn tail_duration_us(src: &mut Source, scale: u64, video: &Track) -> Result<i64, 
     let end_ticks = blocks(cluster)
         .iter()
         .map(|(track, rel, _, duration)| {
-            let ts = (base.min(i64::MAX as u64) as i64)
-                .saturating_add(i64::from(*rel))
-                .max(0) as u64;
+            let ts =
+                non_negative_u64(saturate_i64(i128::from(base)).saturating_add(i64::from(*rel)));
             let length = duration
                 .map(|d| d.saturating_mul(scale))
                 .or(if *track == video.number {

@@ -8,6 +8,7 @@ use super::super::codec::{Picture, av1, h264, hevc, vp9};
 use super::super::rational::{reduce, seconds_string, ticks_string};
 use super::super::{FormatReport, ProbeError, ProbeReport, StreamReport};
 use super::reader::Source;
+use crate::probe::convert::{saturate_i64, to_usize};
 
 pub fn is_top_level_box(kind: &[u8]) -> bool {
     matches!(
@@ -55,8 +56,10 @@ impl<'a> Iterator for Boxes<'a> {
         if size < header as u64 || size > rest.len() as u64 {
             return None;
         }
-        self.pos += size as usize;
-        Some((kind, &rest[header..size as usize]))
+        // header ≤ size ≤ rest.len(): the box is inside `rest`.
+        let size = to_usize(size);
+        self.pos += size;
+        Some((kind, rest.get(header..size)?))
     }
 }
 
@@ -222,7 +225,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
                 .filter(|d| *d > 0)
                 .fold(0i128, |g, d| super::super::rational::gcd(g, i128::from(d)));
             if g > 0 {
-                reduce(i64::from(timescale), g as i64, i32::MAX as i64)
+                reduce(i64::from(timescale), saturate_i64(g), i64::from(i32::MAX))
             } else {
                 avg
             }
@@ -254,7 +257,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
 /// `av_rescale(ticks, 1_000_000, timescale)`, rounding to nearest.
 fn rescale_us(ticks: u64, timescale: u32) -> i64 {
     let t = u128::from(timescale);
-    ((u128::from(ticks) * 1_000_000 + t / 2) / t) as i64
+    saturate_i64(i128::try_from((u128::from(ticks) * 1_000_000 + t / 2) / t).unwrap_or(i128::MAX))
 }
 
 /// (timescale, duration) of an `mvhd` or `mdhd` full box.

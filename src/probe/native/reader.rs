@@ -2,6 +2,7 @@
 //! against the file's size and a cap, so a header claiming a huge size cannot make the
 //! prober allocate it.
 
+use crate::probe::convert::to_usize;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -60,11 +61,15 @@ impl Source {
         match &mut self.inner {
             Inner::File(file) => {
                 file.seek(SeekFrom::Start(offset))?;
-                let mut buf = vec![0u8; n as usize];
+                // n ≤ MAX_READ.
+                let mut buf = vec![0u8; to_usize(n)];
                 file.read_exact(&mut buf)?;
                 Ok(buf)
             }
-            Inner::Memory(bytes) => Ok(bytes[offset as usize..(offset + n) as usize].to_vec()),
+            Inner::Memory(bytes) => Ok(bytes
+                .get(to_usize(offset)..to_usize(offset + n))
+                .unwrap_or_default()
+                .to_vec()),
         }
     }
 }
