@@ -24,7 +24,6 @@ pub mod export;
 pub mod failure;
 pub mod interrupt;
 pub mod labels;
-pub mod loopback;
 pub mod manifest;
 pub mod pipeline;
 // Numbers from clip headers and label files: a cast that truncates or drops a sign is

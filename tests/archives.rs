@@ -11,8 +11,8 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::loopback::{LoopbackServer, Reply, SeenRequest};
 use common::{Sandbox, clip_bytes, moscorpus, moscorpus_env, sha256_hex};
-use moscorpus::loopback::{LoopbackServer, Reply, SeenRequest};
 use moscorpus::source::archive::{MAX_MEMBERS, extract_tar, extract_zip};
 
 const FOLDERS: [&str; 3] = ["yfcc-batch1", "ia-batch2", "backup"];

@@ -13,8 +13,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use common::loopback::{LoopbackServer, Reply};
 use common::{Run, Sandbox, clip_bytes, fixture, moscorpus, moscorpus_env};
-use moscorpus::loopback::{LoopbackServer, Reply};
 use serde_json::Value;
 
 /// A distinct real clip for each tag.

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::loopback::{LoopbackServer, Reply};
 use common::{Sandbox, clip_bytes, sha256_hex};
-use moscorpus::loopback::{LoopbackServer, Reply};
 use moscorpus::pipeline::ingest;
 use moscorpus::probe::native::NativeProber;
 use moscorpus::source::http::{part_path, validator_path};
@@ -98,7 +98,7 @@ fn options(s: &Scenario) -> moscorpus::pipeline::IngestOptions {
     opts
 }
 
-fn requests_for(server: &LoopbackServer, path: &str) -> Vec<moscorpus::loopback::SeenRequest> {
+fn requests_for(server: &LoopbackServer, path: &str) -> Vec<common::loopback::SeenRequest> {
     server
         .requests()
         .into_iter()

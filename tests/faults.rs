@@ -13,8 +13,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::loopback::{LoopbackServer, Reply};
 use common::{Sandbox, clip_bytes, moscorpus, rows_without_timestamp};
-use moscorpus::loopback::{LoopbackServer, Reply};
 
 /// Clips served by URL: (name, how the faulty server answers).
 const SERVED: [&str; 17] = [

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::loopback::{LoopbackServer, Reply};
 use common::{Sandbox, clip_bytes, moscorpus, rows_without_timestamp};
-use moscorpus::loopback::{LoopbackServer, Reply};
 
 const ROWS: usize = 60;
 

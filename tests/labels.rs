@@ -7,8 +7,8 @@ mod common;
 
 use std::collections::HashMap;
 
+use common::loopback::LoopbackServer;
 use common::{Sandbox, clip_bytes, fixture, moscorpus};
-use moscorpus::loopback::LoopbackServer;
 use serde_json::Value;
 
 /// One row of SimpleVQA's `LSVQ_whole_test.csv` (the real 38 columns; patch cells are

@@ -208,7 +208,7 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
 
 #[test]
 fn runs_sharing_an_output_are_refused_and_a_clip_being_downloaded_is_busy() {
-    use moscorpus::loopback::{LoopbackServer, Reply};
+    use common::loopback::{LoopbackServer, Reply};
     use std::sync::Arc;
     let body = Arc::new(clip_bytes("h264_160x120_ntsc.mp4", "slow shared"));
     let routes = [(

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use common::loopback::{LoopbackServer, Reply};
 use common::{Sandbox, clip_bytes, moscorpus, rows_without_timestamp};
-use moscorpus::loopback::{LoopbackServer, Reply};
 
 const BASES: [&str; 3] = [
     "h264_160x120_ntsc.mp4",

@@ -1,20 +1,21 @@
 //! `moscorpus demo`: the main job on an embedded corpus. Builds a small LSVQ-shaped
 //! corpus (1,200 label rows in four clip folders, dotted names, two 404s and one broken
-//! clip) from tiny clips compiled into the binary, serves it from a [`LoopbackServer`]
-//! on 127.0.0.1 and ingests it with downloads. No network is needed.
+//! clip) from tiny clips compiled into the binary, serves it from a [`ClipServer`] on
+//! 127.0.0.1 and ingests it with downloads. No network is needed.
+
+mod server;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::corpus::CorpusId;
 use crate::error::{Error, io_error};
-use crate::loopback::{LoopbackServer, Reply};
 use crate::pipeline::{IngestOptions, RunReport, ingest};
 use crate::probe::Prober;
+use server::ClipServer;
 
 /// The clips every demo clip is made from (real H.264 MP4s, a few KB each).
 const BASE_CLIPS: [&[u8]; 3] = [
@@ -43,10 +44,10 @@ pub struct DemoOptions {
 pub fn run_demo(opts: &DemoOptions, prober: &(dyn Prober + Sync)) -> Result<RunReport, Error> {
     prepare_dir(&opts.dir)?;
     let (routes, names) = build_corpus();
-    let server = LoopbackServer::start(routes)
+    let server = ClipServer::start(routes)
         .map_err(|e| Error::Other(format!("cannot start the demo server on 127.0.0.1: {e}")))?;
     let manifest = opts.dir.join("manifest.csv");
-    fs::write(&manifest, manifest_csv(&names, &server.base_url()))
+    fs::write(&manifest, manifest_csv(&names, server.base_url()))
         .map_err(|e| io_error(&manifest, e))?;
     tracing::info!(
         "demo corpus: {} label rows served from {}",
@@ -75,7 +76,7 @@ fn clip_name(i: usize) -> String {
 }
 
 /// Routes for every clip (each made unique by a trailing MP4 `free` box) and the names.
-fn build_corpus() -> (HashMap<String, Vec<Reply>>, Vec<String>) {
+fn build_corpus() -> (HashMap<String, Vec<u8>>, Vec<String>) {
     let mut routes = HashMap::new();
     let mut names = Vec::with_capacity(DEMO_ROWS);
     for i in 0..DEMO_ROWS {
@@ -84,9 +85,9 @@ fn build_corpus() -> (HashMap<String, Vec<Reply>>, Vec<String>) {
         if i == BROKEN_ROW {
             let page =
                 b"<!DOCTYPE html><html><body>503 Service Unavailable</body></html>\n".to_vec();
-            routes.insert(path, vec![Reply::Body(Arc::new(page))]);
+            routes.insert(path, page);
         } else if !MISSING_ROWS.contains(&i) {
-            routes.insert(path, vec![Reply::Body(Arc::new(unique_clip(i)))]);
+            routes.insert(path, unique_clip(i));
         }
         names.push(name);
     }
@@ -103,7 +104,7 @@ fn unique_clip(i: usize) -> Vec<u8> {
 
 /// An MP4 with a top-level `free` box carrying `tag` appended: the same video to every
 /// prober, but distinct bytes (and hash) per tag.
-pub fn distinct_mp4(base: &[u8], tag: &str) -> Vec<u8> {
+fn distinct_mp4(base: &[u8], tag: &str) -> Vec<u8> {
     let payload = tag;
     let mut clip = Vec::with_capacity(base.len() + 8 + payload.len());
     clip.extend_from_slice(base);

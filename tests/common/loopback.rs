@@ -1,6 +1,7 @@
-//! A small HTTP/1.1 server on 127.0.0.1: the in-process clip server behind
-//! `moscorpus demo`, and the real server the test-suite talks to (which scripts faults
-//! with it: error statuses, bodies cut mid-way, stalled bodies, Range ignored).
+//! A small HTTP/1.1 server on 127.0.0.1: the real server the test-suite talks to, which
+//! scripts faults with it (error statuses, bodies cut mid-way, stalled bodies, Range
+//! ignored, raw replies no well-behaved server gives). Test support only: the product's
+//! demo serves its clips with `tiny_http` (`src/demo/server.rs`).
 //!
 //! Each path has a script of replies; the n-th request for a path gets the n-th reply
 //! (the last one repeats). Every request's path and headers are recorded.
