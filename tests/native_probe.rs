@@ -68,7 +68,7 @@ fn other_containers_are_handed_to_ffprobe_under_auto() {
             clip.display()
         );
     }
-    if !common_ffprobe() {
+    if !common::ffprobe_or_skip("other_containers_are_handed_to_ffprobe_under_auto") {
         return;
     }
     let auto = moscorpus::probe::auto::AutoProber::new(PathBuf::from("ffprobe"));
@@ -90,15 +90,4 @@ fn other_containers_are_handed_to_ffprobe_under_auto() {
             clip.display()
         );
     }
-}
-
-fn common_ffprobe() -> bool {
-    let ok = std::process::Command::new("ffprobe")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED other_containers_are_handed_to_ffprobe_under_auto: no ffprobe");
-    }
-    ok
 }

@@ -41,13 +41,19 @@ pub fn clip_bytes(base: &str, tag: &str) -> Vec<u8> {
 }
 
 /// Whether ffprobe, the probe oracle, is on PATH. When it is not, says so on the real
-/// stderr (not the captured one, so `cargo test` shows it) and the caller skips.
+/// stderr (not the captured one, so `cargo test` shows it) and the caller skips; under
+/// `CI` (set by the CI run, which installs ffprobe) a missing oracle fails the test
+/// instead of passing it silently.
 pub fn ffprobe_or_skip(test: &str) -> bool {
     let ok = std::process::Command::new("ffprobe")
         .arg("-version")
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: ffprobe, the oracle of this test, is missing in CI"
+        );
         use std::io::Write;
         let _ = writeln!(
             std::io::stderr(),
