@@ -11,8 +11,8 @@
 
 #![forbid(unsafe_code)]
 
-pub mod aggregate;
 pub mod cli;
+pub mod combine;
 pub mod corpus;
 pub mod demo;
 pub mod error;

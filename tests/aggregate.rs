@@ -6,7 +6,8 @@ mod common;
 use std::path::PathBuf;
 
 use common::moscorpus;
-use moscorpus::aggregate::{SCALES, aggregate_at, scale_of};
+use moscorpus::combine::aggregate::aggregate_at;
+use moscorpus::corpus::{SCALES, scale_of};
 
 fn row(sha: &str, corpus: &str, mos: f64, std: f64) -> String {
     format!(

@@ -116,7 +116,7 @@ fn corpora() -> String {
 /// scales() -> str: the scale table, as JSON.
 #[pyfunction]
 fn scales() -> String {
-    serde_json::to_string(moscorpus::aggregate::SCALES).unwrap_or_default()
+    serde_json::to_string(moscorpus::corpus::SCALES).unwrap_or_default()
 }
 
 /// run_cli(argv) -> int: the `moscorpus` command line, exit code returned.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::aggregate::aggregate;
+use crate::combine::aggregate::aggregate;
 use crate::error::Error;
 
 #[derive(Debug, Args)]

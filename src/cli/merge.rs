@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::combine::merge::merge;
 use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::manifest::{ParseOptions, parse_label_file};
-use crate::store::merge::merge;
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {

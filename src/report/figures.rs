@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::aggregate::scale_of;
+use crate::corpus::scale_of;
 use crate::error::{Error, io_error};
 use crate::failure::Failure;
 use crate::manifest::ManifestRow;
@@ -342,7 +342,7 @@ pub fn compute(
 fn corpus_figures(
     corpus: String,
     tally: Tally,
-    scale: Option<&crate::aggregate::Scale>,
+    scale: Option<&crate::corpus::Scale>,
 ) -> CorpusFigures {
     let min = tally.mos.iter().copied().fold(f64::INFINITY, f64::min);
     let max = tally.mos.iter().copied().fold(f64::NEG_INFINITY, f64::max);

@@ -6,7 +6,6 @@ pub mod guard;
 pub mod hash;
 pub mod json;
 pub mod lock;
-pub mod merge;
 pub mod progress;
 pub mod row;
 pub mod sink;

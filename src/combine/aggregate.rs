@@ -19,7 +19,7 @@ use crate::store::json::compact_sorted;
 use crate::store::progress::write_atomically;
 use crate::store::row::utc_timestamp_now;
 
-pub use crate::corpus::{SCALES, Scale, scale_of};
+use crate::corpus::scale_of;
 
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
