@@ -22,6 +22,7 @@ pub mod error;
 pub mod eval;
 pub mod export;
 pub mod failure;
+pub mod files;
 pub mod interrupt;
 pub mod labels;
 pub mod manifest;

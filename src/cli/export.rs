@@ -9,8 +9,8 @@ use clap::{Args, Subcommand};
 
 use crate::error::Error;
 use crate::export::{Format, RenderOptions, Side, pyiqa_splits, read_label_rows, render};
+use crate::files::write_atomically;
 use crate::split::{SplitFile, read_split_file};
-use crate::store::progress::write_atomically;
 use crate::table::{ReadOptions, parquet::write_parquet, read_rows};
 
 #[derive(Debug, Subcommand)]

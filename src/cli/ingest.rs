@@ -10,10 +10,10 @@ use clap::{Args, ValueEnum};
 
 use crate::corpus::{ArchiveLayout, ClipSource, CorpusId, DIR_FLAG_ALIASES};
 use crate::error::Error;
+use crate::files::human_size;
 use crate::manifest::clip_name::Naming;
 use crate::manifest::{Shard, Split};
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
-use crate::source::disk::human;
 use crate::source::hub::HubDataset;
 use crate::source::stage::{ArchiveOptions, ArchiveSource};
 
@@ -281,7 +281,7 @@ impl Prepared {
             let mut text = serde_json::to_string_pretty(&report_json(self.corpus, &report))
                 .unwrap_or_default();
             text.push('\n');
-            crate::store::progress::write_atomically(path, text.as_bytes())?;
+            crate::files::write_atomically(path, text.as_bytes())?;
         }
         Ok(report)
     }
@@ -440,7 +440,7 @@ fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
     for archive in &planned {
         let size = archive
             .size
-            .map(human)
+            .map(human_size)
             .unwrap_or_else(|| "size unknown".into());
         out!(
             "{:<24} {:>10}  {} selected rows  {}",
@@ -462,7 +462,7 @@ fn print_plan(opts: &IngestOptions) -> Result<(), Error> {
     out!(
         "{} archives, {} ({total} bytes){unknown}",
         planned.len(),
-        human(total)
+        human_size(total)
     )?;
     Ok(())
 }
@@ -567,7 +567,7 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) -> Result<(), Error> 
             "archives: {} ready, {} failed; {} downloaded, {} files extracted, {} members refused",
             st.archives_ready,
             st.archives_failed,
-            human(st.bytes_downloaded),
+            human_size(st.bytes_downloaded),
             st.files_extracted,
             st.members_refused
         )?;

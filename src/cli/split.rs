@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::error::Error;
+use crate::files::write_atomically;
 use crate::split::{Header, Method, assign, read_clips, render};
-use crate::store::progress::write_atomically;
 
 #[derive(Debug, Args)]
 pub struct SplitArgs {

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, io_error};
+use crate::files::write_atomically;
 use crate::store::json::compact_sorted;
-use crate::store::progress::write_atomically;
 use crate::store::row::utc_timestamp_now;
 
 use crate::corpus::scale_of;

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, io_error};
-use crate::store::progress::write_atomically;
+use crate::files::write_atomically;
 
 /// What a merge did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -18,13 +18,13 @@ pub mod run;
 use crate::corpus::{ClipSource, CorpusId, CorpusInfo};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
+use crate::files::lock::RunLock;
 use crate::manifest::{self, Manifest, ParseOptions, Split, konvid_scores};
 use crate::probe::Prober;
 use crate::source::http::DownloadPolicy;
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
 use crate::store::clip_index::ClipIndex;
 use crate::store::guard::same_file;
-use crate::store::lock::RunLock;
 use crate::store::progress::ProgressFile;
 use crate::store::row::{CorpusRow, utc_timestamp_now};
 use crate::store::sink::JsonlSink;
@@ -372,8 +372,8 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(&opts.dir);
-        crate::store::progress::remove_stale_temps(folder);
-        crate::store::progress::remove_stale_temps(&opts.dir);
+        crate::files::remove_stale_temps(folder);
+        crate::files::remove_stale_temps(&opts.dir);
     }
     let (mut progress, moved) = ProgressFile::load(&progress_path)?;
     if let Some(message) = moved {

@@ -363,7 +363,7 @@ impl InOrder {
                     "{} written, {} present, {} hashed",
                     applier.stats.written,
                     applier.stats.dedups,
-                    crate::source::disk::human(self.bytes)
+                    crate::files::human_size(self.bytes)
                 ));
             }
             applier.progress.write_if_due()?;

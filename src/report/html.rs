@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::figures::{CorpusFigures, Figures, Histogram};
 use super::plots;
 use crate::error::Error;
-use crate::source::disk::human;
+use crate::files::human_size;
 
 const STYLE: &str = "
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1360px; padding: 16px 24px; color: #1b1b1b; }
@@ -63,7 +63,7 @@ pub fn page(figures: &Figures, generated_at: &str) -> Result<String, Error> {
         ("distinct clips (SHA-256)", t.clips.to_string()),
         (
             "clip bytes",
-            format!("{} ({} bytes)", human(t.bytes), t.bytes),
+            format!("{} ({} bytes)", human_size(t.bytes), t.bytes),
         ),
         ("total duration", hours(t.duration_s)),
         ("ingested", ingested),
@@ -172,7 +172,7 @@ fn corpus_section(out: &mut String, i: usize, c: &CorpusFigures) -> Result<(), E
         "<h2>{}</h2><p class=\"note\">{} rows · {} · {} · versions {} · MOS scale {} · MOS {:.3}–{:.3}, mean {:.3}</p><div class=\"grid\">",
         escape(&c.corpus),
         c.rows,
-        escape(&human(c.bytes)),
+        escape(&human_size(c.bytes)),
         escape(&hours(c.duration_s)),
         escape(&c.versions.join(", ")),
         escape(&scale),

@@ -64,6 +64,6 @@ pub fn page(figures: &Figures) -> Result<String, Error> {
 /// Builds the figures and writes the page to `output` (atomically); returns the figures.
 pub fn write(opts: &ReportOptions, output: &std::path::Path) -> Result<Figures, Error> {
     let figures = build(opts)?;
-    crate::store::progress::write_atomically(output, page(&figures)?.as_bytes())?;
+    crate::files::write_atomically(output, page(&figures)?.as_bytes())?;
     Ok(figures)
 }

@@ -13,8 +13,9 @@ use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, io_error};
+use crate::files::space::ensure_free_space;
+use crate::files::with_suffix;
 use crate::manifest::clip_name::{NameRule, clip_key};
-use crate::source::disk::{ensure_free_space, with_suffix};
 
 /// Most members an archive may have (LSVQ's largest folder holds a few thousand clips).
 pub const MAX_MEMBERS: usize = 200_000;

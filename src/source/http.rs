@@ -25,7 +25,8 @@ use sha2::{Digest as _, Sha256};
 
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
-use crate::source::disk::{free_bytes, human, with_suffix};
+use crate::files::space::free_bytes;
+use crate::files::{human_size, with_suffix};
 use crate::store::hash::Digest;
 
 /// How hard to try, and when to give up.
@@ -373,8 +374,8 @@ impl Downloader {
                 FailureKind::NoSpace,
                 format!(
                     "the clip needs {} but {} is free under {}",
-                    human(needed),
-                    human(free),
+                    human_size(needed),
+                    human_size(free),
                     part.parent().unwrap_or(Path::new(".")).display()
                 ),
             ));
@@ -537,7 +538,11 @@ fn check_looks_like_video(first: &[u8]) -> Result<(), Failure> {
 fn too_big(size: u64, cap: u64) -> Failure {
     Failure::new(
         FailureKind::TooBig,
-        format!("{} is over --max-clip-bytes ({})", human(size), human(cap)),
+        format!(
+            "{} is over --max-clip-bytes ({})",
+            human_size(size),
+            human_size(cap)
+        ),
     )
 }
 

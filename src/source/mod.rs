@@ -5,7 +5,6 @@
 //! download a clip at all.
 
 pub mod archive;
-pub mod disk;
 pub mod http;
 pub mod hub;
 pub mod stage;

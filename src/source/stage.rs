@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 use crate::corpus::{ArchiveLayout, ClipSource, CorpusId};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind, Policy};
+use crate::files::human_size;
+use crate::files::space::ensure_free_space;
 use crate::manifest::ManifestRow;
 use crate::source::archive::{extract_tar, extract_zip};
-use crate::source::disk::{ensure_free_space, human};
 use crate::source::http::{DownloadPolicy, Downloader};
 use crate::source::hub::HubDataset;
 use crate::store::progress::{ClipState, ProgressFile};
@@ -243,7 +244,7 @@ pub fn stage(
                         "{}: downloading {}",
                         archive.file,
                         remaining
-                            .map(human)
+                            .map(human_size)
                             .unwrap_or_else(|| "(size unknown)".into())
                     );
                     match client.download(&archive.location, &dest) {
@@ -321,7 +322,7 @@ pub fn stage(
                 if opts.source.is_remote() {
                     // A download that is not the archive it claims: keep it for a look,
                     // out of the way, and fetch it again next run.
-                    let aside = crate::source::disk::with_suffix(&path, ".bad");
+                    let aside = crate::files::with_suffix(&path, ".bad");
                     if std::fs::rename(&path, &aside).is_ok() {
                         failure.detail = format!(
                             "{}; moved aside to {}, fetched again next run",

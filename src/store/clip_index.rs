@@ -64,9 +64,7 @@ pub struct ClipIndex {
 impl ClipIndex {
     /// The index of `output`; a missing one is empty.
     pub fn open(output: &Path) -> Result<Self, Error> {
-        let mut name = output.as_os_str().to_owned();
-        name.push(".clip-index");
-        let path = PathBuf::from(name);
+        let path = crate::files::with_suffix(output, ".clip-index");
         let mut entries = HashMap::new();
         let mut complete = 0u64;
         if let Ok(file) = File::open(&path) {

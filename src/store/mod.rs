@@ -5,7 +5,6 @@ pub mod clip_index;
 pub mod guard;
 pub mod hash;
 pub mod json;
-pub mod lock;
 pub mod progress;
 pub mod row;
 pub mod sink;

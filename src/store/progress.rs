@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -55,7 +54,7 @@ impl ProgressFile {
             OnDisk::Entries(entries) => entries,
             OnDisk::Missing => BTreeMap::new(),
             OnDisk::Unreadable => {
-                let aside = set_aside_path(path);
+                let aside = crate::files::set_aside_path(path);
                 fs::rename(path, &aside).map_err(|e| io_error(path, e))?;
                 warning = Some(format!(
                     "{}: not a JSON object of clip entries; moved it aside to {} and \
@@ -156,7 +155,7 @@ impl ProgressFile {
             return Ok(());
         }
         let text = self.to_json();
-        write_atomically(&self.path, text.as_bytes())?;
+        crate::files::write_atomically(&self.path, text.as_bytes())?;
         self.bytes_written += text.len() as u64;
         self.dirty = false;
         self.last_write = Instant::now();
@@ -227,81 +226,6 @@ impl Entry {
             (Some("failed"), Some(reason), 2) => Entry::Failed(reason.to_string()),
             _ => Entry::Other(value),
         }
-    }
-}
-
-/// Removes the temp files [`write_atomically`] leaves when a process is killed between
-/// creating and renaming one. Only call it while holding the folder's run lock.
-pub fn remove_stale_temps(folder: &Path) {
-    let Ok(entries) = fs::read_dir(folder) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) && entry.path().is_file() {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-const TEMP_PREFIX: &str = ".moscorpus-";
-const TEMP_SUFFIX: &str = ".tmp";
-
-/// Replaces `path` with `bytes` so that a reader sees the old file or the new one,
-/// never a mix: temp file in the same folder, fsync, rename, fsync of the folder.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_atomically_with(path, |out| out.write_all(bytes))
-}
-
-/// As [`write_atomically`], with the bytes written by `fill` (through a buffer), so a
-/// large file need not be held in memory.
-pub fn write_atomically_with(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> Result<(), Error> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(folder).map_err(|e| io_error(folder, e))?;
-    // 0666 less the umask, as any new file; tempfile's own default is 0600.
-    let mut temp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
-        .tempfile_in(folder)
-        .map_err(|e| io_error(folder, e))?;
-    {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, temp.as_file_mut());
-        fill(&mut out)
-            .and_then(|()| out.flush())
-            .map_err(|e| io_error(path, e))?;
-    }
-    temp.as_file()
-        .sync_all()
-        .map_err(|e| io_error(temp.path(), e))?;
-    temp.persist(path).map_err(|e| io_error(path, e.error))?;
-    if let Ok(dir) = fs::File::open(folder) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
-}
-
-fn set_aside_path(path: &Path) -> PathBuf {
-    let mut n = 0u32;
-    loop {
-        let mut name = path.as_os_str().to_owned();
-        name.push(if n == 0 {
-            ".unreadable".to_string()
-        } else {
-            format!(".unreadable.{n}")
-        });
-        let candidate = PathBuf::from(name);
-        if !candidate.exists() {
-            return candidate;
-        }
-        n += 1;
     }
 }
 

@@ -148,7 +148,7 @@ impl JsonlSink {
             Err(e) => return Err(io_error(path, e)),
         }
         if let Some(tail) = torn {
-            let aside = crate::source::disk::with_suffix(path, ".torn");
+            let aside = crate::files::with_suffix(path, ".torn");
             let mut out = OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -309,7 +309,7 @@ impl JsonlSink {
         }
         // Pass 2: the new file, old lines copied from the old one by position.
         let old = File::open(&self.path).map_err(|e| io_error(&self.path, e))?;
-        super::progress::write_atomically_with(&self.path, |out| {
+        crate::files::write_atomically_with(&self.path, |out| {
             use std::os::unix::fs::FileExt;
             let mut buffer = Vec::new();
             for (_, offset, len, replacement) in &lines {

@@ -29,7 +29,7 @@ pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<u64, Error> {
         ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props)).map_err(failed)?;
     writer.write(batch).map_err(failed)?;
     writer.close().map_err(failed)?;
-    crate::store::progress::write_atomically(path, &bytes)?;
+    crate::files::write_atomically(path, &bytes)?;
     Ok(bytes.len() as u64)
 }
 

@@ -1,6 +1,8 @@
-//! Free-space checks before downloads and extractions, and sibling path names.
+//! Free-space checks before downloads and extractions.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use super::human_size;
 
 use crate::error::Error;
 
@@ -20,37 +22,14 @@ pub fn ensure_free_space(path: &Path, needed: u64, doing: &str) -> Result<(), Er
         Some(free) if free < needed => Err(Error::input_with_hint(
             format!(
                 "not enough disk space for {doing}: needs {} but {} is free under {}",
-                human(needed),
-                human(free),
+                human_size(needed),
+                human_size(free),
                 path.display()
             ),
             "free some space, or point --dir (or --archives-dir) at a larger disk",
         )),
         _ => Ok(()),
     }
-}
-
-/// `1.5 GB`-style sizes for messages.
-pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-/// `path` with `suffix` appended to its file name.
-pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 #[cfg(test)]
@@ -75,7 +54,7 @@ mod tests {
 
     #[test]
     fn sizes_read_well() {
-        assert_eq!(human(999), "999 B");
-        assert_eq!(human(2_000_000_000), "2.0 GB");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(2_000_000_000), "2.0 GB");
     }
 }

@@ -27,7 +27,7 @@ impl RunLock {
 
     /// Takes the output's lock (`<output>.lock`), or says which run holds it.
     pub fn acquire_output(output: &Path) -> Result<Self, Error> {
-        let path = crate::source::disk::with_suffix(output, ".lock");
+        let path = crate::files::with_suffix(output, ".lock");
         Self::acquire_at(&path, &format!("writing {}", output.display()))
     }
 

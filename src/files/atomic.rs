@@ -1,0 +1,67 @@
+//! Atomic replacement of a file: a temp file in the same folder, fsync, rename, fsync
+//! of the folder, so a reader sees the old file or the new one, never a mix; and the
+//! clean-up of temp files a killed process left behind.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::error::{Error, io_error};
+
+/// Removes the temp files [`write_atomically`] leaves when a process is killed between
+/// creating and renaming one. Only call it while holding the folder's run lock.
+pub fn remove_stale_temps(folder: &Path) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) && entry.path().is_file() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+const TEMP_PREFIX: &str = ".moscorpus-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Replaces `path` with `bytes` so that a reader sees the old file or the new one,
+/// never a mix: temp file in the same folder, fsync, rename, fsync of the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomically_with(path, |out| out.write_all(bytes))
+}
+
+/// As [`write_atomically`], with the bytes written by `fill` (through a buffer), so a
+/// large file need not be held in memory.
+pub fn write_atomically_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(folder).map_err(|e| io_error(folder, e))?;
+    // 0666 less the umask, as any new file; tempfile's own default is 0600.
+    let mut temp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(folder)
+        .map_err(|e| io_error(folder, e))?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, temp.as_file_mut());
+        fill(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| io_error(path, e))?;
+    }
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| io_error(temp.path(), e))?;
+    temp.persist(path).map_err(|e| io_error(path, e.error))?;
+    if let Ok(dir) = fs::File::open(folder) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
