@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, io_error};
+use crate::files::jsonl::{JsonlReader, TornLine};
 use crate::files::write_atomically;
 use crate::store::json::compact_sorted;
 use crate::store::row::utc_timestamp_now;
@@ -50,8 +51,9 @@ pub fn aggregate_at(
     let mut kept: Vec<Map<String, Value>> = Vec::new();
     let mut slot_of: HashMap<String, usize> = HashMap::new();
     for input in inputs {
-        let text = match std::fs::read_to_string(input) {
-            Ok(text) => text,
+        // Shards written by hand or by other tools may lack the final newline.
+        let mut reader = match JsonlReader::open(input, TornLine::Accept) {
+            Ok(reader) => reader,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::warn!("{}: no such input; skipped", input.display());
                 stats.inputs_missing += 1;
@@ -59,13 +61,10 @@ pub fn aggregate_at(
             }
             Err(e) => return Err(io_error(input, e)),
         };
-        for (index, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let at = || format!("{}:{}", input.display(), index + 1);
+        while let Some(line) = reader.next_line()? {
+            let at = || format!("{}:{}", input.display(), line.number);
             stats.rows_read += 1;
-            let Some(row) = unify(line, aggregated_at, &at, &mut stats)? else {
+            let Some(row) = unify(line.content(), aggregated_at, &at, &mut stats)? else {
                 continue;
             };
             let sha = row["src_sha256"].as_str().unwrap_or_default().to_string();
@@ -106,13 +105,13 @@ pub fn aggregate_at(
 
 /// Rebases one row; `None` when it is dropped (and counted).
 fn unify(
-    line: &str,
+    line: &[u8],
     aggregated_at: &str,
     at: &dyn Fn() -> String,
     stats: &mut AggregateStats,
 ) -> Result<Option<Map<String, Value>>, Error> {
     let bad = |what: &str| Error::input(format!("{}: {what}", at()));
-    let mut row: Map<String, Value> = match serde_json::from_str(line) {
+    let mut row: Map<String, Value> = match serde_json::from_slice(line) {
         Ok(Value::Object(map)) => map,
         _ => return Err(bad("not a JSON object")),
     };

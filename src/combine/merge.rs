@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, io_error};
+use crate::files::jsonl::{JsonlReader, TornLine};
 use crate::files::write_atomically;
 
 /// What a merge did.
@@ -31,22 +32,15 @@ pub fn merge(
     let mut report = MergeReport::default();
     let mut rows: Vec<(usize, usize, String, String)> = Vec::new(); // (position, arrival, sha, line)
     for input in inputs {
-        let text = std::fs::read_to_string(input).map_err(|e| match e.kind() {
+        let mut reader = JsonlReader::open(input, TornLine::Hold).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => {
                 Error::input(format!("{}: no such shard output", input.display()))
             }
             _ => io_error(input, e),
         })?;
-        for (index, line) in text.split_inclusive('\n').enumerate() {
-            if !line.ends_with('\n') {
-                tracing::warn!("{}:{}: torn last line skipped", input.display(), index + 1);
-                report.torn += 1;
-                continue;
-            }
-            if line.trim().is_empty() {
-                continue;
-            }
-            let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+        while let Some(line) = reader.next_line()? {
+            let index = line.number - 1;
+            let value: serde_json::Value = serde_json::from_slice(line.raw).map_err(|e| {
                 Error::input(format!(
                     "{}:{}: not a JSON row ({e})",
                     input.display(),
@@ -75,7 +69,16 @@ pub fn merge(
                 None => 0,
             };
             report.rows_read += 1;
-            rows.push((position, rows.len(), sha, line.to_string()));
+            let text = String::from_utf8_lossy(line.raw).into_owned();
+            rows.push((position, rows.len(), sha, text));
+        }
+        if let Some(torn) = reader.torn() {
+            tracing::warn!(
+                "{}:{}: torn last line skipped",
+                input.display(),
+                torn.number
+            );
+            report.torn += 1;
         }
     }
     rows.sort_by_key(|(position, arrival, _, _)| (*position, *arrival));

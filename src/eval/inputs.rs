@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::corpus::CorpusId;
 use crate::error::{Error, io_error};
+use crate::files::jsonl::{JsonlReader, TornLine};
 use crate::manifest::clip_name::{NameRule, clip_key};
 use crate::manifest::{self, ParseOptions};
 
@@ -188,16 +189,17 @@ fn read_jsonl(
     corpus: CorpusId,
     mut hashes: Option<&mut HashMap<String, String>>,
 ) -> Result<Vec<(String, f64)>, Error> {
-    let text = read_text(path)?;
+    // Label files written by hand may lack the final newline.
+    let mut reader = JsonlReader::open(path, TornLine::Accept).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
+        _ => io_error(path, e),
+    })?;
     let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line_no = index + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
+    while let Some(line) = reader.next_line()? {
+        let line_no = line.number;
         let bad = |what: String| Error::input(format!("{}:{line_no}: {what}", path.display()));
         let value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| bad(format!("not JSON ({e})")))?;
+            serde_json::from_slice(line.content()).map_err(|e| bad(format!("not JSON ({e})")))?;
         let name = names
             .iter()
             .find_map(|k| value.get(*k).and_then(|v| v.as_str()))

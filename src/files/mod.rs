@@ -1,8 +1,9 @@
 //! Files the tool writes beside the user's: atomic replacement and stale-temp clean-up
-//! ([`atomic`]), the run locks ([`lock`]), free-space checks ([`space`]), and the names
+//! ([`atomic`]), the one JSONL line reader ([`jsonl`]), the run locks ([`lock`]), free-space checks ([`space`]), and the names
 //! of sibling files (`<output>.lock`, `<output>.clip-index`, `<file>.unreadable`).
 
 pub mod atomic;
+pub mod jsonl;
 pub mod lock;
 pub mod space;
 

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -17,6 +17,7 @@ use std::sync::Arc;
 use super::hash::Digest;
 use super::src_id::SrcId;
 use crate::error::{Error, io_error};
+use crate::files::jsonl::{JsonlReader, TornLine};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
@@ -66,35 +67,25 @@ impl ClipIndex {
     pub fn open(output: &Path) -> Result<Self, Error> {
         let path = crate::files::with_suffix(output, ".clip-index");
         let mut entries = HashMap::new();
-        let mut complete = 0u64;
-        if let Ok(file) = File::open(&path) {
-            let mut reader = BufReader::new(file);
-            let mut line = String::new();
-            while reader
-                .read_line(&mut line)
-                .map_err(|e| io_error(&path, e))?
-                > 0
-            {
-                if !line.ends_with('\n') {
-                    break;
-                }
-                complete += line.len() as u64;
-                if let Ok(e) = serde_json::from_str::<Entry>(&line) {
+        if let Ok(mut reader) = JsonlReader::open(&path, TornLine::Hold) {
+            while let Some(line) = reader.next_line()? {
+                // A line that is no entry (a damaged cache) is only a clip hashed again.
+                if let Ok(e) = serde_json::from_slice::<Entry>(line.raw) {
                     let stamp = Stamp {
                         size: e.size,
                         mtime_ns: e.mtime_ns,
                     };
                     entries.insert(SrcId::of(&e.src), (stamp, e.sha256));
                 }
-                line.clear();
             }
             // Drop a torn last line so the next append starts on a line of its own.
-            let file = OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .map_err(|e| io_error(&path, e))?;
-            if file.metadata().map_err(|e| io_error(&path, e))?.len() > complete {
-                file.set_len(complete).map_err(|e| io_error(&path, e))?;
+            if reader.torn().is_some() {
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| io_error(&path, e))?;
+                file.set_len(reader.complete_len())
+                    .map_err(|e| io_error(&path, e))?;
             }
         }
         entries.shrink_to_fit();

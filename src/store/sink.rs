@@ -22,6 +22,7 @@ use super::hash::{Digest, HashPrefix};
 use super::row::CorpusRow;
 use super::src_id::SrcId;
 use crate::error::{Error, io_error};
+use crate::files::jsonl::{JsonlReader, TornLine};
 
 /// An output shard opened for appending.
 #[derive(Debug)]
@@ -97,26 +98,11 @@ impl JsonlSink {
         let mut versions = Vec::new();
         let mut complete_len: u64 = 0;
         let mut torn: Option<Vec<u8>> = None;
-        match File::open(path) {
-            Ok(file) => {
-                let mut reader = BufReader::new(file);
-                let mut line = Vec::new();
-                let mut line_no = 0usize;
-                loop {
-                    line.clear();
-                    let n = reader
-                        .read_until(b'\n', &mut line)
-                        .map_err(|e| io_error(path, e))?;
-                    if n == 0 {
-                        break;
-                    }
-                    line_no += 1;
-                    if line.last() != Some(&b'\n') {
-                        torn = Some(line.clone());
-                        break;
-                    }
-                    complete_len += n as u64;
-                    let keys = serde_json::from_slice::<RowKeys>(&line).ok();
+        match JsonlReader::open(path, TornLine::Hold) {
+            Ok(mut reader) => {
+                while let Some(line) = reader.next_line()? {
+                    let line_no = line.number;
+                    let keys = serde_json::from_slice::<RowKeys>(line.raw).ok();
                     match keys {
                         Some(keys) => {
                             let id = SrcId::of(&keys.src);
@@ -136,13 +122,14 @@ impl JsonlSink {
                             );
                             report.rows_present += 1;
                         }
-                        None if line.iter().all(u8::is_ascii_whitespace) => {}
                         None => report.unreadable_lines.push(format!(
                             "{}:{line_no}: not a MOS-corpus row (no src_sha256); kept as it is",
                             path.display()
                         )),
                     }
                 }
+                complete_len = reader.complete_len();
+                torn = reader.torn().map(|t| t.bytes.clone());
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_error(path, e)),
