@@ -15,7 +15,10 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
-    /// A file operation failed.
+    /// A file operation failed (an `fs_err` error: its message names the file).
+    #[error("{0}")]
+    File(#[from] io::Error),
+    /// A file operation outside `fs_err` (temp files, archives) failed on `path`.
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
     /// Anything else (an HTTP client that cannot start, …).
@@ -48,7 +51,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input { .. } => 2,
-            Error::Io { .. } | Error::Other(_) => 1,
+            Error::File(_) | Error::Io { .. } | Error::Other(_) => 1,
             Error::Interrupted { signal } => crate::interrupt::exit_code(*signal),
             Error::StdoutClosed => 141,
         }
@@ -57,13 +60,35 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::Input { hint, .. } => hint.as_deref(),
-            Error::Io { source, .. } if crate::failure::is_no_space(source) => Some(
-                "the disk is full: free some space (or point --dir / --output at a larger \
-                 disk) and run the same command; the rows finished before were kept",
-            ),
+            Error::File(source) | Error::Io { source, .. }
+                if crate::failure::is_no_space(source) =>
+            {
+                Some(
+                    "the disk is full: free some space (or point --dir / --output at a \
+                     larger disk) and run the same command; the rows finished before were kept",
+                )
+            }
             _ => None,
         }
     }
+}
+
+/// The operating system's error code behind an I/O error (through `fs_err`'s wrapper).
+pub fn os_code(error: &io::Error) -> Option<i32> {
+    if let Some(code) = error.raw_os_error() {
+        return Some(code);
+    }
+    let mut cause = std::error::Error::source(error);
+    while let Some(e) = cause {
+        if let Some(code) = e
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::raw_os_error)
+        {
+            return Some(code);
+        }
+        cause = e.source();
+    }
+    None
 }
 
 /// Wraps an `io::Error` with the path it concerns.

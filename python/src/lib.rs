@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use arrow_pyarrow::IntoPyArrow;
 use moscorpus::Error;
+use moscorpus::error::os_code;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -32,9 +33,12 @@ fn to_py(error: Error) -> PyErr {
             None => message,
         }),
         Error::Io { path, source } => PyOSError::new_err((
-            source.raw_os_error().unwrap_or(0),
+            os_code(&source).unwrap_or(0),
             format!("{}: {source}", path.display()),
         )),
+        Error::File(source) => {
+            PyOSError::new_err((os_code(&source).unwrap_or(0), source.to_string()))
+        }
         Error::Interrupted { .. } => PyKeyboardInterrupt::new_err("interrupted"),
         other => PyRuntimeError::new_err(other.to_string()),
     }

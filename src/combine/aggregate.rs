@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use crate::files::jsonl::{JsonlReader, TornLine};
 use crate::files::write_atomically;
 use crate::store::json::compact_sorted;
@@ -59,7 +59,7 @@ pub fn aggregate_at(
                 stats.inputs_missing += 1;
                 continue;
             }
-            Err(e) => return Err(io_error(input, e)),
+            Err(e) => return Err(e.into()),
         };
         while let Some(line) = reader.next_line()? {
             let at = || format!("{}:{}", input.display(), line.number);

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use crate::files::jsonl::{JsonlReader, TornLine};
 use crate::files::write_atomically;
 
@@ -36,7 +36,7 @@ pub fn merge(
             std::io::ErrorKind::NotFound => {
                 Error::input(format!("{}: no such shard output", input.display()))
             }
-            _ => io_error(input, e),
+            _ => e.into(),
         })?;
         while let Some(line) = reader.next_line()? {
             let index = line.number - 1;

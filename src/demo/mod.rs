@@ -5,14 +5,14 @@
 
 mod server;
 
+use fs_err as fs;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::corpus::CorpusId;
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use crate::pipeline::{IngestOptions, RunReport, ingest};
 use crate::probe::Prober;
 use server::ClipServer;
@@ -47,8 +47,7 @@ pub fn run_demo(opts: &DemoOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
     let server = ClipServer::start(routes)
         .map_err(|e| Error::Other(format!("cannot start the demo server on 127.0.0.1: {e}")))?;
     let manifest = opts.dir.join("manifest.csv");
-    fs::write(&manifest, manifest_csv(&names, server.base_url()))
-        .map_err(|e| io_error(&manifest, e))?;
+    fs::write(&manifest, manifest_csv(&names, server.base_url()))?;
     tracing::info!(
         "demo corpus: {} label rows served from {}",
         names.len(),
@@ -129,10 +128,7 @@ fn manifest_csv(names: &[String], base_url: &str) -> String {
 fn prepare_dir(dir: &Path) -> Result<(), Error> {
     if dir.exists() {
         let is_demo = dir.join(MARKER).is_file();
-        let is_empty = fs::read_dir(dir)
-            .map_err(|e| io_error(dir, e))?
-            .next()
-            .is_none();
+        let is_empty = fs::read_dir(dir)?.next().is_none();
         if !is_demo && !is_empty {
             return Err(Error::input_with_hint(
                 format!(
@@ -143,13 +139,13 @@ fn prepare_dir(dir: &Path) -> Result<(), Error> {
             ));
         }
         if is_demo {
-            fs::remove_dir_all(dir).map_err(|e| io_error(dir, e))?;
+            fs::remove_dir_all(dir)?;
         }
     }
-    fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    fs::create_dir_all(dir)?;
     let marker = dir.join(MARKER);
-    fs::write(&marker, "created by `moscorpus demo`; safe to delete\n")
-        .map_err(|e| io_error(&marker, e))
+    fs::write(&marker, "created by `moscorpus demo`; safe to delete\n")?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::corpus::CorpusId;
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use crate::files::jsonl::{JsonlReader, TornLine};
 use crate::manifest::clip_name::{NameRule, clip_key};
 use crate::manifest::{self, ParseOptions};
@@ -192,7 +192,7 @@ fn read_jsonl(
     // Label files written by hand may lack the final newline.
     let mut reader = JsonlReader::open(path, TornLine::Accept).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
-        _ => io_error(path, e),
+        _ => e.into(),
     })?;
     let mut out = Vec::new();
     while let Some(line) = reader.next_line()? {
@@ -223,9 +223,9 @@ fn read_jsonl(
 }
 
 fn read_text(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+    let bytes = fs_err::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
-        _ => io_error(path, e),
+        _ => e.into(),
     })?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     String::from_utf8(body.to_vec())

@@ -42,8 +42,9 @@ pub fn write_atomically_with(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    fs::create_dir_all(folder).map_err(|e| io_error(folder, e))?;
-    // 0666 less the umask, as any new file; tempfile's own default is 0600.
+    fs_err::create_dir_all(folder)?;
+    // 0666 less the umask, as any new file; tempfile's own default is 0600. (tempfile's
+    // errors do not name the file: `io_error` does.)
     let mut temp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .suffix(TEMP_SUFFIX)

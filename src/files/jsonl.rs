@@ -2,11 +2,11 @@
 //! mark at the start ignored, and a named policy for a last line without its `\n` (a
 //! write cut short): hand it out, or hold it back and say where it was.
 
-use std::fs::File;
+use fs_err::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, io_error};
+use crate::error::Error;
 
 /// What to do with a last line that has no final `\n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,10 +82,7 @@ impl<R: BufRead> JsonlReader<R> {
     pub fn next_line(&mut self) -> Result<Option<Line<'_>>, Error> {
         loop {
             self.buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|e| io_error(&self.path, e))?;
+            let n = self.reader.read_until(b'\n', &mut self.buf)?;
             if n == 0 {
                 return Ok(None);
             }

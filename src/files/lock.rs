@@ -4,7 +4,7 @@
 //! system drops them when the process ends, however it ends, so a crashed run never
 //! leaves a stale lock behind. (A clip being downloaded is locked by its `.part`.)
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -34,15 +34,17 @@ impl RunLock {
     fn acquire_at(path: &Path, doing: &str) -> Result<Self, Error> {
         let path = path.to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+            fs_err::create_dir_all(parent)?;
         }
-        let mut file = OpenOptions::new()
+        // Opened through fs_err (its error names the file), locked with the standard
+        // file's `try_lock`.
+        let (mut file, _) = fs_err::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
-            .map_err(|e| io_error(&path, e))?;
+            .open(&path)?
+            .into_parts();
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {

@@ -22,7 +22,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::corpus::{CorpusId, CorpusInfo};
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use clip_name::NameRule;
 use konvid_scores::ScorePart;
 use table::{Columns, record_to_row};
@@ -531,11 +531,11 @@ fn read_label_bytes(path: &Path) -> Result<Vec<u8>, Error> {
             path.display()
         )));
     }
-    std::fs::read(path).map_err(|e| match e.kind() {
+    fs_err::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
             Error::input(format!("{}: no such label file", path.display()))
         }
-        _ => io_error(path, e),
+        _ => e.into(),
     })
 }
 

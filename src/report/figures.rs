@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::corpus::scale_of;
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use crate::failure::Failure;
 use crate::manifest::ManifestRow;
 use crate::store::progress::{ClipState, ProgressFile};
@@ -201,20 +201,18 @@ pub fn compute(
     let mut ingested: Option<(String, String)> = None;
     let mut torn_lines = 0;
     for input in inputs {
-        let file = std::fs::File::open(input).map_err(|e| match e.kind() {
+        let file = fs_err::File::open(input).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => {
                 Error::input(format!("{}: no such shard", input.display()))
             }
-            _ => io_error(input, e),
+            _ => e.into(),
         })?;
         let mut reader = std::io::BufReader::new(file);
         let mut line = String::new();
         let mut number = 0;
         loop {
             line.clear();
-            let n = reader
-                .read_line(&mut line)
-                .map_err(|e| io_error(input, e))?;
+            let n = reader.read_line(&mut line)?;
             if n == 0 {
                 break;
             }

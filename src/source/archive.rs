@@ -8,11 +8,11 @@
 //! clip under its real name. The member count is capped and the free space checked
 //! for the whole content before anything is written, and again for each member.
 
-use std::fs::{self, File};
+use fs_err::{self as fs, File};
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use crate::files::space::ensure_free_space;
 use crate::files::with_suffix;
 use crate::manifest::clip_name::{NameRule, clip_key};
@@ -37,7 +37,7 @@ enum Member {
 }
 
 fn open_tar(archive: &Path) -> Result<tar::Archive<Box<dyn Read>>, Error> {
-    let file = File::open(archive).map_err(|e| io_error(archive, e))?;
+    let file = File::open(archive)?;
     let name = archive.to_string_lossy();
     let reader: Box<dyn Read> = if name.ends_with(".gz") || name.ends_with(".tgz") {
         Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
@@ -108,7 +108,7 @@ pub fn extract_zip(
     dest: &Path,
     strip_single_top: bool,
 ) -> Result<ExtractReport, Error> {
-    let file = File::open(archive).map_err(|e| io_error(archive, e))?;
+    let file = File::open(archive)?;
     let broken = |e: zip::result::ZipError| {
         Error::input(format!(
             "{}: not a readable zip archive ({e})",
@@ -229,17 +229,17 @@ fn write_member(
     }
     let target = dest.join(&key);
     if let Member::Dir = kind {
-        return fs::create_dir_all(&target).map_err(|e| io_error(&target, e));
+        return Ok(fs::create_dir_all(&target)?);
     }
     if key.ends_with(".extracting") || key.ends_with(".part") {
         refuse(report, "a name this tool uses for its own temporary files");
         return Ok(());
     }
     let parent = target.parent().unwrap_or(dest);
-    fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+    fs::create_dir_all(parent)?;
     ensure_free_space(parent, size, &format!("extracting {key}"))?;
     let temp = with_suffix(&target, ".extracting");
-    let mut out = File::create(&temp).map_err(|e| io_error(&temp, e))?;
+    let mut out = File::create(&temp)?;
     let written = io::copy(&mut data.take(size.saturating_add(1)), &mut out)
         .map_err(|e| Error::input(format!("member {name:?} is unreadable ({e})")))?;
     if written != size {
@@ -249,11 +249,9 @@ fn write_member(
             "member {name:?} is truncated ({written} of {size} bytes)"
         )));
     }
-    out.flush()
-        .and_then(|()| out.sync_all())
-        .map_err(|e| io_error(&temp, e))?;
+    out.flush().and_then(|()| out.sync_all())?;
     drop(out);
-    fs::rename(&temp, &target).map_err(|e| io_error(&target, e))?;
+    fs::rename(&temp, &target)?;
     report.files += 1;
     report.bytes += size;
     Ok(())

@@ -167,7 +167,7 @@ pub fn plan(
             ArchiveSource::Url { url, .. } => (url.clone(), None),
             ArchiveSource::Local(folder) => {
                 let path = folder.join(&file);
-                let size = std::fs::metadata(&path).ok().map(|m| m.len());
+                let size = fs_err::metadata(&path).ok().map(|m| m.len());
                 (path.to_string_lossy().into_owned(), size)
             }
         };
@@ -226,7 +226,7 @@ pub fn stage(
             (source, Some(client)) if source.is_remote() => {
                 let dest = archives_dir.join(&archive.file);
                 if !dest.is_file() {
-                    let partial = std::fs::metadata(crate::source::http::part_path(&dest))
+                    let partial = fs_err::metadata(crate::source::http::part_path(&dest))
                         .map_or(0, |m| m.len());
                     let remaining = client
                         .remote_size(&archive.location)
@@ -288,7 +288,7 @@ pub fn stage(
                 path
             }
         };
-        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let size = fs_err::metadata(&path).map_or(0, |m| m.len());
         ensure_free_space(
             &archive.extract_to,
             size,
@@ -299,8 +299,7 @@ pub fn stage(
             archive.file,
             archive.extract_to.display()
         );
-        std::fs::create_dir_all(&archive.extract_to)
-            .map_err(|e| crate::error::io_error(&archive.extract_to, e))?;
+        fs_err::create_dir_all(&archive.extract_to)?;
         let extracted = if archive.file.ends_with(".zip") {
             extract_zip(&path, &archive.extract_to, true)
         } else {
@@ -314,7 +313,7 @@ pub fn stage(
                 progress.mark_done(&key);
                 progress.write()?;
                 if opts.source.is_remote() && !opts.keep_archives {
-                    let _ = std::fs::remove_file(&path);
+                    let _ = fs_err::remove_file(&path);
                 }
             }
             Err(Error::Input { message, .. }) => {
@@ -323,7 +322,7 @@ pub fn stage(
                     // A download that is not the archive it claims: keep it for a look,
                     // out of the way, and fetch it again next run.
                     let aside = crate::files::with_suffix(&path, ".bad");
-                    if std::fs::rename(&path, &aside).is_ok() {
+                    if fs_err::rename(&path, &aside).is_ok() {
                         failure.detail = format!(
                             "{}; moved aside to {}, fetched again next run",
                             failure.detail,

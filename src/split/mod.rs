@@ -333,9 +333,9 @@ pub struct SplitFile {
 
 /// Reads a file [`render`] wrote; a bad line is an input error naming `file:line`.
 pub fn read_split_file(path: &std::path::Path) -> Result<SplitFile, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+    let text = fs_err::read_to_string(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
-        _ => crate::error::io_error(path, e),
+        _ => e.into(),
     })?;
     let bad = |line: usize, what: &str| Error::input(format!("{}:{line}: {what}", path.display()));
     let mut lines = text.lines().enumerate();

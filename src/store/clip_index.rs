@@ -4,8 +4,8 @@
 //! nor probes it again; a changed clip is hashed again. Append-only, one JSON line per
 //! clip, and only a cache: a torn or unreadable line just means that clip is hashed.
 
+use fs_err::{self as fs, File, OpenOptions};
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::hash::Digest;
 use super::src_id::SrcId;
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use crate::files::jsonl::{JsonlReader, TornLine};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,12 +80,8 @@ impl ClipIndex {
             }
             // Drop a torn last line so the next append starts on a line of its own.
             if reader.torn().is_some() {
-                let file = OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .map_err(|e| io_error(&path, e))?;
-                file.set_len(reader.complete_len())
-                    .map_err(|e| io_error(&path, e))?;
+                let file = OpenOptions::new().write(true).open(&path)?;
+                file.set_len(reader.complete_len())?;
             }
         }
         entries.shrink_to_fit();
@@ -118,8 +114,7 @@ impl ClipIndex {
             let file = OpenOptions::new()
                 .create(true)
                 .append(true)
-                .open(&self.path)
-                .map_err(|e| io_error(&self.path, e))?;
+                .open(&self.path)?;
             self.file = Some(file);
         }
         let entry = Entry {
@@ -131,8 +126,7 @@ impl ClipIndex {
         let mut line = serde_json::to_string(&entry).unwrap_or_default();
         line.push('\n');
         if let Some(file) = self.file.as_mut() {
-            file.write_all(line.as_bytes())
-                .map_err(|e| io_error(&self.path, e))?;
+            file.write_all(line.as_bytes())?;
         }
         Ok(())
     }

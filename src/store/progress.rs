@@ -6,8 +6,8 @@
 //! through a temp file in the same folder, fsync, rename and a folder fsync, so a reader
 //! never sees half a file.
 
+use fs_err as fs;
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use serde_json::Value;
 use serde::Serialize;
 
 use super::json::{Layout, to_python_json};
-use crate::error::{Error, io_error};
+use crate::error::Error;
 
 /// What the state file says about one clip.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl ProgressFile {
             OnDisk::Missing => BTreeMap::new(),
             OnDisk::Unreadable => {
                 let aside = crate::files::set_aside_path(path);
-                fs::rename(path, &aside).map_err(|e| io_error(path, e))?;
+                fs::rename(path, &aside)?;
                 warning = Some(format!(
                     "{}: not a JSON object of clip entries; moved it aside to {} and \
                      starting from \"nothing known\"",
@@ -194,7 +194,7 @@ fn read_entries(path: &Path) -> Result<OnDisk, Error> {
             _ => OnDisk::Unreadable,
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(OnDisk::Missing),
-        Err(e) => Err(io_error(path, e)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -11,8 +11,8 @@
 //! rows already there (its clip failed in an earlier run): whatever the history of
 //! failures and crashes, the output ends as one uninterrupted run writes it.
 
+use fs_err::{self as fs, File, OpenOptions};
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -21,7 +21,7 @@ use std::sync::Arc;
 use super::hash::{Digest, HashPrefix};
 use super::row::CorpusRow;
 use super::src_id::SrcId;
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use crate::files::jsonl::{JsonlReader, TornLine};
 
 /// An output shard opened for appending.
@@ -90,7 +90,7 @@ pub struct OpenReport {
 impl JsonlSink {
     pub fn open(path: &Path) -> Result<(Self, OpenReport), Error> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+            fs::create_dir_all(parent)?;
         }
         let mut report = OpenReport::default();
         let mut by_src = HashMap::new();
@@ -132,32 +132,19 @@ impl JsonlSink {
                 torn = reader.torn().map(|t| t.bytes.clone());
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error(path, e)),
+            Err(e) => return Err(e.into()),
         }
         if let Some(tail) = torn {
             let aside = crate::files::with_suffix(path, ".torn");
-            let mut out = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&aside)
-                .map_err(|e| io_error(&aside, e))?;
-            out.write_all(&tail)
-                .and_then(|()| out.write_all(b"\n"))
-                .map_err(|e| io_error(&aside, e))?;
-            out.sync_all().map_err(|e| io_error(&aside, e))?;
-            let file = OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(|e| io_error(path, e))?;
-            file.set_len(complete_len).map_err(|e| io_error(path, e))?;
-            file.sync_all().map_err(|e| io_error(path, e))?;
+            let mut out = OpenOptions::new().create(true).append(true).open(&aside)?;
+            out.write_all(&tail).and_then(|()| out.write_all(b"\n"))?;
+            out.sync_all()?;
+            let file = OpenOptions::new().write(true).open(path)?;
+            file.set_len(complete_len)?;
+            file.sync_all()?;
             report.torn_set_aside = Some((aside, tail.len()));
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| io_error(path, e))?;
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
         let sink = Self {
             path: path.to_path_buf(),
             file,
@@ -208,9 +195,7 @@ impl JsonlSink {
 
     /// Appends one row with a single write.
     pub fn append(&mut self, row: &CorpusRow) -> Result<(), Error> {
-        self.file
-            .write_all(row.to_json_line().as_bytes())
-            .map_err(|e| io_error(&self.path, e))?;
+        self.file.write_all(row.to_json_line().as_bytes())?;
         self.remember(row);
         self.rows_present += 1;
         if self.first_appended.is_none() {
@@ -257,7 +242,7 @@ impl JsonlSink {
         &mut self,
         label_order: impl FnOnce() -> HashMap<SrcId, usize>,
     ) -> Result<usize, Error> {
-        self.file.sync_data().map_err(|e| io_error(&self.path, e))?;
+        self.file.sync_data()?;
         // The label order is only needed when this run appended after earlier rows or
         // replaced some: most runs never build it.
         let earlier_rows = self.by_src.values().any(|p| !p.this_run);
@@ -271,14 +256,11 @@ impl JsonlSink {
         }
         // Pass 1: where each line is, its label place, and its replacement if any.
         let mut lines: Vec<(Option<usize>, u64, usize, Option<String>)> = Vec::new();
-        let mut reader =
-            BufReader::new(File::open(&self.path).map_err(|e| io_error(&self.path, e))?);
+        let mut reader = BufReader::new(File::open(&self.path)?);
         let (mut line, mut offset) = (Vec::new(), 0u64);
         loop {
             line.clear();
-            let n = reader
-                .read_until(b'\n', &mut line)
-                .map_err(|e| io_error(&self.path, e))?;
+            let n = reader.read_until(b'\n', &mut line)?;
             if n == 0 {
                 break;
             }
@@ -295,7 +277,7 @@ impl JsonlSink {
             lines.sort_by_key(|(place, ..)| *place); // stable: `None` (not labelled) first
         }
         // Pass 2: the new file, old lines copied from the old one by position.
-        let old = File::open(&self.path).map_err(|e| io_error(&self.path, e))?;
+        let old = File::open(&self.path)?;
         crate::files::write_atomically_with(&self.path, |out| {
             use std::os::unix::fs::FileExt;
             let mut buffer = Vec::new();
@@ -304,7 +286,7 @@ impl JsonlSink {
                     Some(new) => out.write_all(new.as_bytes())?,
                     None => {
                         buffer.resize(*len, 0);
-                        old.read_exact_at(&mut buffer, *offset)?;
+                        old.file().read_exact_at(&mut buffer, *offset)?;
                         out.write_all(&buffer)?;
                     }
                 }
@@ -316,10 +298,7 @@ impl JsonlSink {
         for present in self.by_src.values_mut() {
             present.this_run = false;
         }
-        self.file = OpenOptions::new()
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| io_error(&self.path, e))?;
+        self.file = OpenOptions::new().append(true).open(&self.path)?;
         Ok(replaced)
     }
 

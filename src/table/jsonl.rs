@@ -20,7 +20,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::schema::{FIXED_COLUMNS, Kind, row_schema};
-use crate::error::{Error, io_error};
+use crate::error::Error;
 
 /// Below this size a shard is parsed on one thread.
 const PARALLEL_FROM_BYTES: usize = 4 << 20;
@@ -28,7 +28,7 @@ const PARALLEL_FROM_BYTES: usize = 4 << 20;
 /// Reads `path` (a JSONL shard) into a batch with the row schema. A large shard is cut
 /// at line ends into one part per core, parsed at once, and joined in order.
 pub fn read_jsonl(path: &Path) -> Result<RecordBatch, Error> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    let bytes = fs_err::read(path)?;
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let parts = if body.len() < PARALLEL_FROM_BYTES {

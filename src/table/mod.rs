@@ -22,7 +22,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema};
 
-use crate::error::{Error, io_error};
+use crate::error::Error;
 use schema::{MOS_STD_DEV_UNIFIED, MOS_UNIFIED, fixed_kind, row_schema};
 
 /// What [`read_rows`] keeps and adds.
@@ -71,8 +71,8 @@ fn join(batches: &[(&Path, RecordBatch)]) -> Result<RecordBatch, Error> {
 
 /// A file starting with Parquet's magic bytes is Parquet; anything else is read as JSONL.
 fn is_parquet(path: &Path) -> Result<bool, Error> {
-    let mut file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-    if !file.metadata().map_err(|e| io_error(path, e))?.is_file() {
+    let mut file = fs_err::File::open(path)?;
+    if !file.metadata()?.is_file() {
         return Err(Error::input(format!(
             "{}: not a regular file",
             path.display()
@@ -84,7 +84,7 @@ fn is_parquet(path: &Path) -> Result<bool, Error> {
         match file.read(&mut head[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
-            Err(e) => return Err(io_error(path, e)),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(&head == parquet::MAGIC)

@@ -10,7 +10,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use std::path::Path;
 
 use super::schema::FIXED_COLUMNS;
-use crate::error::{Error, io_error};
+use crate::error::Error;
 
 /// The four bytes a Parquet file starts (and ends) with.
 pub const MAGIC: &[u8; 4] = b"PAR1";
@@ -36,7 +36,9 @@ pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<u64, Error> {
 /// Reads a Parquet file of rows; every fixed column must be there, with its type and
 /// without nulls.
 pub fn read_parquet(path: &Path) -> Result<RecordBatch, Error> {
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    // The Parquet reader takes the standard file; opening it through fs_err names the
+    // file in an error.
+    let (file, _) = fs_err::File::open(path)?.into_parts();
     let bad = |why: String| Error::input(format!("{}: {why}", path.display()));
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(64 * 1024).build())
