@@ -106,11 +106,16 @@ fn requests_for(server: &LoopbackServer, path: &str) -> Vec<common::loopback::Se
         .collect()
 }
 
-#[test]
-fn state_file_counters_and_files_follow_the_contract() {
+/// The scenario after one ingest, and that ingest's report.
+fn first_run() -> (Scenario, moscorpus::pipeline::RunReport) {
     let s = scenario();
-    let prober = NativeProber;
-    let report = ingest(&options(&s), &prober).unwrap();
+    let report = ingest(&options(&s), &NativeProber).unwrap();
+    (s, report)
+}
+
+#[test]
+fn counters_and_the_attrition_warning_count_every_clip() {
+    let (_s, report) = first_run();
     let stats = &report.stats;
     assert_eq!(stats.selected, 10);
     assert_eq!(stats.written, 4, "ok, flaky, cut, norange: {stats:?}");
@@ -124,8 +129,11 @@ fn state_file_counters_and_files_follow_the_contract() {
         .attrition_warning
         .expect("60% attrition is above 10%");
     assert!(warning.contains(".download-progress.json"), "{warning}");
+}
 
-    // Final files: complete, hashing like the served bodies, no leftovers.
+#[test]
+fn downloaded_files_are_whole_and_failed_ones_absent() {
+    let (s, _) = first_run();
     for name in ["ok", "flaky", "cut", "norange"] {
         let path = s.sandbox.clips().join(format!("{name}.mp4"));
         assert_eq!(
@@ -144,8 +152,11 @@ fn state_file_counters_and_files_follow_the_contract() {
             "{name}"
         );
     }
+}
 
-    // The state file: permanent failures with reasons, done clips, no transient entry.
+#[test]
+fn the_state_file_keeps_permanent_failures_with_reasons_and_no_transient_one() {
+    let (_s, report) = first_run();
     let text = std::fs::read_to_string(&report.progress_path).unwrap();
     assert!(text.ends_with("}\n"), "final newline");
     assert!(text.contains("  \"missing.mp4\": {\n    \"reason\": \"http-404: Not Found\",\n    \"state\": \"failed\"\n  }"), "{text}");
@@ -184,8 +195,11 @@ fn state_file_counters_and_files_follow_the_contract() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
+}
 
-    // The cut body was resumed with Range + If-Range from where the part ended.
+#[test]
+fn parts_resume_with_range_and_if_range_and_transient_errors_are_retried() {
+    let (s, _) = first_run();
     let cut = requests_for(&s.server, "/cut.mp4");
     assert_eq!(cut.len(), 2);
     assert!(!cut[0].headers.contains_key("range"));
@@ -212,8 +226,11 @@ fn state_file_counters_and_files_follow_the_contract() {
     assert_eq!(requests_for(&s.server, "/flaky.mp4").len(), 2);
     // Stalled: every attempt timed out on a stalled read.
     assert_eq!(requests_for(&s.server, "/stalled.mp4").len(), 3);
+}
 
-    // Rows carry the downloaded clips' hashes, in manifest order.
+#[test]
+fn rows_carry_the_downloaded_hashes_in_manifest_order() {
+    let (s, report) = first_run();
     let rows: Vec<serde_json::Value> = std::fs::read_to_string(&report.output)
         .unwrap()
         .lines()
@@ -223,8 +240,12 @@ fn state_file_counters_and_files_follow_the_contract() {
     assert_eq!(srcs, ["ok.mp4", "flaky.mp4", "cut.mp4", "norange.mp4"]);
     assert_eq!(rows[2]["src_sha256"], sha256_hex(&s.bodies["cut"]));
     assert_eq!(rows[1]["mos"], 60.25);
+}
 
-    // Second run: permanent failures are not retried, the transient one is; nothing new.
+#[test]
+fn a_second_run_retries_only_transient_failures_and_retry_failed_asks_again() {
+    let (s, _) = first_run();
+    let prober = NativeProber;
     let report = ingest(&options(&s), &prober).unwrap();
     assert_eq!(report.stats.written, 0);
     assert_eq!(report.stats.dedups, 4);
