@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Run, Sandbox, clip_bytes, moscorpus};
+use common::{Sandbox, clip_bytes, moscorpus};
 
 /// A sandbox whose output already holds one good row from an earlier run.
 fn sandbox_with_a_row() -> (Sandbox, Vec<u8>) {
@@ -13,15 +13,11 @@ fn sandbox_with_a_row() -> (Sandbox, Vec<u8>) {
         &clip_bytes("h264_160x120_ntsc.mp4", "earlier"),
     );
     s.write("first.csv", "name,mos\nyfcc-batch1/1,55.5\n");
-    let run = ingest(&s, &["--manifest-csv", "work/first.csv"]);
+    let run = s.ingest(&["--manifest-csv", "work/first.csv"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let output = std::fs::read(s.work().join("lsvq.jsonl")).unwrap();
     assert_eq!(output.iter().filter(|b| **b == b'\n').count(), 1);
     (s, output)
-}
-
-fn ingest(s: &Sandbox, extra: &[&str]) -> Run {
-    moscorpus(s.root.path(), &common::ingest_args(extra))
 }
 
 fn assert_untouched(s: &Sandbox, output: &[u8]) {
@@ -60,7 +56,7 @@ fn missing_working_folder_exits_2_with_where_lsvq_comes_from() {
 #[test]
 fn missing_manifest_exits_2_with_a_hint() {
     let (s, output) = sandbox_with_a_row();
-    let run = ingest(&s, &["--manifest-csv", "work/labels_missing.csv"]);
+    let run = s.ingest(&["--manifest-csv", "work/labels_missing.csv"]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("labels_missing.csv") && run.stderr.contains("hint:"),
@@ -69,7 +65,7 @@ fn missing_manifest_exits_2_with_a_hint() {
     );
     // No label file at all in the folder: the names looked for are listed.
     std::fs::remove_file(s.work().join("first.csv")).unwrap();
-    let run = ingest(&s, &[]);
+    let run = s.ingest(&[]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("labels_train_test.csv") && run.stderr.contains("train_labels.txt"),
@@ -102,7 +98,7 @@ fn unusable_label_files_exit_2_naming_file_and_line() {
     ];
     for (file, text, needle) in cases {
         s.write(file, text);
-        let run = ingest(&s, &["--manifest-csv", &format!("work/{file}")]);
+        let run = s.ingest(&["--manifest-csv", &format!("work/{file}")]);
         assert_eq!(run.code, 2, "{file}");
         assert!(run.stderr.contains(needle), "{file}: {}", run.stderr);
         assert_untouched(&s, &output);
@@ -165,7 +161,7 @@ fn bad_rows_are_skipped_with_file_and_line_and_the_run_goes_on() {
          C:\\clips\\x,14\n\
          yfcc-batch1/2,66.75\n",
     );
-    let run = ingest(&s, &["--manifest-csv", "work/rows.csv"]);
+    let run = s.ingest(&["--manifest-csv", "work/rows.csv"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     for (line, needle) in [
         (3, "no clip name"),
@@ -225,7 +221,7 @@ fn truncated_and_non_video_files_are_broken_not_rows() {
         "rows.csv",
         "name,mos\ntruncated,10\npage,20\nyfcc-batch1/1,55.5\n",
     );
-    let run = ingest(&s, &["--manifest-csv", "work/rows.csv"]);
+    let run = s.ingest(&["--manifest-csv", "work/rows.csv"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains(
@@ -258,7 +254,7 @@ fn a_torn_last_line_is_set_aside_before_appending() {
         "rows.csv",
         "name,mos\nyfcc-batch1/1,55.5\nyfcc-batch1/2,66.75\n",
     );
-    let run = ingest(&s, &["--manifest-csv", "work/rows.csv"]);
+    let run = s.ingest(&["--manifest-csv", "work/rows.csv"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("torn"), "{}", run.stderr);
     let text = std::fs::read_to_string(&jsonl).unwrap();
@@ -279,7 +275,7 @@ fn an_unreadable_state_file_is_moved_aside_not_deleted() {
     let (s, output) = sandbox_with_a_row();
     let state = s.work().join(".download-progress.json");
     std::fs::write(&state, "{ this is not json").unwrap();
-    let run = ingest(&s, &["--manifest-csv", "work/first.csv"]);
+    let run = s.ingest(&["--manifest-csv", "work/first.csv"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(".download-progress.json") && run.stderr.contains("moved it aside"),
@@ -296,7 +292,7 @@ fn an_unreadable_state_file_is_moved_aside_not_deleted() {
 #[test]
 fn split_without_is_test_column_is_an_input_error() {
     let (s, output) = sandbox_with_a_row();
-    let run = ingest(&s, &["--manifest-csv", "work/first.csv", "--split", "test"]);
+    let run = s.ingest(&["--manifest-csv", "work/first.csv", "--split", "test"]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("first.csv") && run.stderr.contains("is_test"),
@@ -315,15 +311,12 @@ fn a_file_only_ffprobe_reads_without_ffprobe_is_that_clips_failure() {
     )
     .unwrap();
     s.write("rows.csv", "name,mos\nmpeg2.mkv,40\n");
-    let run = ingest(
-        &s,
-        &[
-            "--manifest-csv",
-            "work/rows.csv",
-            "--ffprobe-bin",
-            "/nonexistent/ffprobe",
-        ],
-    );
+    let run = s.ingest(&[
+        "--manifest-csv",
+        "work/rows.csv",
+        "--ffprobe-bin",
+        "/nonexistent/ffprobe",
+    ]);
     // One clip never stops the run: it is counted broken, with the reason and the fix.
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -349,10 +342,7 @@ fn auto_asks_ffprobe_for_what_native_does_not_read() {
     )
     .unwrap();
     s.write("rows.csv", "name,mos\nmpeg2.mkv,40\n");
-    let run = ingest(
-        &s,
-        &["--manifest-csv", "work/rows.csv", "--log-level", "debug"],
-    );
+    let run = s.ingest(&["--manifest-csv", "work/rows.csv", "--log-level", "debug"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("asking ffprobe"), "{}", run.stderr);
     let text = std::fs::read_to_string(s.work().join("lsvq.jsonl")).unwrap();
@@ -367,17 +357,14 @@ fn auto_asks_ffprobe_for_what_native_does_not_read() {
 #[test]
 fn a_missing_ffprobe_is_a_clear_input_error() {
     let (s, output) = sandbox_with_a_row();
-    let run = ingest(
-        &s,
-        &[
-            "--manifest-csv",
-            "work/first.csv",
-            "--prober",
-            "ffprobe",
-            "--ffprobe-bin",
-            "/nonexistent/ffprobe",
-        ],
-    );
+    let run = s.ingest(&[
+        "--manifest-csv",
+        "work/first.csv",
+        "--prober",
+        "ffprobe",
+        "--ffprobe-bin",
+        "/nonexistent/ffprobe",
+    ]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("/nonexistent/ffprobe") && run.stderr.contains("install ffmpeg"),

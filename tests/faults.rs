@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::loopback::{LoopbackServer, Reply};
-use common::{Sandbox, clip_bytes, moscorpus, rows_without_timestamp};
+use common::{Sandbox, clip_bytes, rows_without_timestamp};
 
 /// Clips served by URL: (name, how the faulty server answers).
 const SERVED: [&str; 17] = [
@@ -232,9 +232,7 @@ const FLAGS: &[&str] = &[
 ];
 
 fn ingest(root: &Path, extra: &[&str]) -> common::Run {
-    let mut args = common::ingest_args(FLAGS);
-    args.extend_from_slice(extra);
-    moscorpus(root, &args)
+    common::ingest_in(root, &[FLAGS, extra].concat())
 }
 
 fn report(root: &Path) -> serde_json::Value {

@@ -15,9 +15,7 @@ use common::{Sandbox, clip_bytes, moscorpus};
 const INGEST: [&str; 2] = ["--prober", "native"];
 
 fn ingest(s: &Sandbox, extra: &[&str]) -> common::Run {
-    let mut args = common::ingest_args(&INGEST);
-    args.extend_from_slice(extra);
-    moscorpus(s.root.path(), &args)
+    s.ingest(&[&INGEST[..], extra].concat())
 }
 
 /// Exit code 2 with `needle` in the message.

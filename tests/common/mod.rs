@@ -150,6 +150,19 @@ pub fn rows_without_timestamp(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Runs `moscorpus ingest lsvq` in `root` ([`ingest_args`] then `extra`).
+pub fn ingest_in(root: &Path, extra: &[&str]) -> Run {
+    moscorpus(root, &ingest_args(extra))
+}
+
+impl Sandbox {
+    /// Runs `moscorpus ingest lsvq` on this sandbox's `work/` ([`ingest_args`] then
+    /// `extra`).
+    pub fn ingest(&self, extra: &[&str]) -> Run {
+        ingest_in(self.root.path(), extra)
+    }
+}
+
 /// `moscorpus ingest lsvq` on `work/` with the floor lowered and every row, then `extra`.
 pub fn ingest_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
