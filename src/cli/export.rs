@@ -142,12 +142,21 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
         side: args.side,
     };
     let text = render(format, corpus, &rows, &options)?;
-    write_atomically(&args.files.output, text.as_bytes())?;
+    write_label_file(&args.files.output, &text, rows.len(), corpus)
+}
+
+/// Writes an exported label file atomically and says so.
+fn write_label_file(
+    output: &std::path::Path,
+    text: &str,
+    clips: usize,
+    corpus: crate::corpus::CorpusId,
+) -> Result<(), Error> {
+    write_atomically(output, text.as_bytes())?;
     out!(
-        "{} clips of {} written to {}",
-        rows.len(),
+        "{clips} clips of {} written to {}",
         corpus.info().label,
-        args.files.output.display()
+        output.display()
     )
 }
 
@@ -182,13 +191,7 @@ fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
         }
         _ => None,
     };
-    write_atomically(&args.files.output, text.as_bytes())?;
-    out!(
-        "{} clips of {} written to {}",
-        rows.len(),
-        corpus.info().label,
-        args.files.output.display()
-    )?;
+    write_label_file(&args.files.output, &text, rows.len(), corpus)?;
     if let Some((json, text, repeats)) = splits {
         write_atomically(json, text.as_bytes())?;
         out!("{repeats} splits written to {}", json.display())?;
