@@ -26,6 +26,18 @@ fn row(corpus: &str, src: &str, sha: &str, extra: &[(&str, &str)]) -> String {
     v.to_string() + "\n"
 }
 
+/// `evaluate --json` of `preds.csv` against the KoNViD-1k shard `konvid_1k.jsonl`.
+const EVALUATE_KONVID: [&str; 8] = [
+    "evaluate",
+    "--corpus",
+    "konvid-1k",
+    "--labels",
+    "konvid_1k.jsonl",
+    "--predictions",
+    "preds.csv",
+    "--json",
+];
+
 fn sha(i: usize) -> String {
     format!("{i:064x}")
 }
@@ -332,16 +344,7 @@ fn evaluate_on_every_repeat_equals_a_per_repeat_loop() {
             "s.jsonl",
         ],
     );
-    let base = [
-        "evaluate",
-        "--corpus",
-        "konvid-1k",
-        "--labels",
-        "konvid_1k.jsonl",
-        "--predictions",
-        "preds.csv",
-        "--json",
-    ];
+    let base = EVALUATE_KONVID;
     let run = moscorpus(
         dir.path(),
         &[&base[..], &["--split-file", "s.jsonl", "--repeat", "all"]].concat(),
@@ -570,19 +573,10 @@ fn evaluate_on_every_repeat_equals_scipy_on_each_test_side() {
     let run = moscorpus(
         dir.path(),
         &[
-            "evaluate",
-            "--corpus",
-            "konvid-1k",
-            "--labels",
-            "konvid_1k.jsonl",
-            "--predictions",
-            "preds.csv",
-            "--split-file",
-            "s.jsonl",
-            "--repeat",
-            "all",
-            "--json",
-        ],
+            &EVALUATE_KONVID[..],
+            &["--split-file", "s.jsonl", "--repeat", "all"],
+        ]
+        .concat(),
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let all: Value = serde_json::from_str(&run.stdout).unwrap();
