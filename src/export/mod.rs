@@ -310,18 +310,27 @@ pub fn pyiqa_splits(rows: &[LabelRow], split: &SplitFile) -> (String, usize) {
         found.sort_unstable();
         found
     };
-    let mut dict: BTreeMap<u32, serde_json::Value> = BTreeMap::new();
-    for &repeat in split.tests.keys().chain(split.trains.keys()) {
-        if dict.contains_key(&(repeat + 1)) {
-            continue;
-        }
-        let train = sides(split.trains.get(&repeat));
-        let test = sides(split.tests.get(&repeat));
-        dict.insert(
-            repeat + 1,
-            serde_json::json!({ "train": train, "val": [], "test": test }),
-        );
+    /// One split of pyiqa's dictionary.
+    #[derive(serde::Serialize)]
+    struct Phases {
+        // Sorted, as the file has always written them.
+        test: Vec<usize>,
+        train: Vec<usize>,
+        val: Vec<usize>,
     }
+    // A split file read back has both sides of every repeat (an empty side as empty).
+    let dict: BTreeMap<u32, Phases> = split
+        .tests
+        .keys()
+        .map(|&repeat| {
+            let phases = Phases {
+                test: sides(split.tests.get(&repeat)),
+                train: sides(split.trains.get(&repeat)),
+                val: Vec::new(),
+            };
+            (repeat + 1, phases)
+        })
+        .collect();
     let mut text = serde_json::to_string(&dict).unwrap_or_default();
     text.push('\n');
     (text, missing.len())

@@ -4,7 +4,7 @@
 
 use fs_err::File;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::Error;
 
@@ -47,7 +47,6 @@ impl<'a> Line<'a> {
 /// Reads a JSONL file line by line (never the whole file at once).
 pub struct JsonlReader<R = BufReader<File>> {
     reader: R,
-    path: PathBuf,
     policy: TornLine,
     number: usize,
     /// Bytes of the lines that ended in `\n`, blank ones included.
@@ -60,16 +59,15 @@ impl JsonlReader {
     /// Opens `path`; the caller decides what a missing file means.
     pub fn open(path: &Path, policy: TornLine) -> std::io::Result<Self> {
         let file = File::open(path)?;
-        Ok(Self::new(BufReader::new(file), path, policy))
+        Ok(Self::new(BufReader::new(file), policy))
     }
 }
 
 impl<R: BufRead> JsonlReader<R> {
-    /// Reads from `reader`; `path` names it in errors.
-    pub fn new(reader: R, path: &Path, policy: TornLine) -> Self {
+    /// Reads from `reader` (an `fs_err` file names itself in its errors).
+    pub fn new(reader: R, policy: TornLine) -> Self {
         Self {
             reader,
-            path: path.to_path_buf(),
             policy,
             number: 0,
             complete_len: 0,
@@ -120,10 +118,6 @@ impl<R: BufRead> JsonlReader<R> {
     pub fn torn(&self) -> Option<&Torn> {
         self.torn.as_ref()
     }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 #[cfg(test)]
@@ -134,7 +128,7 @@ mod tests {
     type Numbered = Vec<(usize, Vec<u8>)>;
 
     fn lines(text: &[u8], policy: TornLine) -> (Numbered, Option<Torn>, u64) {
-        let mut reader = JsonlReader::new(text, Path::new("x.jsonl"), policy);
+        let mut reader = JsonlReader::new(text, policy);
         let mut out = Vec::new();
         while let Some(line) = reader.next_line().unwrap() {
             out.push((line.number, line.content().to_vec()));

@@ -100,7 +100,11 @@ impl Formatter for PythonFormatter {
         out: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        let mut text = String::with_capacity(fragment.len());
+        // Most fragments (keys, paths, pixel formats) are printable ASCII already.
+        if fragment.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            return out.write_all(fragment.as_bytes());
+        }
+        let mut text = String::with_capacity(fragment.len() + 16);
         push_escaped(&mut text, fragment);
         out.write_all(text.as_bytes())
     }
