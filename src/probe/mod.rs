@@ -9,7 +9,7 @@ pub mod codec;
 pub mod convert;
 pub mod ffprobe;
 pub mod native;
-pub mod rational;
+pub mod rules;
 
 use std::path::Path;
 

@@ -3,8 +3,9 @@
 //! sequence header among the record's `configOBUs` gives the matrix coefficients:
 //! 4:4:4 with matrix 0 (identity) is `gbrp*`, as libdav1d names it.
 
+use super::Picture;
 use super::bits::{BitReader, OutOfBits};
-use super::{Chroma, Picture, gbr_name, yuv_name};
+use crate::probe::rules::pixel_format::{Chroma, gbr_name, yuv_name};
 
 pub fn parse_av1c(record: &[u8]) -> Option<Picture> {
     if record.first()? & 0x80 == 0 {

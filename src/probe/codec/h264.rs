@@ -3,9 +3,10 @@
 //! (8-bit full range → `yuvj*`; 4:4:4 with matrix coefficients 0 → `gbrp*`;
 //! monochrome counts as 4:2:0).
 
+use super::Picture;
 use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_signal};
-use super::{Chroma, Picture, gbr_name, yuv_name};
 use crate::probe::convert::{saturate_i32, saturate_u32};
+use crate::probe::rules::pixel_format::{Chroma, gbr_name, yuv_name};
 
 /// The first SPS of an `avcC` record.
 pub fn sps_from_avcc(avcc: &[u8]) -> Option<&[u8]> {

@@ -3,9 +3,10 @@
 //! decoder maps them (only 8-bit 4:2:0 full range becomes `yuvj420p`; 4:4:4 with
 //! matrix coefficients 0 becomes `gbrp*`).
 
+use super::Picture;
 use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_signal};
-use super::{Chroma, Picture, gbr_name, yuv_name};
 use crate::probe::convert::saturate_u32;
+use crate::probe::rules::pixel_format::{Chroma, gbr_name, yuv_name};
 
 /// The first SPS (NAL type 33) of an `hvcC` record.
 pub fn sps_from_hvcc(hvcc: &[u8]) -> Option<&[u8]> {

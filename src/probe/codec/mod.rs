@@ -7,6 +7,8 @@ pub mod h264;
 pub mod hevc;
 pub mod vp9;
 
+use super::ProbeError;
+
 /// What a codec header says about the pictures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Picture {
@@ -15,47 +17,73 @@ pub struct Picture {
     pub pix_fmt: String,
 }
 
-/// ffmpeg's name for planar YUV with this subsampling and bit depth (`yuv420p10le` …);
-/// `full_range` gives the `yuvj*` names (8-bit only, where the decoder uses them).
-pub fn yuv_name(chroma: Chroma, bit_depth: u32, full_range_j: bool) -> Option<String> {
-    let layout = match chroma {
-        Chroma::Gray => "gray",
-        Chroma::C420 => "yuv420p",
-        Chroma::C422 => "yuv422p",
-        Chroma::C440 => "yuv440p",
-        Chroma::C444 => "yuv444p",
-    };
-    match (bit_depth, full_range_j) {
-        (8, true) if chroma != Chroma::Gray && chroma != Chroma::C440 => {
-            Some(layout.replacen("yuv", "yuvj", 1))
+/// A video track's codec and the header bytes its container carries for it: what the
+/// MP4 sample entry or the Matroska track entry says, before any codec header is read.
+#[derive(Debug, Clone, Copy)]
+pub enum CodecConfig<'a> {
+    /// An `avcC` record (MP4 box payload or Matroska CodecPrivate).
+    Avc(&'a [u8]),
+    /// An `hvcC` record.
+    Hevc(&'a [u8]),
+    /// An MP4 `vpcC` box payload.
+    Vp9Record(&'a [u8]),
+    /// The start of the track's first frame (WebM carries no VP9 record).
+    Vp9FirstFrame(&'a [u8]),
+    /// An `av1C` record.
+    Av1(&'a [u8]),
+    /// MPEG-4 Part 2 (Visual): ffmpeg's decoder reports `yuv420p` and the container's size.
+    Mpeg4Visual,
+}
+
+/// What a video track is, in ffprobe's terms: `codec_name` and the picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedCodec {
+    pub codec_name: &'static str,
+    pub picture: Picture,
+}
+
+/// The one codec dispatch, for every container: reads the header `config` names.
+pub fn decode(config: CodecConfig) -> Result<DecodedCodec, ProbeError> {
+    let unreadable = |what: &str| ProbeError::Broken(format!("unreadable {what}"));
+    let (codec_name, picture) = match config {
+        CodecConfig::Avc(record) => {
+            let sps = h264::sps_from_avcc(record).ok_or_else(|| unreadable("avcC"))?;
+            (
+                "h264",
+                h264::parse_sps(sps).ok_or_else(|| unreadable("H.264 SPS"))?,
+            )
         }
-        (8, _) => Some(if chroma == Chroma::Gray {
-            "gray".into()
-        } else {
-            layout.into()
-        }),
-        (9 | 10 | 12 | 14 | 16, _) if chroma == Chroma::Gray => Some(format!("gray{bit_depth}le")),
-        (9 | 10 | 12 | 14 | 16, _) => Some(format!("{layout}{bit_depth}le")),
-        _ => None,
-    }
-}
-
-/// ffmpeg's name for planar GBR (`gbrp`, `gbrp10le` …): 4:4:4 pictures coded with
-/// matrix coefficients 0, as the H.264, HEVC and AV1 decoders name them.
-pub fn gbr_name(bit_depth: u32) -> Option<String> {
-    match bit_depth {
-        8 => Some("gbrp".into()),
-        9 | 10 | 12 | 14 | 16 => Some(format!("gbrp{bit_depth}le")),
-        _ => None,
-    }
-}
-
-/// Chroma subsampling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Chroma {
-    Gray,
-    C420,
-    C422,
-    C440,
-    C444,
+        CodecConfig::Hevc(record) => {
+            let sps = hevc::sps_from_hvcc(record).ok_or_else(|| unreadable("hvcC"))?;
+            (
+                "hevc",
+                hevc::parse_sps(sps).ok_or_else(|| unreadable("HEVC SPS"))?,
+            )
+        }
+        CodecConfig::Vp9Record(record) => (
+            "vp9",
+            vp9::parse_vpcc(record).ok_or_else(|| unreadable("vpcC"))?,
+        ),
+        CodecConfig::Vp9FirstFrame(frame) => (
+            "vp9",
+            vp9::parse_frame(frame).ok_or_else(|| {
+                ProbeError::Unsupported("VP9 track starting without a key frame".into())
+            })?,
+        ),
+        CodecConfig::Av1(record) => (
+            "av1",
+            av1::parse_av1c(record).ok_or_else(|| unreadable("av1C"))?,
+        ),
+        CodecConfig::Mpeg4Visual => (
+            "mpeg4",
+            Picture {
+                size: None,
+                pix_fmt: "yuv420p".into(),
+            },
+        ),
+    };
+    Ok(DecodedCodec {
+        codec_name,
+        picture,
+    })
 }

@@ -1,8 +1,9 @@
 //! VP9: the uncompressed header of a key frame (WebM often has no codec private data),
 //! or an MP4 `vpcC` record; pixel formats as ffmpeg's vp9 decoder names them.
 
+use super::Picture;
 use super::bits::{BitReader, OutOfBits};
-use super::{Chroma, Picture, yuv_name};
+use crate::probe::rules::pixel_format::{Chroma, gbr_name, yuv_name};
 
 /// Reads the first frame's header (the first frame of a superframe comes first).
 pub fn parse_frame(frame: &[u8]) -> Option<Picture> {
@@ -47,10 +48,8 @@ fn parse(frame: &[u8]) -> Result<Option<Picture>, OutOfBits> {
         if profile == 1 || profile == 3 {
             r.skip(1)?;
         }
-        return Ok(Some(Picture {
-            size: frame_size(&mut r)?,
-            pix_fmt: gbr(bit_depth),
-        }));
+        let size = frame_size(&mut r)?;
+        return Ok(gbr_name(bit_depth).map(|pix_fmt| Picture { size, pix_fmt }));
     };
     let size = frame_size(&mut r)?;
     Ok(yuv_name(chroma, bit_depth, false).map(|pix_fmt| Picture { size, pix_fmt }))
@@ -69,14 +68,6 @@ fn subsampling(x: u32, y: u32) -> Chroma {
     }
 }
 
-fn gbr(bit_depth: u32) -> String {
-    if bit_depth == 8 {
-        "gbrp".into()
-    } else {
-        format!("gbrp{bit_depth}le")
-    }
-}
-
 /// An MP4 `vpcC` box payload (version 1: after the 4-byte full-box header).
 pub fn parse_vpcc(payload: &[u8]) -> Option<Picture> {
     let body = payload.get(4..)?;
@@ -89,9 +80,9 @@ pub fn parse_vpcc(payload: &[u8]) -> Option<Picture> {
     };
     let matrix = *body.get(5)?;
     if matrix == 0 && chroma == Chroma::C444 {
-        return Some(Picture {
+        return gbr_name(bit_depth).map(|pix_fmt| Picture {
             size: None,
-            pix_fmt: gbr(bit_depth),
+            pix_fmt,
         });
     }
     yuv_name(chroma, bit_depth, false).map(|pix_fmt| Picture {

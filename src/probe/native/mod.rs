@@ -1,8 +1,10 @@
 //! The native prober: reads container and codec headers (never the media data) and
 //! answers as ffprobe would for the fields the row needs. ISO-BMFF (MP4, MOV, M4V;
-//! `moov` anywhere, fragmented, edit lists) in [`mp4`]; Matroska/WebM in [`mkv`].
-//! What it does not support is an [`ProbeError::Unsupported`] answer, so the `auto`
-//! prober can ask ffprobe instead.
+//! `moov` anywhere, fragmented, edit lists) in [`mp4`]; Matroska/WebM in [`mkv`]. Each
+//! container reader gathers a [`VideoStream`] (its codec header goes through the one
+//! dispatch in `probe/codec/`, its numbers through `probe/rules/`), and [`report`]
+//! prints it as ffprobe's fields. What it does not support is an
+//! [`ProbeError::Unsupported`] answer, so the `auto` prober can ask ffprobe instead.
 
 pub mod mkv;
 pub mod mp4;
@@ -10,7 +12,10 @@ pub mod reader;
 
 use std::path::Path;
 
-use super::{ProbeError, ProbeReport, Prober};
+use super::codec::DecodedCodec;
+use super::rules::duration::seconds_string;
+use super::rules::rates::FrameRates;
+use super::{FormatReport, ProbeError, ProbeReport, Prober, StreamReport};
 use reader::Source;
 
 /// Reads headers itself; needs no ffmpeg.
@@ -89,4 +94,36 @@ fn other_container(head: &[u8], source: &mut Source) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// What a container reader found for the first video stream.
+pub struct VideoStream {
+    pub codec: DecodedCodec,
+    /// The size the container states (used when the codec header carries none).
+    pub container_size: (u32, u32),
+    pub rates: FrameRates,
+    /// The stream's own duration as ffprobe prints it, when the format has one.
+    pub duration: Option<String>,
+}
+
+/// ffprobe's answer: the video stream if there is one, and the container's duration.
+fn report(video: Option<VideoStream>, container_seconds: f64) -> ProbeReport {
+    let streams = video.map(|v| {
+        let (width, height) = v.codec.picture.size.unwrap_or(v.container_size);
+        StreamReport {
+            codec_name: Some(v.codec.codec_name.to_string()),
+            width: Some(i64::from(width)),
+            height: Some(i64::from(height)),
+            pix_fmt: Some(v.codec.picture.pix_fmt),
+            r_frame_rate: Some(v.rates.r.to_string()),
+            avg_frame_rate: Some(v.rates.avg.to_string()),
+            duration: v.duration,
+        }
+    });
+    ProbeReport {
+        streams: streams.into_iter().collect(),
+        format: FormatReport {
+            duration: Some(seconds_string(container_seconds)),
+        },
+    }
 }

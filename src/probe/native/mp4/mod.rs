@@ -1,0 +1,227 @@
+//! ISO-BMFF (MP4, MOV, M4V): walks the top-level boxes (seeking past `mdat`, reading
+//! only `moov` and `moof`), takes the first video track in file order, and gathers what
+//! ffprobe's answer is derived from: the sample entry (codec header), the sample
+//! durations (`stts`, or the fragments' `trun`s when the file is fragmented) and the
+//! media and movie headers. The typed boxes are in [`boxes`]; how ffmpeg turns them into
+//! rates and durations is in `probe/rules/`.
+
+pub mod boxes;
+
+use boxes::{
+    FourCc, HandlerReference, MediaTimes, TimeToSample, TrackExtends, TrackFragmentHeader,
+    TrackHeader, TrackRun, VisualSampleEntry, boxes, child, esds_object_type, path,
+};
+
+use super::reader::Source;
+use super::{VideoStream, report};
+use crate::probe::codec::{self, CodecConfig};
+use crate::probe::rules::duration::{
+    microseconds_to_seconds, mp4_container_seconds, rescale_us, ticks_string,
+};
+use crate::probe::rules::rates::{self, SampleRun, SampleTiming};
+use crate::probe::{ProbeError, ProbeReport};
+
+/// Box types that open an ISO-BMFF file (how the format is recognised).
+pub fn is_top_level_box(kind: &[u8]) -> bool {
+    matches!(
+        kind,
+        b"ftyp"
+            | b"moov"
+            | b"mdat"
+            | b"free"
+            | b"skip"
+            | b"wide"
+            | b"pnot"
+            | b"styp"
+            | b"sidx"
+            | b"moof"
+            | b"uuid"
+            | b"junk"
+    )
+}
+
+fn broken(why: impl Into<String>) -> ProbeError {
+    ProbeError::Broken(why.into())
+}
+
+/// The payloads of the boxes the prober needs from the top level.
+struct TopLevel {
+    moov: Vec<u8>,
+    moofs: Vec<Vec<u8>>,
+}
+
+/// Walks the top-level boxes by their headers only, reading `moov` and every `moof`.
+fn read_top_level(src: &mut Source) -> Result<TopLevel, ProbeError> {
+    let mut moov: Option<Vec<u8>> = None;
+    let mut moofs = Vec::new();
+    let mut pos = 0u64;
+    while pos + 8 <= src.len() {
+        let head = src.read_at(pos, 16).map_err(|e| broken(e.to_string()))?;
+        let mut header = boxes::Cursor::new(&head);
+        let (size32, kind) = header
+            .u32()
+            .zip(header.fourcc())
+            .ok_or_else(|| broken("truncated box header"))?;
+        let (header_len, size) = match size32 {
+            0 => (8, src.len() - pos),
+            1 => (
+                16,
+                header.u64().ok_or_else(|| broken("truncated box header"))?,
+            ),
+            n => (8, u64::from(n)),
+        };
+        if size < header_len || size > src.len() - pos {
+            if &kind == b"mdat" && moov.is_some() {
+                break; // a truncated media box after complete headers
+            }
+            return Err(broken(format!(
+                "box {} overruns the file",
+                String::from_utf8_lossy(&kind)
+            )));
+        }
+        let payload = |src: &mut Source| {
+            src.read_at(pos + header_len, size - header_len)
+                .map_err(|e| broken(e.to_string()))
+        };
+        match &kind {
+            b"moov" => moov = Some(payload(src)?),
+            b"moof" => moofs.push(payload(src)?),
+            _ => {}
+        }
+        pos += size;
+    }
+    Ok(TopLevel {
+        moov: moov.ok_or_else(|| broken("no moov box"))?,
+        moofs,
+    })
+}
+
+pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
+    let TopLevel { moov, moofs } = read_top_level(src)?;
+    let movie = child(&moov, b"mvhd").and_then(MediaTimes::parse);
+    let is_video = |trak: &[u8]| {
+        path(trak, &[b"mdia", b"hdlr"])
+            .and_then(HandlerReference::parse)
+            .is_some_and(|h| &h.handler_type == b"vide")
+    };
+    let Some(video) = boxes(&moov)
+        .filter(|(kind, _)| kind == b"trak")
+        .map(|(_, trak)| trak)
+        .find(|trak| is_video(trak))
+    else {
+        // Like ffprobe: no stream, the container's duration (a row then calls it broken).
+        return match movie {
+            Some(m) if m.duration > 0 && m.timescale > 0 => Ok(report(
+                None,
+                microseconds_to_seconds(rescale_us(m.duration, m.timescale)),
+            )),
+            _ => Err(broken("no video stream")),
+        };
+    };
+    let track_id = child(video, b"tkhd")
+        .and_then(TrackHeader::parse)
+        .map(|t| t.track_id);
+    let media = path(video, &[b"mdia", b"mdhd"]).ok_or_else(|| broken("no mdhd"))?;
+    let media = MediaTimes::parse(media).ok_or_else(|| broken("bad mdhd"))?;
+    if media.timescale == 0 {
+        return Err(broken("track timescale 0"));
+    }
+    let stbl = path(video, &[b"mdia", b"minf", b"stbl"]).ok_or_else(|| broken("no stbl"))?;
+    let stsd = child(stbl, b"stsd").ok_or_else(|| broken("no stsd"))?;
+    let entry = VisualSampleEntry::first_of(stsd).map_err(broken)?;
+    let codec = codec::decode(codec_config(&entry)?)?;
+    let table = child(stbl, b"stts")
+        .map(TimeToSample::parse)
+        .unwrap_or_default()
+        .runs;
+
+    let fragments = fragment_runs(&moov, &moofs, track_id);
+    let fragmented = table.is_empty() && !fragments.is_empty();
+    let timing = if fragmented {
+        SampleTiming::Fragments(&fragments)
+    } else {
+        SampleTiming::Table(&table)
+    };
+    let stream_ticks = if fragmented {
+        timing.totals().1
+    } else {
+        media.duration
+    };
+    let container_seconds = mp4_container_seconds(
+        movie.map(|m| (m.duration, m.timescale)),
+        stream_ticks,
+        media.timescale,
+    );
+    Ok(report(
+        Some(VideoStream {
+            container_size: (u32::from(entry.width), u32::from(entry.height)),
+            codec,
+            rates: rates::from_sample_timing(media.timescale, timing),
+            duration: (stream_ticks > 0).then(|| ticks_string(stream_ticks, media.timescale)),
+        }),
+        container_seconds,
+    ))
+}
+
+/// What the sample entry's format and configuration box say the codec is.
+fn codec_config<'a>(entry: &VisualSampleEntry<'a>) -> Result<CodecConfig<'a>, ProbeError> {
+    let config = |kind: &FourCc| child(entry.extensions, kind).unwrap_or_default();
+    Ok(match &entry.format {
+        b"avc1" | b"avc3" => CodecConfig::Avc(config(b"avcC")),
+        b"hvc1" | b"hev1" => CodecConfig::Hevc(config(b"hvcC")),
+        b"vp09" => CodecConfig::Vp9Record(config(b"vpcC")),
+        b"av01" => CodecConfig::Av1(config(b"av1C")),
+        b"mp4v" => match child(entry.extensions, b"esds").and_then(esds_object_type) {
+            Some(0x20) => CodecConfig::Mpeg4Visual,
+            other => {
+                return Err(ProbeError::Unsupported(format!(
+                    "mp4v with object type {other:?}"
+                )));
+            }
+        },
+        other => {
+            return Err(ProbeError::Unsupported(format!(
+                "codec {}",
+                String::from_utf8_lossy(other)
+            )));
+        }
+    })
+}
+
+/// The track's sample durations in its fragments, as runs merged while read: memory
+/// grows with the number of `trun` boxes, not with the sample counts they claim.
+fn fragment_runs(moov: &[u8], moofs: &[Vec<u8>], track_id: Option<u32>) -> Vec<SampleRun> {
+    let trex_default = path(moov, &[b"mvex"])
+        .and_then(|mvex| {
+            boxes(mvex)
+                .filter(|(kind, _)| kind == b"trex")
+                .filter_map(|(_, p)| TrackExtends::parse(p))
+                .find(|trex| Some(trex.track_id) == track_id)
+        })
+        .map(|trex| trex.default_sample_duration);
+    let mut runs: Vec<SampleRun> = Vec::new();
+    let trafs = moofs
+        .iter()
+        .flat_map(|moof| boxes(moof).filter(|(kind, _)| kind == b"traf"));
+    for (_, traf) in trafs {
+        let Some(tfhd) = child(traf, b"tfhd").and_then(TrackFragmentHeader::parse) else {
+            continue;
+        };
+        if track_id.is_some_and(|id| id != tfhd.track_id) {
+            continue;
+        }
+        let default = tfhd.default_sample_duration.or(trex_default).unwrap_or(0);
+        let truns = boxes(traf)
+            .filter(|(kind, _)| kind == b"trun")
+            .filter_map(|(_, p)| TrackRun::parse(p));
+        for run in truns.flat_map(|trun| trun.durations(default)) {
+            match runs.last_mut() {
+                Some(last) if last.delta == run.delta => {
+                    last.count = last.count.saturating_add(run.count);
+                }
+                _ => runs.push(run),
+            }
+        }
+    }
+    runs
+}
