@@ -1,5 +1,7 @@
 //! The command line: clap definitions (one file per subcommand) and the dispatch the
-//! thin `main` calls. Everything for stdout goes through [`out!`]: a closed pipe
+//! thin `main` calls. Its public surface is what the binary and the Python module call
+//! ([`main`], [`try_parse`], [`run_for_report`], [`log_plainly`]); the clap types stay
+//! inside the crate, so they are not library API. Everything for stdout goes through [`out!`]: a closed pipe
 //! (`| head`) ends the command quietly, any other write error is a clean error.
 
 /// `println!` that returns an error instead of panicking when stdout fails.
@@ -10,17 +12,17 @@ macro_rules! out {
     }};
 }
 
-pub mod aggregate;
-pub mod corpora;
-pub mod demo;
-pub mod evaluate;
-pub mod export;
-pub mod ingest;
-pub mod labels;
-pub mod merge;
-pub mod probe;
-pub mod report;
-pub mod split;
+mod aggregate;
+mod corpora;
+mod demo;
+mod evaluate;
+mod export;
+mod ingest;
+mod labels;
+mod merge;
+mod probe;
+mod report;
+mod split;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -36,14 +38,14 @@ use crate::probe::auto::ProberChoice;
 pub struct Cli {
     /// How much to log on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogLevel::Info)]
-    pub log_level: LogLevel,
+    log_level: LogLevel,
 
     #[command(subcommand)]
-    pub command: Command,
+    command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+enum Command {
     /// Ingest a corpus's label file and clips into MOS-corpus JSONL.
     Ingest(Box<ingest::IngestCommand>),
     /// List every corpus: scale, size, label files, where clips come from, licence, citation.
@@ -74,7 +76,7 @@ pub enum Command {
 /// `--inputs`, `--output` and `--force` of the commands that write one file from shards
 /// (`export`, `split`).
 #[derive(Debug, clap::Args)]
-pub struct ShardsToFile {
+pub(crate) struct ShardsToFile {
     /// Corpus shards (JSONL or Parquet), in order; every row is checked.
     #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
     pub inputs: Vec<std::path::PathBuf>,
@@ -88,7 +90,7 @@ pub struct ShardsToFile {
 
 /// `--prober` and `--ffprobe-bin`, shared by every command that probes clips.
 #[derive(Debug, clap::Args)]
-pub struct ProberArgs {
+pub(crate) struct ProberArgs {
     /// Which prober reads the clips: native (no ffmpeg needed), ffprobe, or auto
     /// (native, and ffprobe only for what native does not read).
     #[arg(long, value_enum, default_value_t = ProberChoice::Auto)]
@@ -110,7 +112,7 @@ impl ProberArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogLevel {
+enum LogLevel {
     Error,
     Warn,
     Info,
@@ -231,7 +233,7 @@ pub fn run_for_report(cli: Cli) -> Result<serde_json::Value, Error> {
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> Result<(), Error> {
+fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Ingest(command) => ingest::run(*command),
         Command::Demo(args) => demo::run(args),
