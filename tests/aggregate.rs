@@ -3,6 +3,9 @@
 
 mod common;
 
+use predicates::prelude::*;
+use predicates::str::contains;
+
 use std::path::PathBuf;
 
 use common::moscorpus;
@@ -193,12 +196,9 @@ fn missing_inputs_warn_and_all_missing_is_an_error() {
             "u.jsonl",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("gone.jsonl") && run.stderr.contains("skipped"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(0)
+        .stderr(contains("gone.jsonl").and(contains("skipped")));
     assert!(
         run.stdout.contains("1 rows written from 1 read")
             && run.stdout.contains("1 inputs missing"),
@@ -216,12 +216,9 @@ fn missing_inputs_warn_and_all_missing_is_an_error() {
             "v.jsonl",
         ],
     );
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("none of the --inputs exists"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("none of the --inputs exists"));
     assert!(!dir.path().join("v.jsonl").exists());
     // A malformed line names its file and line and writes nothing.
     std::fs::write(
@@ -233,12 +230,9 @@ fn missing_inputs_warn_and_all_missing_is_an_error() {
         dir.path(),
         &["aggregate", "--inputs", "bad.jsonl", "--output", "w.jsonl"],
     );
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("bad.jsonl:2: no corpus field"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("bad.jsonl:2: no corpus field"));
     assert!(!dir.path().join("w.jsonl").exists());
 }
 

@@ -6,6 +6,9 @@
 
 mod common;
 
+use predicates::prelude::*;
+use predicates::str::contains;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -342,8 +345,7 @@ fn a_wrong_checksum_is_caught_and_fetched_again() {
     let s = Sandbox::new();
     manifest(&s, &clips);
     let run = run_hub(&s, &hub, &["--max-rows", "4"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("checksum-mismatch: "), "{}", run.stderr);
+    run.assert().code(0).stderr(contains("checksum-mismatch: "));
     assert_eq!(hub.cdn_gets("yfcc-batch1").len(), 2);
     assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
     for (name, bytes) in &clips[..4] {
@@ -827,13 +829,9 @@ fn an_html_page_or_a_broken_archive_is_not_kept_and_its_clips_say_why() {
     let gone = s.clips().join(format!("{}.mp4", clips[1].0));
     std::fs::remove_file(&gone).unwrap();
     let run = run_hub(&s, &fixed, &["--full"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("yfcc-batch1.tar.gz was extracted before, but")
-            && run.stderr.contains("fetching the archive again"),
-        "{}",
-        run.stderr
+    run.assert().code(0).stderr(
+        contains("yfcc-batch1.tar.gz was extracted before, but")
+            .and(contains("fetching the archive again")),
     );
     assert!(gone.is_file());
     assert!(run.stdout.contains("12 already present"), "{}", run.stdout);

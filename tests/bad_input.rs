@@ -3,6 +3,9 @@
 
 mod common;
 
+use predicates::prelude::*;
+use predicates::str::contains;
+
 use common::{Sandbox, clip_bytes, moscorpus};
 
 /// A sandbox whose output already holds one good row from an earlier run.
@@ -39,12 +42,9 @@ fn assert_untouched(s: &Sandbox, output: &[u8]) {
 fn missing_working_folder_exits_2_with_where_lsvq_comes_from() {
     let s = Sandbox::new();
     let run = moscorpus(s.root.path(), &["ingest", "lsvq", "--dir", "nowhere"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("nowhere") && run.stderr.contains("does not exist"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("nowhere").and(contains("does not exist")));
     assert!(
         run.stderr.contains("Patch-VQ") && run.stderr.contains("teowu/LSVQ-videos"),
         "{}",
@@ -57,21 +57,15 @@ fn missing_working_folder_exits_2_with_where_lsvq_comes_from() {
 fn missing_manifest_exits_2_with_a_hint() {
     let (s, output) = sandbox_with_a_row();
     let run = s.ingest(&["--manifest-csv", "work/labels_missing.csv"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("labels_missing.csv") && run.stderr.contains("hint:"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("labels_missing.csv").and(contains("hint:")));
     // No label file at all in the folder: the names looked for are listed.
     std::fs::remove_file(s.work().join("first.csv")).unwrap();
     let run = s.ingest(&[]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("labels_train_test.csv") && run.stderr.contains("train_labels.txt"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("labels_train_test.csv").and(contains("train_labels.txt")));
     assert_untouched(&s, &output);
 }
 
@@ -124,13 +118,9 @@ fn a_manifest_below_the_floor_is_refused() {
             "work/small.csv",
         ],
     );
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("small.csv: 999 data rows, fewer than the 1000"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("small.csv: 999 data rows, fewer than the 1000"));
     assert!(run.stderr.contains("--min-csv-rows"), "{}", run.stderr);
     assert_untouched(&s, &output);
 }
@@ -255,8 +245,7 @@ fn a_torn_last_line_is_set_aside_before_appending() {
         "name,mos\nyfcc-batch1/1,55.5\nyfcc-batch1/2,66.75\n",
     );
     let run = s.ingest(&["--manifest-csv", "work/rows.csv"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("torn"), "{}", run.stderr);
+    run.assert().code(0).stderr(contains("torn"));
     let text = std::fs::read_to_string(&jsonl).unwrap();
     assert!(
         text.as_bytes().starts_with(&output),
@@ -276,12 +265,9 @@ fn an_unreadable_state_file_is_moved_aside_not_deleted() {
     let state = s.work().join(".download-progress.json");
     std::fs::write(&state, "{ this is not json").unwrap();
     let run = s.ingest(&["--manifest-csv", "work/first.csv"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(".download-progress.json") && run.stderr.contains("moved it aside"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(0)
+        .stderr(contains(".download-progress.json").and(contains("moved it aside")));
     assert_eq!(
         std::fs::read_to_string(s.work().join(".download-progress.json.unreadable")).unwrap(),
         "{ this is not json"
@@ -293,12 +279,9 @@ fn an_unreadable_state_file_is_moved_aside_not_deleted() {
 fn split_without_is_test_column_is_an_input_error() {
     let (s, output) = sandbox_with_a_row();
     let run = s.ingest(&["--manifest-csv", "work/first.csv", "--split", "test"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("first.csv") && run.stderr.contains("is_test"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("first.csv").and(contains("is_test")));
     assert_untouched(&s, &output);
 }
 
@@ -318,13 +301,9 @@ fn a_file_only_ffprobe_reads_without_ffprobe_is_that_clips_failure() {
         "/nonexistent/ffprobe",
     ]);
     // One clip never stops the run: it is counted broken, with the reason and the fix.
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("mpeg2.mkv")
-            && run.stderr.contains("ffprobe is not available")
-            && run.stderr.contains("install ffmpeg"),
-        "{}",
-        run.stderr
+    run.assert().code(0).stderr(
+        contains("mpeg2.mkv")
+            .and(contains("ffprobe is not available").and(contains("install ffmpeg"))),
     );
     assert!(run.stdout.contains("1 broken clips"), "{}", run.stdout);
     assert_untouched(&s, &output);
@@ -343,8 +322,7 @@ fn auto_asks_ffprobe_for_what_native_does_not_read() {
     .unwrap();
     s.write("rows.csv", "name,mos\nmpeg2.mkv,40\n");
     let run = s.ingest(&["--manifest-csv", "work/rows.csv", "--log-level", "debug"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("asking ffprobe"), "{}", run.stderr);
+    run.assert().code(0).stderr(contains("asking ffprobe"));
     let text = std::fs::read_to_string(s.work().join("lsvq.jsonl")).unwrap();
     assert!(
         text.lines()
@@ -365,11 +343,8 @@ fn a_missing_ffprobe_is_a_clear_input_error() {
         "--ffprobe-bin",
         "/nonexistent/ffprobe",
     ]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("/nonexistent/ffprobe") && run.stderr.contains("install ffmpeg"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("/nonexistent/ffprobe").and(contains("install ffmpeg")));
     assert_untouched(&s, &output);
 }

@@ -5,6 +5,8 @@
 
 mod common;
 
+use predicates::str::contains;
+
 use common::{fixture, moscorpus};
 use moscorpus::eval::inputs::join;
 use moscorpus::eval::{EvalOptions, score};
@@ -230,12 +232,9 @@ fn constant_predictions_are_a_clear_error() {
             "flat.csv",
         ],
     );
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("predictions are constant"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("predictions are constant"));
     assert!(!run.stdout.contains("NaN"));
 }
 
@@ -306,8 +305,7 @@ fn lsvq_held_out_splits_from_the_label_files() {
             "test_1080p",
         ],
     );
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("LSVQ_test_1080p"), "{}", run.stderr);
+    run.assert().code(2).stderr(contains("LSVQ_test_1080p"));
 }
 
 /// `evaluate --corpus C --json` in `dir`, as JSON (exit 0 asserted).

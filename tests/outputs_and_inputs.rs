@@ -6,6 +6,9 @@
 
 mod common;
 
+use predicates::prelude::*;
+use predicates::str::contains;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -20,8 +23,7 @@ fn ingest(s: &Sandbox, extra: &[&str]) -> common::Run {
 
 /// Exit code 2 with `needle` in the message.
 fn assert_refused(run: &common::Run, needle: &str) {
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains(needle), "{}", run.stderr);
+    run.assert().code(2).stderr(contains(needle));
 }
 
 fn two_clips(s: &Sandbox) {
@@ -79,13 +81,9 @@ fn duplicate_keys_and_same_bytes_with_other_mos_are_warned() {
         "name,mos\na,50\nb,60\na,51\nb,60\ncopy_of_a,70\n",
     );
     let run = ingest(&s, &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("manifest.csv:4: a.mp4 is named again with MOS 51 (line 2 has MOS 50)"),
-        "{}",
-        run.stderr
-    );
+    run.assert().code(0).stderr(contains(
+        "manifest.csv:4: a.mp4 is named again with MOS 51 (line 2 has MOS 50)",
+    ));
     assert!(
         !run.stderr.contains("manifest.csv:5:"),
         "an identical duplicate is no problem: {}",
@@ -147,12 +145,9 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
     ];
     assert_eq!(moscorpus(root, &merge).code, 0);
     let run = moscorpus(root, &merge);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("exists") && run.stderr.contains("--force"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("exists").and(contains("--force")));
     let mut forced = merge.to_vec();
     forced.push("--force");
     assert_eq!(moscorpus(root, &forced).code, 0);
@@ -178,13 +173,9 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
             "work/twice.jsonl",
         ],
     );
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("unified.jsonl:1: this row was written by aggregate"),
-        "{}",
-        run.stderr
-    );
+    run.assert().code(2).stderr(contains(
+        "unified.jsonl:1: this row was written by aggregate",
+    ));
     assert!(!s.work().join("twice.jsonl").exists());
     let run = moscorpus(
         root,
@@ -256,20 +247,12 @@ fn runs_sharing_an_output_are_refused_and_a_clip_being_downloaded_is_busy() {
     let busy = moscorpus(s.root.path(), &third);
     first.kill().unwrap();
     first.wait().unwrap();
-    assert_eq!(busy.code, 0, "{}", busy.stderr);
-    assert!(
-        busy.stderr
-            .contains("busy: another run is downloading this clip"),
-        "{}",
-        busy.stderr
-    );
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("another moscorpus run is writing shared.jsonl"),
-        "{}",
-        run.stderr
-    );
+    busy.assert()
+        .code(0)
+        .stderr(contains("busy: another run is downloading this clip"));
+    run.assert()
+        .code(2)
+        .stderr(contains("another moscorpus run is writing shared.jsonl"));
     assert!(
         !s.root.path().join("other/clips").exists(),
         "the refused run wrote nothing"
@@ -341,12 +324,9 @@ fn labels_from_a_fifo_in_utf16_and_with_a_bad_byte() {
     )
     .unwrap();
     let run = ingest(&s, &["--manifest-csv", "work/latin1.csv"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("latin1.csv:3: not valid UTF-8"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(0)
+        .stderr(contains("latin1.csv:3: not valid UTF-8"));
     assert!(run.stdout.contains("2 rows written"), "{}", run.stdout);
 }
 

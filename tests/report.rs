@@ -5,6 +5,8 @@
 
 mod common;
 
+use predicates::str::contains;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -244,18 +246,14 @@ fn bad_shards_are_clear_errors_and_an_input_is_never_the_output() {
     setup(dir.path());
     std::fs::write(dir.path().join("bad.jsonl"), "{\"src\": \"a.mp4\"}\n").unwrap();
     let run = moscorpus(dir.path(), &["report", "--inputs", "bad.jsonl", "--json"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("bad.jsonl:1: not a MOS-corpus row"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("bad.jsonl:1: not a MOS-corpus row"));
     let run = moscorpus(
         dir.path(),
         &["report", "--inputs", "lsvq.jsonl", "--output", "lsvq.jsonl"],
     );
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("is also an input"), "{}", run.stderr);
+    run.assert().code(2).stderr(contains("is also an input"));
     // Text from the rows is text on the page, never markup.
     let mut hostile = rows();
     hostile[0].codec = "<script>alert(1)</script>";
@@ -281,12 +279,9 @@ fn bad_shards_are_clear_errors_and_an_input_is_never_the_output() {
     );
     assert!(page.contains("&lt;script&gt;") && page.contains("a&amp;b&lt;img"));
     let run = moscorpus(dir.path(), &["report", "--inputs", "nope.jsonl", "--json"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("nope.jsonl: no such shard"),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .code(2)
+        .stderr(contains("nope.jsonl: no such shard"));
 }
 
 /// Headless Chromium, as the project's CI installs it (Debian package `chromium`).

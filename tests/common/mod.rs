@@ -178,14 +178,21 @@ pub fn ingest_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
-/// What a run of the binary gave.
+/// What a run of the binary gave: its exit code and output as text, and
+/// [`Run::assert`] for `assert_cmd`'s assertions with `predicates`.
 pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    output: std::process::Output,
 }
 
 impl Run {
+    /// `assert_cmd`'s assertions on this run (`.code(2).stderr(contains(…))`).
+    pub fn assert(&self) -> assert_cmd::assert::Assert {
+        assert_cmd::assert::Assert::new(self.output.clone())
+    }
+
     /// Asserts that one line of stderr names every needle (a message names its file:line
     /// and its reason together, not in two unrelated lines).
     #[track_caller]
@@ -200,6 +207,18 @@ impl Run {
     }
 }
 
+/// The `moscorpus` binary in `cwd`, as an `assert_cmd` command, without the caller's
+/// `FFPROBE_BIN`, `HF_TOKEN` and `HF_ENDPOINT` (a test states the ones it wants).
+pub fn command(cwd: &Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::cargo::cargo_bin_cmd!("moscorpus");
+    command
+        .current_dir(cwd)
+        .env_remove("FFPROBE_BIN")
+        .env_remove("HF_TOKEN")
+        .env_remove("HF_ENDPOINT");
+    command
+}
+
 /// Runs the `moscorpus` binary with `args` in `cwd`.
 pub fn moscorpus(cwd: &Path, args: &[&str]) -> Run {
     moscorpus_env(cwd, args, &[])
@@ -207,19 +226,16 @@ pub fn moscorpus(cwd: &Path, args: &[&str]) -> Run {
 
 /// Runs the `moscorpus` binary with `args` and extra environment variables in `cwd`.
 pub fn moscorpus_env(cwd: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+    let output = command(cwd)
         .args(args)
-        .current_dir(cwd)
-        .env_remove("FFPROBE_BIN")
-        .env_remove("HF_TOKEN")
-        .env_remove("HF_ENDPOINT")
         .envs(envs.iter().copied())
         .output()
         .expect("the binary runs");
     Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        output,
     }
 }
 
