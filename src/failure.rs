@@ -102,64 +102,56 @@ impl FailureKind {
 
     /// The kind as the state file and the summary write it.
     pub fn label(self) -> String {
-        use FailureKind::*;
-        let fixed = match self {
-            Http(code) => return format!("http-{code}"),
-            NoUrl => "no-url",
-            BadUrl => "bad-url",
-            BadScheme => "bad-scheme",
-            BadRedirect => "bad-redirect",
-            TooManyRedirects => "too-many-redirects",
-            NotAVideo => "not-a-video",
-            TooBig => "too-big",
-            BadArchive => "bad-archive",
-            Timeout => "timeout",
-            TooSlow => "too-slow",
-            Connect => "connect-failed",
-            Cut => "cut-mid-body",
-            ChecksumMismatch => "checksum-mismatch",
-            Request => "request-failed",
-            Busy => "busy",
-            NoSpace => "no-space",
-            Unreadable => "unreadable",
-            Interrupted => "interrupted",
-            Broken => "broken",
-            Recorded => "failed-earlier",
-        };
-        fixed.to_string()
+        match self {
+            FailureKind::Http(code) => format!("http-{code}"),
+            other => LABELS
+                .iter()
+                .find(|(kind, _)| *kind == other)
+                .map_or("failed", |(_, label)| label)
+                .to_string(),
+        }
     }
 
-    /// The kind named by a label (`http-404`, `no-url`, …).
+    /// The kind named by a label (`http-404`, `no-url`, …). `failed-earlier` names no
+    /// kind: it stands for words this tool does not write, kept as they were.
     pub fn from_label(label: &str) -> Option<Self> {
-        use FailureKind::*;
         if let Some(code) = label.strip_prefix("http-") {
-            return code.parse().ok().map(Http);
+            return code.parse().ok().map(FailureKind::Http);
         }
-        [
-            NoUrl,
-            BadUrl,
-            BadScheme,
-            BadRedirect,
-            TooManyRedirects,
-            NotAVideo,
-            TooBig,
-            BadArchive,
-            Timeout,
-            TooSlow,
-            Connect,
-            Cut,
-            ChecksumMismatch,
-            Request,
-            Busy,
-            NoSpace,
-            Unreadable,
-            Interrupted,
-            Broken,
-        ]
-        .into_iter()
-        .find(|kind| kind.label() == label)
+        LABELS
+            .iter()
+            .find(|(kind, text)| *text == label && *kind != FailureKind::Recorded)
+            .map(|(kind, _)| *kind)
     }
 }
+
+/// Every kind but `Http` with its label: the one table both directions read. A new kind
+/// gets its row here (without one it would be written `failed`).
+const LABELS: [(FailureKind, &str); 20] = {
+    use FailureKind::*;
+    [
+        (NoUrl, "no-url"),
+        (BadUrl, "bad-url"),
+        (BadScheme, "bad-scheme"),
+        (BadRedirect, "bad-redirect"),
+        (TooManyRedirects, "too-many-redirects"),
+        (NotAVideo, "not-a-video"),
+        (TooBig, "too-big"),
+        (BadArchive, "bad-archive"),
+        (Timeout, "timeout"),
+        (TooSlow, "too-slow"),
+        (Connect, "connect-failed"),
+        (Cut, "cut-mid-body"),
+        (ChecksumMismatch, "checksum-mismatch"),
+        (Request, "request-failed"),
+        (Busy, "busy"),
+        (NoSpace, "no-space"),
+        (Unreadable, "unreadable"),
+        (Interrupted, "interrupted"),
+        (Broken, "broken"),
+        (Recorded, "failed-earlier"),
+    ]
+};
 
 impl fmt::Display for FailureKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -270,6 +262,22 @@ mod tests {
             FailureKind::Http(503),
         ] {
             assert_eq!(FailureKind::from_label(&kind.label()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn every_kind_has_one_label_that_reads_back() {
+        let kinds: std::collections::BTreeSet<_> = LABELS.iter().map(|(k, _)| *k).collect();
+        let labels: std::collections::BTreeSet<_> = LABELS.iter().map(|(_, l)| *l).collect();
+        assert_eq!((kinds.len(), labels.len()), (LABELS.len(), LABELS.len()));
+        for (kind, label) in LABELS {
+            assert_eq!(kind.label(), label);
+            let back = FailureKind::from_label(label);
+            if kind == FailureKind::Recorded {
+                assert_eq!(back, None, "failed-earlier stands for other words");
+            } else {
+                assert_eq!(back, Some(kind));
+            }
         }
     }
 

@@ -2,6 +2,8 @@
 //! the browser: no font files are read). Each function returns one `<svg>` element
 //! without the `xmlns` attribute, which inline SVG in HTML does not need.
 
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -58,6 +60,15 @@ fn frame<'a, 'b>(
     builder
 }
 
+/// The page's axis style on a chart's mesh: no light grid lines, the page's fonts.
+fn page_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.light_line_style(TRANSPARENT)
+        .axis_desc_style((FONT, 14))
+        .label_style((FONT, 12))
+}
+
 /// A histogram over the bins of `histogram` (its axis spans `low..high`, a corpus's
 /// published MOS range when it has one).
 pub fn histogram(
@@ -71,14 +82,9 @@ pub fn histogram(
         let mut chart = frame(root, title, 56)
             .build_cartesian_2d(histogram.low..histogram.high, 0u64..top + top / 10 + 1)
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .disable_x_mesh()
+        page_style(chart.configure_mesh().disable_x_mesh())
             .x_desc(x_desc)
             .y_desc("clips")
-            .axis_desc_style((FONT, 14))
-            .label_style((FONT, 12))
             .draw()
             .map_err(failed)?;
         let fill = colour(colour_index).mix(0.75).filled();
@@ -118,14 +124,9 @@ pub fn overlaid(
         let mut chart = frame(root, title, 56)
             .build_cartesian_2d(low..high, 0.0..top * 1.15)
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .disable_x_mesh()
+        page_style(chart.configure_mesh().disable_x_mesh())
             .x_desc(x_desc)
             .y_desc("% of the corpus's clips")
-            .axis_desc_style((FONT, 14))
-            .label_style((FONT, 12))
             .draw()
             .map_err(failed)?;
         for (i, ((name, _), points)) in series.iter().zip(&shares).enumerate() {
@@ -159,16 +160,10 @@ pub fn bars(title: &str, x_desc: &str, counts: &[(String, u64)]) -> Result<Strin
         let mut chart = frame(root, title, 8)
             .build_cartesian_2d(0.0..top * 1.1, 0.0..rows as f64)
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .disable_y_mesh()
-            .disable_y_axis()
+        page_style(chart.configure_mesh().disable_y_mesh().disable_y_axis())
             .x_labels((top as usize + 1).min(10))
             .x_label_formatter(&|v| format!("{v:.0}"))
             .x_desc(x_desc)
-            .axis_desc_style((FONT, 14))
-            .label_style((FONT, 12))
             .draw()
             .map_err(failed)?;
         // Largest first, from the top: row 0 of `counts` is drawn highest.
@@ -213,13 +208,9 @@ pub fn mos_by_height(
         let mut chart = frame(root, title, 56)
             .build_cartesian_2d(0u64..tallest + tallest / 10 + 1, y_range.0..y_range.1)
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
+        page_style(&mut chart.configure_mesh())
             .x_desc("picture height (pixels)")
             .y_desc(y_desc)
-            .axis_desc_style((FONT, 14))
-            .label_style((FONT, 12))
             .draw()
             .map_err(failed)?;
         for (i, (name, points)) in series.iter().enumerate() {

@@ -5,7 +5,7 @@
 
 use super::Picture;
 use super::bits::{BitReader, OutOfBits};
-use crate::probe::rules::pixel_format::{Chroma, gbr_name, yuv_name};
+use crate::probe::rules::pixel_format::{self, Chroma};
 
 pub fn parse_av1c(record: &[u8]) -> Option<Picture> {
     if record.first()? & 0x80 == 0 {
@@ -35,12 +35,7 @@ pub fn parse_av1c(record: &[u8]) -> Option<Picture> {
             .get(4..)
             .and_then(sequence_header_matrix)
             .is_some_and(|matrix| matrix == 0);
-    let pix_fmt = if rgb {
-        gbr_name(bit_depth)
-    } else {
-        yuv_name(chroma, bit_depth, false)
-    };
-    pix_fmt.map(|pix_fmt| Picture {
+    pixel_format::name(chroma, bit_depth, false, rgb).map(|pix_fmt| Picture {
         size: None,
         pix_fmt,
     })

@@ -6,7 +6,7 @@
 use super::Picture;
 use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_signal};
 use crate::probe::convert::{saturate_i32, saturate_u32};
-use crate::probe::rules::pixel_format::{Chroma, gbr_name, yuv_name};
+use crate::probe::rules::pixel_format::{self, Chroma};
 
 /// The first SPS of an `avcC` record.
 pub fn sps_from_avcc(avcc: &[u8]) -> Option<&[u8]> {
@@ -108,12 +108,8 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
         3 => Chroma::C444,
         _ => Chroma::C420,
     };
-    let pix_fmt = if chroma == Chroma::C444 && signal.is_rgb() {
-        gbr_name(bit_depth)
-    } else {
-        yuv_name(chroma, bit_depth, full_range)
-    }
-    .ok_or(OutOfBits)?;
+    let pix_fmt =
+        pixel_format::name(chroma, bit_depth, full_range, signal.is_rgb()).ok_or(OutOfBits)?;
     Ok(Picture {
         size: Some((saturate_u32(width), saturate_u32(height))),
         pix_fmt,

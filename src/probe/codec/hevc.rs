@@ -6,7 +6,7 @@
 use super::Picture;
 use super::bits::{BitReader, OutOfBits, unescape_rbsp, vui_signal};
 use crate::probe::convert::saturate_u32;
-use crate::probe::rules::pixel_format::{Chroma, gbr_name, yuv_name};
+use crate::probe::rules::pixel_format::{self, Chroma};
 
 /// The first SPS (NAL type 33) of an `hvcC` record.
 pub fn sps_from_hvcc(hvcc: &[u8]) -> Option<&[u8]> {
@@ -115,12 +115,7 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
     let w = width.saturating_sub(sub_w * (window[0] + window[1]));
     let h = height.saturating_sub(sub_h * (window[2] + window[3]));
     let j = full_range && chroma == Chroma::C420 && bit_depth == 8;
-    let pix_fmt = if chroma == Chroma::C444 && signal.is_rgb() {
-        gbr_name(bit_depth)
-    } else {
-        yuv_name(chroma, bit_depth, j)
-    }
-    .ok_or(OutOfBits)?;
+    let pix_fmt = pixel_format::name(chroma, bit_depth, j, signal.is_rgb()).ok_or(OutOfBits)?;
     Ok(Picture {
         size: Some((saturate_u32(w), saturate_u32(h))),
         pix_fmt,

@@ -3,7 +3,7 @@
 
 use super::Picture;
 use super::bits::{BitReader, OutOfBits};
-use crate::probe::rules::pixel_format::{Chroma, gbr_name, yuv_name};
+use crate::probe::rules::pixel_format::{self, Chroma, gbr_name, yuv_name};
 
 /// Reads the first frame's header (the first frame of a superframe comes first).
 pub fn parse_frame(frame: &[u8]) -> Option<Picture> {
@@ -78,14 +78,8 @@ pub fn parse_vpcc(payload: &[u8]) -> Option<Picture> {
         3 => Chroma::C444,
         _ => return None,
     };
-    let matrix = *body.get(5)?;
-    if matrix == 0 && chroma == Chroma::C444 {
-        return gbr_name(bit_depth).map(|pix_fmt| Picture {
-            size: None,
-            pix_fmt,
-        });
-    }
-    yuv_name(chroma, bit_depth, false).map(|pix_fmt| Picture {
+    let rgb = *body.get(5)? == 0; // matrix coefficients
+    pixel_format::name(chroma, bit_depth, false, rgb).map(|pix_fmt| Picture {
         size: None,
         pix_fmt,
     })

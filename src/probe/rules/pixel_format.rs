@@ -43,6 +43,16 @@ pub fn gbr_name(bit_depth: u32) -> Option<String> {
     }
 }
 
+/// A picture's name: planar GBR when 4:4:4 is coded as RGB (`rgb`: matrix coefficients
+/// 0), planar YUV otherwise.
+pub fn name(chroma: Chroma, bit_depth: u32, full_range_j: bool, rgb: bool) -> Option<String> {
+    if rgb && chroma == Chroma::C444 {
+        gbr_name(bit_depth)
+    } else {
+        yuv_name(chroma, bit_depth, full_range_j)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +81,21 @@ mod tests {
         assert_eq!(gbr_name(8).as_deref(), Some("gbrp"));
         assert_eq!(gbr_name(10).as_deref(), Some("gbrp10le"));
         assert_eq!(gbr_name(7), None);
+    }
+
+    #[test]
+    fn rgb_coding_names_gbr_only_for_444() {
+        assert_eq!(
+            name(Chroma::C444, 10, false, true).as_deref(),
+            Some("gbrp10le")
+        );
+        assert_eq!(
+            name(Chroma::C420, 8, true, true).as_deref(),
+            Some("yuvj420p")
+        );
+        assert_eq!(
+            name(Chroma::C444, 8, false, false).as_deref(),
+            Some("yuv444p")
+        );
     }
 }
