@@ -69,6 +69,19 @@ fn page_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
         .label_style((FONT, 12))
 }
 
+/// The legend of a chart with labelled series, in the page's style.
+fn draw_legend<'a, 'svg: 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'svg>, CT>,
+) -> Result<(), Error> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FONT, 12))
+        .draw()
+        .map_err(failed)
+}
+
 /// A histogram over the bins of `histogram` (its axis spans `low..high`, a corpus's
 /// published MOS range when it has one).
 pub fn histogram(
@@ -139,14 +152,7 @@ pub fn overlaid(
                     PathElement::new(vec![(x, y), (x + 16, y)], colour(i).stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .draw()
-            .map_err(failed)?;
-        Ok(())
+        draw_legend(&mut chart)
     })
 }
 
@@ -224,13 +230,6 @@ pub fn mos_by_height(
                 .label(name.as_str())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, colour(i).filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .draw()
-            .map_err(failed)?;
-        Ok(())
+        draw_legend(&mut chart)
     })
 }
