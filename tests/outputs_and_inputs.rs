@@ -68,6 +68,37 @@ fn a_corrected_mos_rewrites_its_row_in_place() {
     assert!(run.stdout.contains("updated: 2 rows"), "{}", run.stdout);
 }
 
+/// An output a user edited by hand (a blank line between the rows, two at the end):
+/// the in-place rewrite changes the corrected row and keeps every other byte.
+#[test]
+fn a_rewrite_keeps_blank_lines_a_user_left_between_rows() {
+    let s = Sandbox::new();
+    two_clips(&s);
+    s.write("manifest.csv", "name,mos\na,50\nb,60\n");
+    assert_eq!(ingest(&s, &[]).code, 0);
+    let output = s.work().join("lsvq.jsonl");
+    let rows = lines(&output);
+    std::fs::write(&output, format!("{}\n\n{}\n\n  \n", rows[0], rows[1])).unwrap();
+    s.write("manifest.csv", "name,mos\na,55.5\nb,60\n");
+    let run = ingest(&s, &[]);
+    run.assert()
+        .success()
+        .stdout(contains("updated: 1 rows rewritten"));
+    let corrected = rows[0].replace("\"mos\": 50.0", "\"mos\": 55.5");
+    assert_ne!(corrected, rows[0]);
+    let after = std::fs::read_to_string(&output).unwrap();
+    let prefix = |line: &str| {
+        line.split("\"ingested_at_utc\"")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let after_lines: Vec<&str> = after.split('\n').collect();
+    assert_eq!(after_lines.len(), 6, "{after:?}");
+    assert_eq!(prefix(after_lines[0]), prefix(&corrected));
+    assert_eq!(&after_lines[1..], ["", rows[1].as_str(), "", "  ", ""]);
+}
+
 #[test]
 fn duplicate_keys_and_same_bytes_with_other_mos_are_warned() {
     let s = Sandbox::new();

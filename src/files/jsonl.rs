@@ -34,6 +34,9 @@ pub struct Line<'a> {
     pub number: usize,
     /// The line as it is in the file, with its `\n` (none on an accepted torn line).
     pub raw: &'a [u8],
+    /// Where the line ends in the file: the offset of the byte after it (after the blank
+    /// lines before it, too: a copy of `previous end..end` keeps them).
+    pub end: u64,
 }
 
 impl<'a> Line<'a> {
@@ -51,6 +54,8 @@ pub struct JsonlReader<R = BufReader<File>> {
     number: usize,
     /// Bytes of the lines that ended in `\n`, blank ones included.
     complete_len: u64,
+    /// Bytes read so far.
+    consumed: u64,
     torn: Option<Torn>,
     buf: Vec<u8>,
 }
@@ -71,6 +76,7 @@ impl<R: BufRead> JsonlReader<R> {
             policy,
             number: 0,
             complete_len: 0,
+            consumed: 0,
             torn: None,
             buf: Vec::new(),
         }
@@ -85,6 +91,7 @@ impl<R: BufRead> JsonlReader<R> {
                 return Ok(None);
             }
             self.number += 1;
+            self.consumed += n as u64;
             if self.number == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
                 self.buf.drain(..3);
                 self.complete_len += 3;
@@ -105,6 +112,7 @@ impl<R: BufRead> JsonlReader<R> {
             return Ok(Some(Line {
                 number: self.number,
                 raw: &self.buf,
+                end: self.consumed,
             }));
         }
     }
@@ -126,6 +134,18 @@ mod tests {
 
     /// (number, content) of each line handed out.
     type Numbered = Vec<(usize, Vec<u8>)>;
+
+    #[test]
+    fn each_line_says_where_it_ends() {
+        let text = b"\xEF\xBB\xBF{}\n\n{\"a\":1}\r\n{\"b\":";
+        let mut reader = JsonlReader::new(&text[..], TornLine::Accept);
+        let mut ends = Vec::new();
+        while let Some(line) = reader.next_line().unwrap() {
+            ends.push(line.end);
+        }
+        assert_eq!(ends, [6, 16, 21]);
+        assert_eq!(ends.last().copied(), Some(text.len() as u64));
+    }
 
     fn lines(text: &[u8], policy: TornLine) -> (Numbered, Option<Torn>, u64) {
         let mut reader = JsonlReader::new(text, policy);

@@ -13,7 +13,7 @@
 
 use fs_err::{self as fs, File, OpenOptions};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
@@ -254,41 +254,56 @@ impl JsonlSink {
         if self.replacements.is_empty() && !reorder {
             return Ok(0);
         }
-        // Pass 1: where each line is, its label place, and its replacement if any.
-        let mut lines: Vec<(Option<usize>, u64, usize, Option<String>)> = Vec::new();
-        let mut reader = BufReader::new(File::open(&self.path)?);
-        let (mut line, mut offset) = (Vec::new(), 0u64);
-        loop {
-            line.clear();
-            let n = reader.read_until(b'\n', &mut line)?;
-            if n == 0 {
-                break;
-            }
-            let src = serde_json::from_slice::<RowKeys>(&line).ok().map(|k| k.src);
+        // Pass 1: where each line is (after the blank lines before it, which stay with
+        // it), its label place, and its replacement if any.
+        let mut lines: Vec<Placed> = Vec::new();
+        let mut reader = JsonlReader::open(&self.path, TornLine::Hold)?;
+        let mut gap_start = 0u64;
+        while let Some(line) = reader.next_line()? {
+            let src = serde_json::from_slice::<RowKeys>(line.raw)
+                .ok()
+                .map(|k| k.src);
             let place = src
                 .as_deref()
                 .and_then(|s| label_order.get(&SrcId::of(s)).copied());
-            let replacement = src.and_then(|src| self.replacements.remove(&src));
-            lines.push((place, offset, n, replacement));
-            offset += n as u64;
+            lines.push(Placed {
+                place,
+                gap_start,
+                line_start: line.end - line.raw.len() as u64,
+                end: line.end,
+                replacement: src.and_then(|src| self.replacements.remove(&src)),
+            });
+            gap_start = line.end;
         }
-        let replaced = lines.iter().filter(|l| l.3.is_some()).count();
+        if reader.complete_len() > gap_start {
+            // Blank lines after the last row stay last.
+            lines.push(Placed {
+                place: Some(usize::MAX),
+                gap_start,
+                line_start: reader.complete_len(),
+                end: reader.complete_len(),
+                replacement: None,
+            });
+        }
+        let replaced = lines.iter().filter(|l| l.replacement.is_some()).count();
         if reorder {
-            lines.sort_by_key(|(place, ..)| *place); // stable: `None` (not labelled) first
+            lines.sort_by_key(|line| line.place); // stable: `None` (not labelled) first
         }
         // Pass 2: the new file, old lines copied from the old one by position.
         let old = File::open(&self.path)?;
         crate::files::write_atomically_with(&self.path, |out| {
             use std::os::unix::fs::FileExt;
             let mut buffer = Vec::new();
-            for (_, offset, len, replacement) in &lines {
-                match replacement {
+            let mut copy = |out: &mut dyn std::io::Write, from: u64, to: u64| {
+                buffer.resize(usize::try_from(to - from).unwrap_or(usize::MAX), 0);
+                old.file().read_exact_at(&mut buffer, from)?;
+                out.write_all(&buffer)
+            };
+            for line in &lines {
+                copy(out, line.gap_start, line.line_start)?;
+                match &line.replacement {
                     Some(new) => out.write_all(new.as_bytes())?,
-                    None => {
-                        buffer.resize(*len, 0);
-                        old.file().read_exact_at(&mut buffer, *offset)?;
-                        out.write_all(&buffer)?;
-                    }
+                    None => copy(out, line.line_start, line.end)?,
                 }
             }
             Ok(())
@@ -314,6 +329,16 @@ impl JsonlSink {
 }
 
 /// The index of `version` in `versions`, added if new (an output holds a handful).
+/// One line of the output in the rewrite pass: its place in the label order, its bytes
+/// in the old file (blank lines before it from `gap_start`), and its replacement.
+struct Placed {
+    place: Option<usize>,
+    gap_start: u64,
+    line_start: u64,
+    end: u64,
+    replacement: Option<String>,
+}
+
 fn intern(versions: &mut Vec<String>, version: &str) -> u16 {
     let at = versions
         .iter()
