@@ -9,6 +9,11 @@ printed. Then the native per-probe cost on a small clip and on a multi-GB sparse
 whose `moov` sits after a 4 GiB `mdat` (so the parser must seek past the media data).
 
     python3 bench/probe_bench.py          # builds the release binary first; needs ffprobe
+    python3 bench/probe_bench.py --baseline OLD_BINARY   # also: this build vs another
+
+With --baseline, the same 1,000 clips are probed by the other build's native prober in
+the same run (alternating, median of --runs) and the ratio new/old is printed: how a
+change to the prober moved its speed.
 Outputs go to bench/out/ (git-ignored).
 """
 import argparse
@@ -68,8 +73,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--clips", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", help="another moscorpus binary to compare the native prober with")
     args = parser.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked"], cwd=root, check=True)
     binary = str(root / "target" / "release" / "moscorpus")
     shutil.rmtree(out, ignore_errors=True)
     (out / "clips").mkdir(parents=True)
@@ -90,6 +96,18 @@ def main():
         subprocess.run([binary, "probe", "--prober", "native", *clips], check=True, stdout=subprocess.DEVNULL)
 
     t_native = median_time(native_all, args.runs)
+    if args.baseline:
+        def timed(binary_path):
+            start = time.perf_counter()
+            subprocess.run([binary_path, "probe", "--prober", "native", *clips], check=True, stdout=subprocess.DEVNULL)
+            return time.perf_counter() - start
+        new_times, old_times = [], []
+        for _ in range(max(args.runs, 5)):
+            new_times.append(timed(binary))
+            old_times.append(timed(args.baseline))
+        t_new, t_old = statistics.median(new_times), statistics.median(old_times)
+        print(f"native prober, this build vs --baseline, {args.clips} clips, median of {len(new_times)} alternating runs")
+        print(f"  this build: {t_new * 1000:8.1f} ms   baseline: {t_old * 1000:8.1f} ms   ratio new/old: {t_new / t_old:.3f}")
     t_ffprobe = median_time(ffprobe_each, args.runs)
     print(f"{args.clips} clips ({len(sources)} distinct matrix clips), median of {args.runs} runs")
     print(f"  ffprobe, one process a clip : {t_ffprobe:8.3f} s  ({t_ffprobe / args.clips * 1000:.2f} ms a clip)")
