@@ -550,20 +550,7 @@ fn archives_dir_ingests_lsvq_and_konvid_archives_without_network() {
     for (folder, body) in &archives {
         std::fs::write(store.join(format!("{folder}.tar.gz")), body.as_slice()).unwrap();
     }
-    let run = moscorpus(
-        s.root.path(),
-        &[
-            "ingest",
-            "lsvq",
-            "--dir",
-            "work",
-            "--min-csv-rows",
-            "1",
-            "--full",
-            "--archives-dir",
-            "work/store",
-        ],
-    );
+    let run = s.ingest(&["--archives-dir", "work/store"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("12 rows written") && run.stdout.contains("archives: 3 ready"),

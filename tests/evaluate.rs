@@ -7,10 +7,11 @@ mod common;
 
 use predicates::str::contains;
 
-use common::{fixture, moscorpus};
+use common::{Run, fixture, moscorpus};
 use moscorpus::eval::inputs::join;
 use moscorpus::eval::{EvalOptions, score};
 use serde::Deserialize;
+use std::path::Path;
 
 #[derive(Deserialize)]
 struct Case {
@@ -28,6 +29,13 @@ struct Expected {
     rmse: f64,
     logistic_plcc: f64,
     logistic_rmse: f64,
+}
+
+/// `moscorpus evaluate --labels LABELS --predictions PREDICTIONS`, then `extra`, in `dir`.
+fn evaluate(dir: &Path, labels: &str, predictions: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["evaluate", "--labels", labels, "--predictions", predictions];
+    args.extend_from_slice(extra);
+    moscorpus(dir, &args)
 }
 
 #[test]
@@ -111,16 +119,7 @@ fn setup() -> tempfile::TempDir {
 #[test]
 fn evaluate_joins_by_clip_name_and_counts_what_did_not_match() {
     let dir = setup();
-    let run = moscorpus(
-        dir.path(),
-        &[
-            "evaluate",
-            "--labels",
-            "labels.txt",
-            "--predictions",
-            "preds.csv",
-        ],
-    );
+    let run = evaluate(dir.path(), "labels.txt", "preds.csv", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains(
@@ -132,19 +131,11 @@ fn evaluate_joins_by_clip_name_and_counts_what_did_not_match() {
     for metric in ["SROCC", "PLCC", "KRCC", "RMSE"] {
         assert!(run.stdout.contains(metric), "{}", run.stdout);
     }
-    let json = moscorpus(
+    let json = evaluate(
         dir.path(),
-        &[
-            "evaluate",
-            "--labels",
-            "labels.txt",
-            "--predictions",
-            "preds.csv",
-            "--json",
-            "--bootstrap",
-            "200",
-            "--logistic",
-        ],
+        "labels.txt",
+        "preds.csv",
+        &["--json", "--bootstrap", "200", "--logistic"],
     );
     assert_eq!(json.code, 0, "{}", json.stderr);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -156,17 +147,7 @@ fn evaluate_joins_by_clip_name_and_counts_what_did_not_match() {
     let ci = v["bootstrap"]["srocc"].as_array().unwrap();
     assert!(ci[0].as_f64().unwrap() <= srocc && srocc <= ci[1].as_f64().unwrap());
     assert!(v["logistic"]["plcc"].as_f64().unwrap() > 0.9);
-    let strict = moscorpus(
-        dir.path(),
-        &[
-            "evaluate",
-            "--labels",
-            "labels.txt",
-            "--predictions",
-            "preds.csv",
-            "--strict",
-        ],
-    );
+    let strict = evaluate(dir.path(), "labels.txt", "preds.csv", &["--strict"]);
     assert_eq!(strict.code, 2);
     assert!(
         strict
@@ -194,17 +175,7 @@ fn predictions_as_jsonl_and_labels_as_corpus_jsonl() {
     }
     std::fs::write(dir.path().join("corpus.jsonl"), labels).unwrap();
     std::fs::write(dir.path().join("preds.jsonl"), preds).unwrap();
-    let run = moscorpus(
-        dir.path(),
-        &[
-            "evaluate",
-            "--labels",
-            "corpus.jsonl",
-            "--predictions",
-            "preds.jsonl",
-            "--json",
-        ],
-    );
+    let run = evaluate(dir.path(), "corpus.jsonl", "preds.jsonl", &["--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["n"], 10);
@@ -222,16 +193,7 @@ fn constant_predictions_are_a_clear_error() {
         .map(|i| format!("yfcc-batch{}/clip.{i},0.5\n", 1 + i % 3))
         .collect();
     std::fs::write(dir.path().join("flat.csv"), preds).unwrap();
-    let run = moscorpus(
-        dir.path(),
-        &[
-            "evaluate",
-            "--labels",
-            "labels.txt",
-            "--predictions",
-            "flat.csv",
-        ],
-    );
+    let run = evaluate(dir.path(), "labels.txt", "flat.csv", &[]);
     run.assert()
         .code(2)
         .stderr(contains("predictions are constant"));
@@ -293,18 +255,7 @@ fn lsvq_held_out_splits_from_the_label_files() {
     let all = eval("all");
     assert_eq!(all["n"], 6);
     // A split the files do not hold is an input error.
-    let run = moscorpus(
-        dir.path(),
-        &[
-            "evaluate",
-            "--labels",
-            labels[0],
-            "--predictions",
-            "p.csv",
-            "--split",
-            "test_1080p",
-        ],
-    );
+    let run = evaluate(dir.path(), labels[0], "p.csv", &["--split", "test_1080p"]);
     run.assert().code(2).stderr(contains("LSVQ_test_1080p"));
 }
 
@@ -364,15 +315,11 @@ fn evaluate_keys_labels_and_predictions_by_the_corpus_name_rules() {
     assert_eq!(konvid["n"], 12, "{konvid}");
     assert_eq!(konvid["predictions_without_label"], 0);
     // Under LSVQ's rules the same files share no clip name: the corpus is what joins them.
-    let run = moscorpus(
+    let run = evaluate(
         dir.path(),
-        &[
-            "evaluate",
-            "--labels",
-            "KoNViD_1k_attributes.csv",
-            "--predictions",
-            "konvid_preds.csv",
-        ],
+        "KoNViD_1k_attributes.csv",
+        "konvid_preds.csv",
+        &[],
     );
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(
