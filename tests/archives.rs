@@ -535,7 +535,7 @@ fn an_archive_with_too_many_members_is_refused() {
     assert_eq!(
         std::fs::read_dir(s.clips()).unwrap().count(),
         0,
-        "refused before anything is written"
+        "refused, and nothing it wrote is left"
     );
 }
 

@@ -8,7 +8,7 @@
 //! index) is neither read nor probed again. Whatever stops a run, the rows finished
 //! before and the state file are written first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use tracing::{info, warn};
@@ -421,6 +421,7 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         .clone()
         .unwrap_or_else(|| info.version.to_string());
     let no_archive_failures = BTreeMap::new();
+    let nothing_extracted = HashMap::new();
     let mut applier = run::Applier {
         stats: &mut stats,
         progress: &mut progress,
@@ -433,6 +434,9 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         archive_failures: staging
             .as_ref()
             .map_or(&no_archive_failures, |s| &s.failures),
+        extracted: staging
+            .as_ref()
+            .map_or(&nothing_extracted, |s| &s.extracted),
         clips_root: &clips_root,
         label_file: &label_files[0],
         rows: &rows,

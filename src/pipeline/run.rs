@@ -135,6 +135,7 @@ struct Shared<'a> {
     policy: DownloadPolicy,
     known_hashes: Arc<HashMap<HashPrefix, SrcId>>,
     index: Arc<HashMap<SrcId, (Stamp, Digest)>>,
+    extracted: &'a HashMap<PathBuf, (Stamp, Digest)>,
     rows: &'a [ManifestRow],
     cpu: Slots,
     downloads: Slots,
@@ -154,6 +155,8 @@ pub struct Applier<'a> {
     pub prober: &'a (dyn Prober + Sync),
     /// Why each archive that failed this run failed: its missing clips say so.
     pub archive_failures: &'a BTreeMap<String, Failure>,
+    /// Clips extracted this run, hashed as they were written (see `source::stage`).
+    pub extracted: &'a HashMap<PathBuf, (Stamp, Digest)>,
     pub clips_root: &'a Path,
     pub label_file: &'a Path,
     /// The selected rows, to name a clip key met only by its id (built when needed).
@@ -176,6 +179,7 @@ pub fn process_rows(
         policy: policy.clone(),
         known_hashes: applier.sink.start_hashes(),
         index: applier.index.snapshot(),
+        extracted: applier.extracted,
         rows,
         cpu: Slots::new(concurrency.jobs),
         downloads: Slots::new(concurrency.downloads),
@@ -450,9 +454,18 @@ fn work(
     }
     let _cpu = shared.cpu.take();
     let downloaded = fresh.is_some();
-    let (sha, size) = match fresh {
-        Some(done) => (done.sha256, done.size),
-        None => match read_clip(&job.clip) {
+    // A clip extracted this run and untouched since was hashed as it was written.
+    let extracted = stamp.and_then(|now| {
+        shared
+            .extracted
+            .get(&job.clip)
+            .filter(|(written, _)| *written == now)
+            .map(|(_, digest)| (*digest, now.size))
+    });
+    let (sha, size) = match (fresh, extracted) {
+        (Some(done), _) => (done.sha256, done.size),
+        (None, Some(hashed)) => hashed,
+        (None, None) => match read_clip(&job.clip) {
             Ok(hashed) => hashed,
             Err(failure) => return Ok(Found::Unreadable(failure)),
         },

@@ -1,21 +1,30 @@
 //! Safe extraction of untrusted archives (`<folder>.tar.gz`, KonViD-150k's zips) into
-//! the clips folder.
+//! the clips folder, in one pass over the archive's bytes.
 //!
 //! Only regular files (and the folders they need) are written. Members with `..`,
 //! absolute paths or drive prefixes, links, devices and FIFOs are refused and reported;
 //! a path that would pass through an existing symlink is refused too. Each file is
-//! written to `<file>.extracting`, fsynced and renamed, so a crash never leaves half a
-//! clip under its real name. The member count is capped and the free space checked
-//! for the whole content before anything is written, and again for each member.
+//! written to `<file>.extracting` and renamed, so a crash never leaves half a clip under
+//! its real name; its SHA-256 is computed as it is written ([`Extracted`]), so the
+//! ingest that follows need not read the clip again. The members are made durable
+//! together (one `syncfs`) before the extraction reports success. The member count is
+//! capped (a tar past the cap is refused and what it wrote removed; a zip is refused
+//! from its directory before anything is written) and the free space checked for the
+//! whole content before anything is written, and again for each member.
 
 use fs_err::{self as fs, File};
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
+use sha2::{Digest as _, Sha256};
+
 use crate::error::Error;
+use crate::files::atomic::make_durable;
 use crate::files::space::ensure_free_space;
 use crate::files::with_suffix;
 use crate::manifest::clip_name::{NameRule, clip_key};
+use crate::store::clip_index::Stamp;
+use crate::store::hash::Digest;
 
 /// Most members an archive may have (LSVQ's largest folder holds a few thousand clips).
 pub const MAX_MEMBERS: usize = 200_000;
@@ -27,6 +36,19 @@ pub struct ExtractReport {
     pub bytes: u64,
     /// `member: reason` for every member that was not written.
     pub refused: Vec<String>,
+    /// Every file written, with its hash: what the ingest trusts instead of reading it.
+    pub extracted: Vec<Extracted>,
+}
+
+/// A member written to disk, hashed on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// Its path below the extraction folder (`yfcc-batch1/123.mp4`).
+    pub key: String,
+    /// Size and modification time right after it was written: a clip whose stamp still
+    /// matches holds exactly these bytes.
+    pub stamp: Stamp,
+    pub sha256: Digest,
 }
 
 /// One member, as the format-specific readers see it.
@@ -56,33 +78,38 @@ fn broken_tar(archive: &Path) -> impl Fn(io::Error) -> Error + '_ {
     }
 }
 
-/// Reads a tar's headers only: its member count (refusing more than [`MAX_MEMBERS`]
-/// before anything is written) and the bytes its regular files need.
-pub fn scan_tar(archive: &Path) -> Result<(usize, u64), Error> {
-    let mut tar = open_tar(archive)?;
-    let (mut members, mut bytes) = (0usize, 0u64);
-    for entry in tar.entries().map_err(broken_tar(archive))? {
-        let entry = entry.map_err(broken_tar(archive))?;
-        members += 1;
-        if members > MAX_MEMBERS {
-            return Err(too_many(archive));
-        }
-        if entry.header().entry_type().is_file() {
-            bytes = bytes.saturating_add(entry.header().size().unwrap_or(0));
-        }
+/// What a tar's content will need on disk, known without reading it: a `.gz` trailer's
+/// uncompressed size (modulo 4 GiB, so never taken below the archive's own size: video
+/// does not compress), or a plain tar's size.
+fn expected_tar_size(archive: &Path) -> Result<u64, Error> {
+    let size = fs::metadata(archive)?.len();
+    let name = archive.to_string_lossy();
+    if !(name.ends_with(".gz") || name.ends_with(".tgz")) || size < 4 {
+        return Ok(size);
     }
-    Ok((members, bytes))
+    let mut file = File::open(archive)?;
+    io::Seek::seek(&mut file, io::SeekFrom::End(-4))?;
+    let mut trailer = [0u8; 4];
+    file.read_exact(&mut trailer)?;
+    Ok(size.max(u64::from(u32::from_le_bytes(trailer))))
 }
 
-/// Extracts a `.tar.gz` (or plain `.tar`) into `dest`, after a header scan that refuses
-/// member-count bombs and checks the free space for the whole content.
+/// Extracts a `.tar.gz` (or plain `.tar`) into `dest` in one pass. A tar with more than
+/// [`MAX_MEMBERS`] members is refused when the count is passed, and the files it wrote
+/// are removed.
 pub fn extract_tar(archive: &Path, dest: &Path) -> Result<ExtractReport, Error> {
-    let (_, needed) = scan_tar(archive)?;
+    let needed = expected_tar_size(archive)?;
     ensure_free_space(dest, needed, &format!("extracting {}", archive.display()))?;
     let mut tar = open_tar(archive)?;
     let mut report = ExtractReport::default();
+    let mut members = 0usize;
     for entry in tar.entries().map_err(broken_tar(archive))? {
         let mut entry = entry.map_err(broken_tar(archive))?;
+        members += 1;
+        if members > MAX_MEMBERS {
+            remove_extracted(dest, &report.extracted);
+            return Err(too_many(archive));
+        }
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = match entry.header().entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous => Member::File,
@@ -98,7 +125,7 @@ pub fn extract_tar(archive: &Path, dest: &Path) -> Result<ExtractReport, Error> 
         write_member(dest, &name, kind, size, &mut entry, &mut report)
             .map_err(|e| in_archive(archive, e))?;
     }
-    Ok(report)
+    finish(dest, report)
 }
 
 /// Extracts a `.zip` (stored or deflated members) into `dest`. When every member sits
@@ -172,6 +199,30 @@ pub fn extract_zip(
         write_member(dest, &name, kind, size, &mut member, &mut report)
             .map_err(|e| in_archive(archive, e))?;
     }
+    finish(dest, report)
+}
+
+/// Removes the files an extraction wrote, and the folders that are empty without them.
+fn remove_extracted(dest: &Path, extracted: &[Extracted]) {
+    for member in extracted {
+        let path = dest.join(&member.key);
+        let _ = fs::remove_file(&path);
+        let mut folder = path.parent();
+        while let Some(dir) = folder.filter(|d| d.starts_with(dest) && *d != dest) {
+            if std::fs::remove_dir(dir).is_err() {
+                break; // not empty: something else lives there
+            }
+            folder = dir.parent();
+        }
+    }
+}
+
+/// One flush for every member written, before the extraction counts as done.
+fn finish(dest: &Path, report: ExtractReport) -> Result<ExtractReport, Error> {
+    if !report.extracted.is_empty() {
+        let written: Vec<PathBuf> = report.extracted.iter().map(|m| dest.join(&m.key)).collect();
+        make_durable(dest, &written)?;
+    }
     Ok(report)
 }
 
@@ -239,7 +290,10 @@ fn write_member(
     fs::create_dir_all(parent)?;
     ensure_free_space(parent, size, &format!("extracting {key}"))?;
     let temp = with_suffix(&target, ".extracting");
-    let mut out = File::create(&temp)?;
+    let mut out = HashingWriter {
+        inner: io::BufWriter::with_capacity(1 << 20, File::create(&temp)?),
+        hasher: Sha256::new(),
+    };
     let written = io::copy(&mut data.take(size.saturating_add(1)), &mut out)
         .map_err(|e| Error::input(format!("member {name:?} is unreadable ({e})")))?;
     if written != size {
@@ -249,12 +303,42 @@ fn write_member(
             "member {name:?} is truncated ({written} of {size} bytes)"
         )));
     }
-    out.flush().and_then(|()| out.sync_all())?;
-    drop(out);
+    out.inner.flush()?;
+    let HashingWriter { inner, hasher } = out;
+    drop(inner);
     fs::rename(&temp, &target)?;
+    let stamp = Stamp::of(&target).ok_or_else(|| {
+        Error::input(format!(
+            "{}: written but cannot be read back",
+            target.display()
+        ))
+    })?;
     report.files += 1;
     report.bytes += size;
+    report.extracted.push(Extracted {
+        key,
+        stamp,
+        sha256: Digest::of(hasher),
+    });
     Ok(())
+}
+
+/// Writes through to a file and hashes what it writes.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Whether any existing component of `dest/key` (below `dest`) is a symlink.

@@ -4,9 +4,10 @@
 //! fetch the needed ones from the Hub or a URL, or take them from `--archives-dir`,
 //! extract them safely into place, and remember in the state file
 //! (`archive:<file>` → done / failed) so a finished archive is never fetched or
-//! extracted again.
+//! extracted again. The hashes taken while extracting are handed to the ingest
+//! ([`StageReport::extracted`]), which then reads each clip's headers only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::corpus::{ArchiveLayout, ClipSource, CorpusId};
@@ -18,6 +19,8 @@ use crate::manifest::ManifestRow;
 use crate::source::archive::{extract_tar, extract_zip};
 use crate::source::http::{DownloadPolicy, Downloader};
 use crate::source::hub::HubDataset;
+use crate::store::clip_index::Stamp;
+use crate::store::hash::Digest;
 use crate::store::progress::{ClipState, ProgressFile};
 
 /// Where archives come from.
@@ -79,6 +82,9 @@ pub struct StageReport {
     /// Why each failed archive failed (archive file → failure): its missing clips are
     /// reported with this reason.
     pub failures: BTreeMap<String, Failure>,
+    /// Every clip extracted this run (its path) with the stamp it had once written and
+    /// the hash of the bytes written: a clip whose stamp still matches is not read again.
+    pub extracted: HashMap<PathBuf, (Stamp, Digest)>,
 }
 
 impl StageReport {
@@ -309,6 +315,14 @@ pub fn stage(
             Ok(done) => {
                 report.files_extracted += done.files;
                 report.members_refused += done.refused.len();
+                report
+                    .extracted
+                    .extend(done.extracted.into_iter().map(|member| {
+                        (
+                            archive.extract_to.join(&member.key),
+                            (member.stamp, member.sha256),
+                        )
+                    }));
                 report.archives_ready += 1;
                 progress.mark_done(&key);
                 progress.write()?;
