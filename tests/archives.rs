@@ -823,3 +823,160 @@ fn an_html_page_or_a_broken_archive_is_not_kept_and_its_clips_say_why() {
     assert!(gone.is_file());
     assert!(run.stdout.contains("12 already present"), "{}", run.stdout);
 }
+
+/// Clips large enough that their archives (about 2.3 MB each) come over ranges: 3
+/// chunks of 1 MiB, the last one short.
+fn large_clips() -> Vec<(String, Vec<u8>)> {
+    clips()
+        .into_iter()
+        .map(|(name, _)| {
+            let bytes = common::padded_clip("clips/h264_96x160_portrait.mp4", 560 * 1024);
+            (name, bytes)
+        })
+        .collect()
+}
+
+/// The CDN's requests for one archive as (first byte, last byte) of their `Range`.
+fn ranges_asked(hub: &Hub, folder: &str) -> Vec<(u64, u64)> {
+    hub.cdn_gets(folder)
+        .iter()
+        .filter_map(|r| {
+            let (a, b) = r
+                .headers
+                .get("range")?
+                .strip_prefix("bytes=")?
+                .split_once('-')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn a_large_archive_comes_over_parallel_ranges_and_a_sigkill_resumes_every_range() {
+    let clips = large_clips();
+    let archives = archives(&clips);
+    // Each connection is capped at about 1.6 MB/s: one stream takes ~1.5 s an archive.
+    let hub = Hub::start(&archives, |_, body| {
+        vec![Reply::Throttled(body, 16 * 1024, Duration::from_millis(10))]
+    });
+    let reference = Sandbox::new();
+    manifest(&reference, &clips);
+    let run = run_hub(&reference, &hub, &["--full", "--connections-per-file", "1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = common::rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
+    assert_eq!(expected.len(), 12);
+    assert!(
+        ranges_asked(&hub, "backup").is_empty(),
+        "one connection: one plain stream"
+    );
+
+    // Killed once the first chunk of the first archive is recorded in its range map.
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let work = s.work();
+    let env = hub.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let args = [
+        "ingest",
+        "lsvq",
+        "--dir",
+        "work",
+        "--min-csv-rows",
+        "1",
+        "--from-hf",
+        "--full",
+        "--connections-per-file",
+        "4",
+    ];
+    let requests_before: usize = FOLDERS.iter().map(|f| hub.cdn_gets(f).len()).sum();
+    let mut child = common::spawn_moscorpus(s.root.path(), &args, &env);
+    let started = std::time::Instant::now();
+    let mut map_at_kill = None;
+    while started.elapsed() < Duration::from_secs(60) {
+        let maps: Vec<(String, String)> = FOLDERS
+            .iter()
+            .filter_map(|f| {
+                let map = work.join(format!("archives/{f}.tar.gz.part.ranges"));
+                std::fs::read_to_string(map)
+                    .ok()
+                    .map(|m| (f.to_string(), m))
+            })
+            .collect();
+        if let Some(found) = maps.into_iter().next() {
+            child.kill().unwrap(); // SIGKILL
+            map_at_kill = Some(found);
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.wait().unwrap();
+    let (folder, map) = map_at_kill.expect("killed while a range map existed");
+    let map: serde_json::Value = serde_json::from_str(&map).unwrap();
+    let done: Vec<u64> = map["done"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let chunk = map["chunk"].as_u64().unwrap();
+    assert!(!done.is_empty() && done.len() < 3, "{map}");
+    let first_run: Vec<(u64, u64)> = ranges_asked(&hub, &folder);
+    assert!(
+        first_run.len() >= 3,
+        "the archive's chunks were asked at once: {first_run:?}"
+    );
+
+    let asked_before = ranges_asked(&hub, &folder).len();
+    let last = run_hub(&s, &hub, &["--full", "--connections-per-file", "4"]);
+    assert_eq!(last.code, 0, "{}", last.stderr);
+    assert_eq!(
+        common::rows_without_timestamp(&work.join("lsvq.jsonl")),
+        expected,
+        "the archives resumed from their ranges hash right and give the same rows"
+    );
+    let resumed: Vec<(u64, u64)> = ranges_asked(&hub, &folder)[asked_before..]
+        .iter()
+        .copied()
+        .filter(|(a, b)| b > a)
+        .collect();
+    for index in &done {
+        assert!(
+            !resumed.iter().any(|(a, _)| *a == index * chunk),
+            "chunk {index} was on disk and fetched again: {resumed:?}"
+        );
+    }
+    assert!(!resumed.is_empty(), "the missing chunks were fetched");
+    let leftovers = common::leftover_temp_files(&work);
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(
+        !work
+            .join(format!("archives/{folder}.tar.gz.part.ranges"))
+            .exists(),
+        "the range map goes with the part"
+    );
+    let total: usize = FOLDERS.iter().map(|f| hub.cdn_gets(f).len()).sum();
+    eprintln!(
+        "killed with chunks {done:?} of {folder} on disk; {} CDN requests after the reference run",
+        total - requests_before
+    );
+}
+
+#[test]
+fn a_server_without_ranges_gets_one_stream() {
+    let clips = large_clips();
+    let archives = archives(&clips);
+    let hub = Hub::start(&archives, |_, body| vec![Reply::BodyIgnoringRange(body)]);
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let run = run_hub(&s, &hub, &["--full", "--connections-per-file", "8"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("12 rows written"), "{}", run.stdout);
+    for folder in FOLDERS {
+        // The one-byte question, then the whole file over one stream.
+        let ranged = ranges_asked(&hub, folder);
+        assert_eq!(ranged, vec![(0, 0)], "{folder}: {ranged:?}");
+    }
+}

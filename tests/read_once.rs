@@ -9,7 +9,7 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{Sandbox, fixture};
+use common::{Sandbox, padded_clip};
 use moscorpus::pipeline::ingest;
 use moscorpus::probe::Prober;
 use moscorpus::probe::native::NativeProber;
@@ -27,16 +27,6 @@ fn bytes_read_so_far() -> u64 {
         .find_map(|line| line.strip_prefix("rchar: "))
         .and_then(|n| n.trim().parse().ok())
         .expect("an rchar line")
-}
-
-/// A fixture clip made unique by a `free` box of random bytes after its last box.
-fn padded_clip(base: &str) -> Vec<u8> {
-    let mut bytes = std::fs::read(fixture(&format!("probe/{base}"))).unwrap();
-    let padding: Vec<u8> = (0..PADDING).map(|_| fastrand::u8(..)).collect();
-    bytes.extend_from_slice(&u32::try_from(8 + PADDING).unwrap().to_be_bytes());
-    bytes.extend_from_slice(b"free");
-    bytes.extend_from_slice(&padding);
-    bytes
 }
 
 fn write_archive(path: &Path, members: &[(String, Vec<u8>)]) {
@@ -81,7 +71,10 @@ fn each_archive_is_read_once_and_each_clip_only_for_its_headers() {
                 };
                 let key = format!("{folder}/clip.{f}.{i}");
                 labels.push_str(&format!("{key},{}.25\n", 10 + i));
-                (format!("{key}.mp4"), padded_clip(base))
+                (
+                    format!("{key}.mp4"),
+                    padded_clip(&format!("probe/{base}"), PADDING),
+                )
             })
             .collect();
         clip_bytes += members.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
@@ -100,6 +93,7 @@ fn each_archive_is_read_once_and_each_clip_only_for_its_headers() {
     opts.archives = Some(ArchiveOptions {
         source: ArchiveSource::Local(store.clone()),
         keep_archives: true,
+        connections_per_file: 1,
     });
 
     let before = bytes_read_so_far();

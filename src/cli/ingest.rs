@@ -148,6 +148,10 @@ pub struct CommonArgs {
     /// Keep downloaded archives after extraction [default: delete them to save disk].
     #[arg(long)]
     pub keep_archives: bool,
+    /// Connections per downloaded archive: each fetches ranges of the file at once
+    /// (a server without range support gets one stream).
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub connections_per_file: u16,
     /// Clips hashed and probed at once [default: all cores].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -264,6 +268,7 @@ fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
     opts.archives = source.map(|source| ArchiveOptions {
         source,
         keep_archives: common.keep_archives,
+        connections_per_file: usize::from(common.connections_per_file),
     });
     Ok(Prepared {
         corpus,

@@ -54,6 +54,8 @@ pub struct ArchiveOptions {
     pub source: ArchiveSource,
     /// Keep downloaded archives after extraction (default: delete them to save disk).
     pub keep_archives: bool,
+    /// Ranged connections per downloaded archive (1: one stream).
+    pub connections_per_file: usize,
 }
 
 /// One archive a run needs.
@@ -234,11 +236,8 @@ pub fn stage(
                 if !dest.is_file() {
                     let partial = fs_err::metadata(crate::source::http::part_path(&dest))
                         .map_or(0, |m| m.len());
-                    let remaining = client
-                        .remote_size(&archive.location)
-                        .ok()
-                        .flatten()
-                        .map(|s| s.saturating_sub(partial));
+                    let size = client.remote_size(&archive.location).ok().flatten();
+                    let remaining = size.map(|s| s.saturating_sub(partial));
                     if let Some(remaining) = remaining {
                         ensure_free_space(
                             &archives_dir,
@@ -253,7 +252,12 @@ pub fn stage(
                             .map(human_size)
                             .unwrap_or_else(|| "(size unknown)".into())
                     );
-                    match client.download(&archive.location, &dest) {
+                    match client.download_large(
+                        &archive.location,
+                        &dest,
+                        size,
+                        opts.connections_per_file,
+                    ) {
                         Ok(done) => report.bytes_downloaded += done.size,
                         Err(failure) if failure.policy() == Policy::Permanent => {
                             tracing::warn!("{}: download failed for good: {failure}", archive.file);

@@ -17,7 +17,7 @@ use std::time::Duration;
 /// One scripted reply.
 #[derive(Debug, Clone)]
 pub enum Reply {
-    /// The body, with a strong ETag; honours `Range: bytes=N-` and `If-Range`.
+    /// The body, with a strong ETag; honours `Range: bytes=N-` / `bytes=N-M` and `If-Range`.
     Body(Arc<Vec<u8>>),
     /// As `Body`, but the connection closes after this many bytes of this response.
     BodyCut(Arc<Vec<u8>>, usize),
@@ -244,8 +244,8 @@ enum Pace {
     Chunks(usize, Duration),
 }
 
-/// `200` with the whole body, or `206` from `Range: bytes=N-` when `If-Range` (if any)
-/// matches the ETag.
+/// `200` with the whole body, or `206` from `Range: bytes=N-` (or `N-M`) when
+/// `If-Range` (if any) matches the ETag.
 fn send_body(
     out: &mut TcpStream,
     body: &[u8],
@@ -255,33 +255,41 @@ fn send_body(
     stop: &AtomicBool,
 ) -> std::io::Result<()> {
     let etag = etag_of(body);
-    let range_start = headers
+    // `bytes=N-` or `bytes=N-M` (M inclusive, clipped to the body).
+    let range = headers
         .get("range")
         .and_then(|r| r.strip_prefix("bytes="))
-        .and_then(|r| r.strip_suffix('-'))
-        .and_then(|r| r.parse::<usize>().ok());
+        .and_then(|r| {
+            let (start, end) = r.split_once('-')?;
+            let start = start.parse::<usize>().ok()?;
+            let end = match end {
+                "" => body.len(),
+                end => end.parse::<usize>().ok()?.saturating_add(1).min(body.len()),
+            };
+            Some((start, end))
+        });
     let validator_ok = headers.get("if-range").is_none_or(|v| *v == etag);
-    let start = match range_start {
-        Some(start) if validator_ok && start < body.len() => {
+    let (start, end) = match range {
+        Some((start, end)) if validator_ok && start < end => {
             write!(
                 out,
                 "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\nContent-Range: bytes {}-{}/{}\r\nETag: {etag}\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n",
-                body.len() - start,
+                end - start,
                 start,
-                body.len() - 1,
+                end - 1,
                 body.len()
             )?;
-            start
+            (start, end)
         }
         _ => {
             write_head(out, body.len(), Some(&etag))?;
-            0
+            (0, body.len())
         }
     };
     if head_only {
         return Ok(());
     }
-    let rest = &body[start..];
+    let rest = &body[start..end];
     match pace {
         Pace::Whole => out.write_all(rest),
         Pace::CutAfter(n) => {

@@ -40,6 +40,20 @@ pub fn clip_bytes(base: &str, tag: &str) -> Vec<u8> {
     [&base[..], &size.to_be_bytes(), b"free", tag.as_bytes()].concat()
 }
 
+/// Bytes of a fixture clip (`probe/h264_yuv420p.mp4`, `clips/…`) followed by a `free`
+/// box of `padding` random bytes: unique, and as incompressible as video.
+pub fn padded_clip(fixture_path: &str, padding: usize) -> Vec<u8> {
+    let mut bytes = std::fs::read(fixture(fixture_path)).expect("fixture clip exists");
+    bytes.extend_from_slice(
+        &u32::try_from(8 + padding)
+            .expect("a small box")
+            .to_be_bytes(),
+    );
+    bytes.extend_from_slice(b"free");
+    bytes.extend((0..padding).map(|_| fastrand::u8(..)));
+    bytes
+}
+
 /// Whether ffprobe, the probe oracle, is on PATH. When it is not, says so on the real
 /// stderr (not the captured one, so `cargo test` shows it) and the caller skips; under
 /// `CI` (set by the CI run, which installs ffprobe) a missing oracle fails the test

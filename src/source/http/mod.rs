@@ -10,6 +10,10 @@
 //! is kept: an empty body, one that starts like HTML/JSON/XML text, or one sent with a
 //! `Content-Encoding` is not a video. What each failure means is [`crate::failure`]'s.
 //! The `.part` is locked while it is written, so two runs never write one clip.
+//! Large files (archives) may instead come over several ranged connections at once
+//! ([`ranged`]).
+
+pub mod ranged;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Seek as _, Write as _};
@@ -107,6 +111,18 @@ fn origin(url: &reqwest::Url) -> String {
     )
 }
 
+/// `request` with the bearer token when `url` is the token's origin, else as it is.
+fn authorise(
+    bearer: &Option<BearerToken>,
+    request: reqwest::RequestBuilder,
+    url: &reqwest::Url,
+) -> reqwest::RequestBuilder {
+    match bearer {
+        Some(bearer) if bearer.origin == origin(url) => request.bearer_auth(&bearer.token),
+        _ => request,
+    }
+}
+
 /// Redirects followed per request (each hop decides afresh whether the token goes along).
 const MAX_REDIRECTS: usize = 10;
 
@@ -181,10 +197,7 @@ impl Downloader {
         request: reqwest::RequestBuilder,
         url: &reqwest::Url,
     ) -> reqwest::RequestBuilder {
-        match &self.bearer {
-            Some(bearer) if bearer.origin == origin(url) => request.bearer_auth(&bearer.token),
-            _ => request,
-        }
+        authorise(&self.bearer, request, url)
     }
 
     /// Downloads `url` to `dest`, retrying transient failures. The SHA-256 is computed
