@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use crate::corpus::{ArchiveLayout, ClipSource, CorpusId};
 use crate::error::Error;
@@ -16,7 +17,7 @@ use crate::failure::{Failure, FailureKind, Policy};
 use crate::files::human_size;
 use crate::files::space::ensure_free_space;
 use crate::manifest::ManifestRow;
-use crate::source::archive::{extract_tar, extract_zip};
+use crate::source::archive::{ExtractReport, extract_tar, extract_zip};
 use crate::source::http::{DownloadPolicy, Downloader};
 use crate::source::hub::HubDataset;
 use crate::store::clip_index::Stamp;
@@ -209,7 +210,31 @@ pub fn fill_sizes(
     Ok(())
 }
 
-/// Fetches (or finds) and extracts each planned archive, recording progress.
+/// An archive the fetching side has ready, or could not get.
+enum Fetched {
+    Ready {
+        archive: usize,
+        path: PathBuf,
+        downloaded: u64,
+    },
+    Failed {
+        archive: usize,
+        failure: Failure,
+        /// Recorded in the state file and not retried (a 404, say).
+        remembered: bool,
+    },
+    /// The run cannot go on (no room for a download).
+    Fatal(Error),
+}
+
+/// What one extraction thread hands back.
+type ExtractionDone = (usize, PathBuf, Result<ExtractReport, Error>);
+
+/// Fetches (or finds) and extracts each planned archive, recording progress. Downloads
+/// run one archive ahead of the extractions (the next archive downloads while the last
+/// one extracts), and as many archives extract at once as there are cores; the state
+/// file is written by this thread only. Disk at the peak: the archives being extracted
+/// (one per core) and the one downloading or waiting for a free core, beside the clips.
 pub fn stage(
     planned: &[PlannedArchive],
     opts: &ArchiveOptions,
@@ -218,141 +243,257 @@ pub fn stage(
     policy: &DownloadPolicy,
 ) -> Result<StageReport, Error> {
     let mut report = StageReport::default();
-    let archives_dir = dir.join("archives");
+    if planned.is_empty() {
+        return Ok(report);
+    }
     let client = match &opts.source {
-        source if source.is_remote() && !planned.is_empty() => {
+        source if source.is_remote() => {
             Some(Downloader::new(policy.clone())?.with_bearer(source.bearer()))
         }
         _ => None,
     };
-    for archive in planned {
-        if crate::interrupt::requested().is_some() {
-            break; // the ingest that follows stops at once, and says so
-        }
-        let key = state_key(&archive.file);
-        let path = match (&opts.source, &client) {
-            (source, Some(client)) if source.is_remote() => {
-                let dest = archives_dir.join(&archive.file);
-                if !dest.is_file() {
-                    let partial = fs_err::metadata(crate::source::http::part_path(&dest))
-                        .map_or(0, |m| m.len());
-                    let size = client.remote_size(&archive.location).ok().flatten();
-                    let remaining = size.map(|s| s.saturating_sub(partial));
-                    if let Some(remaining) = remaining {
-                        ensure_free_space(
-                            &archives_dir,
-                            remaining,
-                            &format!("downloading {}", archive.file),
-                        )?;
-                    }
-                    tracing::info!(
-                        "{}: downloading {}",
-                        archive.file,
-                        remaining
-                            .map(human_size)
-                            .unwrap_or_else(|| "(size unknown)".into())
-                    );
-                    match client.download_large(
-                        &archive.location,
-                        &dest,
-                        size,
-                        opts.connections_per_file,
-                    ) {
-                        Ok(done) => report.bytes_downloaded += done.size,
-                        Err(failure) if failure.policy() == Policy::Permanent => {
-                            tracing::warn!("{}: download failed for good: {failure}", archive.file);
-                            progress.mark_failed(&key, &failure.to_string());
+    let cancel = client.as_ref().map(Downloader::cancel_handle);
+    let extractors = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(planned.len());
+    let archives_dir = dir.join("archives");
+    std::thread::scope(|scope| {
+        let (fetched_tx, fetched_rx) = mpsc::sync_channel::<Fetched>(0);
+        scope.spawn(|| fetch_all(planned, opts, &archives_dir, client, fetched_tx));
+        let (done_tx, done_rx) = mpsc::channel::<ExtractionDone>();
+        let mut running = 0usize;
+        let finish_one = |report: &mut StageReport, progress: &mut ProgressFile| {
+            let (index, path, result) = done_rx
+                .recv()
+                .map_err(|_| Error::Other("an extraction thread ended without an answer".into()))?;
+            finish_extraction(&planned[index], &path, result, opts, progress, report)
+        };
+        let walked = (|| -> Result<(), Error> {
+            for fetched in &fetched_rx {
+                while running >= extractors {
+                    running -= 1;
+                    finish_one(&mut report, progress)?;
+                }
+                match fetched {
+                    Fetched::Fatal(error) => return Err(error),
+                    Fetched::Failed {
+                        archive,
+                        failure,
+                        remembered,
+                    } => {
+                        let file = &planned[archive].file;
+                        if remembered {
+                            progress.mark_failed(&state_key(file), &failure.to_string());
                             progress.write()?;
-                            report.failed(&archive.file, failure);
-                            continue;
                         }
-                        Err(failure) => {
-                            tracing::warn!(
-                                "{}: download failed this run (will resume next run): {failure}",
-                                archive.file
-                            );
-                            report.failed(&archive.file, failure);
-                            continue;
+                        report.failed(file, failure);
+                    }
+                    Fetched::Ready {
+                        archive,
+                        path,
+                        downloaded,
+                    } => {
+                        report.bytes_downloaded += downloaded;
+                        if crate::interrupt::requested().is_some() {
+                            break; // the ingest that follows stops at once, and says so
                         }
+                        let planned = &planned[archive];
+                        let size = fs_err::metadata(&path).map_or(0, |m| m.len());
+                        ensure_free_space(
+                            &planned.extract_to,
+                            size,
+                            &format!("extracting {}", planned.file),
+                        )?;
+                        tracing::info!(
+                            "{}: extracting into {}",
+                            planned.file,
+                            planned.extract_to.display()
+                        );
+                        fs_err::create_dir_all(&planned.extract_to)?;
+                        let done_tx = done_tx.clone();
+                        scope.spawn(move || {
+                            let result = if planned.file.ends_with(".zip") {
+                                extract_zip(&path, &planned.extract_to, true)
+                            } else {
+                                extract_tar(&path, &planned.extract_to)
+                            };
+                            let _ = done_tx.send((archive, path, result));
+                        });
+                        running += 1;
                     }
                 }
-                dest
             }
-            _ => {
+            while running > 0 {
+                running -= 1;
+                finish_one(&mut report, progress)?;
+            }
+            Ok(())
+        })();
+        if walked.is_err()
+            && let Some(cancel) = &cancel
+        {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        // Dropping the receiver stops the fetching thread at its next archive.
+        drop(fetched_rx);
+        walked
+    })?;
+    Ok(report)
+}
+
+/// The fetching side: downloads each planned archive in turn (or finds it in the
+/// archives folder) and hands it over; waits while the extractions are busy.
+fn fetch_all(
+    planned: &[PlannedArchive],
+    opts: &ArchiveOptions,
+    archives_dir: &Path,
+    client: Option<Downloader>,
+    ready: mpsc::SyncSender<Fetched>,
+) {
+    for (index, archive) in planned.iter().enumerate() {
+        if crate::interrupt::requested().is_some() {
+            return;
+        }
+        let fetched = match &client {
+            Some(client) => download_archive(client, index, archive, opts, archives_dir),
+            None => {
                 let path = PathBuf::from(&archive.location);
-                if !path.is_file() {
+                if path.is_file() {
+                    Fetched::Ready {
+                        archive: index,
+                        path,
+                        downloaded: 0,
+                    }
+                } else {
                     tracing::warn!(
                         "{}: not in the archives folder; its {} clips stay missing",
                         path.display(),
                         archive.rows
                     );
-                    report.failed(
-                        &archive.file,
-                        Failure::new(
+                    Fetched::Failed {
+                        archive: index,
+                        failure: Failure::new(
                             FailureKind::NoUrl,
                             format!("{} is not in the archives folder", archive.file),
                         ),
-                    );
-                    continue;
-                }
-                path
-            }
-        };
-        let size = fs_err::metadata(&path).map_or(0, |m| m.len());
-        ensure_free_space(
-            &archive.extract_to,
-            size,
-            &format!("extracting {}", archive.file),
-        )?;
-        tracing::info!(
-            "{}: extracting into {}",
-            archive.file,
-            archive.extract_to.display()
-        );
-        fs_err::create_dir_all(&archive.extract_to)?;
-        let extracted = if archive.file.ends_with(".zip") {
-            extract_zip(&path, &archive.extract_to, true)
-        } else {
-            extract_tar(&path, &archive.extract_to)
-        };
-        match extracted {
-            Ok(done) => {
-                report.files_extracted += done.files;
-                report.members_refused += done.refused.len();
-                report
-                    .extracted
-                    .extend(done.extracted.into_iter().map(|member| {
-                        (
-                            archive.extract_to.join(&member.key),
-                            (member.stamp, member.sha256),
-                        )
-                    }));
-                report.archives_ready += 1;
-                progress.mark_done(&key);
-                progress.write()?;
-                if opts.source.is_remote() && !opts.keep_archives {
-                    let _ = fs_err::remove_file(&path);
-                }
-            }
-            Err(Error::Input { message, .. }) => {
-                let mut failure = Failure::new(FailureKind::BadArchive, message);
-                if opts.source.is_remote() {
-                    // A download that is not the archive it claims: keep it for a look,
-                    // out of the way, and fetch it again next run.
-                    let aside = crate::files::with_suffix(&path, ".bad");
-                    if fs_err::rename(&path, &aside).is_ok() {
-                        failure.detail = format!(
-                            "{}; moved aside to {}, fetched again next run",
-                            failure.detail,
-                            aside.display()
-                        );
+                        remembered: false,
                     }
                 }
-                tracing::warn!("{}: {failure}; its clips stay missing", archive.file);
-                report.failed(&archive.file, failure);
             }
-            Err(other) => return Err(other),
+        };
+        if ready.send(fetched).is_err() {
+            return;
         }
     }
-    Ok(report)
+}
+
+/// Downloads one archive into `<dir>/archives/` unless it is there already.
+fn download_archive(
+    client: &Downloader,
+    index: usize,
+    archive: &PlannedArchive,
+    opts: &ArchiveOptions,
+    archives_dir: &Path,
+) -> Fetched {
+    let dest = archives_dir.join(&archive.file);
+    if dest.is_file() {
+        return Fetched::Ready {
+            archive: index,
+            path: dest,
+            downloaded: 0,
+        };
+    }
+    let partial = fs_err::metadata(crate::source::http::part_path(&dest)).map_or(0, |m| m.len());
+    let size = client.remote_size(&archive.location).ok().flatten();
+    let remaining = size.map(|s| s.saturating_sub(partial));
+    if let Some(remaining) = remaining
+        && let Err(error) = ensure_free_space(
+            archives_dir,
+            remaining,
+            &format!("downloading {}", archive.file),
+        )
+    {
+        return Fetched::Fatal(error);
+    }
+    tracing::info!(
+        "{}: downloading {}",
+        archive.file,
+        size.map(human_size)
+            .unwrap_or_else(|| "(size unknown)".into())
+    );
+    match client.download_large(&archive.location, &dest, size, opts.connections_per_file) {
+        Ok(done) => Fetched::Ready {
+            archive: index,
+            path: dest,
+            downloaded: done.size,
+        },
+        Err(failure) => {
+            let remembered = failure.policy() == Policy::Permanent;
+            if remembered {
+                tracing::warn!("{}: download failed for good: {failure}", archive.file);
+            } else {
+                tracing::warn!(
+                    "{}: download failed this run (will resume next run): {failure}",
+                    archive.file
+                );
+            }
+            Fetched::Failed {
+                archive: index,
+                failure,
+                remembered,
+            }
+        }
+    }
+}
+
+/// Records what one extraction did: the archive is done (and a downloaded one deleted),
+/// or it is bad (a downloaded one set aside, to be fetched again next run).
+fn finish_extraction(
+    archive: &PlannedArchive,
+    path: &Path,
+    extracted: Result<ExtractReport, Error>,
+    opts: &ArchiveOptions,
+    progress: &mut ProgressFile,
+    report: &mut StageReport,
+) -> Result<(), Error> {
+    match extracted {
+        Ok(done) => {
+            report.files_extracted += done.files;
+            report.members_refused += done.refused.len();
+            report
+                .extracted
+                .extend(done.extracted.into_iter().map(|member| {
+                    (
+                        archive.extract_to.join(&member.key),
+                        (member.stamp, member.sha256),
+                    )
+                }));
+            report.archives_ready += 1;
+            progress.mark_done(&state_key(&archive.file));
+            progress.write()?;
+            if opts.source.is_remote() && !opts.keep_archives {
+                let _ = fs_err::remove_file(path);
+            }
+            Ok(())
+        }
+        Err(Error::Input { message, .. }) => {
+            let mut failure = Failure::new(FailureKind::BadArchive, message);
+            if opts.source.is_remote() {
+                // A download that is not the archive it claims: keep it for a look,
+                // out of the way, and fetch it again next run.
+                let aside = crate::files::with_suffix(path, ".bad");
+                if fs_err::rename(path, &aside).is_ok() {
+                    failure.detail = format!(
+                        "{}; moved aside to {}, fetched again next run",
+                        failure.detail,
+                        aside.display()
+                    );
+                }
+            }
+            tracing::warn!("{}: {failure}; its clips stay missing", archive.file);
+            report.failed(&archive.file, failure);
+            Ok(())
+        }
+        Err(other) => Err(other),
+    }
 }

@@ -18,6 +18,8 @@ pub mod ranged;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Seek as _, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{
@@ -132,6 +134,9 @@ pub struct Downloader {
     runtime: tokio::runtime::Runtime,
     policy: DownloadPolicy,
     bearer: Option<BearerToken>,
+    /// Set by whoever drives this downloader from another thread to end a transfer
+    /// early (as an interruption does).
+    cancel: Arc<AtomicBool>,
 }
 
 impl Downloader {
@@ -152,7 +157,18 @@ impl Downloader {
             runtime,
             policy,
             bearer: None,
+            cancel: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// A flag that, once set, ends this downloader's transfers as an interruption would.
+    pub fn cancel_handle(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    /// Whether the run is interrupted or this downloader cancelled.
+    fn stopping(&self) -> bool {
+        crate::interrupt::requested().is_some() || self.cancel.load(Ordering::Relaxed)
     }
 
     /// Sends `token` as a bearer token to its origin (and nowhere else).
@@ -212,7 +228,7 @@ impl Downloader {
         for attempt in 0..attempts {
             if attempt > 0 {
                 let wait = self.wait_before(attempt, last.as_ref());
-                if sleep_unless_interrupted(wait) {
+                if self.sleep_unless_stopped(wait) {
                     return Err(interrupted());
                 }
             }
@@ -402,7 +418,7 @@ impl Downloader {
                 Ok(Ok(None)) => break,
                 Ok(Err(e)) => return Err(request_failure(e)),
             };
-            if crate::interrupt::requested().is_some() {
+            if self.stopping() {
                 return Err(interrupted());
             }
             let received = chunk.as_ref().map_or(0, |c| c.len() as u64);
@@ -570,18 +586,20 @@ fn interrupted() -> Failure {
     Failure::new(FailureKind::Interrupted, "the run was interrupted")
 }
 
-/// Sleeps `wait`, waking early when the run is interrupted (then returns true).
-fn sleep_unless_interrupted(wait: Duration) -> bool {
-    let until = Instant::now() + wait;
-    loop {
-        if crate::interrupt::requested().is_some() {
-            return true;
+impl Downloader {
+    /// Sleeps `wait`, waking early when the run stops (then returns true).
+    fn sleep_unless_stopped(&self, wait: Duration) -> bool {
+        let until = Instant::now() + wait;
+        loop {
+            if self.stopping() {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= until {
+                return false;
+            }
+            std::thread::sleep((until - now).min(TICK));
         }
-        let now = Instant::now();
-        if now >= until {
-            return false;
-        }
-        std::thread::sleep((until - now).min(TICK));
     }
 }
 

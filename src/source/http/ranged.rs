@@ -96,6 +96,7 @@ struct Job {
     dest: PathBuf,
     part: File,
     window: usize,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     progress: RefCell<Progress>,
 }
 
@@ -258,6 +259,7 @@ impl Downloader {
             dest: dest.to_path_buf(),
             part,
             window: WINDOW_CHUNKS_PER_CONNECTION * connections,
+            cancel: self.cancel.clone(),
             progress: RefCell::new(Progress {
                 chunks,
                 queue: (0..chunks).filter(|i| !on_disk[*i]).collect(),
@@ -384,7 +386,7 @@ async fn connection(job: Rc<Job>) {
                     let wait = job.policy.backoff.as_secs_f64() * 2f64.powi(attempt as i32 - 1);
                     let wait = Duration::from_secs_f64((wait * (0.5 + fastrand::f64())).min(60.0));
                     tokio::time::sleep(wait).await;
-                    if crate::interrupt::requested().is_some() {
+                    if job.stopping() {
                         job.fail(interrupted());
                         return;
                     }
@@ -403,6 +405,12 @@ async fn connection(job: Rc<Job>) {
 }
 
 impl Job {
+    /// Whether the run is interrupted or the downloader cancelled.
+    fn stopping(&self) -> bool {
+        crate::interrupt::requested().is_some()
+            || self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn fail(&self, failure: Failure) {
         let mut progress = self.progress.borrow_mut();
         if progress.failure.is_none() {
@@ -459,7 +467,7 @@ impl Job {
                 Ok(Ok(None)) => break,
                 Ok(Err(e)) => return Err(request_failure(e)),
             };
-            if crate::interrupt::requested().is_some() {
+            if self.stopping() {
                 return Err(interrupted());
             }
             pace.check(piece.as_ref().map_or(0, |p| p.len() as u64))?;
