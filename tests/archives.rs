@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::loopback::{LoopbackServer, Reply, SeenRequest};
-use common::{Sandbox, clip_bytes, moscorpus, moscorpus_env, sha256_hex};
+use common::{Sandbox, clip_bytes, moscorpus, moscorpus_env, sha256_hex, tar_gz};
 use moscorpus::source::archive::{MAX_MEMBERS, extract_tar, extract_zip};
 
 const FOLDERS: [&str; 3] = ["yfcc-batch1", "ia-batch2", "backup"];
@@ -34,23 +34,6 @@ fn clips() -> Vec<(String, Vec<u8>)> {
         }
     }
     out
-}
-
-fn tar_gz(members: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::fast(),
-    ));
-    for (name, bytes) in members {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, name, bytes.as_slice())
-            .unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
 }
 
 /// `<folder>.tar.gz` for each folder, members `<folder>/<stem>.mp4`.
@@ -876,18 +859,7 @@ fn a_large_archive_comes_over_parallel_ranges_and_a_sigkill_resumes_every_range(
     let work = s.work();
     let env = hub.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let args = [
-        "ingest",
-        "lsvq",
-        "--dir",
-        "work",
-        "--min-csv-rows",
-        "1",
-        "--from-hf",
-        "--full",
-        "--connections-per-file",
-        "4",
-    ];
+    let args = common::ingest_args(&["--from-hf", "--connections-per-file", "4"]);
     let requests_before: usize = FOLDERS.iter().map(|f| hub.cdn_gets(f).len()).sum();
     let mut child = common::spawn_moscorpus(s.root.path(), &args, &env);
     let started = std::time::Instant::now();

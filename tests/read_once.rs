@@ -6,10 +6,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::Path;
-
-use common::{Sandbox, padded_clip};
+use common::{Sandbox, padded_clip, tar_gz};
 use moscorpus::pipeline::ingest;
 use moscorpus::probe::Prober;
 use moscorpus::probe::native::NativeProber;
@@ -27,30 +24,6 @@ fn bytes_read_so_far() -> u64 {
         .find_map(|line| line.strip_prefix("rchar: "))
         .and_then(|n| n.trim().parse().ok())
         .expect("an rchar line")
-}
-
-fn write_archive(path: &Path, members: &[(String, Vec<u8>)]) {
-    let file = std::fs::File::create(path).unwrap();
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        file,
-        flate2::Compression::fast(),
-    ));
-    for (name, bytes) in members {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, name, bytes.as_slice())
-            .unwrap();
-    }
-    builder
-        .into_inner()
-        .unwrap()
-        .finish()
-        .unwrap()
-        .flush()
-        .unwrap();
 }
 
 #[test]
@@ -78,7 +51,7 @@ fn each_archive_is_read_once_and_each_clip_only_for_its_headers() {
             })
             .collect();
         clip_bytes += members.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
-        write_archive(&store.join(format!("{folder}.tar.gz")), &members);
+        std::fs::write(store.join(format!("{folder}.tar.gz")), tar_gz(&members)).unwrap();
     }
     let archive_bytes: u64 = FOLDERS
         .iter()

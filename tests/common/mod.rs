@@ -54,6 +54,24 @@ pub fn padded_clip(fixture_path: &str, padding: usize) -> Vec<u8> {
     bytes
 }
 
+/// A `.tar.gz` of `members` (name, bytes), as LSVQ's folder archives are made.
+pub fn tar_gz(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for (name, bytes) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, bytes.as_slice())
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
 /// Whether ffprobe, the probe oracle, is on PATH. When it is not, says so on the real
 /// stderr (not the captured one, so `cargo test` shows it) and the caller skips; under
 /// `CI` (set by the CI run, which installs ffprobe) a missing oracle fails the test

@@ -113,6 +113,30 @@ fn origin(url: &reqwest::Url) -> String {
     )
 }
 
+/// The `.part` at `part`, opened for writing without truncation and locked: a second
+/// run meeting the same `what` (clip, file) is told it is busy.
+fn open_locked_part(part: &Path, what: &str) -> Result<File, Failure> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(part)
+        .map_err(|e| Failure::local(part, &e))?;
+    if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+        return Err(Failure::new(
+            FailureKind::Busy,
+            format!("another run is downloading this {what}"),
+        ));
+    }
+    Ok(file)
+}
+
+/// Whether the run is interrupted or `cancel` set.
+fn stopping(cancel: &AtomicBool) -> bool {
+    crate::interrupt::requested().is_some() || cancel.load(Ordering::Relaxed)
+}
+
 /// `request` with the bearer token when `url` is the token's origin, else as it is.
 fn authorise(
     bearer: &Option<BearerToken>,
@@ -168,7 +192,7 @@ impl Downloader {
 
     /// Whether the run is interrupted or this downloader cancelled.
     fn stopping(&self) -> bool {
-        crate::interrupt::requested().is_some() || self.cancel.load(Ordering::Relaxed)
+        stopping(&self.cancel)
     }
 
     /// Sends `token` as a bearer token to its origin (and nowhere else).
@@ -337,19 +361,7 @@ impl Downloader {
             ));
         }
         // Locked from here to the rename: a second run meeting this clip stops here.
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&part)
-            .map_err(|e| Failure::local(&part, &e))?;
-        if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
-            return Err(Failure::new(
-                FailureKind::Busy,
-                "another run is downloading this clip",
-            ));
-        }
+        let mut file = open_locked_part(&part, "clip")?;
         let (start, expected_total, mut hasher) = if code == 206 && resuming {
             let range = response
                 .headers()
@@ -411,19 +423,8 @@ impl Downloader {
         }
         let mut size = start;
         let mut pace = Pace::new(&self.policy);
-        loop {
-            let chunk = match tokio::time::timeout(TICK, response.chunk()).await {
-                Err(_) => None,
-                Ok(Ok(Some(chunk))) => Some(chunk),
-                Ok(Ok(None)) => break,
-                Ok(Err(e)) => return Err(request_failure(e)),
-            };
-            if self.stopping() {
-                return Err(interrupted());
-            }
-            let received = chunk.as_ref().map_or(0, |c| c.len() as u64);
-            pace.check(received)?;
-            let Some(chunk) = chunk else { continue };
+        while let Some(chunk) = pace.next_piece(&mut response, &self.cancel).await? {
+            let received = chunk.len() as u64;
             if size == 0 {
                 check_first_bytes(&chunk, dest)?;
             }
@@ -491,6 +492,30 @@ impl Pace {
             read_timeout: policy.read_timeout,
             min_bytes_per_s: policy.min_speed_bytes,
             window: policy.min_speed_window,
+        }
+    }
+
+    /// The body's next piece (`None` at its end), looking up every [`TICK`] meanwhile:
+    /// a stall, a rate below the minimum and an interruption end the transfer.
+    async fn next_piece(
+        &mut self,
+        response: &mut reqwest::Response,
+        cancel: &AtomicBool,
+    ) -> Result<Option<bytes::Bytes>, Failure> {
+        loop {
+            let piece = match tokio::time::timeout(TICK, response.chunk()).await {
+                Err(_) => None,
+                Ok(Ok(Some(piece))) => Some(piece),
+                Ok(Ok(None)) => return Ok(None),
+                Ok(Err(e)) => return Err(request_failure(e)),
+            };
+            if stopping(cancel) {
+                return Err(interrupted());
+            }
+            self.check(piece.as_ref().map_or(0, |p| p.len() as u64))?;
+            if piece.is_some() {
+                return Ok(piece);
+            }
         }
     }
 

@@ -21,7 +21,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -32,10 +32,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::{
-    BearerToken, DownloadPolicy, Downloaded, Downloader, MAX_REDIRECTS, Pace, TICK, authorise,
-    check_first_bytes, interrupted, parse_content_range, part_path, redirect_target,
-    request_failure, sha256_header, status_failure, too_big, too_many_redirects, validator_of,
-    validator_path,
+    BearerToken, DownloadPolicy, Downloaded, Downloader, MAX_REDIRECTS, Pace, authorise,
+    check_first_bytes, interrupted, open_locked_part, parse_content_range, part_path,
+    redirect_target, request_failure, sha256_header, status_failure, too_big, too_many_redirects,
+    validator_of, validator_path,
 };
 use crate::failure::{Failure, FailureKind};
 use crate::files::space::free_bytes;
@@ -212,19 +212,7 @@ impl Downloader {
         if !on_disk.iter().any(|done| *done) {
             forget_part(dest);
         }
-        let part = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&part_file)
-            .map_err(|e| Failure::local(&part_file, &e))?;
-        if let Err(std::fs::TryLockError::WouldBlock) = part.try_lock() {
-            return Err(Failure::new(
-                FailureKind::Busy,
-                "another run is downloading this file",
-            ));
-        }
+        let part = open_locked_part(&part_file, "file")?;
         let needed = missing * chunk;
         if let Some(free) = free_bytes(&part_file).filter(|free| needed > *free) {
             return Err(Failure::new(
@@ -410,8 +398,7 @@ async fn connection(job: Rc<Job>) {
 impl Job {
     /// Whether the run is interrupted or the downloader cancelled.
     fn stopping(&self) -> bool {
-        crate::interrupt::requested().is_some()
-            || self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+        super::stopping(&self.cancel)
     }
 
     fn fail(&self, failure: Failure) {
@@ -463,26 +450,14 @@ impl Job {
         let want = (end - start) as usize;
         let mut bytes = Vec::with_capacity(want);
         let mut pace = Pace::new(&self.policy);
-        loop {
-            let piece = match tokio::time::timeout(TICK, response.chunk()).await {
-                Err(_) => None,
-                Ok(Ok(Some(piece))) => Some(piece),
-                Ok(Ok(None)) => break,
-                Ok(Err(e)) => return Err(request_failure(e)),
-            };
-            if self.stopping() {
-                return Err(interrupted());
+        while let Some(piece) = pace.next_piece(&mut response, &self.cancel).await? {
+            if bytes.len() + piece.len() > want {
+                return Err(Failure::new(
+                    FailureKind::Cut,
+                    format!("a range of {want} bytes answered with more"),
+                ));
             }
-            pace.check(piece.as_ref().map_or(0, |p| p.len() as u64))?;
-            if let Some(piece) = piece {
-                if bytes.len() + piece.len() > want {
-                    return Err(Failure::new(
-                        FailureKind::Cut,
-                        format!("a range of {want} bytes answered with more"),
-                    ));
-                }
-                bytes.extend_from_slice(&piece);
-            }
+            bytes.extend_from_slice(&piece);
         }
         if bytes.len() != want {
             return Err(Failure::new(
