@@ -261,6 +261,9 @@ impl Downloader {
                 map,
             }),
         });
+        // The chunks an earlier run left are hashed first: the window is counted from
+        // the hash, and a resumed download would otherwise wait on it for ever.
+        job.advance_hash()?;
         let local = tokio::task::LocalSet::new();
         let run = local.run_until(async {
             let connections: Vec<_> = (0..connections)
