@@ -363,6 +363,10 @@ async fn connection(job: Rc<Job>) {
             if failed {
                 return;
             }
+            if job.stopping() {
+                job.fail(interrupted());
+                return;
+            }
             if index < hashed_to + job.window {
                 break;
             }
