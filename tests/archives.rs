@@ -897,7 +897,9 @@ fn a_large_archive_comes_over_parallel_ranges_and_a_sigkill_resumes_every_range(
 
     // The re-run must end (a resumed download once waited for ever on its window).
     let asked_before = ranges_asked(&hub, &folder).len();
-    let mut child = common::spawn_moscorpus(s.root.path(), &args, &env);
+    let mut rerun_args = args.clone();
+    rerun_args.extend_from_slice(&["--report-json", "work/report.json"]);
+    let mut child = common::spawn_moscorpus(s.root.path(), &rerun_args, &env);
     let started = std::time::Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -930,6 +932,17 @@ fn a_large_archive_comes_over_parallel_ranges_and_a_sigkill_resumes_every_range(
         resumed.len() as u64,
         chunks - done.len() as u64,
         "each missing chunk fetched once: {resumed:?}"
+    );
+    // The summary counts the bytes this run fetched: the archive on disk in part was
+    // not fetched again.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("report.json")).unwrap()).unwrap();
+    let all: u64 = archives.values().map(|a| a.len() as u64).sum();
+    let resumed_bytes: u64 = resumed.iter().map(|(a, b)| b - a + 1).sum();
+    assert_eq!(
+        report["archives"]["bytes_downloaded"].as_u64(),
+        Some(all - archives[folder.as_str()].len() as u64 + resumed_bytes),
+        "{report}"
     );
     let leftovers = common::leftover_temp_files(&work);
     assert!(leftovers.is_empty(), "{leftovers:?}");

@@ -425,7 +425,7 @@ fn download_archive(
         Ok(done) => Fetched::Ready {
             archive: index,
             path: dest,
-            downloaded: done.size,
+            downloaded: done.fetched,
         },
         Err(failure) => {
             let remembered = failure.policy() == Policy::Permanent;

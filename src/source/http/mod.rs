@@ -74,6 +74,8 @@ pub struct Downloaded {
     pub size: u64,
     /// The SHA-256 of the file, computed while it streamed in.
     pub sha256: Digest,
+    /// Bytes fetched by this call (less than `size` when an earlier run's part resumed).
+    pub fetched: u64,
 }
 
 /// A bearer token and the one origin (`host:port`) it may be sent to.
@@ -462,7 +464,14 @@ impl Downloader {
             let _ = dir.sync_all();
         }
         let sha256 = Digest::of(hasher);
-        Ok((Downloaded { size, sha256 }, announced_sha))
+        Ok((
+            Downloaded {
+                size,
+                sha256,
+                fetched: size - start,
+            },
+            announced_sha,
+        ))
     }
 }
 

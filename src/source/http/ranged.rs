@@ -85,6 +85,8 @@ struct Progress {
     waiting: BTreeMap<usize, Vec<u8>>,
     hashed_to: usize,
     hasher: Sha256,
+    /// Bytes fetched this run.
+    fetched: u64,
     failure: Option<Failure>,
     map: RangeMap,
 }
@@ -133,7 +135,7 @@ impl Downloader {
         let announced = remote.announced_sha;
         let total = remote.total;
         match self.fetch_chunks(remote, dest, connections, chunk) {
-            Ok(sha256) => {
+            Ok((sha256, fetched)) => {
                 if let Some(expected) = announced.filter(|expected| *expected != sha256) {
                     forget_part(dest);
                     tracing::warn!(
@@ -145,6 +147,7 @@ impl Downloader {
                 Ok(Downloaded {
                     size: total,
                     sha256,
+                    fetched,
                 })
             }
             Err(failure) => {
@@ -204,7 +207,7 @@ impl Downloader {
         dest: &Path,
         connections: usize,
         chunk: u64,
-    ) -> Result<Digest, Failure> {
+    ) -> Result<(Digest, u64), Failure> {
         let part_file = part_path(dest);
         let chunks = remote.total.div_ceil(chunk) as usize;
         let on_disk = chunks_on_disk(dest, &remote, chunk, chunks);
@@ -257,6 +260,7 @@ impl Downloader {
                 waiting: BTreeMap::new(),
                 hashed_to: 0,
                 hasher: Sha256::new(),
+                fetched: 0,
                 failure: None,
                 map,
             }),
@@ -297,7 +301,7 @@ impl Downloader {
         if let Some(dir) = dest.parent().and_then(|p| File::open(p).ok()) {
             let _ = dir.sync_all();
         }
-        Ok(sha256)
+        Ok((sha256, progress.fetched))
     }
 }
 
@@ -495,6 +499,7 @@ impl Job {
         {
             let mut progress = self.progress.borrow_mut();
             progress.on_disk[index] = true;
+            progress.fetched += bytes.len() as u64;
             let at = progress.map.done.partition_point(|done| *done < index);
             progress.map.done.insert(at, index);
             progress.waiting.insert(index, bytes);
