@@ -4,7 +4,8 @@
 //! `--jobs` at once); the main thread then applies the results strictly in row order —
 //! the state file, dedup, new and rewritten rows — so the output is the same for any
 //! `--jobs`. At most [`WINDOW`] rows are between "sent" and "applied": memory stays
-//! bounded whatever the corpus size.
+//! bounded whatever the corpus size. The workers' downloads share one runtime and one
+//! connection pool ([`Transport`]).
 //!
 //! Whatever goes wrong with one clip is that clip's [`Failure`]; a worker returns an
 //! `Err` only for a fault of the whole run. Such a fault, or SIGINT/SIGTERM, stops the
@@ -27,7 +28,7 @@ use crate::error::Error;
 use crate::failure::{Failure, FailureKind, Policy};
 use crate::manifest::ManifestRow;
 use crate::probe::{ClipGeometry, ProbeError, Prober};
-use crate::source::http::{DownloadPolicy, Downloaded, Downloader};
+use crate::source::http::{DownloadPolicy, Downloaded, Downloader, Transport};
 use crate::source::{Fetch, decide};
 use crate::store::clip_index::{ClipIndex, Stamp};
 use crate::store::hash::{Digest, HashPrefix, sha256_file};
@@ -141,6 +142,20 @@ struct Shared<'a> {
     downloads: Slots,
     per_host: Mutex<HashMap<String, Arc<Slots>>>,
     per_host_limit: usize,
+    /// The run's one runtime and connection pool, made when the first row downloads.
+    transport: Mutex<Option<Transport>>,
+}
+
+impl Shared<'_> {
+    fn transport(&self) -> Result<Transport, Error> {
+        let mut slot = self.transport.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(transport) = slot.as_ref() {
+            return Ok(transport.clone());
+        }
+        let transport = Transport::new(&self.policy)?;
+        *slot = Some(transport.clone());
+        Ok(transport)
+    }
 }
 
 /// The in-order side: everything that writes.
@@ -185,6 +200,7 @@ pub fn process_rows(
         downloads: Slots::new(concurrency.downloads),
         per_host: Mutex::new(HashMap::new()),
         per_host_limit: concurrency.per_host,
+        transport: Mutex::new(None),
     };
     let workers = concurrency.jobs.max(1) + concurrency.downloads.max(1);
     // A progress bar when the binary draws them (a terminal), nothing otherwise.
@@ -433,7 +449,10 @@ fn work(
         }
         let client = match downloader {
             Some(client) => client,
-            None => downloader.insert(Downloader::new(shared.policy.clone())?),
+            None => downloader.insert(Downloader::over(
+                &shared.transport()?,
+                shared.policy.clone(),
+            )),
         };
         match client.download(url, &job.clip) {
             Ok(done) => fresh = Some(done),

@@ -154,10 +154,41 @@ fn authorise(
 /// Redirects followed per request (each hop decides afresh whether the token goes along).
 const MAX_REDIRECTS: usize = 10;
 
-/// A blocking downloader (its own single-threaded async runtime inside).
+/// The run's one async runtime and one HTTP client (one connection pool), shared by
+/// every [`Downloader`] of the run from any thread: a worker blocks on its transfer
+/// while the runtime's threads drive the sockets.
+#[derive(Clone)]
+pub struct Transport {
+    client: reqwest::Client,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl Transport {
+    pub fn new(policy: &DownloadPolicy) -> Result<Self, Error> {
+        let client = reqwest::Client::builder()
+            .read_timeout(policy.read_timeout)
+            .connect_timeout(policy.read_timeout)
+            .user_agent(concat!("moscorpus/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Other(format!("cannot start the HTTP client: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("moscorpus-http")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
+        Ok(Self {
+            client,
+            runtime: Arc::new(runtime),
+        })
+    }
+}
+
+/// A blocking downloader over the run's [`Transport`].
 pub struct Downloader {
     client: reqwest::Client,
-    runtime: tokio::runtime::Runtime,
+    runtime: Arc<tokio::runtime::Runtime>,
     policy: DownloadPolicy,
     bearer: Option<BearerToken>,
     /// Set by whoever drives this downloader from another thread to end a transfer
@@ -166,25 +197,20 @@ pub struct Downloader {
 }
 
 impl Downloader {
+    /// A downloader with a transport of its own.
     pub fn new(policy: DownloadPolicy) -> Result<Self, Error> {
-        let client = reqwest::Client::builder()
-            .read_timeout(policy.read_timeout)
-            .connect_timeout(policy.read_timeout)
-            .user_agent(concat!("moscorpus/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Other(format!("cannot start the HTTP client: {e}")))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Other(format!("cannot start the async runtime: {e}")))?;
-        Ok(Self {
-            client,
-            runtime,
+        Ok(Self::over(&Transport::new(&policy)?, policy))
+    }
+
+    /// A downloader sharing `transport` (its runtime and connection pool).
+    pub fn over(transport: &Transport, policy: DownloadPolicy) -> Self {
+        Self {
+            client: transport.client.clone(),
+            runtime: transport.runtime.clone(),
             policy,
             bearer: None,
             cancel: Arc::new(AtomicBool::new(false)),
-        })
+        }
     }
 
     /// A flag that, once set, ends this downloader's transfers as an interruption would.
