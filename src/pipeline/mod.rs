@@ -3,8 +3,10 @@
 //! its inputs, archive staging, and the counters in [`RunStats`]. For each selected row,
 //! in label-file order: make sure the clip is on disk, hash it, skip it if its row is in
 //! the output and still matches (same bytes, MOS and version), else probe it and write
-//! (or rewrite) its row; [`run`] does that work concurrently and applies the results in
-//! order. A clip unchanged since its row was written (same size and mtime in the clip
+//! (or rewrite) its row. That work is split like ripgrep's walker / worker / printer:
+//! [`run`] schedules the rows and hands results over in order, `worker` does one clip's
+//! work on a worker thread, `writer` applies results to what the run writes, `slots`
+//! holds the limits. A clip unchanged since its row was written (same size and mtime in the clip
 //! index) is neither read nor probed again. Whatever stops a run, the rows finished
 //! before and the state file are written first.
 
@@ -14,6 +16,9 @@ use std::path::{Path, PathBuf};
 use tracing::{info, warn};
 
 pub mod run;
+mod slots;
+mod worker;
+mod writer;
 
 use crate::corpus::{ClipSource, CorpusId, CorpusInfo};
 use crate::error::Error;
@@ -422,7 +427,7 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         .unwrap_or_else(|| info.version.to_string());
     let no_archive_failures = BTreeMap::new();
     let nothing_extracted = HashMap::new();
-    let mut applier = run::Applier {
+    let mut applier = writer::Applier {
         stats: &mut stats,
         progress: &mut progress,
         sink: &mut sink,
