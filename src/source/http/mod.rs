@@ -187,8 +187,7 @@ impl Transport {
 
 /// A blocking downloader over the run's [`Transport`].
 pub struct Downloader {
-    client: reqwest::Client,
-    runtime: Arc<tokio::runtime::Runtime>,
+    transport: Transport,
     policy: DownloadPolicy,
     bearer: Option<BearerToken>,
     /// Set by whoever drives this downloader from another thread to end a transfer
@@ -205,8 +204,7 @@ impl Downloader {
     /// A downloader sharing `transport` (its runtime and connection pool).
     pub fn over(transport: &Transport, policy: DownloadPolicy) -> Self {
         Self {
-            client: transport.client.clone(),
-            runtime: transport.runtime.clone(),
+            transport: transport.clone(),
             policy,
             bearer: None,
             cancel: Arc::new(AtomicBool::new(false)),
@@ -233,10 +231,10 @@ impl Downloader {
     /// `X-Linked-Size` on the redirect, else the final `Content-Length`.
     pub fn remote_size(&self, url: &str) -> Result<Option<u64>, Failure> {
         let mut current = check_url(url)?;
-        self.runtime.block_on(async {
+        self.transport.runtime.block_on(async {
             for _ in 0..=MAX_REDIRECTS {
                 let response = self
-                    .authorised(self.client.head(current.clone()), &current)
+                    .authorised(self.transport.client.head(current.clone()), &current)
                     .send()
                     .await
                     .map_err(request_failure)?;
@@ -284,7 +282,7 @@ impl Downloader {
                     return Err(interrupted());
                 }
             }
-            match self.runtime.block_on(self.attempt(url, dest)) {
+            match self.transport.runtime.block_on(self.attempt(url, dest)) {
                 Ok((done, None)) => return Ok(done),
                 Ok((done, Some(expected))) => {
                     if done.sha256 == expected {
@@ -345,7 +343,7 @@ impl Downloader {
         let mut announced_sha = None;
         let mut hops = 0;
         let mut response = loop {
-            let mut request = self.authorised(self.client.get(current.clone()), &current);
+            let mut request = self.authorised(self.transport.client.get(current.clone()), &current);
             if let (true, Some(v)) = (resuming, &validator) {
                 request = request
                     .header(RANGE, format!("bytes={have}-"))

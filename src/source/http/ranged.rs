@@ -12,7 +12,8 @@
 //!   chunk's bytes are written: a run killed at any moment resumes every chunk it had
 //!   not finished. Nothing is fsynced per chunk (the part is, once, before its rename);
 //!   a power cut that tore a chunk the map lists is caught by the announced SHA-256
-//!   (or the archive's own CRC when it is extracted). A single-stream `.part` with the same validator counts as its chunks.
+//!   (or the archive's own CRC when it is extracted). A single-stream `.part` with the
+//!   same validator counts as its chunks.
 //! - The SHA-256 is computed in file order as chunks complete (the chunks a previous
 //!   run fetched are read back once); a connection does not start a chunk more than
 //!   [`WINDOW_CHUNKS_PER_CONNECTION`] × N chunks ahead of the hash, so the chunks waiting
@@ -75,9 +76,8 @@ struct Remote {
     announced_sha: Option<Digest>,
 }
 
-/// What the connections share (one thread: the runtime is single-threaded).
+/// What the connections share (one thread: they run on a `LocalSet`).
 struct Progress {
-    chunks: usize,
     /// Chunks not yet handed to a connection, in file order (failed ones go back in front).
     queue: std::collections::VecDeque<usize>,
     on_disk: Vec<bool>,
@@ -88,7 +88,6 @@ struct Progress {
     /// Bytes fetched this run.
     fetched: u64,
     failure: Option<Failure>,
-    map: RangeMap,
 }
 
 /// What every connection needs, shared.
@@ -99,6 +98,7 @@ struct Job {
     remote: Remote,
     dest: PathBuf,
     part: File,
+    chunk: u64,
     window: usize,
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     progress: RefCell<Progress>,
@@ -122,7 +122,7 @@ impl Downloader {
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(|e| Failure::local(parent, &e))?;
         }
-        let Some(remote) = self.runtime.block_on(self.locate(url))? else {
+        let Some(remote) = self.transport.runtime.block_on(self.locate(url))? else {
             return self.download(url, dest);
         };
         if remote.total > self.policy.max_clip_bytes {
@@ -166,7 +166,7 @@ impl Downloader {
         let mut announced_sha = None;
         for _ in 0..=MAX_REDIRECTS {
             let request = self
-                .authorised(self.client.get(current.clone()), &current)
+                .authorised(self.transport.client.get(current.clone()), &current)
                 .header(RANGE, "bytes=0-0");
             let response = request.send().await.map_err(request_failure)?;
             if let Some(next) = redirect_target(&current, &response)? {
@@ -238,23 +238,17 @@ impl Downloader {
             human_size(chunk),
             chunks as u64 - missing
         );
-        let map = RangeMap {
-            validator: remote.validator.clone(),
-            total: remote.total,
-            chunk,
-            done: (0..chunks).filter(|i| on_disk[*i]).collect(),
-        };
         let job = Rc::new(Job {
-            client: self.client.clone(),
+            client: self.transport.client.clone(),
             bearer: self.bearer.clone(),
             policy: self.policy.clone(),
             remote,
             dest: dest.to_path_buf(),
             part,
+            chunk,
             window: WINDOW_CHUNKS_PER_CONNECTION * connections,
             cancel: self.cancel.clone(),
             progress: RefCell::new(Progress {
-                chunks,
                 queue: (0..chunks).filter(|i| !on_disk[*i]).collect(),
                 on_disk,
                 waiting: BTreeMap::new(),
@@ -262,7 +256,6 @@ impl Downloader {
                 hasher: Sha256::new(),
                 fetched: 0,
                 failure: None,
-                map,
             }),
         });
         // The chunks an earlier run left are hashed first: the window is counted from
@@ -277,19 +270,16 @@ impl Downloader {
                 let _ = connection.await;
             }
         });
-        self.runtime.block_on(run);
+        self.transport.runtime.block_on(run);
         job.advance_hash()?;
         let mut progress = job.progress.borrow_mut();
         if let Some(failure) = progress.failure.take() {
             return Err(failure);
         }
-        if progress.hashed_to < progress.chunks {
+        if progress.hashed_to < chunks {
             return Err(Failure::new(
                 FailureKind::Cut,
-                format!(
-                    "{} of {} chunks fetched",
-                    progress.hashed_to, progress.chunks
-                ),
+                format!("{} of {chunks} chunks fetched", progress.hashed_to),
             ));
         }
         let sha256 = Digest::of(std::mem::take(&mut progress.hasher));
@@ -420,9 +410,8 @@ impl Job {
     }
 
     fn range_of(&self, index: usize) -> (u64, u64) {
-        let chunk = self.progress.borrow().map.chunk;
-        let start = index as u64 * chunk;
-        (start, (start + chunk).min(self.remote.total))
+        let start = index as u64 * self.chunk;
+        (start, (start + self.chunk).min(self.remote.total))
     }
 
     /// One chunk's bytes, checked against what was asked.
@@ -485,7 +474,8 @@ impl Job {
     /// Writes a fetched chunk in place, records it in the range map (replaced by a
     /// rename, so a kill leaves the old map or the new one), and carries the hash on.
     /// Neither is fsynced per chunk: a kill loses nothing the page cache holds, and
-    /// what a power cut could tear is caught by the SHA-256 the Hub announces (or the gzip CRC when extracting).
+    /// what a power cut could tear is caught by the SHA-256 the Hub announces (or the
+    /// gzip CRC when extracting).
     fn store(&self, index: usize, bytes: Vec<u8>) -> Result<(), Failure> {
         let (start, _) = self.range_of(index);
         let part = part_path(&self.dest);
@@ -500,10 +490,16 @@ impl Job {
             let mut progress = self.progress.borrow_mut();
             progress.on_disk[index] = true;
             progress.fetched += bytes.len() as u64;
-            let at = progress.map.done.partition_point(|done| *done < index);
-            progress.map.done.insert(at, index);
             progress.waiting.insert(index, bytes);
-            let map = serde_json::to_vec(&progress.map)
+            let map = RangeMap {
+                validator: self.remote.validator.clone(),
+                total: self.remote.total,
+                chunk: self.chunk,
+                done: (0..progress.on_disk.len())
+                    .filter(|i| progress.on_disk[*i])
+                    .collect(),
+            };
+            let map = serde_json::to_vec(&map)
                 .map_err(|e| Failure::local(&part, &std::io::Error::other(e.to_string())))?;
             let ranges = ranges_path(&self.dest);
             let temp = with_suffix(&ranges, ".tmp");
@@ -519,12 +515,12 @@ impl Job {
     fn advance_hash(&self) -> Result<(), Failure> {
         let mut progress = self.progress.borrow_mut();
         let progress = &mut *progress;
-        while progress.hashed_to < progress.chunks {
+        while progress.hashed_to < progress.on_disk.len() {
             let index = progress.hashed_to;
             if let Some(bytes) = progress.waiting.remove(&index) {
                 progress.hasher.update(&bytes);
             } else if progress.on_disk[index] {
-                let (start, end) = self.range_of_in(progress, index);
+                let (start, end) = self.range_of(index);
                 let mut bytes = vec![0u8; (end - start) as usize];
                 self.part
                     .read_exact_at(&mut bytes, start)
@@ -536,11 +532,6 @@ impl Job {
             progress.hashed_to += 1;
         }
         Ok(())
-    }
-
-    fn range_of_in(&self, progress: &Progress, index: usize) -> (u64, u64) {
-        let start = index as u64 * progress.map.chunk;
-        (start, (start + progress.map.chunk).min(self.remote.total))
     }
 }
 
