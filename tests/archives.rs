@@ -971,3 +971,104 @@ fn a_server_without_ranges_gets_one_stream() {
         assert_eq!(ranged, vec![(0, 0)], "{folder}: {ranged:?}");
     }
 }
+
+#[test]
+fn a_ranged_archive_is_extracted_while_it_downloads_and_its_clips_named_only_once_verified() {
+    let clips = large_clips(1700 * 1024);
+    let archives = archives(&clips);
+    // About 6.5 MB/s a connection: each archive takes a second or so.
+    let hub = Hub::start(&archives, |_, body| {
+        vec![Reply::Throttled(body, 64 * 1024, Duration::from_millis(10))]
+    });
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let work = s.work();
+    let env = hub.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let args = common::ingest_args(&["--from-hf", "--connections-per-file", "2"]);
+    let mut child = common::spawn_moscorpus(s.root.path(), &args, &env);
+    let part = |folder: &str| work.join(format!("archives/{folder}.tar.gz.part"));
+    let mut extracting_during_download = 0;
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(60), "the run hangs");
+        for folder in FOLDERS {
+            let downloading_before = part(folder).exists();
+            let names: Vec<String> = std::fs::read_dir(s.clips().join(folder))
+                .map(|dir| {
+                    dir.flatten()
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let downloading_after = part(folder).exists();
+            if downloading_after {
+                // The part existed all through the listing: nothing took its name yet.
+                let named: Vec<&String> = names.iter().filter(|n| n.ends_with(".mp4")).collect();
+                assert!(
+                    named.is_empty(),
+                    "{folder}: {named:?} named before the download was verified"
+                );
+            }
+            if downloading_before
+                && downloading_after
+                && names.iter().any(|n| n.ends_with(".extracting"))
+            {
+                extracting_during_download += 1;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(child.wait().unwrap().success());
+    assert!(
+        extracting_during_download > 0,
+        "members were being written while their archive downloaded"
+    );
+    let rows = common::rows_without_timestamp(&work.join("lsvq.jsonl"));
+    assert_eq!(rows.len(), 12);
+    for (name, bytes) in &clips {
+        assert_eq!(
+            &std::fs::read(s.clips().join(format!("{name}.mp4"))).unwrap(),
+            bytes
+        );
+    }
+    assert!(common::leftover_temp_files(&work).is_empty());
+}
+
+#[test]
+fn an_archive_that_fails_its_checksum_leaves_nothing_of_what_was_extracted_during_it() {
+    let clips = large_clips(600 * 1024);
+    // The CDN serves `backup.tar.gz` as a well-formed archive of other bytes (one byte
+    // of one clip differs), under the SHA-256 the Hub announces for the real one: its
+    // extraction during the download succeeds, and must be thrown away.
+    let mut tampered = clips.clone();
+    let (name, bytes) = tampered
+        .iter_mut()
+        .find(|(name, _)| name.starts_with("backup/"))
+        .unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    let tampered_name = name.clone();
+    let tampered = archives(&tampered)["backup"].clone();
+    let archives = archives(&clips);
+    let hub = Hub::start(&archives, |folder, body| match folder {
+        "backup" => vec![Reply::Body(tampered.clone())],
+        _ => vec![Reply::Body(body)],
+    });
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let run = run_hub(&s, &hub, &["--full", "--connections-per-file", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("checksum-mismatch"), "{}", run.stderr);
+    assert!(
+        ranges_asked(&hub, "backup").len() > 2,
+        "the archive came over ranges first"
+    );
+    assert!(run.stdout.contains("8 rows written"), "{}", run.stdout);
+    let backup = s.clips().join("backup");
+    let left: Vec<_> = std::fs::read_dir(&backup)
+        .map(|dir| dir.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{tampered_name}: {left:?} left behind");
+    assert!(common::leftover_temp_files(&s.work()).is_empty());
+}

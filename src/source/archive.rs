@@ -4,15 +4,18 @@
 //! Only regular files (and the folders they need) are written. Members with `..`,
 //! absolute paths or drive prefixes, links, devices and FIFOs are refused and reported;
 //! a path that would pass through an existing symlink is refused too. Each file is
-//! written to `<file>.extracting` and renamed, so a crash never leaves half a clip under
-//! its real name; its SHA-256 is computed as it is written ([`Extracted`]), so the
-//! ingest that follows need not read the clip again. The members are made durable
-//! together (one `syncfs`) before the extraction reports success. The member count is
+//! written to `<file>.extracting`; its SHA-256 is computed as it is written
+//! ([`Extracted`]), so the ingest that follows need not read the clip again. Only when
+//! the whole archive has been read without fault (and, for one read during its download,
+//! the download verified: [`extract_tar_following`]) are the members renamed to their
+//! names and made durable together (one `syncfs`): a crash or a bad archive never leaves
+//! a clip under its real name that the archive did not vouch for. The member count is
 //! capped (a tar past the cap is refused and what it wrote removed; a zip is refused
 //! from its directory before anything is written) and the free space checked for the
 //! whole content before anything is written, and again for each member.
 
 use fs_err::{self as fs, File};
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -23,6 +26,7 @@ use crate::files::atomic::make_durable;
 use crate::files::space::ensure_free_space;
 use crate::files::with_suffix;
 use crate::manifest::clip_name::{NameRule, clip_key};
+use crate::source::growing::{Growing, Verdict};
 use crate::store::clip_index::Stamp;
 use crate::store::hash::Digest;
 
@@ -51,6 +55,83 @@ pub struct Extracted {
     pub sha256: Digest,
 }
 
+/// Members written under their temporary names, not yet put in place.
+#[derive(Default)]
+struct Unpacked {
+    refused: Vec<String>,
+    /// In archive order; a name met twice keeps its last copy (as tar and unzip do).
+    pending: Vec<Pending>,
+    by_key: HashMap<String, usize>,
+}
+
+struct Pending {
+    key: String,
+    size: u64,
+    sha256: Digest,
+}
+
+fn temp_of(target: &Path) -> PathBuf {
+    with_suffix(target, ".extracting")
+}
+
+impl Unpacked {
+    fn add(&mut self, member: Pending) {
+        match self.by_key.get(&member.key) {
+            Some(at) => self.pending[*at] = member,
+            None => {
+                self.by_key.insert(member.key.clone(), self.pending.len());
+                self.pending.push(member);
+            }
+        }
+    }
+
+    /// Renames every member to its name and makes them durable together.
+    fn place(self, dest: &Path) -> Result<ExtractReport, Error> {
+        let mut report = ExtractReport {
+            refused: self.refused,
+            ..ExtractReport::default()
+        };
+        let mut written = Vec::with_capacity(self.pending.len());
+        for member in self.pending {
+            let target = dest.join(&member.key);
+            fs::rename(temp_of(&target), &target)?;
+            let stamp = Stamp::of(&target).ok_or_else(|| {
+                Error::input(format!(
+                    "{}: written but cannot be read back",
+                    target.display()
+                ))
+            })?;
+            report.files += 1;
+            report.bytes += member.size;
+            report.extracted.push(Extracted {
+                key: member.key,
+                stamp,
+                sha256: member.sha256,
+            });
+            written.push(target);
+        }
+        if !written.is_empty() {
+            make_durable(dest, &written)?;
+        }
+        Ok(report)
+    }
+
+    /// Removes what was written, and the folders that are empty without it.
+    fn discard(self, dest: &Path) {
+        for member in &self.pending {
+            let path = temp_of(&dest.join(&member.key));
+            let _ = fs::remove_file(&path);
+            let mut folder = path.parent();
+            while let Some(dir) = folder.filter(|d| d.starts_with(dest) && *d != dest) {
+                if std::fs::remove_dir(dir).is_err() {
+                    break; // not empty: something else lives there
+                }
+                folder = dir.parent();
+            }
+        }
+    }
+}
+
 /// One member, as the format-specific readers see it.
 enum Member {
     File,
@@ -58,15 +139,9 @@ enum Member {
     Other(&'static str),
 }
 
-fn open_tar(archive: &Path) -> Result<tar::Archive<Box<dyn Read>>, Error> {
-    let file = File::open(archive)?;
+fn is_gzip(archive: &Path) -> bool {
     let name = archive.to_string_lossy();
-    let reader: Box<dyn Read> = if name.ends_with(".gz") || name.ends_with(".tgz") {
-        Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
-    } else {
-        Box::new(io::BufReader::new(file))
-    };
-    Ok(tar::Archive::new(reader))
+    name.ends_with(".gz") || name.ends_with(".tgz")
 }
 
 fn broken_tar(archive: &Path) -> impl Fn(io::Error) -> Error + '_ {
@@ -83,8 +158,7 @@ fn broken_tar(archive: &Path) -> impl Fn(io::Error) -> Error + '_ {
 /// does not compress), or a plain tar's size.
 fn expected_tar_size(archive: &Path) -> Result<u64, Error> {
     let size = fs::metadata(archive)?.len();
-    let name = archive.to_string_lossy();
-    if !(name.ends_with(".gz") || name.ends_with(".tgz")) || size < 4 {
+    if !is_gzip(archive) || size < 4 {
         return Ok(size);
     }
     let mut file = File::open(archive)?;
@@ -100,14 +174,62 @@ fn expected_tar_size(archive: &Path) -> Result<u64, Error> {
 pub fn extract_tar(archive: &Path, dest: &Path) -> Result<ExtractReport, Error> {
     let needed = expected_tar_size(archive)?;
     ensure_free_space(dest, needed, &format!("extracting {}", archive.display()))?;
-    let mut tar = open_tar(archive)?;
-    let mut report = ExtractReport::default();
+    let file = io::BufReader::new(File::open(archive)?);
+    unpack_tar(archive, file, dest)?.place(dest)
+}
+
+/// Extracts a `.tar.gz` while it downloads to `archive`, reading what `growing` says is
+/// on disk and hashed. The members stay under their temporary names until the download
+/// is verified; `None` when it is abandoned (what was written is removed: the archive
+/// is extracted again once it is whole). A bad archive is reported once the download
+/// is verified, so it is the archive's fault and not the transfer's.
+pub fn extract_tar_following(
+    archive: &Path,
+    growing: &Growing,
+    dest: &Path,
+) -> Result<Option<ExtractReport>, Error> {
+    let unpacked = unpack_tar(archive, io::BufReader::new(growing.reader()), dest);
+    match growing.verdict() {
+        Verdict::Verified => unpacked?.place(dest).map(Some),
+        Verdict::Abandoned => {
+            if let Ok(unpacked) = unpacked {
+                unpacked.discard(dest);
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Writes every member of a tar (gzipped when `archive`'s name says so) under its
+/// temporary name; on any fault, removes what it wrote.
+fn unpack_tar(archive: &Path, reader: impl Read, dest: &Path) -> Result<Unpacked, Error> {
+    let mut unpacked = Unpacked::default();
+    match unpack_tar_into(archive, reader, dest, &mut unpacked) {
+        Ok(()) => Ok(unpacked),
+        Err(e) => {
+            unpacked.discard(dest);
+            Err(e)
+        }
+    }
+}
+
+fn unpack_tar_into(
+    archive: &Path,
+    reader: impl Read,
+    dest: &Path,
+    unpacked: &mut Unpacked,
+) -> Result<(), Error> {
+    let reader: Box<dyn Read> = if is_gzip(archive) {
+        Box::new(flate2::read::GzDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    };
+    let mut tar = tar::Archive::new(reader);
     let mut members = 0usize;
     for entry in tar.entries().map_err(broken_tar(archive))? {
         let mut entry = entry.map_err(broken_tar(archive))?;
         members += 1;
         if members > MAX_MEMBERS {
-            remove_extracted(dest, &report.extracted);
             return Err(too_many(archive));
         }
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -122,10 +244,12 @@ pub fn extract_tar(archive: &Path, dest: &Path) -> Result<ExtractReport, Error> 
             _ => Member::Other("not a regular file"),
         };
         let size = entry.header().size().unwrap_or(0);
-        write_member(dest, &name, kind, size, &mut entry, &mut report)
+        write_member(dest, &name, kind, size, &mut entry, unpacked)
             .map_err(|e| in_archive(archive, e))?;
     }
-    finish(dest, report)
+    // To the end of the stream, so the gzip trailer's CRC and length are checked.
+    io::copy(&mut tar.into_inner(), &mut io::sink()).map_err(broken_tar(archive))?;
+    Ok(())
 }
 
 /// Extracts a `.zip` (stored or deflated members) into `dest`. When every member sits
@@ -163,9 +287,15 @@ pub fn extract_zip(
     } else {
         None
     };
-    let mut report = ExtractReport::default();
+    let mut unpacked = Unpacked::default();
     for i in 0..zip.len() {
-        let mut member = zip.by_index(i).map_err(broken)?;
+        let mut member = match zip.by_index(i) {
+            Ok(member) => member,
+            Err(e) => {
+                unpacked.discard(dest);
+                return Err(broken(e));
+            }
+        };
         let raw = member
             .name()
             .map(|n| n.to_string())
@@ -190,40 +320,19 @@ pub fn extract_zip(
             Member::Other("not a regular file")
         };
         if member.enclosed_name().is_none() {
-            report
+            unpacked
                 .refused
                 .push(format!("{raw}: a path that leaves the extraction folder"));
             continue;
         }
         let size = member.size();
-        write_member(dest, &name, kind, size, &mut member, &mut report)
-            .map_err(|e| in_archive(archive, e))?;
-    }
-    finish(dest, report)
-}
-
-/// Removes the files an extraction wrote, and the folders that are empty without them.
-fn remove_extracted(dest: &Path, extracted: &[Extracted]) {
-    for member in extracted {
-        let path = dest.join(&member.key);
-        let _ = fs::remove_file(&path);
-        let mut folder = path.parent();
-        while let Some(dir) = folder.filter(|d| d.starts_with(dest) && *d != dest) {
-            if std::fs::remove_dir(dir).is_err() {
-                break; // not empty: something else lives there
-            }
-            folder = dir.parent();
+        if let Err(e) = write_member(dest, &name, kind, size, &mut member, &mut unpacked) {
+            drop(member);
+            unpacked.discard(dest);
+            return Err(in_archive(archive, e));
         }
     }
-}
-
-/// One flush for every member written, before the extraction counts as done.
-fn finish(dest: &Path, report: ExtractReport) -> Result<ExtractReport, Error> {
-    if !report.extracted.is_empty() {
-        let written: Vec<PathBuf> = report.extracted.iter().map(|m| dest.join(&m.key)).collect();
-        make_durable(dest, &written)?;
-    }
-    Ok(report)
+    unpacked.place(dest)
 }
 
 fn single_top_folder(names: &[String]) -> Option<String> {
@@ -257,9 +366,9 @@ fn write_member(
     kind: Member,
     size: u64,
     data: &mut dyn Read,
-    report: &mut ExtractReport,
+    report: &mut Unpacked,
 ) -> Result<(), Error> {
-    let refuse = |report: &mut ExtractReport, why: &str| {
+    let refuse = |report: &mut Unpacked, why: &str| {
         tracing::warn!("archive member {name:?} refused: {why}");
         report.refused.push(format!("{name}: {why}"));
     };
@@ -289,13 +398,19 @@ fn write_member(
     let parent = target.parent().unwrap_or(dest);
     fs::create_dir_all(parent)?;
     ensure_free_space(parent, size, &format!("extracting {key}"))?;
-    let temp = with_suffix(&target, ".extracting");
+    let temp = temp_of(&target);
     let mut out = HashingWriter {
         inner: io::BufWriter::with_capacity(1 << 20, File::create(&temp)?),
         hasher: Sha256::new(),
     };
-    let written = io::copy(&mut data.take(size.saturating_add(1)), &mut out)
-        .map_err(|e| Error::input(format!("member {name:?} is unreadable ({e})")))?;
+    let written = match io::copy(&mut data.take(size.saturating_add(1)), &mut out) {
+        Ok(written) => written,
+        Err(e) => {
+            drop(out);
+            let _ = fs::remove_file(&temp);
+            return Err(Error::input(format!("member {name:?} is unreadable ({e})")));
+        }
+    };
     if written != size {
         drop(out);
         let _ = fs::remove_file(&temp);
@@ -306,18 +421,9 @@ fn write_member(
     out.inner.flush()?;
     let HashingWriter { inner, hasher } = out;
     drop(inner);
-    fs::rename(&temp, &target)?;
-    let stamp = Stamp::of(&target).ok_or_else(|| {
-        Error::input(format!(
-            "{}: written but cannot be read back",
-            target.display()
-        ))
-    })?;
-    report.files += 1;
-    report.bytes += size;
-    report.extracted.push(Extracted {
+    report.add(Pending {
         key,
-        stamp,
+        size,
         sha256: Digest::of(hasher),
     });
     Ok(())

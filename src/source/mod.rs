@@ -1,10 +1,11 @@
 //! Sources: making sure a clip is on disk. [`http`] downloads it (resume, retry, the
 //! permanent/transient taxonomy); [`stage`] fetches and unpacks the per-folder archives
-//! a selection needs ([`hub`] names them, [`archive`] extracts them safely, [`disk`]
-//! checks free space); [`decide`] says, from the state file and the disk, whether to
-//! download a clip at all.
+//! a selection needs ([`hub`] names them, [`archive`] extracts them safely, during the
+//! download when it is ranged: [`growing`]); [`decide`] says, from the state file and
+//! the disk, whether to download a clip at all.
 
 pub mod archive;
+pub mod growing;
 pub mod http;
 pub mod hub;
 pub mod stage;

@@ -4,8 +4,11 @@
 //! fetch the needed ones from the Hub or a URL, or take them from `--archives-dir`,
 //! extract them safely into place, and remember in the state file
 //! (`archive:<file>` → done / failed) so a finished archive is never fetched or
-//! extracted again. The hashes taken while extracting are handed to the ingest
-//! ([`StageReport::extracted`]), which then reads each clip's headers only.
+//! extracted again. A `.tar.gz` fetched over ranged connections is extracted while it
+//! downloads, following the bytes already hashed ([`crate::source::growing`]); its
+//! members take their names only once the download is verified. The hashes taken while
+//! extracting are handed to the ingest ([`StageReport::extracted`]), which then reads
+//! each clip's headers only.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -17,7 +20,8 @@ use crate::failure::{Failure, FailureKind, Policy};
 use crate::files::human_size;
 use crate::files::space::ensure_free_space;
 use crate::manifest::ManifestRow;
-use crate::source::archive::{ExtractReport, extract_tar, extract_zip};
+use crate::source::archive::{ExtractReport, extract_tar, extract_tar_following, extract_zip};
+use crate::source::growing::{Growing, Verdict};
 use crate::source::http::{DownloadPolicy, Downloader};
 use crate::source::hub::HubDataset;
 use crate::store::clip_index::Stamp;
@@ -210,12 +214,20 @@ pub fn fill_sizes(
     Ok(())
 }
 
-/// An archive the fetching side has ready, or could not get.
+/// An archive the fetching side has ready, is starting to download, or could not get.
 enum Fetched {
+    /// A tar whose download starts now: extract it as its bytes arrive.
+    Following {
+        archive: usize,
+        path: PathBuf,
+        growing: Growing,
+    },
     Ready {
         archive: usize,
         path: PathBuf,
         downloaded: u64,
+        /// Already extracted (or being extracted) while it downloaded.
+        followed: bool,
     },
     Failed {
         archive: usize,
@@ -227,14 +239,18 @@ enum Fetched {
     Fatal(Error),
 }
 
-/// What one extraction thread hands back.
-type ExtractionDone = (usize, PathBuf, Result<ExtractReport, Error>);
+/// What one extraction thread hands back (`None`: it followed a download that was then
+/// abandoned, and wrote nothing).
+type ExtractionDone = (usize, PathBuf, Result<Option<ExtractReport>, Error>);
 
-/// Fetches (or finds) and extracts each planned archive, recording progress. Downloads
-/// run one archive ahead of the extractions (the next archive downloads while the last
-/// one extracts), and as many archives extract at once as there are cores; the state
+/// Fetches (or finds) and extracts each planned archive, recording progress. One
+/// archive downloads at a time; a ranged `.tar.gz` is extracted while it downloads, any
+/// other archive once it is whole, and as many archives extract at once as there are
+/// cores (the next archive downloads while the last ones finish extracting); the state
 /// file is written by this thread only. Disk at the peak: the archives being extracted
 /// (one per core) and the one downloading or waiting for a free core, beside the clips.
+/// Memory: the one ranged download's window (see [`crate::source::http::ranged`]) and
+/// a few buffers per extraction; the number of archives does not change it.
 pub fn stage(
     planned: &[PlannedArchive],
     opts: &ArchiveOptions,
@@ -276,6 +292,26 @@ pub fn stage(
                 }
                 match fetched {
                     Fetched::Fatal(error) => return Err(error),
+                    Fetched::Following {
+                        archive,
+                        path,
+                        growing,
+                    } => {
+                        let planned = &planned[archive];
+                        tracing::info!(
+                            "{}: extracting into {} while it downloads",
+                            planned.file,
+                            planned.extract_to.display()
+                        );
+                        fs_err::create_dir_all(&planned.extract_to)?;
+                        let done_tx = done_tx.clone();
+                        scope.spawn(move || {
+                            let result =
+                                extract_tar_following(&path, &growing, &planned.extract_to);
+                            let _ = done_tx.send((archive, path, result));
+                        });
+                        running += 1;
+                    }
                     Fetched::Failed {
                         archive,
                         failure,
@@ -292,8 +328,12 @@ pub fn stage(
                         archive,
                         path,
                         downloaded,
+                        followed,
                     } => {
                         report.bytes_downloaded += downloaded;
+                        if followed {
+                            continue;
+                        }
                         if crate::interrupt::requested().is_some() {
                             break; // the ingest that follows stops at once, and says so
                         }
@@ -317,6 +357,7 @@ pub fn stage(
                             } else {
                                 extract_tar(&path, &planned.extract_to)
                             };
+                            let result = result.map(Some);
                             let _ = done_tx.send((archive, path, result));
                         });
                         running += 1;
@@ -355,7 +396,12 @@ fn fetch_all(
             return;
         }
         let fetched = match &client {
-            Some(client) => download_archive(client, index, archive, opts, archives_dir),
+            Some(client) => {
+                match download_archive(client, index, archive, opts, archives_dir, &ready) {
+                    Some(fetched) => fetched,
+                    None => return, // nobody is listening any more
+                }
+            }
             None => {
                 let path = PathBuf::from(&archive.location);
                 if path.is_file() {
@@ -363,6 +409,7 @@ fn fetch_all(
                         archive: index,
                         path,
                         downloaded: 0,
+                        followed: false,
                     }
                 } else {
                     tracing::warn!(
@@ -387,33 +434,51 @@ fn fetch_all(
     }
 }
 
-/// Downloads one archive into `<dir>/archives/` unless it is there already.
+/// Downloads one archive into `<dir>/archives/` unless it is there already. A tar
+/// fetched over ranged connections is first handed over (`ready`) to be extracted as
+/// it arrives. `None` when nobody listens on `ready` any more.
 fn download_archive(
     client: &Downloader,
     index: usize,
     archive: &PlannedArchive,
     opts: &ArchiveOptions,
     archives_dir: &Path,
-) -> Fetched {
+    ready: &mpsc::SyncSender<Fetched>,
+) -> Option<Fetched> {
     let dest = archives_dir.join(&archive.file);
     if dest.is_file() {
-        return Fetched::Ready {
+        return Some(Fetched::Ready {
             archive: index,
             path: dest,
             downloaded: 0,
-        };
+            followed: false,
+        });
     }
+    let follow = opts.connections_per_file > 1
+        && [".tar.gz", ".tgz", ".tar"]
+            .iter()
+            .any(|end| archive.file.ends_with(end));
     let partial = fs_err::metadata(crate::source::http::part_path(&dest)).map_or(0, |m| m.len());
     let size = client.remote_size(&archive.location).ok().flatten();
-    let remaining = size.map(|s| s.saturating_sub(partial));
-    if let Some(remaining) = remaining
+    // Followed, the archive and its content are on disk at once.
+    let needed = size.map(|s| s.saturating_sub(partial) + if follow { s } else { 0 });
+    if let Some(needed) = needed
         && let Err(error) = ensure_free_space(
             archives_dir,
-            remaining,
+            needed,
             &format!("downloading {}", archive.file),
         )
     {
-        return Fetched::Fatal(error);
+        return Some(Fetched::Fatal(error));
+    }
+    let growing = follow.then(Growing::new);
+    if let Some(growing) = &growing {
+        let following = Fetched::Following {
+            archive: index,
+            path: dest.clone(),
+            growing: growing.clone(),
+        };
+        ready.send(following).ok()?;
     }
     tracing::info!(
         "{}: downloading {}",
@@ -421,11 +486,19 @@ fn download_archive(
         size.map(human_size)
             .unwrap_or_else(|| "(size unknown)".into())
     );
-    match client.download_large(&archive.location, &dest, size, opts.connections_per_file) {
+    let downloaded = client.download_large(
+        &archive.location,
+        &dest,
+        size,
+        opts.connections_per_file,
+        growing.as_ref(),
+    );
+    Some(match downloaded {
         Ok(done) => Fetched::Ready {
             archive: index,
             path: dest,
             downloaded: done.fetched,
+            followed: growing.is_some_and(|g| g.verdict_now() == Some(Verdict::Verified)),
         },
         Err(failure) => {
             let remembered = failure.policy() == Policy::Permanent;
@@ -443,7 +516,7 @@ fn download_archive(
                 remembered,
             }
         }
-    }
+    })
 }
 
 /// Records what one extraction did: the archive is done (and a downloaded one deleted),
@@ -451,13 +524,16 @@ fn download_archive(
 fn finish_extraction(
     archive: &PlannedArchive,
     path: &Path,
-    extracted: Result<ExtractReport, Error>,
+    extracted: Result<Option<ExtractReport>, Error>,
     opts: &ArchiveOptions,
     progress: &mut ProgressFile,
     report: &mut StageReport,
 ) -> Result<(), Error> {
     match extracted {
-        Ok(done) => {
+        // It followed a download that did not end whole: the download's own outcome
+        // says what happens next.
+        Ok(None) => Ok(()),
+        Ok(Some(done)) => {
             report.files_extracted += done.files;
             report.members_refused += done.refused.len();
             report

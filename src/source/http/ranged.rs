@@ -26,6 +26,7 @@ use std::fs::{self, File};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, RANGE};
@@ -41,6 +42,7 @@ use super::{
 use crate::failure::{Failure, FailureKind};
 use crate::files::space::free_bytes;
 use crate::files::{human_size, with_suffix};
+use crate::source::growing::{Growing, Verdict};
 use crate::store::hash::Digest;
 
 /// Chunks a connection may run ahead of the hash, per connection.
@@ -97,7 +99,9 @@ struct Job {
     policy: DownloadPolicy,
     remote: Remote,
     dest: PathBuf,
-    part: File,
+    part: Arc<File>,
+    /// Told how far the part is hashed, in bytes.
+    follower: Option<Growing>,
     chunk: u64,
     window: usize,
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -107,14 +111,19 @@ struct Job {
 impl Downloader {
     /// Downloads `url` to `dest` over `connections` parallel ranged connections when the
     /// file is known to be large enough (`size`, from [`Downloader::remote_size`]) and the
-    /// server allows it; otherwise as [`Downloader::download`].
+    /// server allows it; otherwise as [`Downloader::download`]. A `follower` is told how
+    /// far the ranged part is on disk and hashed, and then whether the file is verified
+    /// or its bytes are to be dropped (any other way the call ends, the single stream
+    /// included).
     pub fn download_large(
         &self,
         url: &str,
         dest: &Path,
         size: Option<u64>,
         connections: usize,
+        follower: Option<&Growing>,
     ) -> Result<Downloaded, Failure> {
+        let verdict = SettleOnDrop(follower);
         let large = size.is_some_and(|size| size >= chunk_size(size, connections) * MIN_CHUNKS);
         if connections <= 1 || !large {
             return self.download(url, dest);
@@ -134,7 +143,7 @@ impl Downloader {
         }
         let announced = remote.announced_sha;
         let total = remote.total;
-        match self.fetch_chunks(remote, dest, connections, chunk) {
+        match self.fetch_chunks(remote, dest, connections, chunk, follower) {
             Ok((sha256, fetched)) => {
                 if let Some(expected) = announced.filter(|expected| *expected != sha256) {
                     forget_part(dest);
@@ -144,6 +153,7 @@ impl Downloader {
                     );
                     return self.download(url, dest);
                 }
+                verdict.verified();
                 Ok(Downloaded {
                     size: total,
                     sha256,
@@ -207,6 +217,7 @@ impl Downloader {
         dest: &Path,
         connections: usize,
         chunk: u64,
+        follower: Option<&Growing>,
     ) -> Result<(Digest, u64), Failure> {
         let part_file = part_path(dest);
         let chunks = remote.total.div_ceil(chunk) as usize;
@@ -244,7 +255,8 @@ impl Downloader {
             policy: self.policy.clone(),
             remote,
             dest: dest.to_path_buf(),
-            part,
+            part: Arc::new(part),
+            follower: follower.cloned(),
             chunk,
             window: WINDOW_CHUNKS_PER_CONNECTION * connections,
             cancel: self.cancel.clone(),
@@ -258,6 +270,9 @@ impl Downloader {
                 failure: None,
             }),
         });
+        if let Some(follower) = follower {
+            follower.attach(job.part.clone(), job.remote.total);
+        }
         // The chunks an earlier run left are hashed first: the window is counted from
         // the hash, and a resumed download would otherwise wait on it for ever.
         job.advance_hash()?;
@@ -292,6 +307,25 @@ impl Downloader {
             let _ = dir.sync_all();
         }
         Ok((sha256, progress.fetched))
+    }
+}
+
+/// Tells a follower the download is abandoned unless it was marked verified first.
+struct SettleOnDrop<'a>(Option<&'a Growing>);
+
+impl SettleOnDrop<'_> {
+    fn verified(&self) {
+        if let Some(follower) = self.0 {
+            follower.settle(Verdict::Verified);
+        }
+    }
+}
+
+impl Drop for SettleOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(follower) = self.0 {
+            follower.settle(Verdict::Abandoned);
+        }
     }
 }
 
@@ -530,6 +564,9 @@ impl Job {
                 break;
             }
             progress.hashed_to += 1;
+        }
+        if let Some(follower) = &self.follower {
+            follower.advance((progress.hashed_to as u64 * self.chunk).min(self.remote.total));
         }
         Ok(())
     }
