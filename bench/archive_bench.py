@@ -172,8 +172,7 @@ def capped_handler(store: pathlib.Path, cap_bytes_s: float):
             self.send_header("Accept-Ranges", "bytes")
             if code == 206:
                 self.send_header("Content-Range", f"bytes {start}-{end - 1}/{size}")
-            self.send_header("Connection", "close")
-            self.end_headers()
+            self.end_headers()  # kept alive, as a CDN does
             return start, end
 
         def do_HEAD(self):
@@ -189,16 +188,21 @@ def capped_handler(store: pathlib.Path, cap_bytes_s: float):
                 self.send_error(404)
                 return
             start, end = self._head(path)
+            self.wfile.flush()
             began, sent = time.perf_counter(), 0
+            # sendfile: the server's own CPU stays small beside the client measured.
             with open(path, "rb") as f:
-                f.seek(start)
                 while sent < end - start:
-                    piece = f.read(min(256 * 1024, end - start - sent))
                     try:
-                        self.wfile.write(piece)
+                        n = os.sendfile(self.connection.fileno(), f.fileno(), start + sent,
+                                        min(256 * 1024, end - start - sent))
                     except OSError:
+                        self.close_connection = True
                         return
-                    sent += len(piece)
+                    if n == 0:
+                        self.close_connection = True
+                        return
+                    sent += n
                     ahead = sent / cap_bytes_s - (time.perf_counter() - began)
                     if ahead > 0:
                         time.sleep(ahead)

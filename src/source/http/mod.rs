@@ -13,6 +13,8 @@
 //! Large files (archives) may instead come over several ranged connections at once
 //! ([`ranged`]).
 
+mod part_writer;
+pub mod range_map;
 pub mod ranged;
 
 use std::fs::{self, File, OpenOptions};

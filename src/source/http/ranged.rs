@@ -8,31 +8,33 @@
 //! - Each chunk is a `Range: bytes=A-B` request with `If-Range`; a `200` means the file
 //!   changed, and the download starts over.
 //! - Which chunks are on disk is the range map beside the part (`<file>.part.ranges`,
-//!   with the validator, size and chunk size), replaced (write + rename) after each
-//!   chunk's bytes are written: a run killed at any moment resumes every chunk it had
-//!   not finished. Nothing is fsynced per chunk (the part is, once, before its rename);
-//!   a power cut that tore a chunk the map lists is caught by the announced SHA-256
-//!   (or the archive's own CRC when it is extracted). A single-stream `.part` with the
-//!   same validator counts as its chunks.
-//! - The SHA-256 is computed in file order as chunks complete (the chunks a previous
-//!   run fetched are read back once); a connection does not start a chunk more than
+//!   with the validator, size and chunk size), replaced (write + rename, on its own
+//!   thread: [`super::range_map`]) after each chunk's bytes are written: a run killed
+//!   at any moment resumes every chunk it had not finished. Nothing is fsynced, neither
+//!   per chunk nor the whole part: what a power cut could tear is caught by the
+//!   announced SHA-256 when the download resumes, or by the archive's own checks (the
+//!   gzip CRC, the zip members' CRCs) when it is extracted, and the archive is fetched
+//!   again; the extracted clips are what is made durable. A single-stream `.part` with
+//!   the same validator counts as its chunks.
+//! - The connections only fetch; each chunk's bytes go to the part writer's thread
+//!   ([`super::part_writer`]), which writes them, records the range map and computes
+//!   the SHA-256 in file order as chunks complete (the chunks a previous run fetched
+//!   are read back once); a connection does not start a chunk more than
 //!   [`WINDOW_CHUNKS_PER_CONNECTION`] × N chunks ahead of the hash, so the chunks waiting
 //!   to be hashed stay bounded: N × 2 × chunk size (8 × 2 × 8 MiB = 128 MiB at most).
 //!   The announced SHA-256 (the Hub's `X-Linked-Etag`) is checked at the end.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, RANGE};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
+use super::part_writer::{PartLayout, PartWriter};
+use super::range_map::{chunks_on_disk, ranges_path};
 use super::{
     BearerToken, DownloadPolicy, Downloaded, Downloader, MAX_REDIRECTS, Pace, authorise,
     check_first_bytes, interrupted, open_locked_part, parse_content_range, part_path,
@@ -50,24 +52,12 @@ const WINDOW_CHUNKS_PER_CONNECTION: usize = 2;
 /// Files smaller than this many chunks go over one stream.
 const MIN_CHUNKS: u64 = 2;
 
-/// `<file>.part.ranges`: which chunks of the part are on disk.
-pub fn ranges_path(dest: &Path) -> PathBuf {
-    with_suffix(dest, ".part.ranges")
-}
-
-/// The chunk size for a file: a few chunks per connection, between 1 and 8 MiB.
+/// The chunk size for a file: eight chunks per connection (rounded up, so no sliver of
+/// a chunk is left at the end), between 1 and 8 MiB.
 pub fn chunk_size(total: u64, connections: usize) -> u64 {
-    (total / (connections.max(1) as u64 * 8)).clamp(1 << 20, 8 << 20)
-}
-
-/// The range map as written beside the part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct RangeMap {
-    validator: String,
-    total: u64,
-    chunk: u64,
-    /// Indices of the chunks on disk, ascending.
-    done: Vec<usize>,
+    total
+        .div_ceil(connections.max(1) as u64 * 8)
+        .clamp(1 << 20, 8 << 20)
 }
 
 /// What the one-byte request learned.
@@ -82,11 +72,6 @@ struct Remote {
 struct Progress {
     /// Chunks not yet handed to a connection, in file order (failed ones go back in front).
     queue: std::collections::VecDeque<usize>,
-    on_disk: Vec<bool>,
-    /// Fetched this run, waiting for the hash to reach them.
-    waiting: BTreeMap<usize, Vec<u8>>,
-    hashed_to: usize,
-    hasher: Sha256,
     /// Bytes fetched this run.
     fetched: u64,
     failure: Option<Failure>,
@@ -99,9 +84,8 @@ struct Job {
     policy: DownloadPolicy,
     remote: Remote,
     dest: PathBuf,
-    part: Arc<File>,
-    /// Told how far the part is hashed, in bytes.
-    follower: Option<Growing>,
+    /// Writes, records and hashes what the connections fetch.
+    writer: PartWriter,
     chunk: u64,
     window: usize,
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -221,7 +205,7 @@ impl Downloader {
     ) -> Result<(Digest, u64), Failure> {
         let part_file = part_path(dest);
         let chunks = remote.total.div_ceil(chunk) as usize;
-        let on_disk = chunks_on_disk(dest, &remote, chunk, chunks);
+        let on_disk = chunks_on_disk(dest, &remote.validator, remote.total, chunk, chunks);
         let missing = on_disk.iter().filter(|done| !**done).count() as u64;
         if !on_disk.iter().any(|done| *done) {
             forget_part(dest);
@@ -249,33 +233,36 @@ impl Downloader {
             human_size(chunk),
             chunks as u64 - missing
         );
+        let part = Arc::new(part);
+        if let Some(follower) = follower {
+            follower.attach(part.clone(), remote.total);
+        }
+        let queue = (0..chunks).filter(|i| !on_disk[*i]).collect();
+        let writer = PartWriter::start(PartLayout {
+            dest: dest.to_path_buf(),
+            part,
+            validator: remote.validator.clone(),
+            total: remote.total,
+            chunk,
+            on_disk,
+            follower: follower.cloned(),
+        })?;
         let job = Rc::new(Job {
             client: self.transport.client.clone(),
             bearer: self.bearer.clone(),
             policy: self.policy.clone(),
             remote,
             dest: dest.to_path_buf(),
-            part: Arc::new(part),
-            follower: follower.cloned(),
+            writer,
             chunk,
             window: WINDOW_CHUNKS_PER_CONNECTION * connections,
             cancel: self.cancel.clone(),
             progress: RefCell::new(Progress {
-                queue: (0..chunks).filter(|i| !on_disk[*i]).collect(),
-                on_disk,
-                waiting: BTreeMap::new(),
-                hashed_to: 0,
-                hasher: Sha256::new(),
+                queue,
                 fetched: 0,
                 failure: None,
             }),
         });
-        if let Some(follower) = follower {
-            follower.attach(job.part.clone(), job.remote.total);
-        }
-        // The chunks an earlier run left are hashed first: the window is counted from
-        // the hash, and a resumed download would otherwise wait on it for ever.
-        job.advance_hash()?;
         let local = tokio::task::LocalSet::new();
         let run = local.run_until(async {
             let connections: Vec<_> = (0..connections)
@@ -286,21 +273,19 @@ impl Downloader {
             }
         });
         self.transport.runtime.block_on(run);
-        job.advance_hash()?;
+        let written = job.writer.finish();
         let mut progress = job.progress.borrow_mut();
         if let Some(failure) = progress.failure.take() {
             return Err(failure);
         }
-        if progress.hashed_to < chunks {
+        let sha256 = written?;
+        let hashed_to = job.writer.hashed_to();
+        if hashed_to < chunks {
             return Err(Failure::new(
                 FailureKind::Cut,
-                format!("{} of {chunks} chunks fetched", progress.hashed_to),
+                format!("{hashed_to} of {chunks} chunks fetched"),
             ));
         }
-        let sha256 = Digest::of(std::mem::take(&mut progress.hasher));
-        job.part
-            .sync_all()
-            .map_err(|e| Failure::local(&part_file, &e))?;
         fs::rename(&part_file, dest).map_err(|e| Failure::local(dest, &e))?;
         forget_part(dest);
         if let Some(dir) = dest.parent().and_then(|p| File::open(p).ok()) {
@@ -329,39 +314,8 @@ impl Drop for SettleOnDrop<'_> {
     }
 }
 
-/// Which chunks an earlier run left on disk: those in a range map with this validator,
-/// size and chunk size, or those wholly inside a single-stream part with this validator.
-fn chunks_on_disk(dest: &Path, remote: &Remote, chunk: u64, chunks: usize) -> Vec<bool> {
-    let mut on_disk = vec![false; chunks];
-    let same_validator =
-        fs::read_to_string(validator_path(dest)).is_ok_and(|v| v.trim() == remote.validator.trim());
-    if !same_validator {
-        return on_disk;
-    }
-    let part_len = fs::metadata(part_path(dest)).map_or(0, |m| m.len());
-    let map: Option<RangeMap> = fs::read(ranges_path(dest))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-    match map {
-        Some(map) if map.total == remote.total && map.chunk == chunk => {
-            if part_len == remote.total {
-                for i in map.done.into_iter().filter(|i| *i < chunks) {
-                    on_disk[i] = true;
-                }
-            }
-        }
-        Some(_) => {}
-        None => {
-            for (i, done) in on_disk.iter_mut().enumerate() {
-                *done = (i as u64 + 1) * chunk <= part_len;
-            }
-        }
-    }
-    on_disk
-}
-
 /// Removes the part and what describes it.
-fn forget_part(dest: &Path) {
+pub(super) fn forget_part(dest: &Path) {
     let _ = fs::remove_file(part_path(dest));
     let _ = fs::remove_file(validator_path(dest));
     let _ = fs::remove_file(ranges_path(dest));
@@ -374,7 +328,7 @@ async fn connection(job: Rc<Job>) {
     loop {
         let index = {
             let mut progress = job.progress.borrow_mut();
-            if progress.failure.is_some() {
+            if progress.failure.is_some() || job.writer.failed() {
                 return;
             }
             match progress.queue.pop_front() {
@@ -384,10 +338,7 @@ async fn connection(job: Rc<Job>) {
         };
         // Not too far ahead of the hash: what waits for it stays bounded.
         loop {
-            let (failed, hashed_to) = {
-                let progress = job.progress.borrow();
-                (progress.failure.is_some(), progress.hashed_to)
-            };
+            let failed = job.progress.borrow().failure.is_some() || job.writer.failed();
             if failed {
                 return;
             }
@@ -395,7 +346,7 @@ async fn connection(job: Rc<Job>) {
                 job.fail(interrupted());
                 return;
             }
-            if index < hashed_to + job.window {
+            if index < job.writer.hashed_to() + job.window {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -423,10 +374,8 @@ async fn connection(job: Rc<Job>) {
                 }
             }
         };
-        if let Err(failure) = job.store(index, bytes) {
-            job.fail(failure);
-            return;
-        }
+        job.progress.borrow_mut().fetched += bytes.len() as u64;
+        job.writer.write(index, bytes);
     }
 }
 
@@ -503,72 +452,6 @@ impl Job {
             check_first_bytes(&bytes, &self.dest)?;
         }
         Ok(bytes)
-    }
-
-    /// Writes a fetched chunk in place, records it in the range map (replaced by a
-    /// rename, so a kill leaves the old map or the new one), and carries the hash on.
-    /// Neither is fsynced per chunk: a kill loses nothing the page cache holds, and
-    /// what a power cut could tear is caught by the SHA-256 the Hub announces (or the
-    /// gzip CRC when extracting).
-    fn store(&self, index: usize, bytes: Vec<u8>) -> Result<(), Failure> {
-        let (start, _) = self.range_of(index);
-        let part = part_path(&self.dest);
-        let local = |e: std::io::Error| {
-            if crate::failure::is_no_space(&e) {
-                forget_part(&self.dest);
-            }
-            Failure::local(&part, &e)
-        };
-        self.part.write_all_at(&bytes, start).map_err(local)?;
-        {
-            let mut progress = self.progress.borrow_mut();
-            progress.on_disk[index] = true;
-            progress.fetched += bytes.len() as u64;
-            progress.waiting.insert(index, bytes);
-            let map = RangeMap {
-                validator: self.remote.validator.clone(),
-                total: self.remote.total,
-                chunk: self.chunk,
-                done: (0..progress.on_disk.len())
-                    .filter(|i| progress.on_disk[*i])
-                    .collect(),
-            };
-            let map = serde_json::to_vec(&map)
-                .map_err(|e| Failure::local(&part, &std::io::Error::other(e.to_string())))?;
-            let ranges = ranges_path(&self.dest);
-            let temp = with_suffix(&ranges, ".tmp");
-            fs::write(&temp, &map)
-                .and_then(|()| fs::rename(&temp, &ranges))
-                .map_err(|e| Failure::local(&ranges, &e))?;
-        }
-        self.advance_hash()
-    }
-
-    /// Hashes every chunk from the hash's position on that is available: fetched this
-    /// run (in memory) or left on disk by an earlier run (read back once).
-    fn advance_hash(&self) -> Result<(), Failure> {
-        let mut progress = self.progress.borrow_mut();
-        let progress = &mut *progress;
-        while progress.hashed_to < progress.on_disk.len() {
-            let index = progress.hashed_to;
-            if let Some(bytes) = progress.waiting.remove(&index) {
-                progress.hasher.update(&bytes);
-            } else if progress.on_disk[index] {
-                let (start, end) = self.range_of(index);
-                let mut bytes = vec![0u8; (end - start) as usize];
-                self.part
-                    .read_exact_at(&mut bytes, start)
-                    .map_err(|e| Failure::local(&part_path(&self.dest), &e))?;
-                progress.hasher.update(&bytes);
-            } else {
-                break;
-            }
-            progress.hashed_to += 1;
-        }
-        if let Some(follower) = &self.follower {
-            follower.advance((progress.hashed_to as u64 * self.chunk).min(self.remote.total));
-        }
-        Ok(())
     }
 }
 
