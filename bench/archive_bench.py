@@ -91,6 +91,13 @@ def make_corpus(archives: int, clips: int, clip_kb: int):
     return sorted(store.iterdir())
 
 
+def cpu_ticks():
+    """(all ticks, idle ticks) of the machine's cores, from /proc/stat."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    return sum(ticks), ticks[3] + ticks[4]
+
+
 def floor(paths):
     procs = []
     start = time.perf_counter()
@@ -262,10 +269,13 @@ def main():
     server = CappedHub(("127.0.0.1", 0), capped_handler(sub_store, cap))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {"HF_ENDPOINT": f"http://127.0.0.1:{server.server_address[1]}"}
-    t8, t1, t_extract, rss_hf = [], [], [], []
+    t8, t1, t_extract, rss_hf, busy = [], [], [], [], []
     for _ in range(args.runs):
         t_extract.append(run_ingest(binary, work, sub_rows, ["--archives-dir", str(sub_store)])[0])
+        all0, idle0 = cpu_ticks()
         elapsed, peak = run_ingest(binary, work, sub_rows, ["--from-hf"], env)
+        all1, idle1 = cpu_ticks()
+        busy.append(1 - (idle1 - idle0) / max(1, all1 - all0))
         t8.append(elapsed)
         rss_hf.append(peak)
         t1.append(run_ingest(binary, work, sub_rows,
@@ -276,7 +286,8 @@ def main():
     print(f"(b) {len(subset)} archives, {size / 1e6:.0f} MB, each connection capped at {args.cap_mb_s:.0f} MB/s:")
     print(f"    --from-hf, 8 connections a file: {m8:7.2f} s; size / (8 x cap) = {ideal:.2f} s; ratio {m8 / ideal:.2f}")
     print(f"    --from-hf, 1 connection a file:  {m1:7.2f} s; 8 connections are {m1 / m8:.1f}x faster")
-    print(f"    (peak RSS {max(rss_hf):.0f} MB)")
+    print(f"    (peak RSS {max(rss_hf):.0f} MB; the machine's {cores} cores busy "
+          f"{statistics.median(busy) * 100:.0f} % during the 8-connection run, server included)")
     longer = max(ideal, mx)
     print(f"(c) download + extract + ingest {m8:.2f} s; download alone at the cap {ideal:.2f} s, "
           f"extraction alone {mx:.2f} s; ratio to the longer: {m8 / longer:.2f}")

@@ -534,6 +534,12 @@ fn finish_extraction(
         // says what happens next.
         Ok(None) => Ok(()),
         Ok(Some(done)) => {
+            tracing::info!(
+                "{}: {} files extracted ({})",
+                archive.file,
+                done.files,
+                human_size(done.bytes)
+            );
             report.files_extracted += done.files;
             report.members_refused += done.refused.len();
             report
