@@ -1072,3 +1072,34 @@ fn an_archive_that_fails_its_checksum_leaves_nothing_of_what_was_extracted_durin
     assert!(left.is_empty(), "{tampered_name}: {left:?} left behind");
     assert!(common::leftover_temp_files(&s.work()).is_empty());
 }
+
+#[test]
+fn archives_share_the_connections_and_the_next_starts_on_those_the_last_frees() {
+    // 7 chunks of 1 MiB an archive, 2 connections in all.
+    let clips = large_clips(1700 * 1024);
+    let archives = archives(&clips);
+    let hub = Hub::start(&archives, |_, body| {
+        vec![Reply::Throttled(body, 64 * 1024, Duration::from_millis(10))]
+    });
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let run = run_hub(&s, &hub, &["--full", "--connections-per-file", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("12 rows written"), "{}", run.stdout);
+    assert!(
+        hub.cdn.most_ranges_at_once() <= 2,
+        "{} ranges at once over 2 connections",
+        hub.cdn.most_ranges_at_once()
+    );
+    let served = hub.cdn.ranges_served();
+    assert!(served.len() >= 3 * 7, "{served:?}");
+    let overlapping = served.iter().any(|a| {
+        served
+            .iter()
+            .any(|b| a.path != b.path && a.from < b.to && b.from < a.to)
+    });
+    assert!(
+        overlapping,
+        "an archive's last chunk came in while the next archive's first did"
+    );
+}

@@ -22,6 +22,7 @@ use crate::files::space::ensure_free_space;
 use crate::manifest::ManifestRow;
 use crate::source::archive::{ExtractReport, extract_tar, extract_tar_following, extract_zip};
 use crate::source::growing::{Growing, Verdict};
+use crate::source::http::ranged::RangedOptions;
 use crate::source::http::{DownloadPolicy, Downloader};
 use crate::source::hub::HubDataset;
 use crate::store::clip_index::Stamp;
@@ -243,14 +244,17 @@ enum Fetched {
 /// abandoned, and wrote nothing).
 type ExtractionDone = (usize, PathBuf, Result<Option<ExtractReport>, Error>);
 
-/// Fetches (or finds) and extracts each planned archive, recording progress. One
-/// archive downloads at a time; a ranged `.tar.gz` is extracted while it downloads, any
-/// other archive once it is whole, and as many archives extract at once as there are
-/// cores (the next archive downloads while the last ones finish extracting); the state
-/// file is written by this thread only. Disk at the peak: the archives being extracted
-/// (one per core) and the one downloading or waiting for a free core, beside the clips.
-/// Memory: the one ranged download's window (see [`crate::source::http::ranged`]) and
-/// a few buffers per extraction; the number of archives does not change it.
+/// Fetches (or finds) and extracts each planned archive, recording progress. Archives
+/// download one after the other over `--connections-per-file` connections in all (the
+/// next one starts on the connections the last one's final chunks free: two at most at
+/// once); a ranged `.tar.gz` is extracted while it downloads, any other archive once it
+/// is whole, and as many archives extract at once as there are cores (the next archive
+/// downloads while the last ones finish extracting); the state file is written by this
+/// thread only. Disk at the peak: the archives being extracted (one per core) and those
+/// downloading or waiting for a free core, beside the clips. Memory: the two ranged
+/// downloads' windows at most (see [`crate::source::http::ranged`]: 2 × 128 MiB at 8
+/// connections) and a few buffers per extraction; the number of archives does not
+/// change it.
 pub fn stage(
     planned: &[PlannedArchive],
     opts: &ArchiveOptions,
@@ -263,9 +267,11 @@ pub fn stage(
         return Ok(report);
     }
     let client = match &opts.source {
-        source if source.is_remote() => {
-            Some(Downloader::new(policy.clone())?.with_bearer(source.bearer()))
-        }
+        source if source.is_remote() => Some(
+            Downloader::new(policy.clone())?
+                .with_bearer(source.bearer())
+                .with_connection_limit(opts.connections_per_file),
+        ),
         _ => None,
     };
     let cancel = client.as_ref().map(Downloader::cancel_handle);
@@ -382,8 +388,8 @@ pub fn stage(
     Ok(report)
 }
 
-/// The fetching side: downloads each planned archive in turn (or finds it in the
-/// archives folder) and hands it over; waits while the extractions are busy.
+/// The fetching side: downloads each planned archive (or finds it in the archives
+/// folder) and hands it over; waits while the extractions are busy.
 fn fetch_all(
     planned: &[PlannedArchive],
     opts: &ArchiveOptions,
@@ -391,46 +397,78 @@ fn fetch_all(
     client: Option<Downloader>,
     ready: mpsc::SyncSender<Fetched>,
 ) {
-    for (index, archive) in planned.iter().enumerate() {
-        if crate::interrupt::requested().is_some() {
-            return;
+    let Some(client) = client else {
+        for (index, archive) in planned.iter().enumerate() {
+            if crate::interrupt::requested().is_some() || ready.send(found(index, archive)).is_err()
+            {
+                return;
+            }
         }
-        let fetched = match &client {
-            Some(client) => {
-                match download_archive(client, index, archive, opts, archives_dir, &ready) {
-                    Some(fetched) => fetched,
-                    None => return, // nobody is listening any more
-                }
+        return;
+    };
+    // Two downloads at most at once: the next starts when every chunk of the last is
+    // handed to a connection, and takes the connections it frees (the downloader's
+    // connection limit), so no connection idles through an archive's last chunks.
+    let unheard = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let mut finishing = None;
+        for (index, archive) in planned.iter().enumerate() {
+            if crate::interrupt::requested().is_some()
+                || unheard.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                break;
             }
-            None => {
-                let path = PathBuf::from(&archive.location);
-                if path.is_file() {
-                    Fetched::Ready {
-                        archive: index,
-                        path,
-                        downloaded: 0,
-                        followed: false,
-                    }
-                } else {
-                    tracing::warn!(
-                        "{}: not in the archives folder; its {} clips stay missing",
-                        path.display(),
-                        archive.rows
-                    );
-                    Fetched::Failed {
-                        archive: index,
-                        failure: Failure::new(
-                            FailureKind::NoUrl,
-                            format!("{} is not in the archives folder", archive.file),
-                        ),
-                        remembered: false,
-                    }
+            let (handed_out, all_handed_out) = mpsc::channel::<()>();
+            let (ready, client, unheard) = (ready.clone(), &client, &unheard);
+            let download = scope.spawn(move || {
+                let fetched = download_archive(
+                    client,
+                    index,
+                    archive,
+                    opts,
+                    archives_dir,
+                    &ready,
+                    handed_out,
+                );
+                if fetched.is_none_or(|fetched| ready.send(fetched).is_err()) {
+                    unheard.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
+            });
+            // Ends when the sender is dropped: every chunk handed out, or the download over.
+            let _ = all_handed_out.recv();
+            if let Some(previous) = finishing.replace(download) {
+                let _ = previous.join();
             }
+        }
+        if let Some(last) = finishing {
+            let _ = last.join();
+        }
+    });
+}
+
+/// An archive from the archives folder, or why it is missing.
+fn found(index: usize, archive: &PlannedArchive) -> Fetched {
+    let path = PathBuf::from(&archive.location);
+    if path.is_file() {
+        return Fetched::Ready {
+            archive: index,
+            path,
+            downloaded: 0,
+            followed: false,
         };
-        if ready.send(fetched).is_err() {
-            return;
-        }
+    }
+    tracing::warn!(
+        "{}: not in the archives folder; its {} clips stay missing",
+        path.display(),
+        archive.rows
+    );
+    Fetched::Failed {
+        archive: index,
+        failure: Failure::new(
+            FailureKind::NoUrl,
+            format!("{} is not in the archives folder", archive.file),
+        ),
+        remembered: false,
     }
 }
 
@@ -444,6 +482,7 @@ fn download_archive(
     opts: &ArchiveOptions,
     archives_dir: &Path,
     ready: &mpsc::SyncSender<Fetched>,
+    handed_out: mpsc::Sender<()>,
 ) -> Option<Fetched> {
     let dest = archives_dir.join(&archive.file);
     if dest.is_file() {
@@ -486,13 +525,12 @@ fn download_archive(
         size.map(human_size)
             .unwrap_or_else(|| "(size unknown)".into())
     );
-    let downloaded = client.download_large(
-        &archive.location,
-        &dest,
-        size,
-        opts.connections_per_file,
-        growing.as_ref(),
-    );
+    let how = RangedOptions {
+        connections: opts.connections_per_file,
+        follower: growing.as_ref(),
+        handed_out: Some(handed_out),
+    };
+    let downloaded = client.download_large(&archive.location, &dest, size, how);
     Some(match downloaded {
         Ok(done) => Fetched::Ready {
             archive: index,

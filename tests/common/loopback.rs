@@ -52,10 +52,60 @@ pub struct SeenRequest {
 
 type Routes = HashMap<String, Vec<Reply>>;
 
+/// Ranged requests (other than a one-byte probe): how many are being answered, the
+/// most at once, and each one's path and span once answered.
+#[derive(Default)]
+struct RangesAtOnce {
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+    served: Mutex<Vec<RangeServed>>,
+}
+
+/// A ranged request answered: its path, when it arrived and when its answer ended.
+#[derive(Debug, Clone)]
+pub struct RangeServed {
+    pub path: String,
+    pub from: std::time::Instant,
+    pub to: std::time::Instant,
+}
+
+/// Counts one ranged request in [`RangesAtOnce`] while it lives.
+struct RangeBeingServed<'a> {
+    count: &'a RangesAtOnce,
+    path: String,
+    from: std::time::Instant,
+}
+
+impl<'a> RangeBeingServed<'a> {
+    fn start(count: &'a RangesAtOnce, path: &str) -> Self {
+        let now = count.now.fetch_add(1, Ordering::SeqCst) + 1;
+        count.most.fetch_max(now, Ordering::SeqCst);
+        Self {
+            count,
+            path: path.to_string(),
+            from: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Drop for RangeBeingServed<'_> {
+    fn drop(&mut self) {
+        self.count.now.fetch_sub(1, Ordering::SeqCst);
+        if let Ok(mut served) = self.count.served.lock() {
+            served.push(RangeServed {
+                path: std::mem::take(&mut self.path),
+                from: self.from,
+                to: std::time::Instant::now(),
+            });
+        }
+    }
+}
+
 /// A running server; stops when dropped.
 pub struct LoopbackServer {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<SeenRequest>>>,
+    ranges: Arc<RangesAtOnce>,
     stop: Arc<AtomicBool>,
     accept_thread: Option<thread::JoinHandle<()>>,
 }
@@ -74,18 +124,24 @@ impl LoopbackServer {
         let stop = Arc::new(AtomicBool::new(false));
         let routes = Arc::new(routes);
         let counts = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+        let ranges = Arc::new(RangesAtOnce::default());
         let accept_thread = {
-            let (seen, stop) = (seen.clone(), stop.clone());
+            let (seen, stop, ranges) = (seen.clone(), stop.clone(), ranges.clone());
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let (routes, counts, seen, stop) =
-                        (routes.clone(), counts.clone(), seen.clone(), stop.clone());
+                    let (routes, counts, seen, stop, ranges) = (
+                        routes.clone(),
+                        counts.clone(),
+                        seen.clone(),
+                        stop.clone(),
+                        ranges.clone(),
+                    );
                     thread::spawn(move || {
-                        let _ = serve(stream, &routes, &counts, &seen, &stop);
+                        let _ = serve(stream, &routes, &counts, &seen, &ranges, &stop);
                     });
                 }
             })
@@ -93,6 +149,7 @@ impl LoopbackServer {
         Ok(Self {
             addr,
             seen,
+            ranges,
             stop,
             accept_thread: Some(accept_thread),
         })
@@ -101,6 +158,20 @@ impl LoopbackServer {
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The most ranged requests (one-byte probes aside) answered at once so far.
+    pub fn most_ranges_at_once(&self) -> usize {
+        self.ranges.most.load(Ordering::SeqCst)
+    }
+
+    /// The ranged requests (one-byte probes aside) answered so far.
+    pub fn ranges_served(&self) -> Vec<RangeServed> {
+        self.ranges
+            .served
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
     /// Requests seen so far, in arrival order.
@@ -124,6 +195,7 @@ fn serve(
     routes: &Routes,
     counts: &Mutex<HashMap<String, usize>>,
     seen: &Mutex<Vec<SeenRequest>>,
+    ranges: &RangesAtOnce,
     stop: &AtomicBool,
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -145,6 +217,12 @@ fn serve(
             headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
         }
     }
+    let mut range = headers
+        .get("range")
+        .filter(|range| range.as_str() != "bytes=0-0")
+        .map(|_| RangeBeingServed::start(ranges, &path));
+    // Counted until its last bytes go: past that, the client may already be asking again.
+    let mut last_bytes_go = || drop(range.take());
     if let Ok(mut seen) = seen.lock() {
         seen.push(SeenRequest {
             at: std::time::Instant::now(),
@@ -193,9 +271,15 @@ fn serve(
             }
             Ok(())
         }
-        Some(Reply::Body(body)) => {
-            send_body(&mut out, &body, &headers, head_only, Pace::Whole, stop)
-        }
+        Some(Reply::Body(body)) => send_body(
+            &mut out,
+            &body,
+            &headers,
+            head_only,
+            Pace::Whole,
+            stop,
+            &mut last_bytes_go,
+        ),
         Some(Reply::BodyCut(body, n)) => send_body(
             &mut out,
             &body,
@@ -203,6 +287,7 @@ fn serve(
             head_only,
             Pace::CutAfter(n),
             stop,
+            &mut last_bytes_go,
         ),
         Some(Reply::Throttled(body, chunk, pause)) => send_body(
             &mut out,
@@ -211,6 +296,7 @@ fn serve(
             head_only,
             Pace::Chunks(chunk.max(1), pause),
             stop,
+            &mut last_bytes_go,
         ),
         Some(Reply::BodyIgnoringRange(body)) => {
             write_head(&mut out, body.len(), Some("\"other\""))?;
@@ -253,6 +339,7 @@ fn send_body(
     head_only: bool,
     pace: Pace,
     stop: &AtomicBool,
+    last_bytes_go: &mut dyn FnMut(),
 ) -> std::io::Result<()> {
     let etag = etag_of(body);
     // `bytes=N-` or `bytes=N-M` (M inclusive, clipped to the body).
@@ -291,20 +378,30 @@ fn send_body(
     }
     let rest = &body[start..end];
     match pace {
-        Pace::Whole => out.write_all(rest),
+        Pace::Whole => {
+            last_bytes_go();
+            out.write_all(rest)
+        }
         Pace::CutAfter(n) => {
+            last_bytes_go();
             out.write_all(&rest[..n.min(rest.len())])?;
             out.flush()?;
             out.shutdown(std::net::Shutdown::Both)
         }
         Pace::Chunks(chunk, pause) => {
-            for piece in rest.chunks(chunk) {
+            let pieces = rest.len().div_ceil(chunk);
+            for (i, piece) in rest.chunks(chunk).enumerate() {
                 if stop.load(Ordering::SeqCst) {
                     break;
                 }
+                if i > 0 {
+                    thread::sleep(pause); // between pieces: the answer ends with its last byte
+                }
+                if i + 1 == pieces {
+                    last_bytes_go();
+                }
                 out.write_all(piece)?;
                 out.flush()?;
-                thread::sleep(pause);
             }
             Ok(())
         }

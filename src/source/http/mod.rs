@@ -195,6 +195,8 @@ pub struct Downloader {
     /// Set by whoever drives this downloader from another thread to end a transfer
     /// early (as an interruption does).
     cancel: Arc<AtomicBool>,
+    /// Ranged connections at once, across every download sharing this downloader.
+    connection_permits: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Downloader {
@@ -210,7 +212,16 @@ impl Downloader {
             policy,
             bearer: None,
             cancel: Arc::new(AtomicBool::new(false)),
+            connection_permits: None,
         }
+    }
+
+    /// At most `connections` ranged chunks in flight at once across the downloads this
+    /// downloader runs (from several threads): a download that starts while another
+    /// finishes takes the connections the other no longer needs.
+    pub fn with_connection_limit(mut self, connections: usize) -> Self {
+        self.connection_permits = Some(Arc::new(tokio::sync::Semaphore::new(connections.max(1))));
+        self
     }
 
     /// A flag that, once set, ends this downloader's transfers as an interruption would.

@@ -28,7 +28,7 @@ use std::cell::RefCell;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, RANGE};
@@ -88,6 +88,11 @@ struct Job {
     writer: PartWriter,
     chunk: u64,
     window: usize,
+    /// Shared with the other downloads running at once (see
+    /// [`Downloader::with_connection_limit`]).
+    permits: Option<Arc<tokio::sync::Semaphore>>,
+    /// Dropped once every chunk is handed to a connection.
+    handed_out: RefCell<Option<mpsc::Sender<()>>>,
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     progress: RefCell<Progress>,
 }
@@ -104,9 +109,13 @@ impl Downloader {
         url: &str,
         dest: &Path,
         size: Option<u64>,
-        connections: usize,
-        follower: Option<&Growing>,
+        how: RangedOptions<'_>,
     ) -> Result<Downloaded, Failure> {
+        let RangedOptions {
+            connections,
+            follower,
+            handed_out,
+        } = how;
         let verdict = SettleOnDrop(follower);
         let large = size.is_some_and(|size| size >= chunk_size(size, connections) * MIN_CHUNKS);
         if connections <= 1 || !large {
@@ -127,7 +136,7 @@ impl Downloader {
         }
         let announced = remote.announced_sha;
         let total = remote.total;
-        match self.fetch_chunks(remote, dest, connections, chunk, follower) {
+        match self.fetch_chunks(remote, dest, connections, chunk, follower, handed_out) {
             Ok((sha256, fetched)) => {
                 if let Some(expected) = announced.filter(|expected| *expected != sha256) {
                     forget_part(dest);
@@ -202,6 +211,7 @@ impl Downloader {
         connections: usize,
         chunk: u64,
         follower: Option<&Growing>,
+        handed_out: Option<mpsc::Sender<()>>,
     ) -> Result<(Digest, u64), Failure> {
         let part_file = part_path(dest);
         let chunks = remote.total.div_ceil(chunk) as usize;
@@ -256,6 +266,8 @@ impl Downloader {
             writer,
             chunk,
             window: WINDOW_CHUNKS_PER_CONNECTION * connections,
+            permits: self.connection_permits.clone(),
+            handed_out: RefCell::new(handed_out),
             cancel: self.cancel.clone(),
             progress: RefCell::new(Progress {
                 queue,
@@ -293,6 +305,17 @@ impl Downloader {
         }
         Ok((sha256, progress.fetched))
     }
+}
+
+/// How a large download runs.
+pub struct RangedOptions<'a> {
+    /// Ranged connections for this file (1: one stream).
+    pub connections: usize,
+    /// Told how far the ranged part is on disk and hashed, then its verdict.
+    pub follower: Option<&'a Growing>,
+    /// Dropped once every chunk is handed to a connection (or the download ends): the
+    /// caller may start the next download while the last chunks come in.
+    pub handed_out: Option<mpsc::Sender<()>>,
 }
 
 /// Tells a follower the download is abandoned unless it was marked verified first.
@@ -333,7 +356,12 @@ async fn connection(job: Rc<Job>) {
             }
             match progress.queue.pop_front() {
                 Some(index) => index,
-                None => return,
+                None => {
+                    // The next download may start: its connections take the permits
+                    // these ones free as their last chunks come in.
+                    job.handed_out.borrow_mut().take();
+                    return;
+                }
             }
         };
         // Not too far ahead of the hash: what waits for it stays bounded.
@@ -351,6 +379,13 @@ async fn connection(job: Rc<Job>) {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        let _permit = match &job.permits {
+            Some(permits) => match permits.clone().acquire_owned().await {
+                Ok(permit) => Some(permit),
+                Err(_) => return, // closed: never, the semaphore is not closed
+            },
+            None => None,
+        };
         let mut attempt = 0;
         let bytes = loop {
             match job.fetch(index).await {
