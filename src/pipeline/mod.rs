@@ -26,7 +26,7 @@ use crate::failure::{Failure, FailureKind};
 use crate::files::lock::RunLock;
 use crate::manifest::{self, Manifest, ParseOptions, Split, konvid_scores};
 use crate::probe::Prober;
-use crate::source::http::DownloadPolicy;
+use crate::source::http::{DownloadPolicy, RunTransport};
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
 use crate::store::clip_index::ClipIndex;
 use crate::store::guard::same_file;
@@ -397,6 +397,7 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         warn!("{message}");
     }
 
+    let transport = RunTransport::default();
     let staging = match &opts.archives {
         Some(archives) => {
             let planned = stage::plan(
@@ -414,6 +415,7 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
                 &opts.dir,
                 &mut progress,
                 &opts.download,
+                &transport,
             )?)
         }
         None => None,
@@ -452,6 +454,7 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         opts.retry_failed,
         &opts.download,
         opts.concurrency,
+        &transport,
         &mut applier,
     );
     // Whatever stopped the walk, what was finished is kept: the state file and the

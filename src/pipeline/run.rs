@@ -24,7 +24,7 @@ use tracing_indicatif::span_ext::IndicatifSpanExt;
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::manifest::ManifestRow;
-use crate::source::http::DownloadPolicy;
+use crate::source::http::{DownloadPolicy, RunTransport};
 use crate::source::{Fetch, decide};
 use crate::store::progress::ClipState;
 
@@ -78,6 +78,7 @@ pub fn process_rows(
     retry_failed: bool,
     policy: &DownloadPolicy,
     concurrency: Concurrency,
+    transport: &RunTransport,
     applier: &mut Applier<'_>,
 ) -> Result<(), Error> {
     let shared = Shared {
@@ -91,7 +92,7 @@ pub fn process_rows(
         downloads: Slots::new(concurrency.downloads),
         per_host: Mutex::new(HashMap::new()),
         per_host_limit: concurrency.per_host,
-        transport: Mutex::new(None),
+        transport,
     };
     let workers = concurrency.jobs.max(1) + concurrency.downloads.max(1);
     // A progress bar when the binary draws them (a terminal), nothing otherwise.

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
 use crate::manifest::ManifestRow;
 use crate::probe::{ClipGeometry, ProbeError, Prober};
-use crate::source::http::{DownloadPolicy, Downloaded, Downloader, Transport};
+use crate::source::http::{DownloadPolicy, Downloaded, Downloader, RunTransport};
 use crate::store::clip_index::Stamp;
 use crate::store::hash::{Digest, HashPrefix, sha256_file};
 use crate::store::src_id::SrcId;
@@ -53,20 +53,8 @@ pub(super) struct Shared<'a> {
     pub(super) downloads: Slots,
     pub(super) per_host: Mutex<HashMap<String, Arc<Slots>>>,
     pub(super) per_host_limit: usize,
-    /// The run's one runtime and connection pool, made when the first row downloads.
-    pub(super) transport: Mutex<Option<Transport>>,
-}
-
-impl Shared<'_> {
-    pub(super) fn transport(&self) -> Result<Transport, Error> {
-        let mut slot = self.transport.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(transport) = slot.as_ref() {
-            return Ok(transport.clone());
-        }
-        let transport = Transport::new(&self.policy)?;
-        *slot = Some(transport.clone());
-        Ok(transport)
-    }
+    /// The run's one runtime and connection pool (archive staging's too).
+    pub(super) transport: &'a RunTransport,
 }
 
 pub(super) fn worker(
@@ -117,7 +105,7 @@ pub(super) fn work(
         let client = match downloader {
             Some(client) => client,
             None => downloader.insert(Downloader::over(
-                &shared.transport()?,
+                &shared.transport.get(&shared.policy)?,
                 shared.policy.clone(),
             )),
         };

@@ -23,7 +23,7 @@ use crate::manifest::ManifestRow;
 use crate::source::archive::{ExtractReport, extract_tar, extract_tar_following, extract_zip};
 use crate::source::growing::{Growing, Verdict};
 use crate::source::http::ranged::RangedOptions;
-use crate::source::http::{DownloadPolicy, Downloader};
+use crate::source::http::{DownloadPolicy, Downloader, RunTransport};
 use crate::source::hub::HubDataset;
 use crate::store::clip_index::Stamp;
 use crate::store::hash::Digest;
@@ -261,6 +261,7 @@ pub fn stage(
     dir: &Path,
     progress: &mut ProgressFile,
     policy: &DownloadPolicy,
+    transport: &RunTransport,
 ) -> Result<StageReport, Error> {
     let mut report = StageReport::default();
     if planned.is_empty() {
@@ -268,7 +269,7 @@ pub fn stage(
     }
     let client = match &opts.source {
         source if source.is_remote() => Some(
-            Downloader::new(policy.clone())?
+            Downloader::over(&transport.get(policy)?, policy.clone())
                 .with_bearer(source.bearer())
                 .with_connection_limit(opts.connections_per_file),
         ),

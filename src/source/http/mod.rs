@@ -187,6 +187,26 @@ impl Transport {
     }
 }
 
+/// The run's one [`Transport`], made the first time something downloads (a run over
+/// clips already on disk starts no runtime), then shared by archive staging and every
+/// pipeline worker.
+#[derive(Default)]
+pub struct RunTransport {
+    made: std::sync::Mutex<Option<Transport>>,
+}
+
+impl RunTransport {
+    pub fn get(&self, policy: &DownloadPolicy) -> Result<Transport, Error> {
+        let mut made = self.made.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(transport) = made.as_ref() {
+            return Ok(transport.clone());
+        }
+        let transport = Transport::new(policy)?;
+        *made = Some(transport.clone());
+        Ok(transport)
+    }
+}
+
 /// A blocking downloader over the run's [`Transport`].
 pub struct Downloader {
     transport: Transport,
