@@ -819,6 +819,19 @@ fn large_clips(padding: usize) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+type Archives = HashMap<&'static str, Arc<Vec<u8>>>;
+
+/// Archives of 8 chunks of 1 MiB, from a Hub whose every connection is capped at about
+/// 6.5 MB/s: each archive takes a second or so over 2 connections.
+fn large_archives_on_a_slow_hub() -> (Vec<(String, Vec<u8>)>, Archives, Hub) {
+    let clips = large_clips(1700 * 1024);
+    let archives = archives(&clips);
+    let hub = Hub::start(&archives, |_, body| {
+        vec![Reply::Throttled(body, 64 * 1024, Duration::from_millis(10))]
+    });
+    (clips, archives, hub)
+}
+
 /// The CDN's requests for one archive as (first byte, last byte) of their `Range`.
 fn ranges_asked(hub: &Hub, folder: &str) -> Vec<(u64, u64)> {
     hub.cdn_gets(folder)
@@ -836,14 +849,9 @@ fn ranges_asked(hub: &Hub, folder: &str) -> Vec<(u64, u64)> {
 
 #[test]
 fn a_large_archive_comes_over_parallel_ranges_and_a_sigkill_resumes_every_range() {
-    // 8 chunks of 1 MiB an archive; 2 connections may run 4 chunks ahead of the hash, so
-    // a kill after 5 chunks leaves more on disk than that window.
-    let clips = large_clips(1700 * 1024);
-    let archives = archives(&clips);
-    // Each connection is capped at about 6.5 MB/s.
-    let hub = Hub::start(&archives, |_, body| {
-        vec![Reply::Throttled(body, 64 * 1024, Duration::from_millis(10))]
-    });
+    // 2 connections may run 4 chunks ahead of the hash, so a kill after 5 chunks leaves
+    // more on disk than that window.
+    let (clips, archives, hub) = large_archives_on_a_slow_hub();
     let reference = Sandbox::new();
     manifest(&reference, &clips);
     let run = run_hub(&reference, &hub, &["--full", "--connections-per-file", "1"]);
@@ -974,12 +982,7 @@ fn a_server_without_ranges_gets_one_stream() {
 
 #[test]
 fn a_ranged_archive_is_extracted_while_it_downloads_and_its_clips_named_only_once_verified() {
-    let clips = large_clips(1700 * 1024);
-    let archives = archives(&clips);
-    // About 6.5 MB/s a connection: each archive takes a second or so.
-    let hub = Hub::start(&archives, |_, body| {
-        vec![Reply::Throttled(body, 64 * 1024, Duration::from_millis(10))]
-    });
+    let (clips, _, hub) = large_archives_on_a_slow_hub();
     let s = Sandbox::new();
     manifest(&s, &clips);
     let work = s.work();
@@ -1075,12 +1078,8 @@ fn an_archive_that_fails_its_checksum_leaves_nothing_of_what_was_extracted_durin
 
 #[test]
 fn archives_share_the_connections_and_the_next_starts_on_those_the_last_frees() {
-    // 7 chunks of 1 MiB an archive, 2 connections in all.
-    let clips = large_clips(1700 * 1024);
-    let archives = archives(&clips);
-    let hub = Hub::start(&archives, |_, body| {
-        vec![Reply::Throttled(body, 64 * 1024, Duration::from_millis(10))]
-    });
+    // 2 connections in all.
+    let (clips, _, hub) = large_archives_on_a_slow_hub();
     let s = Sandbox::new();
     manifest(&s, &clips);
     let run = run_hub(&s, &hub, &["--full", "--connections-per-file", "2"]);
