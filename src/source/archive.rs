@@ -147,10 +147,32 @@ fn is_gzip(archive: &Path) -> bool {
 fn broken_tar(archive: &Path) -> impl Fn(io::Error) -> Error + '_ {
     move |e| {
         Error::input(format!(
-            "{}: not a readable tar archive ({e})",
-            archive.display()
+            "{}: not a readable tar archive ({})",
+            archive.display(),
+            printable(&e.to_string())
         ))
     }
+}
+
+/// A reader's message as a terminal can show it: the tar reader quotes the bytes it
+/// met, and those of an HTML page or of noise served as an archive are not text.
+fn printable(message: &str) -> String {
+    const MOST: usize = 160;
+    let mut shown: String = message
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == char::REPLACEMENT_CHARACTER {
+                '?'
+            } else {
+                c
+            }
+        })
+        .take(MOST)
+        .collect();
+    if message.chars().count() > MOST {
+        shown.push('…');
+    }
+    shown
 }
 
 /// What a tar's content will need on disk, known without reading it: a `.gz` trailer's
@@ -459,4 +481,21 @@ fn passes_through_symlink(dest: &Path, key: &str) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn a_reader_message_quoting_binary_bytes_is_shown_as_text() {
+        let message =
+            "numeric field did not have utf-8 text: \u{fffd}J\u{7}\n\u{1b}[31m for <html>";
+        assert_eq!(
+            printable(message),
+            "numeric field did not have utf-8 text: ?J???[31m for <html>"
+        );
+        let long = "x".repeat(500);
+        assert_eq!(printable(&long).chars().count(), 161);
+    }
 }
