@@ -297,28 +297,13 @@ pub fn stage(
                     running -= 1;
                     finish_one(&mut report, progress)?;
                 }
-                match fetched {
+                let (archive, path, growing) = match fetched {
                     Fetched::Fatal(error) => return Err(error),
                     Fetched::Following {
                         archive,
                         path,
                         growing,
-                    } => {
-                        let planned = &planned[archive];
-                        tracing::info!(
-                            "{}: extracting into {} while it downloads",
-                            planned.file,
-                            planned.extract_to.display()
-                        );
-                        fs_err::create_dir_all(&planned.extract_to)?;
-                        let done_tx = done_tx.clone();
-                        scope.spawn(move || {
-                            let result =
-                                extract_tar_following(&path, &growing, &planned.extract_to);
-                            let _ = done_tx.send((archive, path, result));
-                        });
-                        running += 1;
-                    }
+                    } => (archive, path, Some(growing)),
                     Fetched::Failed {
                         archive,
                         failure,
@@ -330,6 +315,7 @@ pub fn stage(
                             progress.write()?;
                         }
                         report.failed(file, failure);
+                        continue;
                     }
                     Fetched::Ready {
                         archive,
@@ -344,32 +330,40 @@ pub fn stage(
                         if crate::interrupt::requested().is_some() {
                             break; // the ingest that follows stops at once, and says so
                         }
-                        let planned = &planned[archive];
                         let size = fs_err::metadata(&path).map_or(0, |m| m.len());
                         ensure_free_space(
-                            &planned.extract_to,
+                            &planned[archive].extract_to,
                             size,
-                            &format!("extracting {}", planned.file),
+                            &format!("extracting {}", planned[archive].file),
                         )?;
-                        tracing::info!(
-                            "{}: extracting into {}",
-                            planned.file,
-                            planned.extract_to.display()
-                        );
-                        fs_err::create_dir_all(&planned.extract_to)?;
-                        let done_tx = done_tx.clone();
-                        scope.spawn(move || {
-                            let result = if planned.file.ends_with(".zip") {
-                                extract_zip(&path, &planned.extract_to, true)
-                            } else {
-                                extract_tar(&path, &planned.extract_to)
-                            };
-                            let result = result.map(Some);
-                            let _ = done_tx.send((archive, path, result));
-                        });
-                        running += 1;
+                        (archive, path, None)
                     }
-                }
+                };
+                let planned = &planned[archive];
+                tracing::info!(
+                    "{}: extracting into {}{}",
+                    planned.file,
+                    planned.extract_to.display(),
+                    if growing.is_some() {
+                        " while it downloads"
+                    } else {
+                        ""
+                    }
+                );
+                fs_err::create_dir_all(&planned.extract_to)?;
+                let done_tx = done_tx.clone();
+                scope.spawn(move || {
+                    let into = &planned.extract_to;
+                    let result = match &growing {
+                        Some(growing) => extract_tar_following(&path, growing, into),
+                        None if planned.file.ends_with(".zip") => {
+                            extract_zip(&path, into, true).map(Some)
+                        }
+                        None => extract_tar(&path, into).map(Some),
+                    };
+                    let _ = done_tx.send((archive, path, result));
+                });
+                running += 1;
             }
             while running > 0 {
                 running -= 1;
