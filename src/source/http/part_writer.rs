@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 use sha2::{Digest as _, Sha256};
 
 use super::part_path;
-use super::range_map::{MapWriter, RangeMap, ranges_path};
+use super::range_map::{MapWriter, RangeMap, chunk_range, ranges_path};
 use crate::failure::Failure;
 use crate::source::growing::Growing;
 use crate::store::hash::Digest;
@@ -36,8 +36,7 @@ pub struct PartLayout {
 
 impl PartLayout {
     fn range_of(&self, index: usize) -> (u64, u64) {
-        let start = index as u64 * self.chunk;
-        (start, (start + self.chunk).min(self.total))
+        chunk_range(index, self.chunk, self.total)
     }
 }
 

@@ -21,6 +21,13 @@ pub fn ranges_path(dest: &Path) -> PathBuf {
     with_suffix(dest, ".part.ranges")
 }
 
+/// The bytes `[start, end)` of chunk `index` of a file of `total` bytes in `chunk`-byte
+/// chunks (the last one may be shorter).
+pub fn chunk_range(index: usize, chunk: u64, total: u64) -> (u64, u64) {
+    let start = index as u64 * chunk;
+    (start, (start + chunk).min(total))
+}
+
 /// The range map as written beside the part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RangeMap {

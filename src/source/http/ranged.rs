@@ -34,7 +34,7 @@ use std::time::Duration;
 use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, RANGE};
 
 use super::part_writer::{PartLayout, PartWriter};
-use super::range_map::{chunks_on_disk, ranges_path};
+use super::range_map::{chunk_range, chunks_on_disk, ranges_path};
 use super::{
     BearerToken, DownloadPolicy, Downloaded, Downloader, MAX_REDIRECTS, Pace, authorise,
     check_first_bytes, interrupted, open_locked_part, parse_content_range, part_path,
@@ -428,8 +428,7 @@ impl Job {
     }
 
     fn range_of(&self, index: usize) -> (u64, u64) {
-        let start = index as u64 * self.chunk;
-        (start, (start + self.chunk).min(self.remote.total))
+        chunk_range(index, self.chunk, self.remote.total)
     }
 
     /// One chunk's bytes, checked against what was asked.
