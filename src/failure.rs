@@ -55,6 +55,8 @@ pub enum FailureKind {
     Connect,
     /// The connection broke mid-body, or the body was shorter than announced.
     Cut,
+    /// A ranged answer (http-206) for other bytes than were asked.
+    BadRange,
     /// The server's announced SHA-256 does not match the bytes.
     ChecksumMismatch,
     /// Another request failure.
@@ -89,8 +91,8 @@ impl FailureKind {
             | TooManyRedirects
             | Broken
             | Recorded => Policy::Permanent,
-            Http(_) | BadArchive | Timeout | TooSlow | Connect | Cut | ChecksumMismatch
-            | Request | Busy | Interrupted => Policy::Transient,
+            Http(_) | BadArchive | Timeout | TooSlow | Connect | Cut | BadRange
+            | ChecksumMismatch | Request | Busy | Interrupted => Policy::Transient,
             NoSpace | Unreadable => Policy::Local,
         }
     }
@@ -127,7 +129,7 @@ impl FailureKind {
 
 /// Every kind but `Http` with its label: the one table both directions read. A new kind
 /// gets its row here (without one it would be written `failed`).
-const LABELS: [(FailureKind, &str); 20] = {
+const LABELS: [(FailureKind, &str); 21] = {
     use FailureKind::*;
     [
         (NoUrl, "no-url"),
@@ -142,6 +144,7 @@ const LABELS: [(FailureKind, &str); 20] = {
         (TooSlow, "too-slow"),
         (Connect, "connect-failed"),
         (Cut, "cut-mid-body"),
+        (BadRange, "bad-range"),
         (ChecksumMismatch, "checksum-mismatch"),
         (Request, "request-failed"),
         (Busy, "busy"),

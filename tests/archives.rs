@@ -15,7 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::loopback::{LoopbackServer, Reply, SeenRequest};
-use common::{Sandbox, clip_bytes, moscorpus, moscorpus_env, sha256_hex, tar_gz};
+use common::{
+    Sandbox, clip_bytes, moscorpus, moscorpus_env, rows_without_timestamp, sha256_hex, tar_gz,
+};
 use moscorpus::source::archive::{MAX_MEMBERS, extract_tar, extract_zip};
 
 const FOLDERS: [&str; 3] = ["yfcc-batch1", "ia-batch2", "backup"];
@@ -488,6 +490,34 @@ fn hostile_zip_names_are_refused() {
     assert_eq!(s.outside_files().len(), 1);
 }
 
+/// #24 item 6: a zip made by macOS's Finder (`__MACOSX/` resource forks, `._` files)
+/// still has one top folder of clips: it is stripped, and the metadata is not extracted.
+#[test]
+fn a_zip_made_on_macos_is_extracted_without_its_metadata_and_its_top_folder() {
+    let s = Sandbox::new();
+    let path = s.work().join("KoNViD_1k_videos.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, data) in [
+        ("KoNViD_1k_videos/1.mp4", &b"one"[..]),
+        ("__MACOSX/KoNViD_1k_videos/._1.mp4", b"fork"),
+        ("KoNViD_1k_videos/._2.mp4", b"appledouble"),
+        ("KoNViD_1k_videos/2.mp4", b"two"),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(data).unwrap();
+    }
+    zip.finish().unwrap();
+    let dest = s.work().join("clips");
+    let report = extract_zip(&path, &dest, true).unwrap();
+    assert_eq!(report.files, 2);
+    assert_eq!(std::fs::read(dest.join("1.mp4")).unwrap(), b"one");
+    assert_eq!(std::fs::read(dest.join("2.mp4")).unwrap(), b"two");
+    assert!(!dest.join("__MACOSX").exists() && !dest.join("._2.mp4").exists());
+    assert!(!dest.join("KoNViD_1k_videos").exists());
+}
+
 #[test]
 fn an_archive_with_too_many_members_is_refused() {
     let s = Sandbox::new();
@@ -629,7 +659,7 @@ fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl(
     with_late(&reference);
     let run = run_hub(&reference, &hub, &["--full"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let expected = common::rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
+    let expected = rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
     assert_eq!(expected.len(), 16);
 
     let s = Sandbox::new();
@@ -704,10 +734,7 @@ fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl(
     );
     let last = run_hub(&s, &hub, &["--full"]);
     assert_eq!(last.code, 0, "{}", last.stderr);
-    assert_eq!(
-        common::rows_without_timestamp(&work.join("lsvq.jsonl")),
-        expected
-    );
+    assert_eq!(rows_without_timestamp(&work.join("lsvq.jsonl")), expected);
     for (name, bytes) in &clips {
         assert_eq!(
             &std::fs::read(work.join("clips").join(format!("{name}.mp4"))).unwrap(),
@@ -856,7 +883,7 @@ fn a_large_archive_comes_over_parallel_ranges_and_a_sigkill_resumes_every_range(
     manifest(&reference, &clips);
     let run = run_hub(&reference, &hub, &["--full", "--connections-per-file", "1"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let expected = common::rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
+    let expected = rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
     assert_eq!(expected.len(), 12);
     assert!(
         ranges_asked(&hub, "backup").is_empty(),
@@ -927,7 +954,7 @@ fn a_large_archive_comes_over_parallel_ranges_and_a_sigkill_resumes_every_range(
     };
     assert!(status.success(), "{status:?}");
     assert_eq!(
-        common::rows_without_timestamp(&work.join("lsvq.jsonl")),
+        rows_without_timestamp(&work.join("lsvq.jsonl")),
         expected,
         "the archives resumed from their ranges hash right and give the same rows"
     );
@@ -1033,7 +1060,7 @@ fn a_ranged_archive_is_extracted_while_it_downloads_and_its_clips_named_only_onc
         extracting_during_download > 0,
         "members were being written while their archive downloaded"
     );
-    let rows = common::rows_without_timestamp(&work.join("lsvq.jsonl"));
+    let rows = rows_without_timestamp(&work.join("lsvq.jsonl"));
     assert_eq!(rows.len(), 12);
     for (name, bytes) in &clips {
         assert_eq!(
@@ -1106,5 +1133,64 @@ fn archives_share_the_connections_and_the_next_starts_on_those_the_last_frees() 
     assert!(
         overlapping,
         "an archive's last chunk came in while the next archive's first did"
+    );
+}
+
+/// #24 item 6: a server that answers `bytes=N-M` with a 206 running to the end of the
+/// file (open-ended; simple servers do this): the asked bytes are kept and the rest left
+/// unread, and the rows equal an `--archives-dir` run's. A 206 for bytes starting
+/// elsewhere is a `bad-range` failure, not a cut transfer.
+#[test]
+fn an_open_ended_206_is_used_and_a_range_starting_elsewhere_is_bad_range() {
+    let clips = large_clips(560 * 1024);
+    let archives = archives(&clips);
+
+    let local = Sandbox::new();
+    manifest(&local, &clips);
+    let store = local.work().join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    for (folder, body) in &archives {
+        std::fs::write(store.join(format!("{folder}.tar.gz")), body.as_slice()).unwrap();
+    }
+    let run = local.ingest(&["--archives-dir", "work/store"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let hub = Hub::start(&archives, |_, body| vec![Reply::BodyToTheEnd(body)]);
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let run = run_hub(&s, &hub, &["--full", "--connections-per-file", "4"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("12 rows written"), "{}", run.stdout);
+    for folder in FOLDERS {
+        let ranged = ranges_asked(&hub, folder);
+        assert!(
+            ranged.len() > 2,
+            "{folder}: fetched over ranges, not one stream: {ranged:?}"
+        );
+    }
+    assert_eq!(
+        rows_without_timestamp(&s.work().join("lsvq.jsonl")),
+        rows_without_timestamp(&local.work().join("lsvq.jsonl"))
+    );
+
+    let hub = Hub::start(&archives, |_, body| vec![Reply::BodyShifted(body)]);
+    let s = Sandbox::new();
+    manifest(&s, &clips);
+    let run = run_hub(
+        &s,
+        &hub,
+        &[
+            "--full",
+            "--connections-per-file",
+            "4",
+            "--download-retries",
+            "1",
+        ],
+    );
+    assert!(run.stdout.contains("0 rows written"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("bad-range") && !run.stderr.contains("cut-mid-body"),
+        "{}",
+        run.stderr
     );
 }

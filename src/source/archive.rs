@@ -255,6 +255,9 @@ fn unpack_tar_into(
             return Err(too_many(archive));
         }
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if is_macos_metadata(&name) {
+            continue;
+        }
         let kind = match entry.header().entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous => Member::File,
             tar::EntryType::Directory => Member::Dir,
@@ -305,7 +308,12 @@ pub fn extract_zip(
         })
         .collect();
     let top = if strip_single_top {
-        single_top_folder(&names)
+        let clips: Vec<String> = names
+            .iter()
+            .filter(|n| !is_macos_metadata(n))
+            .cloned()
+            .collect();
+        single_top_folder(&clips)
     } else {
         None
     };
@@ -322,6 +330,9 @@ pub fn extract_zip(
             .name()
             .map(|n| n.to_string())
             .unwrap_or_else(|_| String::from_utf8_lossy(member.name_raw()).into_owned());
+        if is_macos_metadata(&raw) {
+            continue;
+        }
         let name = match &top {
             Some(top) => raw.strip_prefix(top.as_str()).unwrap_or(&raw).to_string(),
             None => raw.clone(),
@@ -355,6 +366,13 @@ pub fn extract_zip(
         }
     }
     unpacked.place(dest)
+}
+
+/// What macOS's Finder adds to a zip it makes: the `__MACOSX/` folder of resource forks
+/// and `._name` AppleDouble files beside the clips. Neither is a clip.
+fn is_macos_metadata(name: &str) -> bool {
+    name.split('/')
+        .any(|part| part == "__MACOSX" || part.starts_with("._"))
 }
 
 fn single_top_folder(names: &[String]) -> Option<String> {

@@ -25,6 +25,11 @@ pub enum Reply {
     Throttled(Arc<Vec<u8>>, usize, Duration),
     /// The whole body with `200`, whatever `Range` says.
     BodyIgnoringRange(Arc<Vec<u8>>),
+    /// As `Body`, but a `Range: bytes=N-M` is answered from N to the end of the file (an
+    /// open-ended 206, as simple servers give).
+    BodyToTheEnd(Arc<Vec<u8>>),
+    /// As `Body`, but a range is answered from one byte after where it was asked.
+    BodyShifted(Arc<Vec<u8>>),
     /// Headers announce the whole body; the connection closes after `n` bytes.
     CutAfter(Arc<Vec<u8>>, usize),
     /// Headers and `n` bytes, then nothing for a long time.
@@ -280,6 +285,24 @@ fn serve(
             stop,
             &mut last_bytes_go,
         ),
+        Some(Reply::BodyToTheEnd(body)) => send_body(
+            &mut out,
+            &body,
+            &headers,
+            head_only,
+            Pace::ToTheEnd,
+            stop,
+            &mut last_bytes_go,
+        ),
+        Some(Reply::BodyShifted(body)) => send_body(
+            &mut out,
+            &body,
+            &headers,
+            head_only,
+            Pace::Shifted,
+            stop,
+            &mut last_bytes_go,
+        ),
         Some(Reply::BodyCut(body, n)) => send_body(
             &mut out,
             &body,
@@ -326,6 +349,10 @@ fn serve(
 /// How a Range-aware body is sent.
 enum Pace {
     Whole,
+    /// Whole, from the range's start to the end of the body whatever its end said.
+    ToTheEnd,
+    /// Whole, from one byte after the range's start (a one-byte probe is kept).
+    Shifted,
     CutAfter(usize),
     Chunks(usize, Duration),
 }
@@ -356,6 +383,11 @@ fn send_body(
             Some((start, end))
         });
     let validator_ok = headers.get("if-range").is_none_or(|v| *v == etag);
+    let range = range.map(|(start, end)| match pace {
+        Pace::ToTheEnd => (start, body.len()),
+        Pace::Shifted if end - start > 1 => (start + 1, end.min(body.len())),
+        _ => (start, end),
+    });
     let (start, end) = match range {
         Some((start, end)) if validator_ok && start < end => {
             write!(
@@ -378,7 +410,7 @@ fn send_body(
     }
     let rest = &body[start..end];
     match pace {
-        Pace::Whole => {
+        Pace::Whole | Pace::ToTheEnd | Pace::Shifted => {
             last_bytes_go();
             out.write_all(rest)
         }

@@ -802,15 +802,20 @@ fn validator_of(response: &reqwest::Response) -> Option<String> {
 
 /// `bytes 100-199/200` → (100, Some(200)); `bytes 100-199/*` → (100, None).
 fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
+    parse_content_range_span(value).map(|(start, _, total)| (start, total))
+}
+
+/// `bytes START-END/TOTAL` as (start, last byte, total; `None` for `*`).
+fn parse_content_range_span(value: &str) -> Option<(u64, u64, Option<u64>)> {
     let rest = value.trim().strip_prefix("bytes ")?;
     let (range, total) = rest.split_once('/')?;
-    let (start, _end) = range.split_once('-')?;
+    let (start, end) = range.split_once('-')?;
     let total = if total.trim() == "*" {
         None
     } else {
         Some(total.trim().parse().ok()?)
     };
-    Some((start.trim().parse().ok()?, total))
+    Some((start.trim().parse().ok()?, end.trim().parse().ok()?, total))
 }
 
 /// `<clip>.part`
@@ -840,6 +845,10 @@ mod tests {
             Some((100, Some(200)))
         );
         assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, None)));
+        assert_eq!(
+            parse_content_range_span("bytes 0-1048575/5000000"),
+            Some((0, 1048575, Some(5000000)))
+        );
         assert_eq!(parse_content_range("items 1-2/3"), None);
     }
 

@@ -37,9 +37,9 @@ use super::part_writer::{PartLayout, PartWriter};
 use super::range_map::{chunk_range, chunks_on_disk, ranges_path};
 use super::{
     BearerToken, DownloadPolicy, Downloaded, Downloader, MAX_REDIRECTS, Pace, authorise,
-    check_first_bytes, interrupted, open_locked_part, parse_content_range, part_path,
-    redirect_target, request_failure, sha256_header, status_failure, too_big, too_many_redirects,
-    validator_of, validator_path,
+    check_first_bytes, interrupted, open_locked_part, parse_content_range,
+    parse_content_range_span, part_path, redirect_target, request_failure, sha256_header,
+    status_failure, too_big, too_many_redirects, validator_of, validator_path,
 };
 use crate::failure::{Failure, FailureKind};
 use crate::files::space::free_bytes;
@@ -454,27 +454,51 @@ impl Job {
             .headers()
             .get(CONTENT_RANGE)
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_content_range);
-        if range != Some((start, Some(self.remote.total))) {
-            return Err(Failure::new(
-                FailureKind::Cut,
-                format!(
-                    "http-206 with a Content-Range other than bytes {start}-{}",
-                    end - 1
-                ),
-            ));
-        }
+            .and_then(parse_content_range_span);
+        // Simple servers answer `bytes=0-1048575` with the rest of the file (an
+        // open-ended 206): what starts where asked and runs longer gives the asked bytes,
+        // and the connection is dropped after them. Any other range is not ours.
+        let longer = match range {
+            Some((first, last, Some(total)))
+                if first == start && last >= end - 1 && total == self.remote.total =>
+            {
+                last > end - 1
+            }
+            _ => {
+                let got = range.map_or("none".to_string(), |(first, last, total)| {
+                    let total = total.map_or("*".to_string(), |t| t.to_string());
+                    format!("bytes {first}-{last}/{total}")
+                });
+                return Err(Failure::new(
+                    FailureKind::BadRange,
+                    format!(
+                        "asked for bytes {start}-{} of {}, the http-206 says {got}",
+                        end - 1,
+                        self.remote.total
+                    ),
+                ));
+            }
+        };
         let want = (end - start) as usize;
         let mut bytes = Vec::with_capacity(want);
         let mut pace = Pace::new(&self.policy);
         while let Some(piece) = pace.next_piece(&mut response, &self.cancel).await? {
             if bytes.len() + piece.len() > want {
-                return Err(Failure::new(
-                    FailureKind::Cut,
-                    format!("a range of {want} bytes answered with more"),
-                ));
+                if !longer {
+                    return Err(Failure::new(
+                        FailureKind::Cut,
+                        format!("a range of {want} bytes answered with more"),
+                    ));
+                }
+                let rest = want - bytes.len();
+                bytes.extend_from_slice(&piece[..rest]);
+                // The response is dropped unread: its connection closes, not reused.
+                break;
             }
             bytes.extend_from_slice(&piece);
+            if longer && bytes.len() == want {
+                break;
+            }
         }
         if bytes.len() != want {
             return Err(Failure::new(
