@@ -10,6 +10,11 @@ use std::path::PathBuf;
 
 use common::moscorpus;
 use moscorpus::combine::aggregate::aggregate_at;
+use moscorpus::files::output::ClaimedOutput;
+
+fn claim(path: &std::path::Path) -> ClaimedOutput {
+    ClaimedOutput::claim(path, [], true).unwrap()
+}
 use moscorpus::corpus::{SCALES, scale_of};
 
 fn row(sha: &str, corpus: &str, mos: f64, std: f64) -> String {
@@ -50,7 +55,7 @@ fn every_table_entry_maps_its_range_onto_0_100() {
     }
     let input = write(&dir, "all.jsonl", &rows);
     let out = dir.path().join("unified.jsonl");
-    let stats = aggregate_at(&[input], &out, AT).unwrap();
+    let stats = aggregate_at(&[input], &claim(&out), AT).unwrap();
     assert_eq!(stats.written, 3 * SCALES.len());
     let rows = read_rows(&out);
     for (i, scale) in SCALES.iter().enumerate() {
@@ -93,7 +98,7 @@ fn out_of_range_and_unknown_corpora_are_dropped_and_counted() {
         ],
     );
     let out = dir.path().join("u.jsonl");
-    let stats = aggregate_at(&[input], &out, AT).unwrap();
+    let stats = aggregate_at(&[input], &claim(&out), AT).unwrap();
     assert_eq!((stats.rows_read, stats.written), (6, 1));
     assert_eq!(stats.dropped_out_of_range, 4);
     assert_eq!(stats.dropped_unknown_corpus, 1);
@@ -129,7 +134,7 @@ fn dedup_keeps_the_smaller_positive_std_dev_first_seen_on_a_tie() {
         ],
     );
     let out = dir.path().join("u.jsonl");
-    let stats = aggregate_at(&[a, b], &out, AT).unwrap();
+    let stats = aggregate_at(&[a, b], &claim(&out), AT).unwrap();
     assert_eq!((stats.written, stats.duplicates), (5, 4));
     let rows = read_rows(&out);
     let summary: Vec<(String, String)> = rows
@@ -172,8 +177,8 @@ fn output_is_byte_stable_and_python_shaped() {
     );
     let out1 = dir.path().join("u1.jsonl");
     let out2 = dir.path().join("u2.jsonl");
-    aggregate_at(std::slice::from_ref(&a), &out1, AT).unwrap();
-    aggregate_at(&[a], &out2, AT).unwrap();
+    aggregate_at(std::slice::from_ref(&a), &claim(&out1), AT).unwrap();
+    aggregate_at(&[a], &claim(&out2), AT).unwrap();
     let bytes = std::fs::read_to_string(&out1).unwrap();
     assert_eq!(bytes, std::fs::read_to_string(&out2).unwrap());
     let first = bytes.lines().next().unwrap();
@@ -277,7 +282,7 @@ fn all_eight_corpora_rescale_mos_and_sd_and_dedup_on_the_rescaled_sd() {
     );
     inputs.push(shared);
     let out = dir.path().join("all.jsonl");
-    let stats = aggregate_at(&inputs, &out, AT).unwrap();
+    let stats = aggregate_at(&inputs, &claim(&out), AT).unwrap();
     assert_eq!((stats.written, stats.duplicates), (9, 1));
     assert_eq!(stats.per_corpus.len(), 8, "{:?}", stats.per_corpus);
     let rows = read_rows(&out);

@@ -272,3 +272,135 @@ fn check_names_every_labelled_clip_without_a_row_with_its_reason() {
         state
     );
 }
+
+/// A shard row of `corpus` for `src` (look-alike figures).
+fn shard_row(corpus: &str, src: &str, mos: f64) -> String {
+    serde_json::json!({
+        "corpus": corpus, "corpus_version": "x-1", "duration_s": 8.0,
+        "encoder_upstream": "h264", "framerate": 30.0, "height": 540,
+        "ingested_at_utc": "2026-01-01T00:00:00+00:00", "mos": mos, "mos_std_dev": 0.0,
+        "n_ratings": 0, "pix_fmt": "yuv420p", "src": src,
+        "src_sha256": format!("{:064x}", src.len() as u64 * 7919 + mos.to_bits() % 1000),
+        "src_size_bytes": 100, "width": 960
+    })
+    .to_string()
+        + "\n"
+}
+
+/// A corpus, its label file, and the rows of its shard (src, MOS).
+type Case = (&'static str, &'static str, Vec<(String, f64)>);
+
+/// #24 item 3: `labels check`, `labels diff` and `evaluate` take the corpus from the
+/// shard's rows (the same answers as with the right `--corpus`, none computed under
+/// LSVQ's rules), read the corpora's MAT and xlsx label files, and refuse a `--corpus`
+/// that the rows contradict.
+#[test]
+fn the_corpus_comes_from_the_rows_and_mat_and_xlsx_labels_are_read() {
+    let ugc = |vid: &str| format!("original_videos_h264/{vid}_crf_10_ss_00_t_20.0.mp4");
+    let cases: [Case; 3] = [
+        (
+            "konvid-1k",
+            "labels/corpora/konvid_1k_simplevqa.mat",
+            vec![
+                ("8536919744.mp4".into(), 1.31),
+                ("3339962845.mp4".into(), 4.61),
+                ("4542323058.mp4".into(), 3.25),
+            ],
+        ),
+        (
+            "live-vqc",
+            "labels/corpora/live_vqc_data.mat",
+            vec![
+                ("A001.mp4".into(), 80.31),
+                ("A012.mp4".into(), 6.2215),
+                ("B101.mp4".into(), 51.0),
+                ("C007.mp4".into(), 33.333333333333336),
+            ],
+        ),
+        (
+            "youtube-ugc",
+            "labels/corpora/MOS_for_YouTube_UGC_dataset.xlsx",
+            vec![
+                (ugc("Animation_1080P-01b3"), 3.66),
+                (ugc("Sports_2160P-4e9f"), 4.41),
+                (ugc("Gaming_720P-0c1d"), 1.2),
+            ],
+        ),
+    ];
+    for (corpus, label_fixture, rows) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let labels = fixture(label_fixture);
+        let labels = labels.to_str().unwrap();
+        let shard: String = rows
+            .iter()
+            .map(|(src, mos)| shard_row(corpus, src, *mos))
+            .collect();
+        std::fs::write(dir.path().join("shard.jsonl"), shard).unwrap();
+        let predictions: String = std::iter::once("name,score\n".to_string())
+            .chain(
+                rows.iter()
+                    .enumerate()
+                    .map(|(i, (src, mos))| format!("{src},{}\n", mos + i as f64 * 0.1)),
+            )
+            .collect();
+        std::fs::write(dir.path().join("predictions.csv"), predictions).unwrap();
+        // The same command with the right --corpus.
+        let flagged = |args: &[&str]| {
+            let run = moscorpus(dir.path(), &[args, &["--corpus", corpus][..]].concat());
+            json(&run)
+        };
+
+        let check = [
+            "labels",
+            "check",
+            labels,
+            "--against",
+            "shard.jsonl",
+            "--json",
+        ];
+        let by_rows = json(&moscorpus(dir.path(), &check));
+        let by_flag = flagged(&check);
+        assert_eq!(by_rows, by_flag, "{corpus}: labels check");
+        assert_eq!(by_rows["with_row"], rows.len(), "{corpus}: {by_rows}");
+        assert_eq!(by_rows["without_label"].as_array().map(Vec::len), Some(0));
+
+        let diff = ["labels", "diff", "shard.jsonl", labels, "--json"];
+        let by_rows = json(&moscorpus(dir.path(), &diff));
+        assert_eq!(by_rows, flagged(&diff));
+        assert_eq!(by_rows["same"], rows.len(), "{corpus}: {by_rows}");
+
+        let evaluate = [
+            "evaluate",
+            "--labels",
+            "shard.jsonl",
+            "--predictions",
+            "predictions.csv",
+            "--json",
+        ];
+        let by_rows = json(&moscorpus(dir.path(), &evaluate));
+        assert_eq!(by_rows, flagged(&evaluate));
+        assert_eq!(by_rows["n"], rows.len(), "{corpus}: {by_rows}");
+        assert_eq!(by_rows["protocol"]["corpus"], corpus);
+        // The label file itself (MAT, xlsx) as evaluate's labels: it does not say its
+        // corpus, so --corpus does.
+        let from_labels = [
+            "evaluate",
+            "--labels",
+            labels,
+            "--predictions",
+            "predictions.csv",
+            "--json",
+            "--corpus",
+            corpus,
+        ];
+        assert_eq!(json(&moscorpus(dir.path(), &from_labels))["n"], rows.len());
+
+        // A --corpus the rows contradict: refused, naming both.
+        let wrong = if corpus == "lsvq" { "chug" } else { "lsvq" };
+        for args in [&check[..], &diff[..], &evaluate[..]] {
+            let run = moscorpus(dir.path(), &[args, &["--corpus", wrong]].concat());
+            assert_eq!(run.code, 2, "{corpus} {args:?}: {}", run.stderr);
+            run.assert_logged(&[&format!("--corpus {wrong}"), corpus]);
+        }
+    }
+}

@@ -503,3 +503,261 @@ fn absurd_flags_and_paths_that_would_destroy_or_escape_are_refused() {
     assert!(!s.work().join("lsvq.jsonl").exists(), "nothing was written");
     assert_eq!(s.outside_files().len(), 1);
 }
+
+/// One writing command, for [`every_writing_command_goes_through_one_output_guard`]:
+/// its arguments with `{out}` where the output goes, the inputs it must never replace,
+/// and whether it replaces its output without `--force` (ingest's report of the run,
+/// which each re-run rewrites; ingest has no `--force`).
+struct Writer {
+    args: &'static [&'static str],
+    inputs: &'static [&'static str],
+    replaces: bool,
+}
+
+fn with_output(args: &[&str], out: &str) -> Vec<String> {
+    args.iter().map(|a| a.replace("{out}", out)).collect()
+}
+
+fn run_writer(root: &Path, args: &[String]) -> common::Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    moscorpus(root, &args)
+}
+
+/// #24 item 1: every command that writes a file refuses an output that is one of its
+/// inputs (shards, label files, state files, split files; by another path too), an
+/// existing output without `--force`, and an output another run holds; two runs racing
+/// for one new output end with one written and one refused.
+#[test]
+fn every_writing_command_goes_through_one_output_guard() {
+    let s = Sandbox::new();
+    two_clips(&s);
+    s.write("manifest.csv", "name,mos\na,50\nb,60\n");
+    assert_eq!(ingest(&s, &[]).code, 0);
+    let root = s.root.path();
+    let split = moscorpus(
+        root,
+        &[
+            "split",
+            "--inputs",
+            "work/lsvq.jsonl",
+            "--output",
+            "work/split.json",
+        ],
+    );
+    assert_eq!(split.code, 0, "{}", split.stderr);
+    const SHARD: &str = "work/lsvq.jsonl";
+    const LABELS: &str = "work/manifest.csv";
+    const STATE: &str = "work/.download-progress.json";
+    const SPLIT: &str = "work/split.json";
+    let writers = [
+        Writer {
+            args: &[
+                "merge",
+                "--output",
+                "{out}",
+                SHARD,
+                "--manifest-csv",
+                LABELS,
+            ],
+            inputs: &[SHARD, LABELS],
+            replaces: false,
+        },
+        Writer {
+            args: &["aggregate", "--inputs", SHARD, "--output", "{out}"],
+            inputs: &[SHARD],
+            replaces: false,
+        },
+        Writer {
+            args: &["split", "--inputs", SHARD, "--output", "{out}"],
+            inputs: &[SHARD],
+            replaces: false,
+        },
+        Writer {
+            args: &["export", "parquet", "--inputs", SHARD, "--output", "{out}"],
+            inputs: &[SHARD],
+            replaces: false,
+        },
+        Writer {
+            args: &["export", "dover", "--inputs", SHARD, "--output", "{out}"],
+            inputs: &[SHARD],
+            replaces: false,
+        },
+        Writer {
+            args: &[
+                "export",
+                "pyiqa",
+                "--inputs",
+                SHARD,
+                "--output",
+                "{out}.csv",
+                "--split-file",
+                SPLIT,
+                "--split-json",
+                "{out}",
+            ],
+            inputs: &[SHARD, SPLIT],
+            replaces: false,
+        },
+        Writer {
+            args: &[
+                "report", "--inputs", SHARD, "--labels", LABELS, "--state", STATE, "--output",
+                "{out}",
+            ],
+            inputs: &[SHARD, LABELS, STATE],
+            replaces: false,
+        },
+        Writer {
+            args: &[
+                "ingest",
+                "lsvq",
+                "--dir",
+                "work",
+                "--min-csv-rows",
+                "1",
+                "--full",
+                "--prober",
+                "native",
+                "--report-json",
+                "{out}",
+            ],
+            inputs: &[SHARD, LABELS, STATE],
+            replaces: true,
+        },
+    ];
+    for (n, writer) in writers.iter().enumerate() {
+        let name = writer.args[..2].join(" ");
+        // Output = an input, by another path and with --force: refused, input kept.
+        for input in writer.inputs {
+            let before = std::fs::read(root.join(input)).ok();
+            let other_path = input.replacen("work/", "work/./", 1);
+            let mut args = with_output(writer.args, &other_path);
+            if !writer.replaces {
+                args.push("--force".into());
+            }
+            let run = run_writer(root, &args);
+            assert_eq!(run.code, 2, "{name} with output {input}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("is also an input"),
+                "{name}: {}",
+                run.stderr
+            );
+            assert_eq!(
+                std::fs::read(root.join(input)).ok(),
+                before,
+                "{name} changed {input}"
+            );
+        }
+        // A new output is written; written again only with --force.
+        let out = format!("work/out{n}");
+        let args = with_output(writer.args, &out);
+        let run = run_writer(root, &args);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let first = std::fs::read(root.join(&out)).unwrap();
+        assert!(!first.is_empty(), "{name} wrote nothing");
+        assert!(
+            !root.join(format!("{out}.lock")).exists(),
+            "{name} left its lock file"
+        );
+        if !writer.replaces {
+            let run = run_writer(root, &args);
+            assert_eq!(run.code, 2, "{name} replaced its output without --force");
+            assert!(run.stderr.contains("--force"), "{name}: {}", run.stderr);
+            assert_eq!(std::fs::read(root.join(&out)).unwrap(), first);
+        }
+        let mut forced = args.clone();
+        if !writer.replaces {
+            forced.push("--force".into());
+        }
+        let run = run_writer(root, &forced);
+        assert_eq!(run.code, 0, "{name} --force: {}", run.stderr);
+        // Another run holds the output: refused even with --force, output kept.
+        let before = std::fs::read(root.join(&out)).unwrap();
+        let lock = std::fs::File::create(root.join(format!("{out}.lock"))).unwrap();
+        lock.try_lock().unwrap();
+        let run = run_writer(root, &forced);
+        drop(lock);
+        assert_eq!(run.code, 2, "{name} wrote a held output: {}", run.stderr);
+        assert!(
+            run.stderr.contains("another moscorpus run"),
+            "{name}: {}",
+            run.stderr
+        );
+        assert_eq!(std::fs::read(root.join(&out)).unwrap(), before);
+        // Two runs racing for one new output: one writes, the other is refused.
+        if !writer.replaces {
+            let raced = format!("work/raced{n}");
+            let args = with_output(writer.args, &raced);
+            let spawn = || {
+                Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+                    .args(&args)
+                    .current_dir(root)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap()
+            };
+            let (mut a, mut b) = (spawn(), spawn());
+            let mut codes = [
+                a.wait().unwrap().code().unwrap(),
+                b.wait().unwrap().code().unwrap(),
+            ];
+            codes.sort_unstable();
+            assert_eq!(codes, [0, 2], "{name}: two runs on one new output");
+        }
+    }
+}
+
+/// #24 item 5: `ingest … 2>&1 | head -1`. Once the reader is gone, logs and the summary
+/// meet a closed pipe: the run finishes its writes and exits 141 without a panic, and a
+/// re-run gives the rows of a run that was never piped.
+#[test]
+fn an_ingest_whose_stdout_and_stderr_close_finishes_quietly() {
+    use common::loopback::{LoopbackServer, Reply};
+    use std::io::BufRead;
+    use std::sync::Arc;
+    let body = Arc::new(clip_bytes("h264_160x120_ntsc.mp4", "piped"));
+    let routes = [
+        (
+            "/slow.mp4".to_string(),
+            vec![Reply::Throttled(
+                body,
+                2048,
+                std::time::Duration::from_millis(40),
+            )],
+        ),
+        ("/gone.mp4".to_string(), vec![Reply::Status(404)]),
+    ]
+    .into_iter()
+    .collect();
+    let server = LoopbackServer::start(routes).unwrap();
+    let base = server.base_url();
+    let manifest = format!("name,url,mos\nslow,{base}/slow.mp4,50\ngone,{base}/gone.mp4,60\n");
+    let piped = Sandbox::new();
+    piped.write("manifest.csv", &manifest);
+    let clean = Sandbox::new();
+    clean.write("manifest.csv", &manifest);
+
+    let args = common::ingest_args(&INGEST);
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+        .args(&args)
+        .current_dir(piped.root.path())
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    {
+        let mut first = String::new();
+        std::io::BufReader::new(reader)
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+    }
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(141), "a closed pipe ends the run quietly");
+    assert_eq!(ingest(&piped, &[]).code, 0);
+    assert_eq!(ingest(&clean, &[]).code, 0);
+    let rows = |s: &Sandbox| common::rows_without_timestamp(&s.work().join("lsvq.jsonl"));
+    assert_eq!(rows(&piped), rows(&clean));
+    assert_eq!(rows(&clean).len(), 1);
+}

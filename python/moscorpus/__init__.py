@@ -165,7 +165,7 @@ def evaluate(
     split: Optional[str] = None,
     seed: int = 0,
     strict: bool = False,
-    corpus: str = "lsvq",
+    corpus: Optional[str] = None,
     split_file: Optional[PathLike] = None,
     repeat: Optional[Union[int, str]] = None,
 ) -> dict:
@@ -177,7 +177,8 @@ def evaluate(
         predictions: CSV ``name,score`` or JSONL with ``src``/``name`` and ``score``.
         split: ``"test"`` or ``"test_1080p"`` for LSVQ's held-out sets.
         corpus: the corpus the labels belong to (its name rules key labels and
-            predictions), e.g. ``"konvid-1k"``.
+            predictions), e.g. ``"konvid-1k"``; by default the corpus a shard's rows
+            name, else ``"lsvq"``.
         split_file: a ``moscorpus split`` file: score each repeat's test side.
         repeat: with ``split_file``, one repeat number or ``"all"`` (the default).
     """

@@ -6,6 +6,7 @@ use clap::Args;
 
 use crate::combine::aggregate::aggregate;
 use crate::error::Error;
+use crate::files::output::ClaimedOutput;
 
 #[derive(Debug, Args)]
 pub struct AggregateArgs {
@@ -25,8 +26,9 @@ pub struct AggregateArgs {
 }
 
 pub fn run(args: AggregateArgs) -> Result<(), Error> {
-    crate::store::guard::check_output(&args.output, &args.inputs, args.force)?;
-    let stats = aggregate(&args.inputs, &args.output)?;
+    let inputs = args.inputs.iter().map(PathBuf::as_path);
+    let output = ClaimedOutput::claim(&args.output, inputs, args.force)?;
+    let stats = aggregate(&args.inputs, &output)?;
     out!(
         "{} rows written from {} read: {} duplicates merged, {} dropped out of range, {} dropped from unknown corpora, {} inputs missing",
         stats.written,

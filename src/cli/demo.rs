@@ -31,6 +31,12 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     let report = run_demo(&opts, prober.as_ref())?;
     super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report)?;
     let page = report.output.with_file_name("report.html");
+    let inputs = [&report.output, &report.progress_path]
+        .into_iter()
+        .chain(&report.label_files);
+    // The demo's own page, replaced on every run.
+    let claimed =
+        crate::files::output::ClaimedOutput::claim(&page, inputs.map(|p| p.as_path()), true)?;
     crate::report::write(
         &crate::report::ReportOptions {
             inputs: vec![report.output.clone()],
@@ -38,7 +44,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
             parse: crate::manifest::ParseOptions::new(crate::corpus::CorpusId::Lsvq),
             states: vec![report.progress_path.clone()],
         },
-        &page,
+        &claimed,
     )?;
     out!("report: {} (open it in a browser)", page.display())?;
     if let Some(first) = std::fs::read_to_string(&report.output)

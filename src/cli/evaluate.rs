@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::eval::bootstrap::{BootstrapIntervals, Interval};
-use crate::eval::inputs::EvalSplit;
+use crate::eval::inputs::{EvalSplit, corpus_of_inputs};
 use crate::eval::{
     ClipSet, EvalOptions, EvalReport, LogisticScores, RepeatReport, Spread, evaluate,
     evaluate_on_split,
@@ -32,8 +32,9 @@ pub struct EvaluateArgs {
     pub predictions: Option<PathBuf>,
     /// The corpus the labels belong to: its name rules key labels and predictions alike
     /// (KoNViD-1k long names and flickr ids, YouTube-UGC video ids, LIVE-VQC `…NEW` spellings).
-    #[arg(long, value_enum, default_value_t = CorpusId::default())]
-    pub corpus: CorpusId,
+    /// [default: the corpus the JSONL labels' rows name, else lsvq]
+    #[arg(long, value_enum)]
+    pub corpus: Option<CorpusId>,
     /// Score an LSVQ held-out split: `test` (is_test rows, or a test list) or `test_1080p`
     /// (the 1080p label file).
     #[arg(long, value_enum, default_value_t = SplitArg::All)]
@@ -79,6 +80,7 @@ pub fn run(args: EvaluateArgs) -> Result<(), Error> {
     if let Some(pair) = &args.compare {
         return compare(&pair[0], &pair[1]);
     }
+    let args = with_corpus_of_rows(args)?;
     if args.split_file.is_some() {
         let json = args.json;
         let (context, repeats) = evaluate_split_args(args)?;
@@ -101,12 +103,21 @@ pub fn run(args: EvaluateArgs) -> Result<(), Error> {
 
 /// What `--json` prints, without printing it (for the Python module's `evaluate`).
 pub fn run_for_report(args: EvaluateArgs) -> Result<serde_json::Value, Error> {
+    let args = with_corpus_of_rows(args)?;
     if args.split_file.is_some() {
         let (context, repeats) = evaluate_split_args(args)?;
         return Ok(split_json(&context, &repeats));
     }
     let context = Context::of(&args);
     Ok(context.json(&evaluate_args(args)?))
+}
+
+/// `args` with `--corpus` settled: the corpus the label rows name (a different
+/// `--corpus` is refused), else the flag, else LSVQ.
+fn with_corpus_of_rows(mut args: EvaluateArgs) -> Result<EvaluateArgs, Error> {
+    let labels: Vec<&std::path::Path> = args.labels.iter().map(PathBuf::as_path).collect();
+    args.corpus = Some(corpus_of_inputs(&labels, args.corpus)?);
+    Ok(args)
 }
 
 /// What a result records of how it was computed, beside its figures.
@@ -119,7 +130,7 @@ struct Context {
 impl Context {
     fn of(args: &EvaluateArgs) -> Context {
         Context {
-            corpus: args.corpus.info().label,
+            corpus: args.corpus.unwrap_or_default().info().label,
             logistic: args.logistic,
             split_file: args.split_file.as_ref().map(|f| f.display().to_string()),
         }
@@ -212,7 +223,7 @@ fn to_value(report: &impl Serialize) -> serde_json::Value {
 
 fn options(args: &EvaluateArgs) -> EvalOptions {
     EvalOptions {
-        corpus: args.corpus,
+        corpus: args.corpus.unwrap_or_default(),
         labels: args.labels.clone(),
         predictions: args.predictions.clone().unwrap_or_default(),
         split: match args.split {

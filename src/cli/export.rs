@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 
 use crate::error::Error;
 use crate::export::{Format, RenderOptions, Side, pyiqa_splits, read_label_rows, render};
-use crate::files::write_atomically;
+use crate::files::output::{ClaimedOutput, ClaimedOutputs};
 use crate::split::{SplitFile, read_split_file};
 use crate::table::{ReadOptions, parquet::write_parquet, read_rows};
 
@@ -87,9 +87,9 @@ pub struct ParquetArgs {
 pub fn run(command: ExportCommand) -> Result<(), Error> {
     match command {
         ExportCommand::Parquet(args) => {
-            crate::store::guard::check_output(
+            let output = ClaimedOutput::claim(
                 &args.files.output,
-                &args.files.inputs,
+                args.files.inputs.iter().map(PathBuf::as_path),
                 args.files.force,
             )?;
             let options = ReadOptions {
@@ -97,7 +97,7 @@ pub fn run(command: ExportCommand) -> Result<(), Error> {
                 unified: args.unified,
             };
             let batch = read_rows(&args.files.inputs, &options)?;
-            let bytes = write_parquet(&batch, &args.files.output)?;
+            let bytes = write_parquet(&batch, &output)?;
             out!(
                 "{} rows, {} columns written to {} ({bytes} bytes)",
                 batch.num_rows(),
@@ -115,9 +115,12 @@ pub fn run(command: ExportCommand) -> Result<(), Error> {
 }
 
 fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
-    let mut guarded = args.files.inputs.clone();
-    guarded.extend(args.split_file.iter().cloned());
-    crate::store::guard::check_output(&args.files.output, &guarded, args.files.force)?;
+    let guarded = args.files.inputs.iter().chain(&args.split_file);
+    let output = ClaimedOutput::claim(
+        &args.files.output,
+        guarded.map(PathBuf::as_path),
+        args.files.force,
+    )?;
     let keep = match (&args.split_file, args.repeat, args.side) {
         (Some(file), Some(repeat), Some(side)) => {
             let split: SplitFile = read_split_file(file)?;
@@ -142,17 +145,16 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
         side: args.side,
     };
     let text = render(format, corpus, &rows, &options)?;
-    write_label_file(&args.files.output, &text, rows.len(), corpus)
+    output.write(text.as_bytes())?;
+    say_written(output.path(), rows.len(), corpus)
 }
 
-/// Writes an exported label file atomically and says so.
-fn write_label_file(
+/// Says what an exported label file holds.
+fn say_written(
     output: &std::path::Path,
-    text: &str,
     clips: usize,
     corpus: crate::corpus::CorpusId,
 ) -> Result<(), Error> {
-    write_atomically(output, text.as_bytes())?;
     out!(
         "{clips} clips of {} written to {}",
         corpus.info().label,
@@ -161,13 +163,19 @@ fn write_label_file(
 }
 
 fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
-    let mut guarded = args.files.inputs.clone();
-    guarded.extend(args.split_file.iter().cloned());
-    crate::store::guard::check_output(&args.files.output, &guarded, args.files.force)?;
-    if let Some(json) = &args.split_json {
-        guarded.push(args.files.output.clone());
-        crate::store::guard::check_output(json, &guarded, args.files.force)?;
-    }
+    let guarded: Vec<&std::path::Path> = args
+        .files
+        .inputs
+        .iter()
+        .chain(&args.split_file)
+        .map(PathBuf::as_path)
+        .collect();
+    let outputs: Vec<&std::path::Path> = std::iter::once(&args.files.output)
+        .chain(&args.split_json)
+        .map(PathBuf::as_path)
+        .collect();
+    // The label file and its split dictionary are written both or neither.
+    let claimed = ClaimedOutputs::claim(&outputs, &guarded, args.files.force)?;
     let (corpus, rows) = read_label_rows(&args.files.inputs, None)?;
     let options = RenderOptions {
         prefix: &args.prefix,
@@ -191,9 +199,12 @@ fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
         }
         _ => None,
     };
-    write_label_file(&args.files.output, &text, rows.len(), corpus)?;
-    if let Some((json, text, repeats)) = splits {
-        write_atomically(json, text.as_bytes())?;
+    match &splits {
+        Some((_, split_text, _)) => claimed.write_all(&[text.as_bytes(), split_text.as_bytes()])?,
+        None => claimed.write_all(&[text.as_bytes()])?,
+    }
+    say_written(&args.files.output, rows.len(), corpus)?;
+    if let Some((json, _, repeats)) = splits {
         out!("{repeats} splits written to {}", json.display())?;
     }
     Ok(())

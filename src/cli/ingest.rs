@@ -11,6 +11,7 @@ use clap::{Args, ValueEnum};
 use crate::corpus::{ArchiveLayout, ClipSource, CorpusId, DIR_FLAG_ALIASES};
 use crate::error::Error;
 use crate::files::human_size;
+use crate::files::output::{ClaimedOutput, refuse_inputs};
 use crate::manifest::clip_name::Naming;
 use crate::manifest::{Shard, Split};
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
@@ -280,13 +281,29 @@ fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
 impl Prepared {
     /// Runs the ingest; writes `--report-json` when asked.
     fn execute(&self) -> Result<RunReport, Error> {
+        // The report of the run is replaced by each run (a re-run continues the last),
+        // but it is never the output, the state file or a label file.
+        let run_files = [self.opts.output_path(), self.opts.progress_file_path()];
+        let label_file = self.opts.label_file.iter().map(PathBuf::as_path);
+        let claimed = match &self.common.report_json {
+            Some(path) => Some(ClaimedOutput::claim(
+                path,
+                run_files.iter().map(PathBuf::as_path).chain(label_file),
+                true,
+            )?),
+            None => None,
+        };
         let prober = self.common.probing.build();
         let report = ingest(&self.opts, prober.as_ref())?;
-        if let Some(path) = &self.common.report_json {
+        if let Some(claimed) = &claimed {
+            refuse_inputs(
+                claimed.path(),
+                report.label_files.iter().map(PathBuf::as_path),
+            )?;
             let mut text = serde_json::to_string_pretty(&report_json(self.corpus, &report))
                 .unwrap_or_default();
             text.push('\n');
-            crate::files::write_atomically(path, text.as_bytes())?;
+            claimed.write(text.as_bytes())?;
         }
         Ok(report)
     }

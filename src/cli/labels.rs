@@ -25,9 +25,11 @@ pub enum LabelsCommand {
 /// Flags both subcommands share.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Whose name rules key the files (KoNViD-1k long names, YouTube-UGC ids, …).
-    #[arg(long, value_enum, default_value_t = CorpusId::default())]
-    pub corpus: CorpusId,
+    /// Whose name rules key the files (KoNViD-1k long names, YouTube-UGC ids, …)
+    /// [default: the corpus a shard's rows name, else lsvq]. A shard of another corpus is
+    /// refused.
+    #[arg(long, value_enum)]
+    pub corpus: Option<CorpusId>,
     /// MOS values closer than this count as equal (label files print different digits).
     #[arg(long, default_value_t = 1e-6, value_name = "MOS")]
     pub tolerance: f64,
@@ -78,7 +80,7 @@ pub fn run(command: LabelsCommand) -> Result<(), Error> {
 }
 
 fn run_diff(args: DiffArgs) -> Result<(), Error> {
-    let (corpus, tolerance, json) = args.compare.checked()?;
+    let (corpus, tolerance, json) = args.compare.checked(&[&args.a, &args.b])?;
     let a = LabelSet::read(&args.a, corpus)?;
     let b = LabelSet::read(&args.b, corpus)?;
     let d = diff(&a, &b, tolerance);
@@ -89,7 +91,7 @@ fn run_diff(args: DiffArgs) -> Result<(), Error> {
 }
 
 fn run_check(args: CheckArgs) -> Result<(), Error> {
-    let (corpus, tolerance, json) = args.compare.checked()?;
+    let (corpus, tolerance, json) = args.compare.checked(&[&args.labels, &args.against])?;
     let beside = args.against.parent().map(PathBuf::from).unwrap_or_default();
     let labels = LabelSet::read(&args.labels, corpus)?;
     let shard = LabelSet::read(&args.against, corpus)?;
@@ -124,16 +126,17 @@ fn run_check(args: CheckArgs) -> Result<(), Error> {
 }
 
 impl CompareArgs {
-    /// The corpus, a checked tolerance, and whether to print JSON.
-    fn checked(&self) -> Result<(CorpusId, f64, bool), Error> {
+    /// The corpus (the one the shards' rows name, else `--corpus`), a checked
+    /// tolerance, and whether to print JSON.
+    fn checked(&self, files: &[&std::path::Path]) -> Result<(CorpusId, f64, bool), Error> {
         let tolerance = self.tolerance;
-        if tolerance.is_finite() && tolerance >= 0.0 {
-            Ok((self.corpus, tolerance, self.json))
-        } else {
-            Err(Error::input(format!(
+        if !(tolerance.is_finite() && tolerance >= 0.0) {
+            return Err(Error::input(format!(
                 "--tolerance {tolerance}: give a finite MOS difference ≥ 0"
-            )))
+            )));
         }
+        let corpus = crate::eval::inputs::corpus_of_inputs(files, self.corpus)?;
+        Ok((corpus, tolerance, self.json))
     }
 }
 

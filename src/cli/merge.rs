@@ -8,6 +8,7 @@ use clap::Args;
 use crate::combine::merge::merge;
 use crate::corpus::CorpusId;
 use crate::error::Error;
+use crate::files::output::ClaimedOutput;
 use crate::manifest::{ParseOptions, parse_label_file};
 
 #[derive(Debug, Args)]
@@ -25,23 +26,31 @@ pub struct MergeArgs {
     /// order one unsharded run writes); without it, in input order.
     #[arg(long, value_name = "FILE")]
     pub manifest_csv: Option<PathBuf>,
-    /// The corpus whose clip-name rules read the label file.
-    #[arg(long, value_enum, default_value_t = CorpusId::default())]
-    pub corpus: CorpusId,
+    /// The corpus whose clip-name rules read the label file [default: the corpus the
+    /// shards' rows name, else lsvq].
+    #[arg(long, value_enum)]
+    pub corpus: Option<CorpusId>,
     /// Appended to bare clip stems in generic manifests, as at ingest.
     #[arg(long, default_value = ".mp4", value_name = "SUFFIX")]
     pub clip_suffix: String,
 }
 
 pub fn run(args: MergeArgs) -> Result<(), Error> {
-    crate::store::guard::check_output(&args.output, &args.inputs, args.force)?;
+    let inputs = args
+        .inputs
+        .iter()
+        .chain(&args.manifest_csv)
+        .map(PathBuf::as_path);
+    let output = ClaimedOutput::claim(&args.output, inputs, args.force)?;
     let positions = match &args.manifest_csv {
         Some(path) => {
+            let shards: Vec<&std::path::Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+            let corpus = crate::eval::inputs::corpus_of_inputs(&shards, args.corpus)?;
             let manifest = parse_label_file(
                 path,
                 &ParseOptions {
                     clip_suffix: args.clip_suffix.clone(),
-                    ..ParseOptions::new(args.corpus)
+                    ..ParseOptions::new(corpus)
                 },
             )?;
             let mut map = HashMap::with_capacity(manifest.rows.len());
@@ -52,7 +61,7 @@ pub fn run(args: MergeArgs) -> Result<(), Error> {
         }
         None => None,
     };
-    let report = merge(&args.inputs, &args.output, positions.as_ref())?;
+    let report = merge(&args.inputs, &output, positions.as_ref())?;
     out!(
         "{} rows written from {} read ({} duplicates dropped, {} not in the label file, {} torn lines skipped)",
         report.written,

@@ -169,13 +169,21 @@ where
         Ok(()) => 0,
         Err(Error::StdoutClosed) => 141,
         Err(error) => {
-            eprintln!("error: {error}");
-            if let Some(hint) = error.hint() {
-                eprintln!("hint: {hint}");
-            }
+            let hint = error
+                .hint()
+                .map(|h| format!("hint: {h}\n"))
+                .unwrap_or_default();
+            say_on_stderr(&format!("error: {error}\n{hint}"));
             u8::try_from(error.exit_code()).unwrap_or(1)
         }
     }
+}
+
+/// Writes `text` on stderr; a closed stderr (`2>&1 | head`) loses it without a panic
+/// (`eprintln!` panics there).
+pub(crate) fn say_on_stderr(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Logs on stderr. On a terminal, progress bars too, drawn so that logs never tear them.
@@ -188,6 +196,7 @@ fn init_logging(level: tracing::level_filters::LevelFilter) {
         let bars = tracing_indicatif::IndicatifLayer::new();
         let logs = tracing_subscriber::fmt::layer()
             .with_target(false)
+            .log_internal_errors(false)
             .with_writer(bars.get_stderr_writer());
         let _ = tracing_subscriber::registry()
             .with(level)
@@ -207,6 +216,9 @@ pub fn log_plainly(level: tracing::level_filters::LevelFilter) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(false)
+        // A closed stderr (`2>&1 | head`) drops log lines; the default reports the
+        // failed write with eprintln!, which panics on that same closed stderr.
+        .log_internal_errors(false)
         .try_init();
 }
 

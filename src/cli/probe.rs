@@ -22,7 +22,7 @@ pub fn run(args: ProbeArgs) -> Result<(), Error> {
     let mut failed = 0;
     for file in &args.files {
         if let Err(why) = super::regular_file(file) {
-            eprintln!("{}: {why}", file.display());
+            super::say_on_stderr(&format!("{}: {why}\n", file.display()));
             failed += 1;
             continue;
         }
@@ -30,7 +30,7 @@ pub fn run(args: ProbeArgs) -> Result<(), Error> {
             Ok(report) => out!("{}", serde_json::to_string(&report).unwrap_or_default())?,
             Err(ProbeError::Unavailable(why)) => return Err(Error::input(why)),
             Err(e) => {
-                eprintln!("{}: {e}", file.display());
+                super::say_on_stderr(&format!("{}: {e}\n", file.display()));
                 failed += 1;
             }
         }

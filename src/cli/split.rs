@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::error::Error;
-use crate::files::write_atomically;
+use crate::files::output::ClaimedOutput;
 use crate::split::{Header, Method, assign, read_clips, render};
 
 #[derive(Debug, Args)]
@@ -42,7 +42,11 @@ pub enum Protocol {
 pub fn run(args: SplitArgs) -> Result<(), Error> {
     let mut guarded = args.files.inputs.clone();
     guarded.extend(args.exclude_overlap_with.iter().cloned());
-    crate::store::guard::check_output(&args.files.output, &guarded, args.files.force)?;
+    let output = ClaimedOutput::claim(
+        &args.files.output,
+        guarded.iter().map(PathBuf::as_path),
+        args.files.force,
+    )?;
     let method = match (args.protocol, args.folds) {
         (Some(Protocol::FastVqa), _) => Method::FastVqa,
         (Some(Protocol::Videval), _) => Method::Videval,
@@ -89,7 +93,7 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
         excluded_overlap: excluded,
     };
     let text = render(&header, &clips, &tests)?;
-    write_atomically(&args.files.output, text.as_bytes())?;
+    output.write(text.as_bytes())?;
     let test_sizes: Vec<usize> = tests
         .iter()
         .map(|t| t.iter().filter(|x| **x).count())

@@ -10,13 +10,13 @@
 //! the first seen on a tie, at the place the clip was first seen.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::files::jsonl::{JsonlReader, TornLine};
-use crate::files::write_atomically;
+use crate::files::output::ClaimedOutput;
 use crate::store::json::compact_sorted;
 use crate::store::row::utc_timestamp_now;
 
@@ -37,14 +37,14 @@ pub struct AggregateStats {
 }
 
 /// Aggregates `inputs` (in order) into `output`, written atomically.
-pub fn aggregate(inputs: &[PathBuf], output: &Path) -> Result<AggregateStats, Error> {
+pub fn aggregate(inputs: &[PathBuf], output: &ClaimedOutput) -> Result<AggregateStats, Error> {
     aggregate_at(inputs, output, &utc_timestamp_now())
 }
 
 /// As [`aggregate`], with the run's `aggregated_at_utc` given.
 pub fn aggregate_at(
     inputs: &[PathBuf],
-    output: &Path,
+    output: &ClaimedOutput,
     aggregated_at: &str,
 ) -> Result<AggregateStats, Error> {
     let mut stats = AggregateStats::default();
@@ -99,7 +99,7 @@ pub fn aggregate_at(
         text.push('\n');
     }
     stats.written = kept.len();
-    write_atomically(output, text.as_bytes())?;
+    output.write(text.as_bytes())?;
     Ok(stats)
 }
 

@@ -4,11 +4,11 @@
 //! replaces the output atomically.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::Error;
 use crate::files::jsonl::{JsonlReader, TornLine};
-use crate::files::write_atomically;
+use crate::files::output::ClaimedOutput;
 
 /// What a merge did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct MergeReport {
 /// Merges `inputs` into `output`; `positions` maps clip keys to their label-file order.
 pub fn merge(
     inputs: &[PathBuf],
-    output: &Path,
+    output: &ClaimedOutput,
     positions: Option<&HashMap<String, usize>>,
 ) -> Result<MergeReport, Error> {
     let mut report = MergeReport::default();
@@ -92,6 +92,6 @@ pub fn merge(
             report.duplicates += 1;
         }
     }
-    write_atomically(output, text.as_bytes())?;
+    output.write(text.as_bytes())?;
     Ok(report)
 }

@@ -38,10 +38,42 @@ pub fn write_atomically_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), Error> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    stage_with(path, fill)?.commit()
+}
+
+/// A file's new bytes, written and flushed to a temp file beside it, not yet renamed.
+/// Dropped without [`Staged::commit`], the temp file is removed.
+#[derive(Debug)]
+pub struct Staged {
+    path: std::path::PathBuf,
+    temp: tempfile::NamedTempFile,
+}
+
+impl Staged {
+    /// Renames the temp file over the path and makes the rename durable.
+    pub fn commit(self) -> Result<(), Error> {
+        let folder = folder_of(&self.path).to_path_buf();
+        self.temp
+            .persist(&self.path)
+            .map_err(|e| io_error(&self.path, e.error))?;
+        if let Ok(dir) = fs::File::open(folder) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to a temp file beside `path` (fsynced) without renaming it yet: what
+/// writes several files all or none stages each before committing any.
+pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged, Error> {
+    stage_with(path, |out| out.write_all(bytes))
+}
+
+fn stage_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<Staged, Error> {
+    let folder = folder_of(path);
     fs_err::create_dir_all(folder)?;
     // 0666 less the umask, as any new file; tempfile's own default is 0600. (tempfile's
     // errors do not name the file: `io_error` does.)
@@ -60,11 +92,17 @@ pub fn write_atomically_with(
     temp.as_file()
         .sync_all()
         .map_err(|e| io_error(temp.path(), e))?;
-    temp.persist(path).map_err(|e| io_error(path, e.error))?;
-    if let Ok(dir) = fs::File::open(folder) {
-        let _ = dir.sync_all();
+    Ok(Staged {
+        path: path.to_path_buf(),
+        temp,
+    })
+}
+
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     }
-    Ok(())
 }
 
 /// Makes the files written under `folder` durable in one call: `syncfs` of its file

@@ -1,10 +1,12 @@
 //! Files the tool writes beside the user's: atomic replacement and stale-temp clean-up
-//! ([`atomic`]), the one JSONL line reader ([`jsonl`]), the run locks ([`lock`]), free-space checks ([`space`]), and the names
+//! ([`atomic`]), the one JSONL line reader ([`jsonl`]), the run locks ([`lock`]), the one
+//! output guard of every writing command ([`output`]), free-space checks ([`space`]), and the names
 //! of sibling files (`<output>.lock`, `<output>.clip-index`, `<file>.unreadable`).
 
 pub mod atomic;
 pub mod jsonl;
 pub mod lock;
+pub mod output;
 pub mod space;
 
 use std::path::{Path, PathBuf};

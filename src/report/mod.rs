@@ -62,8 +62,11 @@ pub fn page(figures: &Figures) -> Result<String, Error> {
 }
 
 /// Builds the figures and writes the page to `output` (atomically); returns the figures.
-pub fn write(opts: &ReportOptions, output: &std::path::Path) -> Result<Figures, Error> {
+pub fn write(
+    opts: &ReportOptions,
+    output: &crate::files::output::ClaimedOutput,
+) -> Result<Figures, Error> {
     let figures = build(opts)?;
-    crate::files::write_atomically(output, page(&figures)?.as_bytes())?;
+    output.write(page(&figures)?.as_bytes())?;
     Ok(figures)
 }

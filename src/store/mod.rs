@@ -2,7 +2,6 @@
 //! the download-progress state file, clip hashes, and the one-run-per-folder lock.
 
 pub mod clip_index;
-pub mod guard;
 pub mod hash;
 pub mod json;
 pub mod progress;

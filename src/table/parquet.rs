@@ -15,8 +15,12 @@ use crate::error::Error;
 /// The four bytes a Parquet file starts (and ends) with.
 pub const MAGIC: &[u8; 4] = b"PAR1";
 
-/// Writes `batch` to `path` atomically; returns the file's size.
-pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<u64, Error> {
+/// Writes `batch` to a claimed output (atomically); returns the file's size.
+pub fn write_parquet(
+    batch: &RecordBatch,
+    output: &crate::files::output::ClaimedOutput,
+) -> Result<u64, Error> {
+    let path = output.path();
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_statistics_enabled(EnabledStatistics::Page)
@@ -29,7 +33,7 @@ pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<u64, Error> {
         ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props)).map_err(failed)?;
     writer.write(batch).map_err(failed)?;
     writer.close().map_err(failed)?;
-    crate::files::write_atomically(path, &bytes)?;
+    output.write(&bytes)?;
     Ok(bytes.len() as u64)
 }
 
