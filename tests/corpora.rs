@@ -673,3 +673,35 @@ fn corpora_lists_every_corpus_with_scale_licence_and_citation() {
     let ugc = all.iter().find(|e| e["label"] == "youtube-ugc").unwrap();
     assert_eq!(ugc["scale"]["native_range"], serde_json::json!([1.0, 5.0]));
 }
+
+/// #24 item 6: a corpus whose clips come from disk only, run on a folder without its
+/// clips folder (a KoNViD folder given to `ingest live-vqc`): the folder is named before
+/// the run, exit 2, and nothing is written (no output, no state file).
+#[test]
+fn a_missing_clips_folder_of_a_disk_only_corpus_is_named_before_the_run() {
+    let s = Sandbox::new();
+    std::fs::remove_dir_all(s.clips()).unwrap();
+    let run = ingest(
+        &s,
+        "live-vqc",
+        &fixture("labels/corpora/live_vqc_data.mat"),
+        "live_vqc.jsonl",
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.assert_logged(&["Video", "clips folder does not exist"]);
+    assert!(!s.work().join("live_vqc.jsonl").exists());
+    assert!(!s.work().join(".download-progress.json").exists());
+    // With the folder there, the same command runs.
+    for name in ["A001", "A012NEW", "B054", "B101", "C007"] {
+        put(&s, &format!("Video/{name}.mp4"), &clip(name));
+    }
+    let run = ingest(
+        &s,
+        "live-vqc",
+        &fixture("labels/corpora/live_vqc_data.mat"),
+        "live_vqc.jsonl",
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -374,3 +374,60 @@ fn evaluate_keys_labels_and_predictions_by_the_corpus_name_rules() {
     );
     assert_eq!(vqc["predictions_without_label"], 0);
 }
+
+/// #24 item 5: a long bootstrap stops within a second of SIGTERM (exit 143) and SIGINT
+/// (exit 130); a count out of range is refused before any work.
+#[test]
+fn a_long_bootstrap_stops_on_a_signal_and_an_absurd_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 3000;
+    let mut labels = String::from("name,mos\n");
+    let mut predictions = String::from("name,score\n");
+    for i in 0..n {
+        let mos = 20.0 + (i * 37 % 61) as f64;
+        labels.push_str(&format!("batch/{i}.mp4,{mos}\n"));
+        predictions.push_str(&format!("batch/{i}.mp4,{}\n", mos + (i * 13 % 7) as f64));
+    }
+    std::fs::write(dir.path().join("labels.csv"), labels).unwrap();
+    std::fs::write(dir.path().join("predictions.csv"), predictions).unwrap();
+    let args = [
+        "evaluate",
+        "--labels",
+        "labels.csv",
+        "--predictions",
+        "predictions.csv",
+        "--bootstrap",
+    ];
+    let run = moscorpus(dir.path(), &[&args[..], &["100000000"]].concat());
+    run.assert()
+        .code(2)
+        .stderr(contains("--bootstrap 100000000 is not in 0..=1000000"));
+    for (signal, code) in [("-TERM", 143), ("-INT", 130)] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+            .args(args)
+            .arg("1000000")
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Well into the resampling (a million take many seconds here).
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ended before the signal"
+        );
+        let sent = std::time::Instant::now();
+        std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        let took = sent.elapsed();
+        assert_eq!(status.code(), Some(code), "{signal}");
+        assert!(
+            took < std::time::Duration::from_secs(1),
+            "{signal}: {took:?}"
+        );
+    }
+}

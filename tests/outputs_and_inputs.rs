@@ -761,3 +761,102 @@ fn an_ingest_whose_stdout_and_stderr_close_finishes_quietly() {
     assert_eq!(rows(&piped), rows(&clean));
     assert_eq!(rows(&clean).len(), 1);
 }
+
+/// #24 item 5: commands other than ingest and evaluate keep the default signal
+/// behaviour: stuck on an input that never comes (a FIFO nobody writes), each ends
+/// within a second of SIGTERM, by that signal, and writes nothing.
+#[test]
+fn every_other_command_ends_at_once_on_sigterm_and_writes_nothing() {
+    use std::os::unix::process::ExitStatusExt;
+    let s = Sandbox::new();
+    let fifo = s.work().join("rows.jsonl");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    s.write(
+        "one.jsonl",
+        "{\"corpus\": \"lsvq\", \"corpus_version\": \"lsvq-2021\", \"duration_s\": 5.0, \
+         \"encoder_upstream\": \"h264\", \"framerate\": 30.0, \"height\": 120, \
+         \"ingested_at_utc\": \"2026-01-01T00:00:00+00:00\", \"mos\": 50.0, \
+         \"mos_std_dev\": 0.0, \"n_ratings\": 0, \"pix_fmt\": \"yuv420p\", \"src\": \"a.mp4\", \
+         \"src_sha256\": \"00\", \"src_size_bytes\": 10, \"width\": 160}\n",
+    );
+    let commands: [&[&str]; 7] = [
+        &["merge", "--output", "work/out", "work/rows.jsonl"],
+        &[
+            "aggregate",
+            "--inputs",
+            "work/rows.jsonl",
+            "--output",
+            "work/out",
+        ],
+        &[
+            "split",
+            "--inputs",
+            "work/rows.jsonl",
+            "--output",
+            "work/out",
+        ],
+        &[
+            "export",
+            "dover",
+            "--inputs",
+            "work/rows.jsonl",
+            "--output",
+            "work/out",
+        ],
+        &[
+            "export",
+            "parquet",
+            "--inputs",
+            "work/rows.jsonl",
+            "--output",
+            "work/out",
+        ],
+        // report refuses a shard that is not a regular file; its label files may be
+        // pipes (read once).
+        &[
+            "report",
+            "--inputs",
+            "work/one.jsonl",
+            "--labels",
+            "work/rows.jsonl",
+            "--output",
+            "work/out",
+        ],
+        &["labels", "diff", "work/rows.jsonl", "work/rows.jsonl"],
+    ];
+    for args in commands {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_moscorpus"))
+            .args(args)
+            .current_dir(s.root.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(child.try_wait().unwrap().is_none(), "{args:?} did not wait");
+        let sent = std::time::Instant::now();
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if sent.elapsed() > std::time::Duration::from_secs(1) {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                panic!("{args:?} still running 1 s after SIGTERM");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        assert_eq!(status.signal(), Some(15), "{args:?}: {status:?}");
+        assert!(!s.work().join("out").exists(), "{args:?} wrote its output");
+    }
+}

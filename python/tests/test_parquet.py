@@ -87,3 +87,75 @@ def test_export_refuses_a_bad_row_and_an_existing_output(two_corpora, cli, tmp_p
     done = run_cli(cli, "export", "parquet", "--inputs", str(two_corpora[0]), "--output", str(out), check=False)
     assert done.returncode == 2 and "exists" in done.stderr
     assert out.read_text() == "keep me"
+
+
+def _writers(table, folder):
+    """The same rows as Parquet the way users' tools write it: pyarrow with each codec
+    (snappy is its default), pandas (snappy), polars with each codec (its strings are
+    large/view strings; zstd is its default) and DuckDB (snappy)."""
+    out = {}
+    for codec in ["snappy", "gzip", "zstd", "lz4", "none"]:
+        path = folder / f"pyarrow-{codec}.parquet"
+        pq.write_table(table, path, compression=codec)
+        out[f"pyarrow {codec}"] = path
+    path = folder / "pandas.parquet"
+    table.to_pandas().to_parquet(path)
+    out["pandas"] = path
+    frame = pl.from_arrow(table)
+    for codec in ["zstd", "lz4", "gzip", "snappy", "uncompressed"]:
+        path = folder / f"polars-{codec}.parquet"
+        frame.write_parquet(path, compression=codec)
+        out[f"polars {codec}"] = path
+    path = folder / "duckdb.parquet"
+    con = duckdb.connect()
+    con.register("rows", table)
+    con.execute(f"COPY (SELECT * FROM rows) TO '{path}' (FORMAT parquet)")
+    out["duckdb"] = path
+    return out
+
+
+def test_parquet_written_by_other_tools_reads_as_the_jsonl(two_corpora, cli, tmp_path):
+    """#24: shards as Parquet from pyarrow, pandas, polars and DuckDB, with every codec
+    they write, read by moscorpus.read and `split` as the JSONL they were made from."""
+    shard = two_corpora[1]
+    from_jsonl = moscorpus.read(shard)
+    split_of = {}
+    for name, path in {"jsonl": shard, **_writers(from_jsonl, tmp_path)}.items():
+        table = moscorpus.read(path)
+        assert table.column_names == from_jsonl.column_names, name
+        assert table.to_pylist() == from_jsonl.to_pylist(), name
+        out = tmp_path / f"split-{name.replace(' ', '-')}.json"
+        run_cli(cli, "split", "--inputs", str(path), "--output", str(out))
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        lines[0].pop("inputs")
+        split_of[name] = lines
+    for name, lines in split_of.items():
+        assert lines == split_of["jsonl"], name
+
+
+def test_report_evaluate_and_labels_read_parquet_as_the_jsonl(two_corpora, cli, tmp_path):
+    """#24: `report`, `evaluate` and `labels` read a Parquet shard (any writer, any codec)
+    as the JSONL it was made from."""
+    shard = two_corpora[0]
+    rows = [json.loads(line) for line in shard.read_text().splitlines()]
+    predictions = tmp_path / "predictions.csv"
+    predictions.write_text(
+        "name,score\n" + "".join(f"{r['src']},{r['mos'] * 0.9 + (i % 5)}\n" for i, r in enumerate(rows))
+    )
+
+    def answers(path):
+        report = json.loads(run_cli(cli, "report", "--inputs", str(path), "--json").stdout)
+        evaluate = json.loads(
+            run_cli(cli, "evaluate", "--labels", str(path), "--predictions", str(predictions), "--json").stdout
+        )
+        diff = json.loads(run_cli(cli, "labels", "diff", str(shard), str(path), "--json").stdout)
+        return report, evaluate, diff
+
+    want_report, want_evaluate, want_diff = answers(shard)
+    assert want_diff["same"] == len(rows) and want_evaluate["n"] == len(rows)
+    assert want_evaluate["protocol"]["clip_set"]["by"] == "src_sha256"
+    for name, path in _writers(moscorpus.read(shard), tmp_path).items():
+        report, evaluate, diff = answers(path)
+        assert report == want_report, name
+        assert evaluate == want_evaluate, name
+        assert diff == want_diff, name

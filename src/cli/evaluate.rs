@@ -80,7 +80,7 @@ pub fn run(args: EvaluateArgs) -> Result<(), Error> {
     if let Some(pair) = &args.compare {
         return compare(&pair[0], &pair[1]);
     }
-    let args = with_corpus_of_rows(args)?;
+    let args = settled(args)?;
     if args.split_file.is_some() {
         let json = args.json;
         let (context, repeats) = evaluate_split_args(args)?;
@@ -103,7 +103,7 @@ pub fn run(args: EvaluateArgs) -> Result<(), Error> {
 
 /// What `--json` prints, without printing it (for the Python module's `evaluate`).
 pub fn run_for_report(args: EvaluateArgs) -> Result<serde_json::Value, Error> {
-    let args = with_corpus_of_rows(args)?;
+    let args = settled(args)?;
     if args.split_file.is_some() {
         let (context, repeats) = evaluate_split_args(args)?;
         return Ok(split_json(&context, &repeats));
@@ -112,9 +112,18 @@ pub fn run_for_report(args: EvaluateArgs) -> Result<serde_json::Value, Error> {
     Ok(context.json(&evaluate_args(args)?))
 }
 
-/// `args` with `--corpus` settled: the corpus the label rows name (a different
-/// `--corpus` is refused), else the flag, else LSVQ.
-fn with_corpus_of_rows(mut args: EvaluateArgs) -> Result<EvaluateArgs, Error> {
+/// `args` checked before any work (counts in range) and with `--corpus` settled: the
+/// corpus the label rows name (a different `--corpus` is refused), else the flag, else
+/// LSVQ.
+fn settled(mut args: EvaluateArgs) -> Result<EvaluateArgs, Error> {
+    let most = crate::eval::bootstrap::MAX_REPLICATES;
+    if args.bootstrap > most {
+        return Err(Error::input(format!(
+            "--bootstrap {} is not in 0..={most} (a million resamples give intervals \
+             stable to the fourth digit)",
+            args.bootstrap
+        )));
+    }
     let labels: Vec<&std::path::Path> = args.labels.iter().map(PathBuf::as_path).collect();
     args.corpus = Some(corpus_of_inputs(&labels, args.corpus)?);
     Ok(args)

@@ -73,6 +73,17 @@ enum Command {
     Split(split::SplitArgs),
 }
 
+impl Command {
+    /// Whether the command polls [`crate::interrupt::requested`] and winds down on a
+    /// signal (ingest and demo finish their rows, evaluate's bootstrap stops).
+    fn winds_down(&self) -> bool {
+        matches!(
+            self,
+            Command::Ingest(_) | Command::Demo(_) | Command::Evaluate(_)
+        )
+    }
+}
+
 /// `--inputs`, `--output` and `--force` of the commands that write one file from shards
 /// (`export`, `split`).
 #[derive(Debug, clap::Args)]
@@ -162,7 +173,12 @@ where
 {
     let cli = Cli::parse_from(args);
     init_logging(cli.log_level.as_filter());
-    if let Err(e) = crate::interrupt::install() {
+    // Commands that wind down on a signal (stop taking work, write what is finished) catch
+    // it; the others keep the default and end at once, which loses nothing: every file
+    // they write is a temp file until its rename.
+    if cli.command.winds_down()
+        && let Err(e) = crate::interrupt::install()
+    {
         tracing::warn!("cannot catch SIGINT/SIGTERM ({e}); a signal ends the run at once");
     }
     match run(cli) {

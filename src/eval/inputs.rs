@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
-use crate::files::jsonl::{JsonlReader, TornLine};
+use crate::files::jsonl::TornLine;
 use crate::manifest::clip_name::{NameRule, clip_key};
 use crate::manifest::{self, ParseOptions};
 
@@ -53,7 +53,7 @@ pub fn read_labels_and_hashes(
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         let is_1080p = file_name.contains("1080p");
-        if is_jsonl(path)? {
+        if is_shard(path)? {
             if split == EvalSplit::All {
                 let rows = read_jsonl(path, &["src", "name"], &["mos"], corpus, Some(&mut hashes))?;
                 labels.extend(rows);
@@ -190,10 +190,10 @@ fn read_jsonl(
     mut hashes: Option<&mut HashMap<String, String>>,
 ) -> Result<Vec<(String, f64)>, Error> {
     // Label files written by hand may lack the final newline.
-    let mut reader = JsonlReader::open(path, TornLine::Accept).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
-        _ => e.into(),
-    })?;
+    if !path.exists() {
+        return Err(Error::input(format!("{}: no such file", path.display())));
+    }
+    let mut reader = crate::table::shard_lines(path, TornLine::Accept)?;
     let mut out = Vec::new();
     while let Some(line) = reader.next_line()? {
         let line_no = line.number;
@@ -232,6 +232,11 @@ fn read_text(path: &Path) -> Result<String, Error> {
         .map_err(|e| Error::input(format!("{}: not UTF-8 text ({e})", path.display())))
 }
 
+/// Whether `path` holds rows: Parquet, or JSONL ([`is_jsonl`]).
+fn is_shard(path: &Path) -> Result<bool, Error> {
+    Ok(path.is_file() && crate::table::is_parquet(path)? || is_jsonl(path)?)
+}
+
 /// Whether `path` is JSONL: by its extension, else by its first byte that is not a BOM
 /// or blank being `{`. Only the file's start is read, so a binary label file (MAT,
 /// xlsx) goes on to the label parsers instead of failing as "not UTF-8 text".
@@ -263,10 +268,10 @@ fn is_jsonl(path: &Path) -> Result<bool, Error> {
 pub fn corpus_of_inputs(paths: &[&Path], flag: Option<CorpusId>) -> Result<CorpusId, Error> {
     let mut named: Option<(CorpusId, String)> = None;
     for path in paths {
-        if !path.is_file() || !is_jsonl(path)? {
+        if !path.is_file() || !is_shard(path)? {
             continue;
         }
-        let mut reader = JsonlReader::open(path, TornLine::Accept)?;
+        let mut reader = crate::table::shard_lines(path, TornLine::Accept)?;
         while let Some(line) = reader.next_line()? {
             #[derive(serde::Deserialize)]
             struct CorpusField {

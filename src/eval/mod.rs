@@ -225,8 +225,9 @@ pub fn score(joined: &Joined, opts: &EvalOptions) -> Result<EvalReport, Error> {
     } else {
         None
     };
-    let bootstrap =
-        (opts.bootstrap > 0).then(|| bootstrap::bootstrap(p, m, opts.bootstrap, opts.seed));
+    let bootstrap = (opts.bootstrap > 0)
+        .then(|| bootstrap::bootstrap(p, m, opts.bootstrap, opts.seed))
+        .transpose()?;
     Ok(EvalReport {
         n: p.len(),
         srocc,

@@ -284,6 +284,24 @@ fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
     }
     let (manifest, clips_root) = load_labels(opts, info)?;
     opts.check_not_label_file(&manifest.path)?;
+    // A corpus whose clips only come from disk, with no URL in its labels and no
+    // archives: a missing clips folder would fail every row as `no-url`.
+    let from_disk_only = matches!(info.clips, crate::corpus::ClipSource::Local)
+        && opts.archives.is_none()
+        && manifest.rows.iter().all(|row| row.url.is_none());
+    if from_disk_only && !clips_root.is_dir() {
+        return Err(Error::input_with_hint(
+            format!(
+                "{}: the clips folder does not exist ({} clips come from disk only); nothing was run",
+                clips_root.display(),
+                info.label
+            ),
+            format!(
+                "put the clips there, or give their folder with --clips-subdir; {}",
+                info.source_hint
+            ),
+        ));
+    }
     check_floor(&manifest, opts, info)?;
     for message in manifest.problem_messages() {
         warn!("{message}");

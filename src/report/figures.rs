@@ -3,8 +3,8 @@
 //! the labels, and clips whose bytes sit in two places. Serialised as they are for
 //! `--json`; the page draws its plots from them.
 
+use crate::files::jsonl::TornLine;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -201,32 +201,14 @@ pub fn compute(
     let mut ingested: Option<(String, String)> = None;
     let mut torn_lines = 0;
     for input in inputs {
-        let file = fs_err::File::open(input).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                Error::input(format!("{}: no such shard", input.display()))
-            }
-            _ => e.into(),
-        })?;
-        let mut reader = std::io::BufReader::new(file);
-        let mut line = String::new();
-        let mut number = 0;
-        loop {
-            line.clear();
-            let n = reader.read_line(&mut line)?;
-            if n == 0 {
-                break;
-            }
-            number += 1;
-            progress(n as u64);
-            if !line.ends_with('\n') {
-                tracing::warn!("{}:{number}: torn last line skipped", input.display());
-                torn_lines += 1;
-                continue;
-            }
-            if line.trim().is_empty() {
-                continue;
-            }
-            let row: Row = serde_json::from_str(&line).map_err(|e| {
+        if !input.is_file() {
+            return Err(Error::input(format!("{}: no such shard", input.display())));
+        }
+        let mut reader = crate::table::shard_lines(input, TornLine::Hold)?;
+        while let Some(line) = reader.next_line()? {
+            let number = line.number;
+            progress(line.raw.len() as u64);
+            let row: Row = serde_json::from_slice(line.content()).map_err(|e| {
                 Error::input(format!(
                     "{}:{number}: not a MOS-corpus row ({e})",
                     input.display()
@@ -272,6 +254,15 @@ pub fn compute(
                 .entry(row.src_sha256)
                 .or_default()
                 .push((row.corpus, row.src));
+        }
+        if let Some(torn) = reader.torn() {
+            progress(torn.bytes.len() as u64);
+            tracing::warn!(
+                "{}:{}: torn last line skipped",
+                input.display(),
+                torn.number
+            );
+            torn_lines += 1;
         }
     }
     let coverage = labels

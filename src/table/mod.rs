@@ -69,8 +69,25 @@ fn join(batches: &[(&Path, RecordBatch)]) -> Result<RecordBatch, Error> {
         .map_err(|e| Error::Other(format!("cannot join the inputs: {e}")))
 }
 
+/// The one reader of a shard's rows as JSON lines, for the commands that take rows one
+/// at a time (`report`, `evaluate`, `labels`): a JSONL shard as it is on disk, a Parquet
+/// shard (any codec, from any writer [`parquet::read_parquet`] reads) as one JSON object
+/// a row, null cells left out, numbered from 1 like lines.
+pub fn shard_lines(
+    path: &Path,
+    policy: crate::files::jsonl::TornLine,
+) -> Result<crate::files::jsonl::JsonlReader<Box<dyn std::io::BufRead + Send>>, Error> {
+    use crate::files::jsonl::JsonlReader;
+    let reader: Box<dyn std::io::BufRead + Send> = if is_parquet(path)? {
+        Box::new(std::io::Cursor::new(parquet::as_json_lines(path)?))
+    } else {
+        Box::new(std::io::BufReader::new(fs_err::File::open(path)?))
+    };
+    Ok(JsonlReader::new(reader, policy))
+}
+
 /// A file starting with Parquet's magic bytes is Parquet; anything else is read as JSONL.
-fn is_parquet(path: &Path) -> Result<bool, Error> {
+pub fn is_parquet(path: &Path) -> Result<bool, Error> {
     let mut file = fs_err::File::open(path)?;
     if !file.metadata()?.is_file() {
         return Err(Error::input(format!(
