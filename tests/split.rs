@@ -625,3 +625,122 @@ fn evaluate_on_every_repeat_equals_scipy_on_each_test_side() {
         }
     }
 }
+
+/// #24 item 3: a grouped split whose repeats would leave a side empty (CHUG with 3
+/// contents) is refused with the group counts, or written with a warning when asked;
+/// a split file is only used on the rows it was made from (corpus and clip set).
+#[test]
+fn empty_sides_are_refused_and_a_split_is_tied_to_its_clip_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut chug = String::new();
+    for i in 0..30 {
+        let content = format!("Files_IMG_{}.mp4", i / 10);
+        let src = format!("{:032x}.mp4", i + 1);
+        chug.push_str(&row(
+            "chug",
+            &src,
+            &sha(i),
+            &[
+                ("chug_content_name", &content),
+                ("chug_bitladder", "720p_2M_"),
+            ],
+        ));
+    }
+    std::fs::write(dir.path().join("chug.jsonl"), chug).unwrap();
+    let args = [
+        "split",
+        "--inputs",
+        "chug.jsonl",
+        "--output",
+        "s.jsonl",
+        "--repeats",
+        "10",
+    ];
+    let run = moscorpus(dir.path(), &args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.assert_logged(&[
+        "repeats would have an empty side",
+        "30 clips in 3 source groups",
+    ]);
+    assert!(!dir.path().join("s.jsonl").exists());
+    let run = moscorpus(dir.path(), &[&args[..], &["--allow-empty-sides"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_logged(&["repeats would have an empty side"]);
+    let run = moscorpus(dir.path(), &[&args[..6], &["--repeats", "100000"]].concat());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+
+    // A KoNViD-1k shard, its split, and rows it was not made from.
+    let konvid: Vec<String> = (0..20)
+        .map(|i| {
+            row(
+                "konvid-1k",
+                &format!("{}.mp4", 1000 + i),
+                &sha(100 + i),
+                &[],
+            )
+        })
+        .collect();
+    std::fs::write(dir.path().join("konvid_1k.jsonl"), konvid.concat()).unwrap();
+    std::fs::write(dir.path().join("fewer.jsonl"), konvid[..15].concat()).unwrap();
+    split(
+        dir.path(),
+        &[
+            "--inputs",
+            "konvid_1k.jsonl",
+            "--output",
+            "k.split.jsonl",
+            "--repeats",
+            "3",
+        ],
+    );
+    let export = |inputs: &str, split_file: &str| {
+        moscorpus(
+            dir.path(),
+            &[
+                "export",
+                "dover",
+                "--inputs",
+                inputs,
+                "--output",
+                "out.txt",
+                "--force",
+                "--split-file",
+                split_file,
+                "--repeat",
+                "0",
+                "--split",
+                "test",
+            ],
+        )
+    };
+    let run = export("konvid_1k.jsonl", "k.split.jsonl");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.txt"))
+            .unwrap()
+            .lines()
+            .count(),
+        4
+    );
+    let run = export("chug.jsonl", "k.split.jsonl");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.assert_logged(&["a split of konvid-1k", "chug"]);
+    let run = export("fewer.jsonl", "k.split.jsonl");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.assert_logged(&["made from 20 clips", "hold 15 clips"]);
+    std::fs::write(dir.path().join("preds.csv"), "name,score\n1000.mp4,1\n").unwrap();
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "evaluate",
+            "--labels",
+            "chug.jsonl",
+            "--predictions",
+            "preds.csv",
+            "--split-file",
+            "k.split.jsonl",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.assert_logged(&["a split of konvid-1k", "chug"]);
+}

@@ -121,9 +121,11 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
         guarded.map(PathBuf::as_path),
         args.files.force,
     )?;
+    let (corpus, all_rows) = read_label_rows(&args.files.inputs, None)?;
     let keep = match (&args.split_file, args.repeat, args.side) {
         (Some(file), Some(repeat), Some(side)) => {
             let split: SplitFile = read_split_file(file)?;
+            split.check_made_from(file, corpus, &srcs_of(&all_rows))?;
             let mut sides = match side {
                 Side::Train => split.trains,
                 Side::Test => split.tests,
@@ -139,7 +141,13 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
         }
         _ => None,
     };
-    let (corpus, rows) = read_label_rows(&args.files.inputs, keep.as_ref())?;
+    let rows: Vec<_> = match &keep {
+        Some(keep) => all_rows
+            .into_iter()
+            .filter(|row| keep.contains(&row.src))
+            .collect(),
+        None => all_rows,
+    };
     let options = RenderOptions {
         prefix: &args.prefix,
         side: args.side,
@@ -147,6 +155,11 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
     let text = render(format, corpus, &rows, &options)?;
     output.write(text.as_bytes())?;
     say_written(output.path(), rows.len(), corpus)
+}
+
+/// The clip keys of `rows`.
+fn srcs_of(rows: &[crate::export::LabelRow]) -> std::collections::HashSet<&str> {
+    rows.iter().map(|row| row.src.as_str()).collect()
 }
 
 /// Says what an exported label file holds.
@@ -187,6 +200,7 @@ fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
     let splits = match (&args.split_file, &args.split_json) {
         (Some(file), Some(json)) => {
             let split = read_split_file(file)?;
+            split.check_made_from(file, corpus, &srcs_of(&rows))?;
             let (text, missing) = pyiqa_splits(&rows, &split);
             if missing > 0 {
                 tracing::warn!(

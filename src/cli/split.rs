@@ -31,6 +31,10 @@ pub struct SplitArgs {
     /// Drop clips whose SHA-256 is in these shards first (no shared bytes across corpora).
     #[arg(long, num_args = 1.., value_name = "SHARD")]
     pub exclude_overlap_with: Vec<PathBuf>,
+    /// Write the split even when a repeat has an empty train or test side (few source
+    /// groups), with a warning; refused otherwise.
+    #[arg(long)]
+    pub allow_empty_sides: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -55,8 +59,11 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
             seed: args.seed,
         },
         (None, None) => {
-            if args.repeats == 0 {
-                return Err(Error::input("--repeats 0 makes no split: give K ≥ 1"));
+            if args.repeats == 0 || args.repeats > 10_000 {
+                return Err(Error::input(format!(
+                    "--repeats {} is not in 1..=10000 (pyiqa ships 10, VIDEVAL 100)",
+                    args.repeats
+                )));
             }
             Method::Ratio {
                 ratio: args.ratio,
@@ -68,6 +75,42 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
     let (corpus, clips, excluded) = read_clips(&args.files.inputs, &args.exclude_overlap_with)?;
     let tests = assign(&clips, method)?;
     let groups: std::collections::HashSet<&str> = clips.iter().map(|c| c.group.as_str()).collect();
+    let empty: Vec<String> = tests
+        .iter()
+        .enumerate()
+        .filter_map(|(r, test)| {
+            let on_test = test.iter().filter(|t| **t).count();
+            match (on_test, test.len() - on_test) {
+                (0, _) => Some(format!("{r} (test)")),
+                (_, 0) => Some(format!("{r} (train)")),
+                _ => None,
+            }
+        })
+        .collect();
+    if !empty.is_empty() {
+        let what = format!(
+            "{} of {} repeats would have an empty side: repeat {}; {} clips in {} source groups{} \
+             (a group never straddles the sides)",
+            empty.len(),
+            tests.len(),
+            empty.join(", "),
+            clips.len(),
+            groups.len(),
+            corpus
+                .info()
+                .row_group
+                .map_or(String::new(), |_| " grouped by their source content"
+                    .to_string())
+        );
+        if !args.allow_empty_sides {
+            return Err(Error::input_with_hint(
+                format!("{what}; nothing was written"),
+                "use a ratio that cuts between groups, --folds, more clips, or \
+                 --allow-empty-sides to write it anyway",
+            ));
+        }
+        tracing::warn!("{what}");
+    }
     let header = Header {
         moscorpus_split: 1,
         corpus: corpus.info().label.to_string(),

@@ -331,6 +331,53 @@ pub struct SplitFile {
     pub trains: std::collections::BTreeMap<u32, HashSet<String>>,
 }
 
+impl SplitFile {
+    /// Refuses to use this split (read from `path`) on rows it was not made from: rows
+    /// of another corpus, or a clip set other than the split's (the clips the split names,
+    /// plus the ones its header says were dropped for overlap). `srcs` are the clip keys of
+    /// every input row.
+    pub fn check_made_from(
+        &self,
+        path: &std::path::Path,
+        corpus: CorpusId,
+        srcs: &HashSet<&str>,
+    ) -> Result<(), Error> {
+        let made_for = self.header["corpus"].as_str().unwrap_or("?");
+        if made_for != corpus.info().label {
+            return Err(Error::input_with_hint(
+                format!(
+                    "{}: a split of {made_for}, but the rows are of {}",
+                    path.display(),
+                    corpus.info().label
+                ),
+                "give the shards the split was made from, or make one of these with `moscorpus split`",
+            ));
+        }
+        let first = self.tests.keys().next().copied().unwrap_or(0);
+        let split_clips: HashSet<&str> = self.tests[&first]
+            .iter()
+            .chain(&self.trains[&first])
+            .map(String::as_str)
+            .collect();
+        let dropped = self.header["excluded_overlap"].as_u64().unwrap_or(0) as usize;
+        let common = split_clips.intersection(srcs).count();
+        if common != split_clips.len() || srcs.len() != split_clips.len() + dropped {
+            return Err(Error::input_with_hint(
+                format!(
+                    "{}: made from {} clips ({dropped} more dropped for overlap), but the rows \
+                     hold {} clips, {common} of them in the split; a split is used on the clip \
+                     set it was made from",
+                    path.display(),
+                    split_clips.len(),
+                    srcs.len()
+                ),
+                "give the shards the split was made from, or make one of these with `moscorpus split`",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Reads a file [`render`] wrote; a bad line is an input error naming `file:line`.
 pub fn read_split_file(path: &std::path::Path) -> Result<SplitFile, Error> {
     let text = fs_err::read_to_string(path).map_err(|e| match e.kind() {
