@@ -15,7 +15,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-  "maturin>=1.9,<2" "pyarrow>=14" pandas polars duckdb pytest
+  "maturin>=1.9,<2" "pyarrow>=14" pandas polars duckdb scipy pytest
 rm -rf "$wheels"
 "$venv/bin/maturin" build --release --quiet --out "$wheels"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheels"/moscorpus-*.whl

@@ -465,6 +465,17 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
         Sports_2160P-4e9f_crf_10_ss_00_t_20.0.mp4, -1, -1, 4.41\n\
         Gaming_720P-0c1d_crf_10_ss_00_t_20.0.mp4, -1, -1, 1.2";
     check_variants(&s, "youtube-ugc", "labels.txt", dover, &flags, &plain);
+    // SimpleVQA's youtube_ugc_data.mat (video_names n×1 cell, scores 1×n, index), as
+    // scipy writes it (#24: it was refused, "no clip-name variable").
+    let run = ingest(
+        &s,
+        "youtube-ugc",
+        &fixture("labels/corpora/youtube_ugc_simplevqa.mat"),
+        "simplevqa.jsonl",
+        &flags,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(labels_of(&rows(&s, "simplevqa.jsonl")), plain);
 
     // DMOS is not MOS.
     let run = ingest(

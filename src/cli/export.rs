@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::corpus::SimpleVqaLabels;
 use crate::error::Error;
 use crate::export::{Format, RenderOptions, Side, pyiqa_splits, read_label_rows, render};
 use crate::files::output::{ClaimedOutput, ClaimedOutputs};
@@ -47,6 +48,15 @@ pub struct PyiqaArgs {
     /// Where to write that dictionary.
     #[arg(long, value_name = "FILE", requires = "split_file")]
     pub split_json: Option<PathBuf>,
+    /// What pyiqa validates on (`val`): 0, the test side (as pyiqa's own split scripts
+    /// make it); a share in (0, 1), that share of each repeat's train side.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "SHARE",
+        requires = "split_file"
+    )]
+    pub val_ratio: f64,
 }
 
 #[derive(Debug, Args)]
@@ -56,8 +66,10 @@ pub struct LabelArgs {
     /// Put before every path (the repository's data prefix, e.g. `LSVQ/`).
     #[arg(long, default_value = "", value_name = "TEXT")]
     pub prefix: String,
-    /// Export one side of a split file (`moscorpus split`) only.
-    #[arg(long, value_name = "FILE", requires_all = ["repeat", "side"])]
+    /// Export one side of a split file (`moscorpus split`) only, with --repeat and
+    /// --split; for SimpleVQA's MAT file (KoNViD-1k, YouTube-UGC), every repeat as its
+    /// `index` rows, without them.
+    #[arg(long, value_name = "FILE")]
     pub split_file: Option<PathBuf>,
     /// The repeat of --split-file.
     #[arg(long, value_name = "N", requires = "split_file")]
@@ -122,26 +134,49 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
         args.files.force,
     )?;
     let (corpus, all_rows) = read_label_rows(&args.files.inputs, None)?;
-    let keep = match (&args.split_file, args.repeat, args.side) {
-        (Some(file), Some(repeat), Some(side)) => {
+    let whole_split = format == Format::SimpleVqa
+        && matches!(corpus.info().simplevqa, SimpleVqaLabels::Mat { .. });
+    let split = match &args.split_file {
+        Some(file) => {
             let split: SplitFile = read_split_file(file)?;
             split.check_made_from(file, corpus, &srcs_of(&all_rows))?;
-            let mut sides = match side {
-                Side::Train => split.trains,
-                Side::Test => split.tests,
+            Some(split)
+        }
+        None => None,
+    };
+    match (&split, args.repeat, args.side, whole_split) {
+        (Some(_), None, None, true) | (None, None, None, _) => {}
+        (Some(_), Some(_), Some(_), false) => {}
+        (_, _, _, true) => {
+            return Err(Error::input(format!(
+                "SimpleVQA's {} file holds every clip, and --split-file gives its index \
+                 rows (one a repeat): leave --repeat and --split out",
+                corpus.info().label
+            )));
+        }
+        _ => {
+            return Err(Error::input(
+                "--split-file, --repeat and --split go together: one side of one repeat",
+            ));
+        }
+    }
+    let keep = match (&split, args.repeat, args.side) {
+        (Some(split), Some(repeat), Some(side)) => {
+            let sides = match side {
+                Side::Train => &split.trains,
+                Side::Test => &split.tests,
             };
-            let count = sides.len();
-            Some(sides.remove(&repeat).ok_or_else(|| {
+            Some(sides.get(&repeat).ok_or_else(|| {
                 Error::input(format!(
                     "--repeat {repeat}: {} has repeats 0 to {}",
-                    file.display(),
-                    count.saturating_sub(1)
+                    args.split_file.clone().unwrap_or_default().display(),
+                    sides.len().saturating_sub(1)
                 ))
             })?)
         }
         _ => None,
     };
-    let rows: Vec<_> = match &keep {
+    let rows: Vec<_> = match keep {
         Some(keep) => all_rows
             .into_iter()
             .filter(|row| keep.contains(&row.src))
@@ -151,9 +186,10 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
     let options = RenderOptions {
         prefix: &args.prefix,
         side: args.side,
+        split: split.as_ref().filter(|_| whole_split),
     };
-    let text = render(format, corpus, &rows, &options)?;
-    output.write(text.as_bytes())?;
+    let bytes = render(format, corpus, &rows, &options)?;
+    output.write(&bytes)?;
     say_written(output.path(), rows.len(), corpus)
 }
 
@@ -187,12 +223,19 @@ fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
         .chain(&args.split_json)
         .map(PathBuf::as_path)
         .collect();
+    if !(0.0..1.0).contains(&args.val_ratio) {
+        return Err(Error::input(format!(
+            "--val-ratio {}: give 0 (val is the test side) or a share below 1",
+            args.val_ratio
+        )));
+    }
     // The label file and its split dictionary are written both or neither.
     let claimed = ClaimedOutputs::claim(&outputs, &guarded, args.files.force)?;
     let (corpus, rows) = read_label_rows(&args.files.inputs, None)?;
     let options = RenderOptions {
         prefix: &args.prefix,
         side: None,
+        split: None,
     };
     let text = render(Format::Pyiqa, corpus, &rows, &options)?;
     // The split dictionary is made before anything is written, so a bad split file
@@ -201,7 +244,7 @@ fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
         (Some(file), Some(json)) => {
             let split = read_split_file(file)?;
             split.check_made_from(file, corpus, &srcs_of(&rows))?;
-            let (text, missing) = pyiqa_splits(&rows, &split);
+            let (text, missing) = pyiqa_splits(&rows, &split, args.val_ratio);
             if missing > 0 {
                 tracing::warn!(
                     "{}: {missing} clips have no row in the inputs; left out of {}",
@@ -214,8 +257,8 @@ fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
         _ => None,
     };
     match &splits {
-        Some((_, split_text, _)) => claimed.write_all(&[text.as_bytes(), split_text.as_bytes()])?,
-        None => claimed.write_all(&[text.as_bytes()])?,
+        Some((_, split_text, _)) => claimed.write_all(&[&text, split_text.as_bytes()])?,
+        None => claimed.write_all(&[&text])?,
     }
     say_written(&args.files.output, rows.len(), corpus)?;
     if let Some((json, _, repeats)) = splits {

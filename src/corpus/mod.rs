@@ -162,8 +162,21 @@ pub enum SimpleVqaLabels {
     /// LSVQ's 38-column CSV (`LSVQ_whole_*.csv`, CRLF): `name` is the clip key without its
     /// final `.mp4`; its loader reads `name` and `mos` by position.
     LsvqCsv,
-    /// A `name,mos` CSV naming the clip key.
+    /// A `name,mos` CSV naming the clip key (SimpleVQA has no loader for the corpus).
     NameMos,
+    /// SimpleVQA's MAT file (`data/KoNViD-1k_data.mat`, `data/youtube_ugc_data.mat`):
+    /// `video_names` (n×1 cell: the clip's file name), `scores` (its shape as the loader
+    /// indexes it) and `index` (one permutation a repeat, train side first).
+    Mat { scores: MatScores },
+}
+
+/// How SimpleVQA's loader indexes a MAT file's `scores`: `scores[i][0]` (an n×1 column,
+/// KoNViD-1k) or `scores[0][i]` (a 1×n row, YouTube-UGC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatScores {
+    Column,
+    Row,
 }
 
 /// The path column of a DOVER list.

@@ -2,8 +2,8 @@
 //! they circulate; see the README's per-corpus sections).
 
 use super::{
-    ArchiveLayout, ClipSource, CorpusId, CorpusInfo, DoverList, DoverPath, RowGroup, Scale,
-    ScorePartSpec, SimpleVqaLabels,
+    ArchiveLayout, ClipSource, CorpusId, CorpusInfo, DoverList, DoverPath, MatScores, RowGroup,
+    Scale, ScorePartSpec, SimpleVqaLabels,
 };
 use crate::manifest::clip_name::Naming;
 use crate::manifest::table::{Aliases, ExtraColumn, ExtraKind};
@@ -202,7 +202,9 @@ pub const KONVID_1K: CorpusInfo = CorpusInfo {
         path: DoverPath::UnderClipsFolder,
         timing: true,
     },
-    simplevqa: SimpleVqaLabels::NameMos,
+    simplevqa: SimpleVqaLabels::Mat {
+        scores: MatScores::Column,
+    },
     extra_keys: &[],
     source_hint: "KoNViD-1k comes from the Konstanz site (datasets.vqa.mmsp-kn.de/archives/): \
         KoNViD_1k_videos.zip (~2.3 GB; take it with --archives-dir or --from-url URL; its TLS \
@@ -298,10 +300,18 @@ pub const YOUTUBE_UGC: CorpusInfo = CorpusInfo {
         "MOS_for_YouTube_UGC_dataset.xlsx (official; DMOS_for_… is refused)",
         "YOUTUBE_UGC_metadata.csv (VIDEVAL: MOSFull, stdFull, x_Subjects)",
         "labels.txt (DOVER/FAST-VQA)",
+        "youtube_ugc_data.mat (SimpleVQA: video_names, scores)",
     ],
     columns: Aliases {
-        name: &["vid", "name", "video_name", "filename", "file_name"],
-        mos: &["mosfull", "mos full", "mos", "mos_score"],
+        name: &[
+            "vid",
+            "name",
+            "video_name",
+            "video_names",
+            "filename",
+            "file_name",
+        ],
+        mos: &["mosfull", "mos full", "mos", "scores", "mos_score"],
         std_dev: &["stdfull", "std full", "sd", "mos_std", "mos_std_dev"],
         n_ratings: &["x_subjects", "n_ratings", "num_ratings"],
         ..GENERIC_COLUMNS
@@ -320,7 +330,9 @@ pub const YOUTUBE_UGC: CorpusInfo = CorpusInfo {
         path: DoverPath::FileName,
         timing: false,
     },
-    simplevqa: SimpleVqaLabels::NameMos,
+    simplevqa: SimpleVqaLabels::Mat {
+        scores: MatScores::Row,
+    },
     extra_keys: &[],
     source_hint: "YouTube-UGC's labels are MOS_for_YouTube_UGC_dataset.xlsx (or VIDEVAL's \
         YOUTUBE_UGC_metadata.csv); clips come from the public bucket ugc-dataset \

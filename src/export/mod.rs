@@ -1,9 +1,11 @@
 //! Verified rows in each model repository's own label format, holding only clips that
 //! have a row: DOVER / FAST-VQA lists (`path, a, t, mos`: duration and frame rate where
 //! those repositories put them, `-1, -1` elsewhere), Q-Align's test JSON
-//! (`[{"img_path", "gt_score"}]`, the clip key), SimpleVQA's label CSV (LSVQ's 38
-//! columns, `name,mos` for the other corpora) and pyiqa's meta-info CSV (`name,mos,std`)
-//! with its split dictionary as JSON instead of a pickle. List paths follow each
+//! (`[{"img_path", "gt_score"}]`, the clip key), SimpleVQA's label files (LSVQ's
+//! 38-column CSV; the MAT files of KoNViD-1k and YouTube-UGC, written by [`mat`]; `name,mos`
+//! for corpora it has no loader for) and pyiqa's meta-info CSV (`name,mos,std`) with its
+//! split dictionary as JSON instead of a pickle. A name a repository's loader would read
+//! wrongly (a comma in a DOVER list) is refused, never written wrong. List paths follow each
 //! repository's form for the corpus (the registry's [`DoverList`](crate::corpus::DoverList)
 //! and [`SimpleVqaLabels`]) under an optional prefix, so that `ingest` of an exported
 //! file finds the same clips again.
@@ -11,7 +13,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::corpus::{CorpusId, DoverPath, SimpleVqaLabels};
+pub mod mat;
+
+use crate::corpus::{CorpusId, DoverPath, MatScores, SimpleVqaLabels};
 use crate::error::Error;
 use crate::split::SplitFile;
 use crate::store::json::{Layout, float_repr, to_python_json};
@@ -92,6 +96,8 @@ pub struct RenderOptions<'a> {
     pub prefix: &'a str,
     /// The side of a split the rows are (SimpleVQA's LSVQ CSV says it in `is_test`).
     pub side: Option<Side>,
+    /// Every repeat of this split, as the `index` rows of SimpleVQA's MAT file.
+    pub split: Option<&'a SplitFile>,
 }
 
 /// The path a DOVER/FAST-VQA list gives `src`, under `prefix` (Q-Align's JSON names the
@@ -106,19 +112,20 @@ fn path_of(corpus: CorpusId, src: &str, prefix: &str) -> String {
     format!("{prefix}{path}")
 }
 
-/// The exported file's text.
+/// The exported file's bytes.
 pub fn render(
     format: Format,
     corpus: CorpusId,
     rows: &[LabelRow],
     options: &RenderOptions,
-) -> Result<String, Error> {
+) -> Result<Vec<u8>, Error> {
     let prefix = options.prefix;
     let mut out = String::new();
     match format {
         Format::Dover | Format::FastVqa => {
             let timing = corpus.info().dover_list.timing;
             for row in rows {
+                check_dover_name(&path_of(corpus, &row.src, prefix))?;
                 let (a, t) = if timing {
                     (float_repr(row.duration_s), float_repr(row.framerate))
                 } else {
@@ -150,14 +157,16 @@ pub fn render(
             out.push('\n');
         }
         Format::SimpleVqa => match corpus.info().simplevqa {
-            SimpleVqaLabels::LsvqCsv => return lsvq_csv(rows, options),
+            SimpleVqaLabels::LsvqCsv => return lsvq_csv(rows, options).map(String::into_bytes),
+            SimpleVqaLabels::Mat { scores } => return simplevqa_mat(rows, options, scores),
             SimpleVqaLabels::NameMos => {
                 return csv_text(
                     csv::Terminator::Any(b'\n'),
                     &["name", "mos"],
                     rows.iter()
                         .map(|row| Ok(vec![format!("{prefix}{}", row.src), float_repr(row.mos)])),
-                );
+                )
+                .map(String::into_bytes);
             }
         },
         Format::Pyiqa => {
@@ -171,10 +180,118 @@ pub fn render(
                         float_repr(row.mos_std_dev),
                     ])
                 }),
-            );
+            )
+            .map(String::into_bytes);
         }
     }
-    Ok(out)
+    Ok(out.into_bytes())
+}
+
+/// A path DOVER's and FAST-VQA's loaders read back as written: they split each line on
+/// `,` after `line.strip()` (DOVER `dover/datasets/dover_datasets.py`), so a comma, a line
+/// break or whitespace at either end of the path cannot be written; quoting does not
+/// exist there. Refused, naming the clip.
+fn check_dover_name(path: &str) -> Result<(), Error> {
+    let why = if path.contains(',') {
+        Some("a comma: the loader splits each line on commas")
+    } else if path.contains(['\n', '\r']) {
+        Some("a line break: the loader reads one clip a line")
+    } else if path.trim() != path {
+        Some("whitespace at an end: the loader strips each line")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(Error::input_with_hint(
+            format!("{path:?} cannot be written in a DOVER/FAST-VQA list: it holds {why}"),
+            "rename the clip (and its row), or export in a format that quotes names \
+             (q-align, pyiqa, simplevqa)",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// SimpleVQA's MAT file: `video_names` (each clip's file name under the prefix),
+/// `scores`, and `index`: with a split, one row a repeat (its train side, then its test
+/// side, each in shard order), which SimpleVQA cuts at `int(0.8·n)`, so every repeat
+/// must train on exactly that many clips; without one, one row 0…n−1 (what its feature
+/// extraction walks).
+fn simplevqa_mat(
+    rows: &[LabelRow],
+    options: &RenderOptions,
+    scores: MatScores,
+) -> Result<Vec<u8>, Error> {
+    let n = rows.len();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let file = row.src.rsplit('/').next().unwrap_or(&row.src);
+            format!("{}{file}", options.prefix)
+        })
+        .collect();
+    let mos: Vec<f64> = rows.iter().map(|row| row.mos).collect();
+    let index: Vec<Vec<u32>> = match options.split {
+        None => vec![(0..n as u32).collect()],
+        Some(split) => {
+            let position: HashMap<&str, u32> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, row)| (row.src.as_str(), i as u32))
+                .collect();
+            let cut = (0.8 * n as f64) as usize;
+            let mut index = Vec::with_capacity(split.tests.len());
+            for (repeat, test) in &split.tests {
+                let side = |clips: &HashSet<String>| -> Vec<u32> {
+                    let mut found: Vec<u32> = clips
+                        .iter()
+                        .filter_map(|src| position.get(src.as_str()).copied())
+                        .collect();
+                    found.sort_unstable();
+                    found
+                };
+                let train = side(&split.trains[repeat]);
+                if train.len() != cut {
+                    return Err(Error::input_with_hint(
+                        format!(
+                            "repeat {repeat} trains on {} of {n} clips, but SimpleVQA cuts each \
+                             index row at int(0.8 · n) = {cut}",
+                            train.len()
+                        ),
+                        "make the split with --ratio 0.8 (clips of one source content make \
+                         the cut uneven)",
+                    ));
+                }
+                let mut row = train;
+                row.extend(side(test));
+                index.push(row);
+            }
+            index
+        }
+    };
+    let (score_rows, score_columns) = match scores {
+        MatScores::Column => (n, 1),
+        MatScores::Row => (1, n),
+    };
+    let flat_index: Vec<u32> = index.iter().flatten().copied().collect();
+    Ok(mat::mat_file(&[
+        ("video_names", mat::MatValue::Strings(&names)),
+        (
+            "scores",
+            mat::MatValue::Doubles {
+                rows: score_rows,
+                columns: score_columns,
+                values: &mos,
+            },
+        ),
+        (
+            "index",
+            mat::MatValue::Indices {
+                rows: index.len(),
+                columns: n,
+                values: &flat_index,
+            },
+        ),
+    ]))
 }
 
 /// The columns of SimpleVQA's `LSVQ_whole_train.csv` / `LSVQ_whole_test.csv`, in order:
@@ -284,11 +401,15 @@ fn csv_text(
 }
 
 /// pyiqa's split dictionary for `rows` (in the order of the meta-info CSV), as JSON: for
-/// each repeat r, key `r + 1` (pyiqa's `split_index` counts from 1) → `train`, `val`
-/// (always empty: a split file holds no validation side, and choosing epochs on the test
-/// side is what frozen splits are for avoiding) and `test`, each the ascending row indices
-/// of that side. Clips of the split file without a row are counted in the second value.
-pub fn pyiqa_splits(rows: &[LabelRow], split: &SplitFile) -> (String, usize) {
+/// each repeat r, key `r + 1` (pyiqa's `split_index` counts from 1) → `train`, `val` and
+/// `test`, each the ascending row indices of that side. pyiqa trains on `train` and
+/// validates on `val` (its configs' `phase: val`); `val_ratio` says what `val` is:
+/// `0` the test side, as pyiqa's own split scripts make it (`'val':
+/// all_img_index[sep_index:]`); a share in (0, 1) that share of each repeat's train
+/// side, drawn with CPython's `random.seed(r)` / `random.shuffle` (the first
+/// `int(share · N)` of the shuffle), the rest training. Clips of the split file without a
+/// row are counted in the second value.
+pub fn pyiqa_splits(rows: &[LabelRow], split: &SplitFile, val_ratio: f64) -> (String, usize) {
     let index: HashMap<&str, usize> = rows
         .iter()
         .enumerate()
@@ -323,12 +444,21 @@ pub fn pyiqa_splits(rows: &[LabelRow], split: &SplitFile) -> (String, usize) {
         .tests
         .keys()
         .map(|&repeat| {
-            let phases = Phases {
-                test: sides(split.tests.get(&repeat)),
-                train: sides(split.trains.get(&repeat)),
-                val: Vec::new(),
+            let test = sides(split.tests.get(&repeat));
+            let mut train = sides(split.trains.get(&repeat));
+            let val = if val_ratio > 0.0 {
+                let mut order = train.clone();
+                crate::split::python_random::PythonRandom::new(u64::from(repeat))
+                    .shuffle(&mut order);
+                let held = (val_ratio * order.len() as f64) as usize;
+                let mut val: Vec<usize> = order[..held].to_vec();
+                val.sort_unstable();
+                train.retain(|i| val.binary_search(i).is_err());
+                val
+            } else {
+                test.clone()
             };
-            (repeat + 1, phases)
+            (repeat + 1, Phases { test, train, val })
         })
         .collect();
     let mut text = serde_json::to_string(&dict).unwrap_or_default();
