@@ -249,3 +249,28 @@ fn headerless_csv_and_missing_columns_are_input_errors() {
         );
     }
 }
+
+/// #24 item 2: a VIDEVAL row with a valid MOS and `stdFull` = NaN keeps its row, its SD
+/// unknown (0.0, as when a file has no SD column); a NaN MOS is still refused.
+#[test]
+fn a_nan_std_dev_is_unknown_and_keeps_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("YOUTUBE_UGC_metadata.csv");
+    std::fs::write(
+        &path,
+        "vid,category,resolution,x_Subjects,MOSFull,stdFull\n\
+         Animation_1080P-01b3,Animation,1080,125,3.66,0.47\n\
+         Sports_2160P-4e9f,Sports,2160,NaN,4.41,NaN\n\
+         Gaming_720P-0c1d,Gaming,720,98,NaN,0.81\n",
+    )
+    .unwrap();
+    let m = parse_label_file(&path, &opts(CorpusId::YoutubeUgc)).unwrap();
+    let figures: Vec<(f64, f64, u64)> = m
+        .rows
+        .iter()
+        .map(|r| (r.mos, r.mos_std_dev, r.n_ratings))
+        .collect();
+    assert_eq!(figures, [(3.66, 0.47, 125), (4.41, 0.0, 0)]);
+    assert_eq!(m.problems.len(), 1);
+    assert_eq!(m.problems[0].line, 4);
+}

@@ -99,3 +99,93 @@ fn three_shards_merged_equal_one_run() {
     );
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+/// #24 item 2: one torn-line rule for every command that reads rows. A last line without
+/// its newline that is not a whole row is skipped with a warning naming `file:line`; one
+/// that is a whole row (a hand-edited file) is a row. Each command then counts the same
+/// rows.
+#[test]
+fn every_reader_follows_the_one_torn_line_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |i: usize| {
+        serde_json::json!({
+            "corpus": "lsvq", "corpus_version": "lsvq-2021", "duration_s": 5.0,
+            "encoder_upstream": "h264", "framerate": 30.0, "height": 120,
+            "ingested_at_utc": "2026-01-01T00:00:00+00:00", "mos": 20.0 + 7.5 * i as f64,
+            "mos_std_dev": 0.0, "n_ratings": 0, "pix_fmt": "yuv420p",
+            "src": format!("b/{i}.mp4"), "src_sha256": format!("{i:064x}"),
+            "src_size_bytes": 10, "width": 160
+        })
+        .to_string()
+    };
+    let whole: String = (0..4).map(|i| row(i) + "\n").collect();
+    let torn = whole.clone() + &row(4)[..60];
+    let unended = whole.clone() + &row(4);
+    std::fs::write(dir.path().join("torn.jsonl"), &torn).unwrap();
+    std::fs::write(dir.path().join("unended.jsonl"), &unended).unwrap();
+    let preds: String = (0..5)
+        .map(|i| format!("b/{i}.mp4,{}\n", (i * 3 % 5) as f64))
+        .collect();
+    std::fs::write(dir.path().join("preds.csv"), preds).unwrap();
+    for (shard, rows) in [("torn.jsonl", 4), ("unended.jsonl", 5)] {
+        let counts = |args: &[&str]| {
+            let run = moscorpus(dir.path(), args);
+            assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+            if rows == 4 {
+                run.assert_logged(&[&format!("{shard}:5"), "torn last line skipped"]);
+            }
+            run
+        };
+        let run = counts(&["merge", "--output", "m.jsonl", "--force", shard]);
+        assert!(
+            run.stdout.contains(&format!("{rows} rows written")),
+            "{}",
+            run.stdout
+        );
+        let merged = std::fs::read_to_string(dir.path().join("m.jsonl")).unwrap();
+        assert_eq!(merged.lines().count(), rows);
+        assert!(merged.ends_with('\n'));
+        let run = counts(&[
+            "aggregate",
+            "--inputs",
+            shard,
+            "--output",
+            "a.jsonl",
+            "--force",
+        ]);
+        assert!(
+            run.stdout.starts_with(&format!("{rows} rows written")),
+            "{}",
+            run.stdout
+        );
+        let run = counts(&["report", "--inputs", shard, "--json"]);
+        let figures: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(figures["totals"]["rows"], rows);
+        let run = counts(&["split", "--inputs", shard, "--output", "s.json", "--force"]);
+        assert!(
+            run.stdout.contains(&format!("{rows} clips")),
+            "{}",
+            run.stdout
+        );
+        counts(&[
+            "export", "q-align", "--inputs", shard, "--output", "q.json", "--force",
+        ]);
+        let q: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("q.json")).unwrap())
+                .unwrap();
+        assert_eq!(q.as_array().unwrap().len(), rows);
+        let run = counts(&[
+            "evaluate",
+            "--labels",
+            shard,
+            "--predictions",
+            "preds.csv",
+            "--json",
+        ]);
+        let scored: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(scored["n"], rows);
+        let run = counts(&["labels", "diff", shard, shard, "--json"]);
+        let diff: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(diff["same"], rows);
+    }
+}

@@ -145,6 +145,7 @@ def test_report_evaluate_and_labels_read_parquet_as_the_jsonl(two_corpora, cli, 
 
     def answers(path):
         report = json.loads(run_cli(cli, "report", "--inputs", str(path), "--json").stdout)
+        assert report["totals"].pop("inputs") == [str(path)]
         evaluate = json.loads(
             run_cli(cli, "evaluate", "--labels", str(path), "--predictions", str(predictions), "--json").stdout
         )

@@ -116,9 +116,15 @@ def test_torn_last_line(tmp_path):
     text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)
     shard = tmp_path / "torn.jsonl"
     shard.write_text(text + json.dumps(rows[0], sort_keys=True)[:57])
-    with pytest.raises(moscorpus.CorpusError, match=rf"{shard}:4: .*torn"):
+    # The one torn-line rule (#24): a last line without its newline that is not a whole
+    # row is skipped with a warning; one that is a whole row is a row.
+    assert moscorpus.read(shard).num_rows == 3
+    shard.write_text(text + json.dumps(rows[0], sort_keys=True))
+    assert moscorpus.read(shard).num_rows == 4
+    # A bad line that is not the last is an error naming it; CorpusError is a ValueError.
+    shard.write_text(json.dumps(rows[0], sort_keys=True)[:57] + "\n" + text)
+    with pytest.raises(moscorpus.CorpusError, match=rf"{shard}:1: "):
         moscorpus.read(shard)
-    # The same rows with the newline are fine, and CorpusError is a ValueError.
     shard.write_text(text)
     assert moscorpus.read(shard).num_rows == 3
     assert issubclass(moscorpus.CorpusError, ValueError)

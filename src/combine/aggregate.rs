@@ -63,6 +63,10 @@ pub fn aggregate_at(
         };
         while let Some(line) = reader.next_line()? {
             let at = || format!("{}:{}", input.display(), line.number);
+            if line.lacks_newline() && serde_json::from_slice::<Value>(line.content()).is_err() {
+                crate::files::jsonl::warn_torn(input, line.number);
+                continue;
+            }
             stats.rows_read += 1;
             let Some(row) = unify(line.content(), aggregated_at, &at, &mut stats)? else {
                 continue;

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::files::jsonl::{JsonlReader, TornLine};
+use crate::files::jsonl::{JsonlReader, TornLine, warn_torn};
 use crate::files::output::ClaimedOutput;
 
 /// What a merge did.
@@ -32,21 +32,30 @@ pub fn merge(
     let mut report = MergeReport::default();
     let mut rows: Vec<(usize, usize, String, String)> = Vec::new(); // (position, arrival, sha, line)
     for input in inputs {
-        let mut reader = JsonlReader::open(input, TornLine::Hold).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                Error::input(format!("{}: no such shard output", input.display()))
-            }
-            _ => e.into(),
-        })?;
+        let mut reader =
+            JsonlReader::open(input, TornLine::Accept).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    Error::input(format!("{}: no such shard output", input.display()))
+                }
+                _ => e.into(),
+            })?;
         while let Some(line) = reader.next_line()? {
             let index = line.number - 1;
-            let value: serde_json::Value = serde_json::from_slice(line.raw).map_err(|e| {
-                Error::input(format!(
-                    "{}:{}: not a JSON row ({e})",
-                    input.display(),
-                    index + 1
-                ))
-            })?;
+            let value: serde_json::Value = match serde_json::from_slice(line.content()) {
+                Ok(value) => value,
+                Err(_) if line.lacks_newline() => {
+                    warn_torn(input, line.number);
+                    report.torn += 1;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Error::input(format!(
+                        "{}:{}: not a JSON row ({e})",
+                        input.display(),
+                        index + 1
+                    )));
+                }
+            };
             let field = |name: &str| {
                 value
                     .get(name)
@@ -69,16 +78,11 @@ pub fn merge(
                 None => 0,
             };
             report.rows_read += 1;
-            let text = String::from_utf8_lossy(line.raw).into_owned();
+            let mut text = String::from_utf8_lossy(line.raw).into_owned();
+            if line.lacks_newline() {
+                text.push('\n');
+            }
             rows.push((position, rows.len(), sha, text));
-        }
-        if let Some(torn) = reader.torn() {
-            tracing::warn!(
-                "{}:{}: torn last line skipped",
-                input.display(),
-                torn.number
-            );
-            report.torn += 1;
         }
     }
     rows.sort_by_key(|(position, arrival, _, _)| (*position, *arrival));

@@ -198,8 +198,14 @@ fn read_jsonl(
     while let Some(line) = reader.next_line()? {
         let line_no = line.number;
         let bad = |what: String| Error::input(format!("{}:{line_no}: {what}", path.display()));
-        let value: serde_json::Value =
-            serde_json::from_slice(line.content()).map_err(|e| bad(format!("not JSON ({e})")))?;
+        let value: serde_json::Value = match serde_json::from_slice(line.content()) {
+            Ok(value) => value,
+            Err(_) if line.lacks_newline() => {
+                crate::files::jsonl::warn_torn(path, line_no);
+                continue;
+            }
+            Err(e) => return Err(bad(format!("not JSON ({e})"))),
+        };
         let name = names
             .iter()
             .find_map(|k| value.get(*k).and_then(|v| v.as_str()))

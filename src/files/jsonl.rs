@@ -1,6 +1,15 @@
 //! The one JSONL line reader: numbered lines, blank lines skipped, a UTF-8 byte-order
 //! mark at the start ignored, and a named policy for a last line without its `\n` (a
 //! write cut short): hand it out, or hold it back and say where it was.
+//!
+//! **The torn-line rule**, the same for every command that reads rows (`read`, `split`,
+//! `export`, `report`, `merge`, `aggregate`, `evaluate`, `labels`): a last line without
+//! its newline that parses is a row (files edited by hand often end so); one that does
+//! not parse is torn, the end of a write a crash cut short: it is skipped with a warning
+//! naming `file:line` ([`warn_torn`]) and counted where the command counts. Every other
+//! line that does not parse is an error naming `file:line`. Only `ingest`, which appends
+//! to its own output, holds any last line without its newline back ([`TornLine::Hold`])
+//! and moves it to `<output>.torn` before it writes.
 
 use fs_err::File;
 use std::io::{BufRead, BufReader};
@@ -40,11 +49,25 @@ pub struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
+    /// Whether this is a last line without its `\n` (under [`TornLine::Accept`]): torn,
+    /// by the rule above, if it does not parse.
+    pub fn lacks_newline(&self) -> bool {
+        !self.raw.ends_with(b"\n")
+    }
+
     /// The line without its `\n` or `\r\n`.
     pub fn content(&self) -> &'a [u8] {
         let line = self.raw.strip_suffix(b"\n").unwrap_or(self.raw);
         line.strip_suffix(b"\r").unwrap_or(line)
     }
+}
+
+/// Says that the torn last line `number` of `path` was skipped (the rule above).
+pub fn warn_torn(path: &Path, number: usize) {
+    tracing::warn!(
+        "{}:{number}: torn last line skipped (no newline, not a whole row: a write cut short)",
+        path.display()
+    );
 }
 
 /// Reads a JSONL file line by line (never the whole file at once).

@@ -122,7 +122,10 @@ pub fn record_to_row(
     let mos_text = cell(&columns.mos).ok_or_else(|| problem(format!("{name}: no MOS")))?;
     let mos = parse_finite(mos_text)
         .ok_or_else(|| problem(format!("{name}: MOS {mos_text:?} is not a finite number")))?;
-    let mos_std_dev = match cell(&columns.std_dev) {
+    // A secondary figure written as NaN (VIDEVAL's stdFull for some clips) is unknown,
+    // as if its column were absent: the row keeps its MOS (#24).
+    let known = |text: &&str| !is_unknown(text);
+    let mos_std_dev = match cell(&columns.std_dev).filter(known) {
         None => 0.0,
         Some(text) => parse_finite(text).ok_or_else(|| {
             problem(format!(
@@ -130,7 +133,7 @@ pub fn record_to_row(
             ))
         })?,
     };
-    let n_ratings = match cell(&columns.n_ratings) {
+    let n_ratings = match cell(&columns.n_ratings).filter(known) {
         None => 0,
         Some(text) => parse_count(text).ok_or_else(|| {
             problem(format!(
@@ -173,6 +176,13 @@ pub fn record_to_row(
         url: cell(&columns.url).map(str::to_string),
         is_test,
     })
+}
+
+/// `NaN`, `NA`, `N/A`: how label files write a figure nobody measured.
+fn is_unknown(text: &str) -> bool {
+    ["nan", "na", "n/a"]
+        .iter()
+        .any(|marker| text.trim().eq_ignore_ascii_case(marker))
 }
 
 pub fn parse_finite(text: &str) -> Option<f64> {

@@ -3,7 +3,7 @@
 //! the labels, and clips whose bytes sit in two places. Serialised as they are for
 //! `--json`; the page draws its plots from them.
 
-use crate::files::jsonl::TornLine;
+use crate::files::jsonl::{TornLine, warn_torn};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -204,16 +204,24 @@ pub fn compute(
         if !input.is_file() {
             return Err(Error::input(format!("{}: no such shard", input.display())));
         }
-        let mut reader = crate::table::shard_lines(input, TornLine::Hold)?;
+        let mut reader = crate::table::shard_lines(input, TornLine::Accept)?;
         while let Some(line) = reader.next_line()? {
             let number = line.number;
             progress(line.raw.len() as u64);
-            let row: Row = serde_json::from_slice(line.content()).map_err(|e| {
-                Error::input(format!(
-                    "{}:{number}: not a MOS-corpus row ({e})",
-                    input.display()
-                ))
-            })?;
+            let row: Row = match serde_json::from_slice(line.content()) {
+                Ok(row) => row,
+                Err(_) if line.lacks_newline() => {
+                    warn_torn(input, number);
+                    torn_lines += 1;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Error::input(format!(
+                        "{}:{number}: not a MOS-corpus row ({e})",
+                        input.display()
+                    )));
+                }
+            };
             if !row.mos.is_finite() {
                 return Err(Error::input(format!(
                     "{}:{number}: MOS is not a finite number",
@@ -254,15 +262,6 @@ pub fn compute(
                 .entry(row.src_sha256)
                 .or_default()
                 .push((row.corpus, row.src));
-        }
-        if let Some(torn) = reader.torn() {
-            progress(torn.bytes.len() as u64);
-            tracing::warn!(
-                "{}:{}: torn last line skipped",
-                input.display(),
-                torn.number
-            );
-            torn_lines += 1;
         }
     }
     let coverage = labels

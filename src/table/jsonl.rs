@@ -3,7 +3,8 @@
 //! A row that breaks the schema (a missing key, a string MOS, an integer written as
 //! `3.0`, `NaN`, a line that is not JSON) is an error naming `file:line` and the key:
 //! a loader that skipped it would silently train on fewer clips. Blank lines are
-//! skipped; a last line without its newline that does not parse is reported as torn.
+//! skipped; a last line without its newline that does not parse is torn, skipped with
+//! a warning (the one rule, [`crate::files::jsonl`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -38,7 +39,7 @@ pub fn read_jsonl(path: &Path) -> Result<RecordBatch, Error> {
     };
     let chunks = split_at_line_ends(body, parts);
     let last = chunks.len() - 1;
-    let results: Vec<Result<RecordBatch, (usize, String)>> = std::thread::scope(|scope| {
+    let results: Vec<Result<ParsedPiece, (usize, String)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = chunks
             .iter()
             .enumerate()
@@ -53,18 +54,25 @@ pub fn read_jsonl(path: &Path) -> Result<RecordBatch, Error> {
             .collect()
     });
     let mut batches = Vec::with_capacity(results.len());
+    let lines_before = |index: usize| -> usize {
+        chunks[..index]
+            .iter()
+            .map(|c| c.iter().filter(|b| **b == b'\n').count())
+            .sum()
+    };
     for (index, result) in results.into_iter().enumerate() {
         match result {
-            Ok(batch) => batches.push(batch),
+            Ok(ParsedPiece { batch, torn }) => {
+                if let Some(line) = torn {
+                    crate::files::jsonl::warn_torn(path, lines_before(index) + line + 1);
+                }
+                batches.push(batch);
+            }
             Err((line, why)) => {
-                let before: usize = chunks[..index]
-                    .iter()
-                    .map(|c| c.iter().filter(|b| **b == b'\n').count())
-                    .sum();
                 return Err(Error::input(format!(
                     "{}:{}: {why}",
                     path.display(),
-                    before + line + 1
+                    lines_before(index) + line + 1
                 )));
             }
         }
@@ -94,9 +102,16 @@ fn split_at_line_ends(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
     chunks
 }
 
+/// One piece's rows, and the index of a torn last line it skipped.
+struct ParsedPiece {
+    batch: RecordBatch,
+    torn: Option<usize>,
+}
+
 /// Parses the lines of one piece; an error carries the line's index within the piece.
-fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<RecordBatch, (usize, String)> {
+fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<ParsedPiece, (usize, String)> {
     let mut columns = Columns::new();
+    let mut torn = None;
     let mut lines = chunk.split(|b| *b == b'\n').enumerate().peekable();
     while let Some((index, raw)) = lines.next() {
         let is_last = lines.peek().is_none();
@@ -108,17 +123,19 @@ fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<RecordBatch, (usiz
         if line.trim().is_empty() {
             continue;
         }
-        let row = parse_row(line).map_err(|why| {
-            let torn = if is_last && holds_last_line {
-                " — the last line has no newline: a write was cut short (torn line)"
-            } else {
-                ""
-            };
-            (index, format!("{why}{torn}"))
-        })?;
+        let row = match parse_row(line) {
+            Ok(row) => row,
+            // A last line without its newline that is not a row: torn.
+            Err(_) if is_last && holds_last_line => {
+                torn = Some(index);
+                break;
+            }
+            Err(why) => return Err((index, why)),
+        };
         columns.push(row).map_err(|why| (index, why))?;
     }
-    columns.finish().map_err(|e| (0, e.to_string()))
+    let batch = columns.finish().map_err(|e| (0, e.to_string()))?;
+    Ok(ParsedPiece { batch, torn })
 }
 
 /// One line as a row, with a clear word for what JSON cannot hold.
