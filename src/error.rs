@@ -47,10 +47,13 @@ impl Error {
         }
     }
 
-    /// Exit code for the binary: 2 for input errors, 1 otherwise.
+    /// Exit code for the binary: 2 for input errors (a missing file included), 1
+    /// otherwise (an output that cannot be written is a failed run).
     pub fn exit_code(&self) -> i32 {
+        let input_file = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
         match self {
             Error::Input { .. } => 2,
+            Error::File(e) | Error::Io { source: e, .. } if input_file(e) => 2,
             Error::File(_) | Error::Io { .. } | Error::Other(_) => 1,
             Error::Interrupted { signal } => crate::interrupt::exit_code(*signal),
             Error::StdoutClosed => 141,

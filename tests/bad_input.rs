@@ -348,3 +348,182 @@ fn a_missing_ffprobe_is_a_clear_input_error() {
         .stderr(contains("/nonexistent/ffprobe").and(contains("install ffmpeg")));
     assert_untouched(&s, &output);
 }
+
+/// #24 item 7: one rule for exit codes, checked for every command: 0 done, 2 bad input
+/// or usage (a missing file included, named in the message), 1 a run that failed (a
+/// clip the prober cannot read). (130/143 and 141 have their own tests: interruptions,
+/// evaluate's bootstrap, the closed pipes.)
+#[test]
+fn every_command_follows_the_one_exit_code_rule() {
+    let s = Sandbox::new();
+    let row = |src: &str, mos: f64| {
+        format!(
+            "{{\"corpus\": \"lsvq\", \"corpus_version\": \"lsvq-2021\", \"duration_s\": 5.0, \
+             \"encoder_upstream\": \"h264\", \"framerate\": 30.0, \"height\": 120, \
+             \"ingested_at_utc\": \"2026-01-01T00:00:00+00:00\", \"mos\": {mos}, \
+             \"mos_std_dev\": 0.0, \"n_ratings\": 0, \"pix_fmt\": \"yuv420p\", \"src\": \"{src}\", \
+             \"src_sha256\": \"{:064x}\", \"src_size_bytes\": 10, \"width\": 160}}\n",
+            mos.to_bits()
+        )
+    };
+    let shard: String = (0..10)
+        .map(|i| row(&format!("b/{i}.mp4"), 20.0 + i as f64 * 3.5))
+        .collect();
+    s.write("shard.jsonl", &shard);
+    let labels: String = (0..10)
+        .map(|i| format!("b/{i},{}\n", 20.0 + i as f64 * 3.5))
+        .collect();
+    s.write("labels.csv", &format!("name,mos\n{labels}"));
+    s.write(
+        "preds.csv",
+        &(0..10)
+            .map(|i| format!("b/{i}.mp4,{}\n", (i * 7 % 10) as f64))
+            .collect::<String>(),
+    );
+    let ok: &[&[&str]] = &[
+        &["corpora"],
+        &["merge", "--output", "work/o1.jsonl", "work/shard.jsonl"],
+        &[
+            "aggregate",
+            "--inputs",
+            "work/shard.jsonl",
+            "--output",
+            "work/o2.jsonl",
+        ],
+        &[
+            "split",
+            "--inputs",
+            "work/shard.jsonl",
+            "--output",
+            "work/o3.json",
+        ],
+        &[
+            "export",
+            "parquet",
+            "--inputs",
+            "work/shard.jsonl",
+            "--output",
+            "work/o4.parquet",
+        ],
+        &[
+            "export",
+            "dover",
+            "--inputs",
+            "work/shard.jsonl",
+            "--output",
+            "work/o5.txt",
+        ],
+        &[
+            "export",
+            "fast-vqa",
+            "--inputs",
+            "work/shard.jsonl",
+            "--output",
+            "work/o6.txt",
+        ],
+        &[
+            "export",
+            "q-align",
+            "--inputs",
+            "work/shard.jsonl",
+            "--output",
+            "work/o7.json",
+        ],
+        &[
+            "export",
+            "simplevqa",
+            "--inputs",
+            "work/shard.jsonl",
+            "--output",
+            "work/o8.csv",
+        ],
+        &[
+            "export",
+            "pyiqa",
+            "--inputs",
+            "work/shard.jsonl",
+            "--output",
+            "work/o9.csv",
+        ],
+        &[
+            "report",
+            "--inputs",
+            "work/shard.jsonl",
+            "--output",
+            "work/o10.html",
+        ],
+        &["labels", "diff", "work/labels.csv", "work/shard.jsonl"],
+        &[
+            "labels",
+            "check",
+            "work/labels.csv",
+            "--against",
+            "work/shard.jsonl",
+            "--prober",
+            "native",
+        ],
+        &[
+            "evaluate",
+            "--labels",
+            "work/shard.jsonl",
+            "--predictions",
+            "work/preds.csv",
+        ],
+        &[
+            "probe",
+            "--prober",
+            "native",
+            "tests/fixtures/clips/h264_160x120_ntsc.mp4",
+        ],
+    ];
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for args in ok {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| match a.strip_prefix("tests/") {
+                Some(rest) => repo.join("tests").join(rest).display().to_string(),
+                None => a.to_string(),
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = moscorpus(s.root.path(), &args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        // Every input path swapped for a missing one: 2, naming it.
+        let missing: Vec<&str> = args
+            .iter()
+            .map(|a| {
+                if a.ends_with("shard.jsonl") || a.ends_with("labels.csv") || a.ends_with(".mp4") {
+                    "work/missing.jsonl"
+                } else {
+                    a
+                }
+            })
+            .collect();
+        if missing != args {
+            for output in args.iter().filter(|a| a.starts_with("work/o")) {
+                let _ = std::fs::remove_file(s.root.path().join(output));
+            }
+            let run = moscorpus(s.root.path(), &missing);
+            // aggregate warns of a missing input and refuses when none is left.
+            assert_eq!(run.code, 2, "{missing:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("missing.jsonl"),
+                "{missing:?}: {}",
+                run.stderr
+            );
+        }
+        // A flag it does not have: usage, 2.
+        let run = moscorpus(s.root.path(), &[&args[..], &["--no-such-flag"]].concat());
+        assert_eq!(run.code, 2, "{args:?} --no-such-flag");
+    }
+    for usage in [&["ingest"][..], &["demo", "--max-rows", "x"], &["nope"]] {
+        assert_eq!(moscorpus(s.root.path(), usage).code, 2, "{usage:?}");
+    }
+    // A run that failed: a file the prober cannot read.
+    let broken = repo.join("tests/fixtures/clips/html_error_page.mp4");
+    let run = moscorpus(
+        s.root.path(),
+        &["probe", "--prober", "native", broken.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}

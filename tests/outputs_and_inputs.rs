@@ -410,7 +410,8 @@ fn probe_into_a_closed_pipe_and_of_things_that_are_not_files() {
             "work/pipe.mp4",
         ],
     );
-    assert_eq!(run.code, 1);
+    // Paths that are not files are bad input: exit 2 (the one rule, #24).
+    assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr.matches("not a regular file").count(),
         3,

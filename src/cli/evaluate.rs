@@ -262,18 +262,7 @@ fn evaluate_split_args(args: EvaluateArgs) -> Result<(Context, Vec<RepeatReport>
             })?),
         };
     let split = read_split_file(&file)?;
-    let corpus = args.corpus.unwrap_or_default();
-    let made_for = split.header["corpus"].as_str().unwrap_or("?");
-    if made_for != corpus.info().label {
-        return Err(Error::input_with_hint(
-            format!(
-                "{}: a split of {made_for}, but the labels are of {}",
-                file.display(),
-                corpus.info().label
-            ),
-            "give the split made from these labels' shards",
-        ));
-    }
+    split.check_corpus(&file, args.corpus.unwrap_or_default(), "labels")?;
     let repeats = evaluate_on_split(&options(&args), &split, repeat)?;
     Ok((context, repeats))
 }

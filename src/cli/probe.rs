@@ -19,11 +19,11 @@ pub struct ProbeArgs {
 
 pub fn run(args: ProbeArgs) -> Result<(), Error> {
     let prober = args.probing.build();
-    let mut failed = 0;
+    let (mut failed, mut not_files) = (0, 0);
     for file in &args.files {
         if let Err(why) = super::regular_file(file) {
             super::say_on_stderr(&format!("{}: {why}\n", file.display()));
-            failed += 1;
+            not_files += 1;
             continue;
         }
         match prober.probe(file) {
@@ -34,6 +34,14 @@ pub fn run(args: ProbeArgs) -> Result<(), Error> {
                 failed += 1;
             }
         }
+    }
+    // One rule for exit codes: a path that is not a file is bad input (2); a file the
+    // prober cannot read is a failed run (1).
+    if not_files > 0 {
+        return Err(Error::input(format!(
+            "{not_files} of {} paths are not files (missing, folders, devices or pipes)",
+            args.files.len()
+        )));
     }
     if failed > 0 {
         return Err(Error::Other(format!(

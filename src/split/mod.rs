@@ -332,6 +332,28 @@ pub struct SplitFile {
 }
 
 impl SplitFile {
+    /// Refuses to use this split (read from `path`) on `what` (rows, labels) of another
+    /// corpus than the one it was made from.
+    pub fn check_corpus(
+        &self,
+        path: &std::path::Path,
+        corpus: CorpusId,
+        what: &str,
+    ) -> Result<(), Error> {
+        let made_for = self.header["corpus"].as_str().unwrap_or("?");
+        if made_for == corpus.info().label {
+            return Ok(());
+        }
+        Err(Error::input_with_hint(
+            format!(
+                "{}: a split of {made_for}, but the {what} are of {}",
+                path.display(),
+                corpus.info().label
+            ),
+            "give the shards the split was made from, or make one of these with `moscorpus split`",
+        ))
+    }
+
     /// Refuses to use this split (read from `path`) on rows it was not made from: rows
     /// of another corpus, or a clip set other than the split's (the clips the split names,
     /// plus the ones its header says were dropped for overlap). `srcs` are the clip keys of
@@ -342,17 +364,7 @@ impl SplitFile {
         corpus: CorpusId,
         srcs: &HashSet<&str>,
     ) -> Result<(), Error> {
-        let made_for = self.header["corpus"].as_str().unwrap_or("?");
-        if made_for != corpus.info().label {
-            return Err(Error::input_with_hint(
-                format!(
-                    "{}: a split of {made_for}, but the rows are of {}",
-                    path.display(),
-                    corpus.info().label
-                ),
-                "give the shards the split was made from, or make one of these with `moscorpus split`",
-            ));
-        }
+        self.check_corpus(path, corpus, "rows")?;
         let first = self.tests.keys().next().copied().unwrap_or(0);
         let split_clips: HashSet<&str> = self.tests[&first]
             .iter()
