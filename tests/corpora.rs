@@ -716,3 +716,50 @@ fn a_missing_clips_folder_of_a_disk_only_corpus_is_named_before_the_run() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// #24 item 6: a run never writes into another corpus's state file. A KoNViD-1k folder
+/// (its output and state file there) given to `ingest youtube-ugc`: refused before the
+/// run, the state file unchanged; with its own --progress-path it runs.
+#[test]
+fn a_run_never_writes_into_another_corpus_s_state_file() {
+    let s = Sandbox::new();
+    s.write("konvid_1k.jsonl", "");
+    let state = "{\n  \"8536919744.mp4\": {\n    \"state\": \"done\"\n  }\n}\n";
+    s.write(".download-progress.json", state);
+    let labels = fixture("labels/corpora/MOS_for_YouTube_UGC_dataset.xlsx");
+    let args = [
+        "ingest",
+        "youtube-ugc",
+        "--dir",
+        "work",
+        "--manifest-csv",
+        labels.to_str().unwrap(),
+        "--min-csv-rows",
+        "1",
+        "--clips-url-base",
+        "http://127.0.0.1:9",
+        "--download-retries",
+        "1",
+    ];
+    let run = moscorpus(s.root.path(), &args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.assert_logged(&["konvid-1k's working folder", "youtube-ugc"]);
+    assert_eq!(
+        std::fs::read_to_string(s.work().join(".download-progress.json")).unwrap(),
+        state
+    );
+    assert!(!s.work().join("youtube_ugc.jsonl").exists());
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            &args[..],
+            &["--progress-path", "work/youtube.progress.json"],
+        ]
+        .concat(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(s.work().join(".download-progress.json")).unwrap(),
+        state
+    );
+}

@@ -156,6 +156,39 @@ impl IngestOptions {
         Ok(())
     }
 
+    /// Refuses to write into another corpus's state file: the default state file of a
+    /// working folder that holds another corpus's output (its default file name) and not
+    /// this one's. The state file names no corpus (contract §2), so the folder says whose
+    /// it is; `--progress-path` gives a run its own.
+    fn check_state_file_is_ours(&self) -> Result<(), Error> {
+        let state = self.progress_file_path();
+        if self.progress_path.is_some() || !state.is_file() || self.output_path().exists() {
+            return Ok(());
+        }
+        let other = CorpusId::ALL
+            .into_iter()
+            .find(|id| *id != self.corpus && self.dir.join(id.info().output_file).is_file());
+        match other {
+            Some(other) => Err(Error::input_with_hint(
+                format!(
+                    "{} is {}'s working folder ({} is there, with its state file {}); \
+                     ingesting {} here would write into that state file; nothing was run",
+                    self.dir.display(),
+                    other.info().label,
+                    other.info().output_file,
+                    state.display(),
+                    self.corpus.info().label
+                ),
+                format!(
+                    "give {} its own --dir (its default is {}), or --progress-path",
+                    self.corpus.info().label,
+                    self.corpus.info().default_dir
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Refuses an output or state file that is the label file being read (given with
     /// `--manifest-csv` or found in the working folder).
     fn check_not_label_file(&self, label_file: &std::path::Path) -> Result<(), Error> {
@@ -282,6 +315,7 @@ fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
             ),
         ));
     }
+    opts.check_state_file_is_ours()?;
     let (manifest, clips_root) = load_labels(opts, info)?;
     opts.check_not_label_file(&manifest.path)?;
     // A corpus whose clips only come from disk, with no URL in its labels and no
