@@ -71,6 +71,11 @@ pub enum FailureKind {
     Interrupted,
     /// On disk, but the prober cannot read it as a video with a positive geometry.
     Broken,
+    /// On disk, but its samples run past the end of the file (a cut download or copy);
+    /// a downloaded one is deleted and fetched again on the next run.
+    Truncated,
+    /// On disk, but its container contradicts itself (sample tables that disagree).
+    Corrupt,
     /// A failure an earlier run (or another tool) recorded in words this tool does not
     /// write: kept as it is, not retried unless `--retry-failed`.
     Recorded,
@@ -90,9 +95,10 @@ impl FailureKind {
             | TooBig
             | TooManyRedirects
             | Broken
+            | Corrupt
             | Recorded => Policy::Permanent,
             Http(_) | BadArchive | Timeout | TooSlow | Connect | Cut | BadRange
-            | ChecksumMismatch | Request | Busy | Interrupted => Policy::Transient,
+            | ChecksumMismatch | Request | Busy | Interrupted | Truncated => Policy::Transient,
             NoSpace | Unreadable => Policy::Local,
         }
     }
@@ -129,7 +135,7 @@ impl FailureKind {
 
 /// Every kind but `Http` with its label: the one table both directions read. A new kind
 /// gets its row here (without one it would be written `failed`).
-const LABELS: [(FailureKind, &str); 21] = {
+const LABELS: [(FailureKind, &str); 23] = {
     use FailureKind::*;
     [
         (NoUrl, "no-url"),
@@ -152,6 +158,8 @@ const LABELS: [(FailureKind, &str); 21] = {
         (Unreadable, "unreadable"),
         (Interrupted, "interrupted"),
         (Broken, "broken"),
+        (Truncated, "truncated"),
+        (Corrupt, "corrupt"),
         (Recorded, "failed-earlier"),
     ]
 };

@@ -295,3 +295,82 @@ fn a_done_clip_that_vanished_is_downloaded_again() {
     assert_eq!(report.stats.written, 0, "same bytes: already in the output");
     assert_eq!(report.stats.dedups, 4);
 }
+
+/// #23 item 4 and acceptance 3: a clip whose samples run past its end gets no row. A
+/// local one is a `truncated` failure with its frames present (summary, --report-json);
+/// one downloaded cut (the server's announced length honest, the file itself cut) is
+/// deleted and fetched again on the next run, and once the server has the whole clip
+/// the output equals a clean run's.
+#[test]
+fn a_truncated_clip_gets_no_row_and_a_cut_download_is_fetched_again() {
+    let whole = std::fs::read(common::fixture("probe/h264_faststart.mp4")).unwrap();
+    let cut = whole[..whole.len() * 6 / 10].to_vec();
+    let frames = moscorpus::probe::native::probe_bytes(&whole)
+        .unwrap()
+        .integrity
+        .unwrap()
+        .frames;
+    let present = moscorpus::probe::native::probe_bytes(&cut)
+        .unwrap()
+        .integrity
+        .unwrap()
+        .frames_present;
+    assert!(present < frames);
+    let reason = format!("truncated: {present} of {frames} frames present");
+
+    // Local: the cut clip in the clips folder.
+    let s = common::Sandbox::new();
+    s.put_clip("local.mp4", &cut);
+    s.write("manifest.csv", "name,mos\nlocal,50\n");
+    let run = s.ingest(&["--prober", "native", "--report-json", "work/report.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_logged(&["local.mp4", &reason]);
+    assert!(run.stdout.contains("0 rows written"), "{}", run.stdout);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.work().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["top_failure_reasons"][0]["kind"], "truncated");
+    assert!(s.clips().join("local.mp4").exists(), "a local clip is kept");
+
+    // Downloaded: cut on the first request, whole from then on.
+    let whole = Arc::new(whole);
+    let routes = [(
+        "/clip.mp4".to_string(),
+        vec![Reply::Body(Arc::new(cut)), Reply::Body(whole.clone())],
+    )]
+    .into_iter()
+    .collect();
+    let server = LoopbackServer::start(routes).unwrap();
+    let manifest = format!("name,url,mos\nclip,{}/clip.mp4,50\n", server.base_url());
+    let s = common::Sandbox::new();
+    s.write("manifest.csv", &manifest);
+    let run = s.ingest(&["--prober", "native"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_logged(&["clip.mp4", &reason]);
+    assert!(
+        !s.clips().join("clip.mp4").exists(),
+        "a cut download is not kept"
+    );
+    let run = s.ingest(&["--prober", "native"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("1 rows written"), "{}", run.stdout);
+    let clean_server = LoopbackServer::start(
+        [("/clip.mp4".to_string(), vec![Reply::Body(whole)])]
+            .into_iter()
+            .collect(),
+    )
+    .unwrap();
+    let clean = common::Sandbox::new();
+    clean.write(
+        "manifest.csv",
+        &format!(
+            "name,url,mos\nclip,{}/clip.mp4,50\n",
+            clean_server.base_url()
+        ),
+    );
+    assert_eq!(clean.ingest(&["--prober", "native"]).code, 0);
+    assert_eq!(
+        common::rows_without_timestamp(&s.work().join("lsvq.jsonl")),
+        common::rows_without_timestamp(&clean.work().join("lsvq.jsonl"))
+    );
+}

@@ -118,3 +118,135 @@ fn fuzz_seeds_and_past_crashes_never_panic() {
     }
     assert!(files >= 20, "{files} files");
 }
+
+/// ffprobe's packet table of the first video stream of `path`: (byte position, size).
+fn ffprobe_packets(path: &Path) -> Vec<(u64, u64)> {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=pos,size",
+        ])
+        .args(["-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let (size, pos) = line.split_once(',')?;
+            Some((pos.trim().parse().ok()?, size.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// ffprobe `-count_packets` of the first video stream of `path`.
+fn ffprobe_count_packets(path: &Path) -> u64 {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "quiet", "-count_packets", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_packets", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .trim_end_matches(',')
+        .parse()
+        .unwrap_or(0)
+}
+
+/// #23 item 1, on every MP4/MOV of the probe matrix: a whole clip is never flagged; a
+/// clip cut at 10, 50, 90 and 99 % of its bytes whose index survives (moov before the
+/// media) is `truncated`, with exactly the frames whose bytes are all in the file. The
+/// oracle is ffprobe's packet table of the whole clip (packets with pos + size ≤ the
+/// cut); ffprobe `-count_packets` on the cut file agrees, counting one more when a
+/// packet straddles the cut (it reads that last partial packet).
+#[test]
+fn a_cut_mp4_is_truncated_with_the_frames_ffprobe_finds() {
+    if !common::ffprobe_or_skip("a_cut_mp4_is_truncated_with_the_frames_ffprobe_finds") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (mut whole, mut cut_checked) = (0, 0);
+    for clip in matrix() {
+        let bytes = std::fs::read(&clip).unwrap();
+        let name = clip.file_name().unwrap().to_string_lossy().into_owned();
+        let Ok(report) = probe_bytes(&bytes) else {
+            continue;
+        };
+        let Some(integrity) = report.integrity else {
+            continue; // not an MP4 with sample tables (MKV, WebM, fragmented MP4)
+        };
+        whole += 1;
+        assert_eq!(integrity.damage(), None, "{name}: a whole clip flagged");
+        // The same streams with the index first (`-movflags +faststart`), as most
+        // downloads are: a cut then keeps the index and loses samples.
+        let faststart = dir.path().join(format!("faststart-{name}"));
+        let remuxed = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(&clip)
+            .args(["-map", "0", "-c", "copy", "-movflags", "+faststart"])
+            .arg(&faststart)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !remuxed {
+            continue;
+        }
+        let (clip, bytes) = (faststart.clone(), std::fs::read(&faststart).unwrap());
+        let integrity = probe_bytes(&bytes).unwrap().integrity.unwrap();
+        assert_eq!(
+            integrity.damage(),
+            None,
+            "{name} faststart: a whole clip flagged"
+        );
+        let packets = ffprobe_packets(&clip);
+        assert_eq!(
+            integrity.frames,
+            packets.len() as u64,
+            "{name}: frames listed"
+        );
+        for percent in [10u64, 50, 90, 99] {
+            let len = bytes.len() as u64 * percent / 100;
+            let cut = dir.path().join(format!("{percent}-{name}"));
+            std::fs::write(&cut, &bytes[..len as usize]).unwrap();
+            let Ok(report) = probe_bytes(&bytes[..len as usize]) else {
+                continue; // the index itself is cut: no answer, no row
+            };
+            let integrity = report.integrity.expect("the same tables");
+            let present = packets
+                .iter()
+                .filter(|(pos, size)| pos + size <= len)
+                .count() as u64;
+            let straddles = packets
+                .iter()
+                .any(|(pos, size)| *pos < len && pos + size > len);
+            assert_eq!(integrity.frames_present, present, "{name} at {percent} %");
+            assert_eq!(
+                integrity.damage(),
+                (present < integrity.frames).then_some(moscorpus::probe::Damage::Truncated {
+                    present,
+                    frames: integrity.frames
+                }),
+                "{name} at {percent} %"
+            );
+            assert_eq!(
+                ffprobe_count_packets(&cut),
+                present + u64::from(straddles),
+                "{name} at {percent} %: ffprobe -count_packets"
+            );
+            cut_checked += 1;
+        }
+    }
+    assert!(
+        whole >= 10,
+        "only {whole} MP4s with sample tables in the matrix"
+    );
+    eprintln!("{whole} MP4s whole, {cut_checked} cuts checked against ffprobe");
+    assert!(
+        cut_checked >= 30,
+        "only {cut_checked} cuts kept their index"
+    );
+}

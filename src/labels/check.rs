@@ -144,7 +144,20 @@ fn why_no_row(key: &str, evidence: &Evidence) -> (NoRow, String) {
             ),
         };
     }
-    match evidence.prober.probe(&clip).and_then(|r| r.geometry()) {
+    let probed = evidence.prober.probe(&clip);
+    let damage = probed
+        .as_ref()
+        .ok()
+        .and_then(|r| r.integrity.as_ref())
+        .and_then(|i| i.damage());
+    if let Some(damage) = damage {
+        let kind = match damage {
+            crate::probe::Damage::Truncated { .. } => "truncated",
+            crate::probe::Damage::Corrupt(_) => "corrupt",
+        };
+        return (NoRow::Broken, format!("{kind}: {damage}"));
+    }
+    match probed.and_then(|r| r.geometry()) {
         Ok(_) => (
             NoRow::NotIngested,
             "on disk and readable, but the shard has no row (past --max-rows, another --shard, or a run not finished)".into(),

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
 use crate::manifest::ManifestRow;
-use crate::probe::{ClipGeometry, ProbeError, Prober};
+use crate::probe::{ClipGeometry, Damage, ProbeError, Prober};
 use crate::source::http::{DownloadPolicy, Downloaded, Downloader, RunTransport};
 use crate::store::clip_index::Stamp;
 use crate::store::hash::{Digest, HashPrefix, sha256_file};
@@ -37,7 +37,7 @@ pub(super) enum Found {
         size: u64,
         stamp: Option<Stamp>,
         downloaded: bool,
-        geometry: Option<Result<ClipGeometry, String>>,
+        geometry: Option<Result<ClipGeometry, Failure>>,
     },
 }
 
@@ -180,18 +180,33 @@ pub(super) fn read_clip(clip: &Path) -> Result<(Digest, u64), Failure> {
     sha256_file(clip).map_err(|e| Failure::local(clip, &e))
 }
 
-/// The row's probe fields, or why the clip is broken; a prober that cannot run at all
-/// is an error for the whole run.
+/// The row's probe fields, or why the clip gets none: `broken` (the prober cannot read
+/// it), `truncated` or `corrupt` (the structural check of its container, #23). A prober
+/// that cannot run at all is an error for the whole run.
 pub(super) fn probe_geometry(
     prober: &(dyn Prober + Sync),
     clip: &Path,
-) -> Result<Result<ClipGeometry, String>, Error> {
-    match prober.probe(clip).and_then(|report| report.geometry()) {
-        Ok(geometry) => Ok(Ok(geometry)),
-        Err(ProbeError::Broken(reason)) => Ok(Err(reason)),
-        Err(ProbeError::Unsupported(reason)) => Ok(Err(format!(
-            "{reason} (--prober auto asks ffprobe for such files)"
-        ))),
-        Err(ProbeError::Unavailable(reason)) => Err(Error::input(reason)),
-    }
+) -> Result<Result<ClipGeometry, Failure>, Error> {
+    let broken = |reason: String| Ok(Err(Failure::new(FailureKind::Broken, reason)));
+    let report = match prober.probe(clip) {
+        Ok(report) => report,
+        Err(ProbeError::Broken(reason)) => return broken(reason),
+        Err(ProbeError::Unsupported(reason)) => {
+            return broken(format!(
+                "{reason} (--prober auto asks ffprobe for such files)"
+            ));
+        }
+        Err(ProbeError::Unavailable(reason)) => return Err(Error::input(reason)),
+    };
+    let geometry = match report.geometry() {
+        Ok(geometry) => geometry,
+        Err(e) => return broken(e.to_string()),
+    };
+    Ok(match report.integrity.as_ref().and_then(|i| i.damage()) {
+        None => Ok(geometry),
+        Some(damage @ Damage::Truncated { .. }) => {
+            Err(Failure::new(FailureKind::Truncated, damage.to_string()))
+        }
+        Some(Damage::Corrupt(why)) => Err(Failure::new(FailureKind::Corrupt, why)),
+    })
 }

@@ -89,15 +89,27 @@ impl Applier<'_> {
             } => {
                 let clip = self.clip_path(row);
                 if downloaded {
-                    if let Some(Err(reason)) = &geometry {
-                        // What the server sent is not a video: not kept, not done.
-                        let _ = std::fs::remove_file(&clip);
-                        let failure = Failure::new(
-                            FailureKind::NotAVideo,
-                            format!("the prober cannot read what was downloaded ({reason})"),
-                        );
-                        self.download_failed(row, failure);
-                        return Ok(());
+                    match &geometry {
+                        Some(Err(failure)) if failure.kind == FailureKind::Truncated => {
+                            // A cut download: not kept, fetched again next run.
+                            let _ = std::fs::remove_file(&clip);
+                            self.download_failed(row, failure.clone());
+                            return Ok(());
+                        }
+                        Some(Err(failure)) if failure.kind == FailureKind::Broken => {
+                            // What the server sent is not a video: not kept, not done.
+                            let _ = std::fs::remove_file(&clip);
+                            let failure = Failure::new(
+                                FailureKind::NotAVideo,
+                                format!(
+                                    "the prober cannot read what was downloaded ({})",
+                                    failure.detail
+                                ),
+                            );
+                            self.download_failed(row, failure);
+                            return Ok(());
+                        }
+                        _ => {}
                     }
                     debug!("{}: downloaded {size} bytes", row.key);
                     self.progress.mark_done(&row.key);
@@ -141,7 +153,7 @@ impl Applier<'_> {
         sha: Digest,
         size: Option<u64>,
         stamp: Option<Stamp>,
-        geometry: Option<Result<ClipGeometry, String>>,
+        geometry: Option<Result<ClipGeometry, Failure>>,
     ) -> Result<(), Error> {
         // (same bytes, same label) for the row the output holds for this clip key.
         let present = self.sink.present(SrcId::of(&row.key)).map(|p| {
@@ -186,7 +198,13 @@ impl Applier<'_> {
                 Ok((fresh_sha, size)) if fresh_sha == sha => {
                     (size, probe_geometry(self.prober, clip)?)
                 }
-                Ok(_) => (0, Err("the clip changed while it was read".to_string())),
+                Ok(_) => (
+                    0,
+                    Err(Failure::new(
+                        FailureKind::Broken,
+                        "the clip changed while it was read",
+                    )),
+                ),
                 Err(failure) => {
                     warn!("{} (label line {}): {failure}; no row", row.key, row.line);
                     self.stats.broken(&failure);
@@ -217,10 +235,9 @@ impl Applier<'_> {
                 }
                 self.record_stamp(&written.src, stamp, written.src_sha256)?;
             }
-            Err(reason) => {
-                warn!("{} (label line {}): {reason}; no row", row.key, row.line);
-                self.stats
-                    .broken(&Failure::new(FailureKind::Broken, reason));
+            Err(failure) => {
+                warn!("{} (label line {}): {failure}; no row", row.key, row.line);
+                self.stats.broken(&failure);
             }
         }
         Ok(())

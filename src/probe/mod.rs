@@ -41,13 +41,68 @@ pub struct FormatReport {
     pub duration: Option<String>,
 }
 
-/// ffprobe's answer for one clip: `{"streams":[…],"format":{…}}`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// ffprobe's answer for one clip: `{"streams":[…],"format":{…}}`. Two reports are
+/// equal when ffprobe's fields are (the structural check is not part of its answer).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ProbeReport {
     #[serde(default)]
     pub streams: Vec<StreamReport>,
     #[serde(default)]
     pub format: FormatReport,
+    /// What the container says of its own bytes, when the native prober checked it
+    /// (never part of ffprobe's JSON).
+    #[serde(skip)]
+    pub integrity: Option<Integrity>,
+}
+
+/// The structural check of a clip (#23), from the container alone, at no extra read:
+/// every video sample's extent (MP4: `stsz` + `stsc` + `stco`/`co64`) against the file's
+/// length, and the sample tables against each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integrity {
+    /// The video samples (frames) the container lists.
+    pub frames: u64,
+    /// Of those, the ones whose bytes lie wholly inside the file (a last sample cut
+    /// part-way is not present; ffprobe `-count_packets` still counts that one).
+    pub frames_present: u64,
+    /// Sample tables that contradict each other, if they do.
+    pub contradiction: Option<String>,
+}
+
+/// What is wrong with a clip's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Damage {
+    /// Samples run past the end of the file.
+    Truncated { present: u64, frames: u64 },
+    /// The container contradicts itself, or its bitstream framing is broken.
+    Corrupt(String),
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Damage::Truncated { present, frames } => {
+                write!(
+                    f,
+                    "{present} of {frames} frames present (the file is cut short)"
+                )
+            }
+            Damage::Corrupt(why) => f.write_str(why),
+        }
+    }
+}
+
+impl Integrity {
+    /// The damage the check found, if any.
+    pub fn damage(&self) -> Option<Damage> {
+        if self.frames_present < self.frames {
+            return Some(Damage::Truncated {
+                present: self.frames_present,
+                frames: self.frames,
+            });
+        }
+        self.contradiction.clone().map(Damage::Corrupt)
+    }
 }
 
 /// The row's probe fields.
@@ -83,6 +138,12 @@ pub trait Prober {
     fn check_available(&self) -> Result<(), ProbeError>;
     /// Probes one file.
     fn probe(&self, path: &Path) -> Result<ProbeReport, ProbeError>;
+}
+
+impl PartialEq for ProbeReport {
+    fn eq(&self, other: &Self) -> bool {
+        self.streams == other.streams && self.format == other.format
+    }
 }
 
 impl ProbeReport {
@@ -163,6 +224,7 @@ mod tests {
             format: FormatReport {
                 duration: Some("4.5".into()),
             },
+            integrity: None,
         }
     }
 

@@ -125,5 +125,6 @@ fn report(video: Option<VideoStream>, container_seconds: f64) -> ProbeReport {
         format: FormatReport {
             duration: Some(seconds_string(container_seconds)),
         },
+        integrity: None,
     }
 }

@@ -196,6 +196,139 @@ impl TimeToSample {
     }
 }
 
+/// `stsz` (or the compact `stz2`): each sample's size in bytes. A table is never read
+/// past the box's end, so a forged `sample_count` costs nothing: the sizes it does not
+/// hold are `None` (and the box says the table is short).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleSizes<'a> {
+    /// Every sample's size, when the box gives one for all.
+    pub uniform: Option<u32>,
+    pub sample_count: u32,
+    table: &'a [u8],
+    field_bits: u8,
+}
+
+impl<'a> SampleSizes<'a> {
+    pub fn parse_stsz(payload: &'a [u8]) -> Option<Self> {
+        let mut c = Cursor::new(payload);
+        c.full_box_header()?;
+        let uniform = c.u32()?;
+        let sample_count = c.u32()?;
+        Some(Self {
+            uniform: (uniform != 0).then_some(uniform),
+            sample_count,
+            table: c.rest(),
+            field_bits: 32,
+        })
+    }
+
+    pub fn parse_stz2(payload: &'a [u8]) -> Option<Self> {
+        let mut c = Cursor::new(payload);
+        c.full_box_header()?;
+        c.skip(3)?;
+        let field_bits = c.u8()?;
+        if !matches!(field_bits, 4 | 8 | 16) {
+            return None;
+        }
+        let sample_count = c.u32()?;
+        Some(Self {
+            uniform: None,
+            sample_count,
+            table: c.rest(),
+            field_bits,
+        })
+    }
+
+    /// Sample `i`'s size (0-based); `None` past the table.
+    pub fn size(&self, i: u32) -> Option<u32> {
+        if let Some(size) = self.uniform {
+            return (i < self.sample_count).then_some(size);
+        }
+        let i = usize::try_from(i).ok()?;
+        match self.field_bits {
+            32 => {
+                let at = i.checked_mul(4)?;
+                let bytes = self.table.get(at..at + 4)?;
+                Some(u32::from_be_bytes(bytes.try_into().ok()?))
+            }
+            16 => {
+                let at = i.checked_mul(2)?;
+                let bytes = self.table.get(at..at + 2)?;
+                Some(u32::from(u16::from_be_bytes(bytes.try_into().ok()?)))
+            }
+            8 => self.table.get(i).map(|b| u32::from(*b)),
+            _ => {
+                let byte = self.table.get(i / 2)?;
+                Some(u32::from(if i % 2 == 0 { byte >> 4 } else { byte & 0x0f }))
+            }
+        }
+    }
+}
+
+/// `stsc`: runs of chunks with the same number of samples, as (first chunk, 1-based;
+/// samples per chunk). Entries past the box's end are dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SampleToChunk {
+    pub runs: Vec<(u32, u32)>,
+}
+
+impl SampleToChunk {
+    pub fn parse(payload: &[u8]) -> Self {
+        let mut c = Cursor::new(payload);
+        let entry_count = c.full_box_header().and_then(|_| c.u32()).unwrap_or(0);
+        let fits = payload.len() / 12;
+        let runs = (0..usize::try_from(entry_count).unwrap_or(usize::MAX).min(fits))
+            .map_while(|_| {
+                let first_chunk = c.u32()?;
+                let samples_per_chunk = c.u32()?;
+                c.skip(4)?; // sample_description_index
+                Some((first_chunk, samples_per_chunk))
+            })
+            .collect();
+        Self { runs }
+    }
+}
+
+/// `stco` / `co64`: each chunk's byte offset in the file, as stored (read on demand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkOffsets<'a> {
+    pub entry_count: u32,
+    table: &'a [u8],
+    wide: bool,
+}
+
+impl<'a> ChunkOffsets<'a> {
+    pub fn parse(payload: &'a [u8], wide: bool) -> Option<Self> {
+        let mut c = Cursor::new(payload);
+        c.full_box_header()?;
+        let entry_count = c.u32()?;
+        Some(Self {
+            entry_count,
+            table: c.rest(),
+            wide,
+        })
+    }
+
+    /// Chunk `i`'s offset (0-based); `None` past the table.
+    pub fn offset(&self, i: u32) -> Option<u64> {
+        if i >= self.entry_count {
+            return None;
+        }
+        let i = usize::try_from(i).ok()?;
+        if self.wide {
+            let at = i.checked_mul(8)?;
+            Some(u64::from_be_bytes(
+                self.table.get(at..at + 8)?.try_into().ok()?,
+            ))
+        } else {
+            let at = i.checked_mul(4)?;
+            Some(u64::from(u32::from_be_bytes(
+                self.table.get(at..at + 4)?.try_into().ok()?,
+            )))
+        }
+    }
+}
+
 /// `trex` (in `mvex`): a fragmented track's default sample duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrackExtends {

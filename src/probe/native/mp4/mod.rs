@@ -8,8 +8,9 @@
 pub mod boxes;
 
 use boxes::{
-    FourCc, HandlerReference, MediaTimes, TimeToSample, TrackExtends, TrackFragmentHeader,
-    TrackHeader, TrackRun, VisualSampleEntry, boxes, child, esds_object_type, path,
+    ChunkOffsets, FourCc, HandlerReference, MediaTimes, SampleSizes, SampleToChunk, TimeToSample,
+    TrackExtends, TrackFragmentHeader, TrackHeader, TrackRun, VisualSampleEntry, boxes, child,
+    esds_object_type, path,
 };
 
 use super::reader::Source;
@@ -19,7 +20,7 @@ use crate::probe::rules::duration::{
     microseconds_to_seconds, mp4_container_seconds, rescale_us, ticks_string,
 };
 use crate::probe::rules::rates::{self, SampleRun, SampleTiming};
-use crate::probe::{ProbeError, ProbeReport};
+use crate::probe::{Integrity, ProbeError, ProbeReport};
 
 /// Box types that open an ISO-BMFF file (how the format is recognised).
 pub fn is_top_level_box(kind: &[u8]) -> bool {
@@ -152,7 +153,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         stream_ticks,
         media.timescale,
     );
-    Ok(report(
+    let mut answer = report(
         Some(VideoStream {
             container_size: (u32::from(entry.width), u32::from(entry.height)),
             codec,
@@ -160,7 +161,86 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
             duration: (stream_ticks > 0).then(|| ticks_string(stream_ticks, media.timescale)),
         }),
         container_seconds,
-    ))
+    );
+    // A fragmented file's samples are in its fragments: not checked here (yet).
+    if !fragmented {
+        let listed: u64 = table.iter().map(|run| run.count).sum();
+        answer.integrity = sample_integrity(stbl, src.len(), listed);
+    }
+    Ok(answer)
+}
+
+/// Where every sample of the track lies (`stsz` sizes, `stsc` samples per chunk,
+/// `stco`/`co64` chunk offsets) against the file's length, and whether the tables
+/// agree with each other and with `stts` (`listed` samples). `None` when the track has
+/// no sample tables to check. Work is bounded by the tables' bytes, not by the counts
+/// they claim.
+fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity> {
+    let sizes = child(stbl, b"stsz")
+        .and_then(SampleSizes::parse_stsz)
+        .or_else(|| child(stbl, b"stz2").and_then(SampleSizes::parse_stz2))?;
+    let offsets = child(stbl, b"stco")
+        .and_then(|p| ChunkOffsets::parse(p, false))
+        .or_else(|| child(stbl, b"co64").and_then(|p| ChunkOffsets::parse(p, true)))?;
+    let to_chunk = child(stbl, b"stsc")
+        .map(SampleToChunk::parse)
+        .unwrap_or_default();
+    let frames = u64::from(sizes.sample_count);
+    let mut present = 0u64;
+    let mut placed = 0u64;
+    let mut contradiction = None;
+    let mut run = 0usize;
+    'chunks: for chunk in 0..offsets.entry_count {
+        let Some(mut at) = offsets.offset(chunk) else {
+            contradiction = Some(format!(
+                "the chunk offset table holds fewer than its {} entries",
+                offsets.entry_count
+            ));
+            break;
+        };
+        while run + 1 < to_chunk.runs.len() && to_chunk.runs[run + 1].0 <= chunk + 1 {
+            run += 1;
+        }
+        let in_chunk = to_chunk.runs.get(run).map_or(0, |r| u64::from(r.1));
+        let in_chunk = in_chunk.min(frames - placed);
+        if let Some(size) = sizes.uniform {
+            // Equal sizes: how many fit is arithmetic, whatever count is claimed.
+            let size = u64::from(size);
+            let room = file_len.saturating_sub(at);
+            present += in_chunk.min(room.checked_div(size).unwrap_or(in_chunk));
+            placed += in_chunk;
+        } else {
+            for _ in 0..in_chunk {
+                let Some(size) = sizes.size(u32::try_from(placed).unwrap_or(u32::MAX)) else {
+                    contradiction = Some(format!(
+                        "the sample size table holds fewer than its {frames} entries"
+                    ));
+                    break 'chunks;
+                };
+                at = at.saturating_add(u64::from(size));
+                if at <= file_len {
+                    present += 1;
+                }
+                placed += 1;
+            }
+        }
+        if placed == frames {
+            break;
+        }
+    }
+    if contradiction.is_none() && placed < frames {
+        contradiction = Some(format!(
+            "the chunks hold {placed} of the {frames} samples the size table lists"
+        ));
+    }
+    if contradiction.is_none() && listed != frames {
+        contradiction = Some(format!("stts lists {listed} samples, stsz {frames}"));
+    }
+    Some(Integrity {
+        frames,
+        frames_present: present,
+        contradiction,
+    })
 }
 
 /// What the sample entry's format and configuration box say the codec is.
