@@ -6,7 +6,7 @@ mod common;
 use common::{Sandbox, clip_bytes, moscorpus};
 
 /// Every command line whose help a user reads.
-const COMMANDS: [&[&str]; 20] = [
+const COMMANDS: [&[&str]; 21] = [
     &[],
     &["ingest"],
     &["corpora"],
@@ -27,6 +27,7 @@ const COMMANDS: [&[&str]; 20] = [
     &["labels", "diff"],
     &["labels", "check"],
     &["split"],
+    &["audit"],
 ];
 
 /// The `--flags` a help text offers.
@@ -234,4 +235,128 @@ fn report_json_has_the_counts_and_the_most_frequent_failures() {
     assert_eq!(top[1]["kind"], "no-url");
     assert!(top[1]["example"].as_str().unwrap().starts_with("no-url: "));
     assert!((report["attrition"].as_f64().unwrap() - 0.25).abs() < 1e-12);
+}
+
+/// #23 item 6: `moscorpus audit` on a folder of clips, three of them damaged (cut, 4 KB
+/// zeroed, 8 bytes zeroed inside a sample): it names exactly those three, writes one
+/// line a clip in order, exits 0 (1 with --fail-on-damage); a shard's clips are audited
+/// under --clips-dir; `labels check` says `truncated` for the cut one.
+#[test]
+fn audit_names_exactly_the_damaged_clips_of_a_folder() {
+    let s = Sandbox::new();
+    let good = std::fs::read(common::fixture("probe/h264_faststart.mp4")).unwrap();
+    let hevc = std::fs::read(common::fixture("probe/hevc_main.mp4")).unwrap();
+    let report = moscorpus::probe::native::probe_bytes(&good).unwrap();
+    let extents = report.samples.unwrap().extents(good.len() as u64);
+    let (offset, size) = *extents.iter().max_by_key(|e| e.1).unwrap();
+    let mut cut = good.clone();
+    cut.truncate(good.len() * 6 / 10);
+    let mut zeroed = good.clone();
+    zeroed[offset as usize..(offset as usize + 4096).min(good.len())].fill(0);
+    let mut inside = good.clone();
+    let middle = (offset + u64::from(size) / 2) as usize;
+    inside[middle..middle + 8].fill(0);
+    for (name, bytes) in [
+        ("a/ok1.mp4", &good),
+        ("a/cut.mp4", &cut),
+        ("b/ok2.mp4", &hevc),
+        ("b/zeroed.mp4", &zeroed),
+        ("c/inside.mp4", &inside),
+        ("c/ok3.mp4", &good),
+    ] {
+        s.put_clip(name, bytes);
+    }
+    s.write("notes.txt", "not a video, not searched\n");
+    let root = s.root.path();
+    let run = moscorpus(
+        root,
+        &["audit", "work/clips", "--output", "work/audit.jsonl"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("6 clips: ok 3, truncated 1, corrupt 2"),
+        "{}",
+        run.stdout
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(s.work().join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let verdicts: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["src"].as_str().unwrap(), l["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("a/cut.mp4", "truncated"),
+            ("a/ok1.mp4", "ok"),
+            ("b/ok2.mp4", "ok"),
+            ("b/zeroed.mp4", "corrupt"),
+            ("c/inside.mp4", "corrupt"),
+            ("c/ok3.mp4", "ok")
+        ]
+    );
+    assert!(lines[0]["frames_present"].as_u64() < lines[0]["container_frames"].as_u64());
+    assert!(
+        lines[4]["first_problem"]
+            .as_str()
+            .unwrap()
+            .contains("inside a NAL unit")
+    );
+    assert_eq!(lines[1]["src_sha256"], common::sha256_hex(&good));
+    let run = moscorpus(root, &["audit", "work/clips", "--fail-on-damage"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.lines().count(),
+        6,
+        "one JSON line a clip on stdout"
+    );
+    // A shard's clips, under --clips-dir; labels check names the cut clip's verdict.
+    let row = |src: &str| {
+        format!(
+            "{{\"corpus\": \"lsvq\", \"corpus_version\": \"lsvq-2021\", \"duration_s\": 0.48, \
+             \"encoder_upstream\": \"h264\", \"framerate\": 25.0, \"height\": 48, \
+             \"ingested_at_utc\": \"2026-01-01T00:00:00+00:00\", \"mos\": 50.0, \
+             \"mos_std_dev\": 0.0, \"n_ratings\": 0, \"pix_fmt\": \"yuv420p\", \"src\": \"{src}\", \
+             \"src_sha256\": \"{:064x}\", \"src_size_bytes\": 10, \"width\": 64}}\n",
+            src.len()
+        )
+    };
+    s.write("shard.jsonl", &(row("a/ok1.mp4") + &row("c/inside.mp4")));
+    let run = moscorpus(
+        root,
+        &["audit", "work/shard.jsonl", "--clips-dir", "work/clips"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let verdicts: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["verdict"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(verdicts, ["ok", "corrupt"]);
+    s.write("labels.csv", "name,mos\na/ok1,50\na/cut,40\n");
+    let run = moscorpus(
+        root,
+        &[
+            "labels",
+            "check",
+            "work/labels.csv",
+            "--against",
+            "work/shard.jsonl",
+            "--prober",
+            "native",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let check: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let reason = check["without_row"][0]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("truncated: "), "{check}");
 }

@@ -250,3 +250,107 @@ fn a_cut_mp4_is_truncated_with_the_frames_ffprobe_finds() {
         "only {cut_checked} cuts kept their index"
     );
 }
+
+/// The faststart remux of a matrix clip (index first), or `None` when ffmpeg cannot.
+fn faststart_copy(clip: &Path, dir: &Path) -> Option<PathBuf> {
+    let out = dir.join(format!("fs-{}", clip.file_name()?.to_string_lossy()));
+    std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(clip)
+        .args(["-map", "0", "-c", "copy", "-movflags", "+faststart"])
+        .arg(&out)
+        .status()
+        .ok()?
+        .success()
+        .then_some(out)
+}
+
+/// #23 items 1–2 through `audit`: no whole clip of the matrix is flagged; in H.264 and
+/// HEVC MP4s, 4 KB zeroed at three places of the sample data, and 8 bytes zeroed inside
+/// the largest sample (past its length field), are each `corrupt` without decoding,
+/// naming the sample and its byte; AV1 is flagged where the zeros touch OBU framing and
+/// otherwise says only `av1-obu` ran; VP9 and MPEG-4 Part 2 say `framing: not checked`.
+#[test]
+fn audit_flags_zeroed_sample_data_and_no_whole_clip() {
+    use moscorpus::audit::{Verdict, audit_clip};
+    use moscorpus::probe::native::NativeProber;
+    if !common::ffprobe_or_skip("audit_flags_zeroed_sample_data_and_no_whole_clip") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (mut framed, mut zeroed_cases) = (0, 0);
+    for clip in matrix() {
+        let name = clip.file_name().unwrap().to_string_lossy().into_owned();
+        let line = audit_clip(&clip, &name, &NativeProber);
+        if probe_bytes(&std::fs::read(&clip).unwrap()).is_ok_and(|r| r.geometry().is_ok()) {
+            assert_eq!(
+                line.verdict,
+                Verdict::Ok,
+                "{name}: a whole clip flagged: {line:?}"
+            );
+        }
+        let Some(fast) = faststart_copy(&clip, dir.path()) else {
+            continue;
+        };
+        let bytes = std::fs::read(&fast).unwrap();
+        let Ok(report) = probe_bytes(&bytes) else {
+            continue;
+        };
+        let Some(samples) = report.samples else {
+            continue;
+        };
+        let whole = audit_clip(&fast, &name, &NativeProber);
+        assert_eq!(whole.verdict, Verdict::Ok, "{name} faststart: {whole:?}");
+        let label = samples.framing.label();
+        if label == "not checked" {
+            assert!(whole.checks.contains(&"framing: not checked"), "{name}");
+            continue;
+        }
+        framed += 1;
+        let extents = samples.extents(bytes.len() as u64);
+        let n = extents.len();
+        let biggest = extents.iter().max_by_key(|(_, size)| *size).unwrap();
+        let mut ranges: Vec<(u64, u64)> = [n / 4, n / 2, 3 * n / 4]
+            .iter()
+            .map(|&k| (extents[k].0, 4096))
+            .collect();
+        if biggest.1 > 64 {
+            ranges.push((biggest.0 + u64::from(biggest.1) / 2, 8));
+        }
+        for (at, len) in ranges {
+            let mut damaged = bytes.clone();
+            let end = (at + len).min(damaged.len() as u64) as usize;
+            damaged[at as usize..end].fill(0);
+            let path = dir.path().join(format!("zeroed-{at}-{name}"));
+            std::fs::write(&path, &damaged).unwrap();
+            let line = audit_clip(&path, &name, &NativeProber);
+            assert!(line.checks.contains(&label), "{name}: {line:?}");
+            if label == "av1-obu" {
+                // Zeros inside an OBU's payload are not checkable without --decode.
+                assert!(
+                    matches!(line.verdict, Verdict::Ok | Verdict::Corrupt),
+                    "{line:?}"
+                );
+            } else {
+                assert_eq!(
+                    line.verdict,
+                    Verdict::Corrupt,
+                    "{name} zeroed at {at}+{len}"
+                );
+                assert!(
+                    line.first_problem
+                        .as_deref()
+                        .unwrap()
+                        .starts_with("sample "),
+                    "{line:?}"
+                );
+            }
+            zeroed_cases += 1;
+        }
+    }
+    eprintln!("{framed} framed MP4s, {zeroed_cases} zeroed ranges");
+    assert!(
+        framed >= 15,
+        "only {framed} MP4s with H.264/HEVC/AV1 framing"
+    );
+}

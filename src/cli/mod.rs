@@ -13,6 +13,7 @@ macro_rules! out {
 }
 
 mod aggregate;
+mod audit;
 mod corpora;
 mod demo;
 mod evaluate;
@@ -71,6 +72,9 @@ enum Command {
     Labels(labels::LabelsCommand),
     /// Write a frozen, leakage-safe split file (train/test per repeat) from shards.
     Split(split::SplitArgs),
+    /// Check clips' bytes for damage (cut files, broken sample tables, broken bitstream
+    /// framing): folders, file lists or a shard's clips; one JSON line a clip.
+    Audit(audit::AuditArgs),
 }
 
 impl Command {
@@ -274,5 +278,6 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Export(command) => export::run(command),
         Command::Labels(command) => labels::run(command),
         Command::Split(args) => split::run(args),
+        Command::Audit(args) => audit::run(args),
     }
 }

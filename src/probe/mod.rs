@@ -53,6 +53,27 @@ pub struct ProbeReport {
     /// (never part of ffprobe's JSON).
     #[serde(skip)]
     pub integrity: Option<Integrity>,
+    /// Where the video samples are and how their bytes are framed, for the framing check
+    /// of a pass that reads the clip (never part of ffprobe's JSON).
+    #[serde(skip)]
+    pub samples: Option<SampleMap>,
+}
+
+/// Where the video track's samples are (its MP4 sample tables, read on demand so that a
+/// probe allocates nothing for them) and the framing of their bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleMap {
+    pub framing: codec::framing::Framing,
+    /// The track's `stbl` box payload.
+    pub stbl: Vec<u8>,
+}
+
+impl SampleMap {
+    /// Every sample that starts inside a file of `file_len` bytes, as (byte offset, size),
+    /// sorted by offset: at most one per byte of the file, whatever the tables claim.
+    pub fn extents(&self, file_len: u64) -> Vec<(u64, u32)> {
+        native::mp4::sample_extents(&self.stbl, file_len)
+    }
 }
 
 /// The structural check of a clip (#23), from the container alone, at no extra read:
@@ -225,6 +246,7 @@ mod tests {
                 duration: Some("4.5".into()),
             },
             integrity: None,
+            samples: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod av1;
 pub mod bits;
+pub mod framing;
 pub mod h264;
 pub mod hevc;
 pub mod vp9;

@@ -126,5 +126,6 @@ fn report(video: Option<VideoStream>, container_seconds: f64) -> ProbeReport {
             duration: Some(seconds_string(container_seconds)),
         },
         integrity: None,
+        samples: None,
     }
 }

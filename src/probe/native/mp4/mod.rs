@@ -20,7 +20,7 @@ use crate::probe::rules::duration::{
     microseconds_to_seconds, mp4_container_seconds, rescale_us, ticks_string,
 };
 use crate::probe::rules::rates::{self, SampleRun, SampleTiming};
-use crate::probe::{Integrity, ProbeError, ProbeReport};
+use crate::probe::{Integrity, ProbeError, ProbeReport, SampleMap};
 
 /// Box types that open an ISO-BMFF file (how the format is recognised).
 pub fn is_top_level_box(kind: &[u8]) -> bool {
@@ -130,7 +130,9 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
     let stbl = path(video, &[b"mdia", b"minf", b"stbl"]).ok_or_else(|| broken("no stbl"))?;
     let stsd = child(stbl, b"stsd").ok_or_else(|| broken("no stsd"))?;
     let entry = VisualSampleEntry::first_of(stsd).map_err(broken)?;
-    let codec = codec::decode(codec_config(&entry)?)?;
+    let config = codec_config(&entry)?;
+    let framing = codec::framing::Framing::of(&config);
+    let codec = codec::decode(config)?;
     let table = child(stbl, b"stts")
         .map(TimeToSample::parse)
         .unwrap_or_default()
@@ -166,16 +168,34 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
     if !fragmented {
         let listed: u64 = table.iter().map(|run| run.count).sum();
         answer.integrity = sample_integrity(stbl, src.len(), listed);
+        if answer.integrity.is_some() {
+            answer.samples = Some(SampleMap {
+                framing,
+                stbl: stbl.to_vec(),
+            });
+        }
     }
     Ok(answer)
 }
 
-/// Where every sample of the track lies (`stsz` sizes, `stsc` samples per chunk,
-/// `stco`/`co64` chunk offsets) against the file's length, and whether the tables
-/// agree with each other and with `stts` (`listed` samples). `None` when the track has
-/// no sample tables to check. Work is bounded by the tables' bytes, not by the counts
-/// they claim.
-fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity> {
+/// A run of samples of one size, back to back from byte `at` of the file.
+#[derive(Debug, Clone, Copy)]
+struct SamplesAt {
+    at: u64,
+    size: u32,
+    count: u64,
+}
+
+/// Walks the track's samples in chunk order (`stsz`/`stz2` sizes, `stsc` samples per
+/// chunk, `stco`/`co64` chunk offsets), a run at a time: one sample each from a size
+/// table, a whole chunk at once when every sample has one size. Work is bounded by the
+/// tables' bytes, not by the counts they claim. Returns the samples `stsz` lists, how
+/// many the chunks placed, and the contradiction that stopped the walk, if one did;
+/// `None` when the track has no sample tables.
+fn walk_samples(
+    stbl: &[u8],
+    mut visit: impl FnMut(SamplesAt),
+) -> Option<(u64, u64, Option<String>)> {
     let sizes = child(stbl, b"stsz")
         .and_then(SampleSizes::parse_stsz)
         .or_else(|| child(stbl, b"stz2").and_then(SampleSizes::parse_stz2))?;
@@ -186,17 +206,15 @@ fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity
         .map(SampleToChunk::parse)
         .unwrap_or_default();
     let frames = u64::from(sizes.sample_count);
-    let mut present = 0u64;
     let mut placed = 0u64;
-    let mut contradiction = None;
     let mut run = 0usize;
-    'chunks: for chunk in 0..offsets.entry_count {
+    for chunk in 0..offsets.entry_count {
         let Some(mut at) = offsets.offset(chunk) else {
-            contradiction = Some(format!(
+            let why = format!(
                 "the chunk offset table holds fewer than its {} entries",
                 offsets.entry_count
-            ));
-            break;
+            );
+            return Some((frames, placed, Some(why)));
         };
         while run + 1 < to_chunk.runs.len() && to_chunk.runs[run + 1].0 <= chunk + 1 {
             run += 1;
@@ -204,23 +222,21 @@ fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity
         let in_chunk = to_chunk.runs.get(run).map_or(0, |r| u64::from(r.1));
         let in_chunk = in_chunk.min(frames - placed);
         if let Some(size) = sizes.uniform {
-            // Equal sizes: how many fit is arithmetic, whatever count is claimed.
-            let size = u64::from(size);
-            let room = file_len.saturating_sub(at);
-            present += in_chunk.min(room.checked_div(size).unwrap_or(in_chunk));
+            visit(SamplesAt {
+                at,
+                size,
+                count: in_chunk,
+            });
             placed += in_chunk;
         } else {
             for _ in 0..in_chunk {
                 let Some(size) = sizes.size(u32::try_from(placed).unwrap_or(u32::MAX)) else {
-                    contradiction = Some(format!(
-                        "the sample size table holds fewer than its {frames} entries"
-                    ));
-                    break 'chunks;
+                    let why =
+                        format!("the sample size table holds fewer than its {frames} entries");
+                    return Some((frames, placed, Some(why)));
                 };
+                visit(SamplesAt { at, size, count: 1 });
                 at = at.saturating_add(u64::from(size));
-                if at <= file_len {
-                    present += 1;
-                }
                 placed += 1;
             }
         }
@@ -228,19 +244,53 @@ fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity
             break;
         }
     }
-    if contradiction.is_none() && placed < frames {
-        contradiction = Some(format!(
-            "the chunks hold {placed} of the {frames} samples the size table lists"
-        ));
-    }
-    if contradiction.is_none() && listed != frames {
-        contradiction = Some(format!("stts lists {listed} samples, stsz {frames}"));
-    }
+    Some((frames, placed, None))
+}
+
+/// Where every sample lies against the file's length, and whether the tables agree with
+/// each other and with `stts` (`listed` samples).
+fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity> {
+    let mut present = 0u64;
+    let (frames, placed, stopped) = walk_samples(stbl, |run| {
+        // A run's samples are back to back: how many end inside the file is arithmetic.
+        let room = file_len.saturating_sub(run.at);
+        present += match u64::from(run.size) {
+            0 => run.count,
+            size => run.count.min(room / size),
+        };
+    })?;
+    let contradiction = stopped
+        .or_else(|| {
+            (placed < frames).then(|| {
+                format!("the chunks hold {placed} of the {frames} samples the size table lists")
+            })
+        })
+        .or_else(|| {
+            (listed != frames).then(|| format!("stts lists {listed} samples, stsz {frames}"))
+        });
     Some(Integrity {
         frames,
         frames_present: present,
         contradiction,
     })
+}
+
+/// The (byte offset, size) of every sample that starts inside a file of `file_len`
+/// bytes, sorted by offset, from a track's `stbl` (what [`SampleMap::extents`] reads).
+pub fn sample_extents(stbl: &[u8], file_len: u64) -> Vec<(u64, u32)> {
+    let mut extents = Vec::new();
+    walk_samples(stbl, |run| {
+        let size = u64::from(run.size);
+        for i in 0..run.count {
+            let at = run.at.saturating_add(i.saturating_mul(size));
+            if at >= file_len {
+                break;
+            }
+            extents.push((at, run.size));
+        }
+    });
+    extents.sort_unstable();
+    extents
 }
 
 /// What the sample entry's format and configuration box say the codec is.

@@ -1,0 +1,239 @@
+//! The damage check of clips' bytes (#23), in one read of each clip: the SHA-256, the
+//! structural check of the container (every sample inside the file, tables that agree;
+//! from the prober's header reads) and the bitstream framing of every sample
+//! ([`Framing`]), fed from the same buffer as the hasher. One [`AuditLine`] a clip says
+//! its verdict and which checks ran; a check that could not run is never claimed.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::probe::codec::framing::Framing;
+use crate::probe::{Damage, ProbeError, Prober, SampleMap};
+use crate::store::hash::Digest;
+
+/// What became of one clip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every check that ran passed.
+    Ok,
+    /// Samples run past the end of the file.
+    Truncated,
+    /// The container contradicts itself, or a sample's framing is broken.
+    Corrupt,
+    /// The prober cannot read it as a video.
+    Broken,
+    /// It cannot be read at all (missing, a folder, permission, an I/O error).
+    Unreadable,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Truncated => "truncated",
+            Verdict::Corrupt => "corrupt",
+            Verdict::Broken => "broken",
+            Verdict::Unreadable => "unreadable",
+        }
+    }
+
+    /// Whether the clip is damaged (anything but `ok`).
+    pub fn is_damage(self) -> bool {
+        self != Verdict::Ok
+    }
+}
+
+/// One line of an audit file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditLine {
+    /// The clip as it was named to the audit (its clip key in a shard's audit).
+    pub src: String,
+    /// Empty when the clip could not be read.
+    pub src_sha256: String,
+    pub size_bytes: u64,
+    pub verdict: Verdict,
+    /// The video samples the container lists, when the structural check ran.
+    pub container_frames: Option<u64>,
+    /// Of those, the ones wholly inside the file.
+    pub frames_present: Option<u64>,
+    /// Frames the decoder gave, when `--decode` ran (not built yet: always `null`).
+    pub decoded_frames: Option<u64>,
+    /// The checks that ran: `structure`, and the framing check by name
+    /// (`h264-nal`, `hevc-nal`, `av1-obu`); `framing: not checked` where the codec or
+    /// the container has none to check.
+    pub checks: Vec<&'static str>,
+    /// What is wrong, first thing first (`sample 57 at byte 123456: …`).
+    pub first_problem: Option<String>,
+}
+
+/// Audits the clip at `path`, named `src` in the line.
+pub fn audit_clip(path: &Path, src: &str, prober: &dyn Prober) -> AuditLine {
+    let mut line = AuditLine {
+        src: src.to_string(),
+        src_sha256: String::new(),
+        size_bytes: 0,
+        verdict: Verdict::Ok,
+        container_frames: None,
+        frames_present: None,
+        decoded_frames: None,
+        checks: Vec::new(),
+        first_problem: None,
+    };
+    if let Err(why) = regular_file(path) {
+        line.verdict = Verdict::Unreadable;
+        line.first_problem = Some(why);
+        return line;
+    }
+    let report = match prober.probe(path) {
+        Ok(report) => Some(report),
+        Err(ProbeError::Unavailable(why)) => {
+            line.verdict = Verdict::Unreadable;
+            line.first_problem = Some(why);
+            return line;
+        }
+        Err(e) => {
+            line.verdict = Verdict::Broken;
+            line.first_problem = Some(e.to_string());
+            None
+        }
+    };
+    let samples = report.as_ref().and_then(|r| r.samples.as_ref());
+    let read = match hash_and_frame(path, samples) {
+        Ok(read) => read,
+        Err(e) => {
+            line.verdict = Verdict::Unreadable;
+            line.first_problem = Some(format!("{}: {e}", path.display()));
+            return line;
+        }
+    };
+    line.src_sha256 = read.sha.to_string();
+    line.size_bytes = read.size;
+    let Some(report) = report.as_ref() else {
+        return line;
+    };
+    if let Err(e) = report.geometry() {
+        line.verdict = Verdict::Broken;
+        line.first_problem = Some(e.to_string());
+        return line;
+    }
+    if let Some(integrity) = &report.integrity {
+        line.checks.push("structure");
+        line.container_frames = Some(integrity.frames);
+        line.frames_present = Some(integrity.frames_present);
+        match integrity.damage() {
+            Some(damage @ Damage::Truncated { .. }) => {
+                line.verdict = Verdict::Truncated;
+                line.first_problem = Some(damage.to_string());
+            }
+            Some(Damage::Corrupt(why)) => {
+                line.verdict = Verdict::Corrupt;
+                line.first_problem = Some(why);
+            }
+            None => {}
+        }
+    }
+    match samples.map(|s| s.framing) {
+        Some(framing) if framing != Framing::None => line.checks.push(framing.label()),
+        _ => line.checks.push("framing: not checked"),
+    }
+    if let Some(problem) = read.framing_problem
+        && line.verdict == Verdict::Ok
+    {
+        line.verdict = Verdict::Corrupt;
+        line.first_problem = Some(problem);
+    }
+    line
+}
+
+fn regular_file(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => Err(format!("{}: not a regular file", path.display())),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// What one read of a clip gave.
+struct OneRead {
+    sha: Digest,
+    size: u64,
+    /// The first sample whose framing is broken, said with its byte offset.
+    framing_problem: Option<String>,
+}
+
+/// Reads the file once: every byte into the hasher and, sample by sample, into the
+/// framing check (each sample is gathered whole, then checked; a sample that runs past
+/// the end of the file is left to the structural check).
+fn hash_and_frame(path: &Path, samples: Option<&SampleMap>) -> std::io::Result<OneRead> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut pos = 0u64;
+    let framing = samples.map_or(Framing::None, |s| s.framing);
+    let extents = match samples {
+        Some(samples) if framing != Framing::None => samples.extents(file.metadata()?.len()),
+        _ => Vec::new(),
+    };
+    let mut next = 0usize;
+    let mut gathered: Vec<u8> = Vec::new();
+    let mut problem: Option<String> = None;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        hasher.update(chunk);
+        let end = pos + n as u64;
+        while problem.is_none() && next < extents.len() {
+            let (offset, size) = extents[next];
+            let sample_end = offset.saturating_add(u64::from(size));
+            if size == 0 || (offset < pos && gathered.is_empty()) {
+                // Empty (a dropped frame), or overlapping an earlier sample: not framed.
+                next += 1;
+                continue;
+            }
+            if offset >= end {
+                break;
+            }
+            let from = (offset.max(pos) - pos) as usize;
+            let to = (sample_end.min(end) - pos) as usize;
+            gathered.extend_from_slice(&chunk[from..to]);
+            if sample_end > end {
+                break; // the rest of this sample is in the next read
+            }
+            if let Err(e) = framing.check(&gathered) {
+                problem = Some(format!(
+                    "sample {next} at byte {}: {}",
+                    offset + e.offset as u64,
+                    e.what
+                ));
+            }
+            gathered.clear();
+            next += 1;
+        }
+        pos = end;
+    }
+    Ok(OneRead {
+        sha: Digest::of(hasher),
+        size: pos,
+        framing_problem: problem,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::native::NativeProber;
+
+    #[test]
+    fn a_missing_file_is_unreadable_and_says_so() {
+        let line = audit_clip(Path::new("/nonexistent/x.mp4"), "x.mp4", &NativeProber);
+        assert_eq!(line.verdict, Verdict::Unreadable);
+        assert!(line.first_problem.unwrap().contains("x.mp4"));
+    }
+}
