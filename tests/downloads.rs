@@ -318,18 +318,40 @@ fn a_truncated_clip_gets_no_row_and_a_cut_download_is_fetched_again() {
     assert!(present < frames);
     let reason = format!("truncated: {present} of {frames} frames present");
 
-    // Local: the cut clip in the clips folder.
+    // Local: the cut clip in the clips folder, and one with 8 bytes zeroed inside its
+    // largest sample (found by the framing check of the read that hashes it).
+    let extents = moscorpus::probe::native::probe_bytes(&whole)
+        .unwrap()
+        .samples
+        .unwrap()
+        .extents(whole.len() as u64);
+    let (offset, size) = *extents.iter().max_by_key(|e| e.1).unwrap();
+    let mut zeroed = whole.clone();
+    let middle = (offset + u64::from(size) / 2) as usize;
+    zeroed[middle..middle + 8].fill(0);
     let s = common::Sandbox::new();
     s.put_clip("local.mp4", &cut);
-    s.write("manifest.csv", "name,mos\nlocal,50\n");
+    s.put_clip("zeroed.mp4", &zeroed);
+    s.put_clip("whole.mp4", &whole);
+    s.write("manifest.csv", "name,mos\nlocal,50\nzeroed,40\nwhole,30\n");
     let run = s.ingest(&["--prober", "native", "--report-json", "work/report.json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     run.assert_logged(&["local.mp4", &reason]);
-    assert!(run.stdout.contains("0 rows written"), "{}", run.stdout);
+    run.assert_logged(&["zeroed.mp4", "corrupt: sample", "inside a NAL unit"]);
+    assert!(run.stdout.contains("1 rows written"), "{}", run.stdout);
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(s.work().join("report.json")).unwrap())
             .unwrap();
-    assert_eq!(report["top_failure_reasons"][0]["kind"], "truncated");
+    let kinds: Vec<&str> = report["top_failure_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"truncated") && kinds.contains(&"corrupt"),
+        "{report}"
+    );
     assert!(s.clips().join("local.mp4").exists(), "a local clip is kept");
 
     // Downloaded: cut on the first request, whole from then on.

@@ -158,17 +158,17 @@ fn regular_file(path: &Path) -> Result<(), String> {
 }
 
 /// What one read of a clip gave.
-struct OneRead {
-    sha: Digest,
-    size: u64,
+pub struct OneRead {
+    pub sha: Digest,
+    pub size: u64,
     /// The first sample whose framing is broken, said with its byte offset.
-    framing_problem: Option<String>,
+    pub framing_problem: Option<String>,
 }
 
 /// Reads the file once: every byte into the hasher and, sample by sample, into the
 /// framing check (each sample is gathered whole, then checked; a sample that runs past
 /// the end of the file is left to the structural check).
-fn hash_and_frame(path: &Path, samples: Option<&SampleMap>) -> std::io::Result<OneRead> {
+pub fn hash_and_frame(path: &Path, samples: Option<&SampleMap>) -> std::io::Result<OneRead> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];

@@ -136,13 +136,26 @@ pub(super) fn work(
             .filter(|(written, _)| *written == now)
             .map(|(_, digest)| (*digest, now.size))
     });
-    let (sha, size) = match (fresh, extracted) {
-        (Some(done), _) => (done.sha256, done.size),
-        (None, Some(hashed)) => hashed,
-        (None, None) => match read_clip(&job.clip) {
-            Ok(hashed) => hashed,
-            Err(failure) => return Ok(Found::Unreadable(failure)),
-        },
+    let (sha, size, probed) = match (fresh, extracted) {
+        (Some(done), _) => (done.sha256, done.size, None),
+        (None, Some((sha, size))) => (sha, size, None),
+        (None, None) => {
+            // A local clip is probed (its headers) before its one read, so that the read
+            // that hashes it also checks the framing of its samples (#23).
+            if let Err(failure) = check_regular(&job.clip) {
+                return Ok(Found::Unreadable(failure));
+            }
+            let report = shared.prober.probe(&job.clip);
+            let samples = report.as_ref().ok().and_then(|r| r.samples.as_ref());
+            match crate::audit::hash_and_frame(&job.clip, samples) {
+                Ok(read) => (
+                    read.sha,
+                    read.size,
+                    Some(geometry_of(report, read.framing_problem)?),
+                ),
+                Err(e) => return Ok(Found::Unreadable(Failure::local(&job.clip, &e))),
+            }
+        }
     };
     if shared.known_hashes.contains_key(&sha.prefix()) {
         return Ok(Found::Hashed {
@@ -153,7 +166,10 @@ pub(super) fn work(
             geometry: None,
         });
     }
-    let geometry = probe_geometry(shared.prober, &job.clip)?;
+    let geometry = match probed {
+        Some(geometry) => geometry,
+        None => probe_geometry(shared.prober, &job.clip)?,
+    };
     Ok(Found::Hashed {
         sha,
         size,
@@ -165,6 +181,12 @@ pub(super) fn work(
 
 /// Hashes a clip on disk; a clip that cannot be read is that clip's failure.
 pub(super) fn read_clip(clip: &Path) -> Result<(Digest, u64), Failure> {
+    check_regular(clip)?;
+    sha256_file(clip).map_err(|e| Failure::local(clip, &e))
+}
+
+/// A clip must be a regular file: a folder, a FIFO or a device is that clip's failure.
+fn check_regular(clip: &Path) -> Result<(), Failure> {
     let meta = std::fs::metadata(clip).map_err(|e| Failure::local(clip, &e))?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
@@ -177,7 +199,7 @@ pub(super) fn read_clip(clip: &Path) -> Result<(Digest, u64), Failure> {
             format!("{} is {what}", clip.display()),
         ));
     }
-    sha256_file(clip).map_err(|e| Failure::local(clip, &e))
+    Ok(())
 }
 
 /// The row's probe fields, or why the clip gets none: `broken` (the prober cannot read
@@ -187,8 +209,17 @@ pub(super) fn probe_geometry(
     prober: &(dyn Prober + Sync),
     clip: &Path,
 ) -> Result<Result<ClipGeometry, Failure>, Error> {
+    geometry_of(prober.probe(clip), None)
+}
+
+/// [`probe_geometry`] from a probe's answer, with what the framing check of the clip's
+/// read found (`corrupt` when it found a broken sample).
+fn geometry_of(
+    probed: Result<crate::probe::ProbeReport, ProbeError>,
+    framing_problem: Option<String>,
+) -> Result<Result<ClipGeometry, Failure>, Error> {
     let broken = |reason: String| Ok(Err(Failure::new(FailureKind::Broken, reason)));
-    let report = match prober.probe(clip) {
+    let report = match probed {
         Ok(report) => report,
         Err(ProbeError::Broken(reason)) => return broken(reason),
         Err(ProbeError::Unsupported(reason)) => {
@@ -203,7 +234,10 @@ pub(super) fn probe_geometry(
         Err(e) => return broken(e.to_string()),
     };
     Ok(match report.integrity.as_ref().and_then(|i| i.damage()) {
-        None => Ok(geometry),
+        None => match framing_problem {
+            None => Ok(geometry),
+            Some(problem) => Err(Failure::new(FailureKind::Corrupt, problem)),
+        },
         Some(damage @ Damage::Truncated { .. }) => {
             Err(Failure::new(FailureKind::Truncated, damage.to_string()))
         }
