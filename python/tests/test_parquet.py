@@ -134,8 +134,8 @@ def test_parquet_written_by_other_tools_reads_as_the_jsonl(two_corpora, cli, tmp
 
 
 def test_report_evaluate_and_labels_read_parquet_as_the_jsonl(two_corpora, cli, tmp_path):
-    """#24: `report`, `evaluate` and `labels` read a Parquet shard (any writer, any codec)
-    as the JSONL it was made from."""
+    """#24: `report`, `evaluate`, `labels` and `aggregate` read a Parquet shard (any
+    writer, any codec) as the JSONL it was made from."""
     shard = two_corpora[0]
     rows = [json.loads(line) for line in shard.read_text().splitlines()]
     predictions = tmp_path / "predictions.csv"
@@ -150,13 +150,22 @@ def test_report_evaluate_and_labels_read_parquet_as_the_jsonl(two_corpora, cli, 
             run_cli(cli, "evaluate", "--labels", str(path), "--predictions", str(predictions), "--json").stdout
         )
         diff = json.loads(run_cli(cli, "labels", "diff", str(shard), str(path), "--json").stdout)
-        return report, evaluate, diff
+        unified = tmp_path / "unified.jsonl"
+        run_cli(cli, "aggregate", "--inputs", str(path), "--output", str(unified), "--force")
+        aggregated = [json.loads(line) for line in unified.read_text().splitlines()]
+        for row in aggregated:
+            row.pop("aggregated_at_utc", None)
+        return report, evaluate, (diff, aggregated)
 
     want_report, want_evaluate, want_diff = answers(shard)
-    assert want_diff["same"] == len(rows) and want_evaluate["n"] == len(rows)
+    assert want_diff[0]["same"] == len(rows) and want_evaluate["n"] == len(rows)
+    assert len(want_diff[1]) == len(rows)
     assert want_evaluate["protocol"]["clip_set"]["by"] == "src_sha256"
     for name, path in _writers(moscorpus.read(shard), tmp_path).items():
         report, evaluate, diff = answers(path)
         assert report == want_report, name
         assert evaluate == want_evaluate, name
         assert diff == want_diff, name
+        # merge combines an ingest's JSONL shards byte for byte: a Parquet file is refused.
+        done = run_cli(cli, "merge", "--output", str(tmp_path / "m.jsonl"), str(path), check=False)
+        assert done.returncode == 2 and "Parquet" in done.stderr, done.stderr

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::files::jsonl::{JsonlReader, TornLine};
+use crate::files::jsonl::TornLine;
 use crate::files::output::ClaimedOutput;
 use crate::store::json::compact_sorted;
 use crate::store::row::utc_timestamp_now;
@@ -51,16 +51,13 @@ pub fn aggregate_at(
     let mut kept: Vec<Map<String, Value>> = Vec::new();
     let mut slot_of: HashMap<String, usize> = HashMap::new();
     for input in inputs {
-        // Shards written by hand or by other tools may lack the final newline.
-        let mut reader = match JsonlReader::open(input, TornLine::Accept) {
-            Ok(reader) => reader,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                tracing::warn!("{}: no such input; skipped", input.display());
-                stats.inputs_missing += 1;
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        };
+        if !input.exists() {
+            tracing::warn!("{}: no such input; skipped", input.display());
+            stats.inputs_missing += 1;
+            continue;
+        }
+        // JSONL or Parquet, through the one shard reader.
+        let mut reader = crate::table::shard_lines(input, TornLine::Accept)?;
         while let Some(line) = reader.next_line()? {
             let at = || format!("{}:{}", input.display(), line.number);
             if line.lacks_newline() && serde_json::from_slice::<Value>(line.content()).is_err() {

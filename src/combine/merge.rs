@@ -32,6 +32,16 @@ pub fn merge(
     let mut report = MergeReport::default();
     let mut rows: Vec<(usize, usize, String, String)> = Vec::new(); // (position, arrival, sha, line)
     for input in inputs {
+        if input.is_file() && crate::table::is_parquet(input)? {
+            return Err(Error::input_with_hint(
+                format!(
+                    "{}: a Parquet file; merge combines the JSONL shards of one ingest, \
+                     byte for byte",
+                    input.display()
+                ),
+                "merge the JSONL shards, then `export parquet` the result",
+            ));
+        }
         let mut reader =
             JsonlReader::open(input, TornLine::Accept).map_err(|e| match e.kind() {
                 std::io::ErrorKind::NotFound => {
