@@ -281,7 +281,7 @@ fn audit_flags_zeroed_sample_data_and_no_whole_clip() {
     let (mut framed, mut zeroed_cases) = (0, 0);
     for clip in matrix() {
         let name = clip.file_name().unwrap().to_string_lossy().into_owned();
-        let line = audit_clip(&clip, &name, &NativeProber);
+        let line = audit_clip(&clip, &name, &NativeProber, None);
         if probe_bytes(&std::fs::read(&clip).unwrap()).is_ok_and(|r| r.geometry().is_ok()) {
             assert_eq!(
                 line.verdict,
@@ -299,7 +299,7 @@ fn audit_flags_zeroed_sample_data_and_no_whole_clip() {
         let Some(samples) = report.samples else {
             continue;
         };
-        let whole = audit_clip(&fast, &name, &NativeProber);
+        let whole = audit_clip(&fast, &name, &NativeProber, None);
         assert_eq!(whole.verdict, Verdict::Ok, "{name} faststart: {whole:?}");
         let label = samples.framing.label();
         if label == "not checked" {
@@ -323,7 +323,7 @@ fn audit_flags_zeroed_sample_data_and_no_whole_clip() {
             damaged[at as usize..end].fill(0);
             let path = dir.path().join(format!("zeroed-{at}-{name}"));
             std::fs::write(&path, &damaged).unwrap();
-            let line = audit_clip(&path, &name, &NativeProber);
+            let line = audit_clip(&path, &name, &NativeProber, None);
             assert!(line.checks.contains(&label), "{name}: {line:?}");
             if label == "av1-obu" {
                 // Zeros inside an OBU's payload are not checkable without --decode.
@@ -352,5 +352,76 @@ fn audit_flags_zeroed_sample_data_and_no_whole_clip() {
     assert!(
         framed >= 15,
         "only {framed} MP4s with H.264/HEVC/AV1 framing"
+    );
+}
+
+/// #23 item 3 (`--decode`): on whole clips and on 16 single-byte flips in the sample data
+/// of each H.264, HEVC, VP9 and AV1 MP4 of the matrix, a clip the byte checks pass is
+/// `undecodable` exactly when `ffmpeg -v error … -f null` prints an error for it (or gives
+/// fewer frames than the container lists), and `ok` exactly when it prints none.
+#[test]
+fn decode_finds_what_ffmpeg_reports_and_nothing_else() {
+    use moscorpus::audit::{Verdict, audit_clip};
+    use moscorpus::probe::native::NativeProber;
+    if !common::ffprobe_or_skip("decode_finds_what_ffmpeg_reports_and_nothing_else") {
+        return;
+    }
+    let ffmpeg = Path::new("ffmpeg");
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = fastrand::Rng::with_seed(23);
+    let (mut checked, mut undecodable) = (0, 0);
+    for clip in matrix() {
+        let name = clip.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".mp4") {
+            continue;
+        }
+        let Some(fast) = faststart_copy(&clip, dir.path()) else {
+            continue;
+        };
+        let bytes = std::fs::read(&fast).unwrap();
+        let Some(samples) = probe_bytes(&bytes).ok().and_then(|r| r.samples) else {
+            continue;
+        };
+        let extents = samples.extents(bytes.len() as u64);
+        let mut variants = vec![fast.clone()];
+        for flip in 0..16 {
+            let (at, size) = extents[rng.usize(0..extents.len())];
+            let mut damaged = bytes.clone();
+            let byte = at as usize + rng.usize(0..size.max(1) as usize);
+            damaged[byte] ^= 1 << rng.u8(0..8);
+            let path = dir.path().join(format!("flip{flip}-{name}"));
+            std::fs::write(&path, &damaged).unwrap();
+            variants.push(path);
+        }
+        for path in variants {
+            let line = audit_clip(&path, &name, &NativeProber, Some(ffmpeg));
+            if matches!(
+                line.verdict,
+                Verdict::Truncated | Verdict::Corrupt | Verdict::Broken
+            ) {
+                continue; // the byte checks named it already
+            }
+            let oracle = std::process::Command::new("ffmpeg")
+                .args(["-v", "error", "-nostdin", "-i"])
+                .arg(&path)
+                .args(["-map", "0:v:0", "-f", "null", "-"])
+                .output()
+                .unwrap();
+            let errors = !String::from_utf8_lossy(&oracle.stderr).trim().is_empty();
+            let short = line.decoded_frames < line.container_frames;
+            assert_eq!(
+                line.verdict == Verdict::Undecodable,
+                errors || short,
+                "{}: {line:?}",
+                path.display()
+            );
+            checked += 1;
+            undecodable += usize::from(line.verdict == Verdict::Undecodable);
+        }
+    }
+    eprintln!("{checked} clips decoded, {undecodable} undecodable");
+    assert!(
+        checked >= 100 && undecodable >= 5,
+        "{checked} checked, {undecodable} undecodable"
     );
 }

@@ -4,6 +4,8 @@
 //! ([`Framing`]), fed from the same buffer as the hasher. One [`AuditLine`] a clip says
 //! its verdict and which checks ran; a check that could not run is never claimed.
 
+pub mod decode;
+
 use std::io::Read;
 use std::path::Path;
 
@@ -24,6 +26,9 @@ pub enum Verdict {
     Truncated,
     /// The container contradicts itself, or a sample's framing is broken.
     Corrupt,
+    /// The reference decoder gave fewer frames than the container lists, or reported
+    /// errors (`--decode`).
+    Undecodable,
     /// The prober cannot read it as a video.
     Broken,
     /// It cannot be read at all (missing, a folder, permission, an I/O error).
@@ -36,6 +41,7 @@ impl Verdict {
             Verdict::Ok => "ok",
             Verdict::Truncated => "truncated",
             Verdict::Corrupt => "corrupt",
+            Verdict::Undecodable => "undecodable",
             Verdict::Broken => "broken",
             Verdict::Unreadable => "unreadable",
         }
@@ -60,7 +66,7 @@ pub struct AuditLine {
     pub container_frames: Option<u64>,
     /// Of those, the ones wholly inside the file.
     pub frames_present: Option<u64>,
-    /// Frames the decoder gave, when `--decode` ran (not built yet: always `null`).
+    /// Frames the reference decoder gave, when `--decode` ran.
     pub decoded_frames: Option<u64>,
     /// The checks that ran: `structure`, and the framing check by name
     /// (`h264-nal`, `hevc-nal`, `av1-obu`); `framing: not checked` where the codec or
@@ -70,8 +76,54 @@ pub struct AuditLine {
     pub first_problem: Option<String>,
 }
 
-/// Audits the clip at `path`, named `src` in the line.
-pub fn audit_clip(path: &Path, src: &str, prober: &dyn Prober) -> AuditLine {
+/// Audits the clip at `path`, named `src` in the line; with `decoder` (an ffmpeg
+/// binary), decodes it too.
+pub fn audit_clip(
+    path: &Path,
+    src: &str,
+    prober: &dyn Prober,
+    decoder: Option<&Path>,
+) -> AuditLine {
+    let mut line = check_bytes(path, src, prober);
+    if let Some(ffmpeg) = decoder
+        && line.verdict != Verdict::Unreadable
+    {
+        decode_into(&mut line, path, ffmpeg);
+    }
+    line
+}
+
+/// The decode pass: the frames the decoder gives and its first error line.
+fn decode_into(line: &mut AuditLine, path: &Path, ffmpeg: &Path) {
+    line.checks.push("decode");
+    match decode::decode(ffmpeg, path) {
+        Ok(decoded) => {
+            line.decoded_frames = Some(decoded.frames);
+            let short = line
+                .container_frames
+                .is_some_and(|listed| decoded.frames < listed);
+            if line.verdict == Verdict::Ok && (short || decoded.first_error.is_some()) {
+                line.verdict = Verdict::Undecodable;
+                line.first_problem = Some(match (&decoded.first_error, line.container_frames) {
+                    (Some(error), _) => format!("{} frames decoded; {error}", decoded.frames),
+                    (None, Some(listed)) => {
+                        format!("{} of {listed} frames decoded", decoded.frames)
+                    }
+                    (None, None) => format!("{} frames decoded", decoded.frames),
+                });
+            }
+        }
+        Err(why) => {
+            if line.verdict == Verdict::Ok {
+                line.verdict = Verdict::Undecodable;
+                line.first_problem = Some(why);
+            }
+        }
+    }
+}
+
+/// The checks of the clip's bytes, in one read.
+fn check_bytes(path: &Path, src: &str, prober: &dyn Prober) -> AuditLine {
     let mut line = AuditLine {
         src: src.to_string(),
         src_sha256: String::new(),
@@ -232,7 +284,12 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_unreadable_and_says_so() {
-        let line = audit_clip(Path::new("/nonexistent/x.mp4"), "x.mp4", &NativeProber);
+        let line = audit_clip(
+            Path::new("/nonexistent/x.mp4"),
+            "x.mp4",
+            &NativeProber,
+            None,
+        );
         assert_eq!(line.verdict, Verdict::Unreadable);
         assert!(line.first_problem.unwrap().contains("x.mp4"));
     }

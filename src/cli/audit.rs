@@ -31,12 +31,25 @@ pub struct AuditArgs {
     /// Replace --output if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Exit 1 when any clip is damaged (truncated, corrupt, broken or unreadable).
+    /// Exit 1 when any clip is damaged (truncated, corrupt, undecodable, broken or
+    /// unreadable).
     #[arg(long)]
     pub fail_on_damage: bool,
     /// Clips checked at once [default: the number of cores].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Also decode every clip with the reference decoder (ffmpeg, one process a clip):
+    /// fewer frames than the container lists, or an error line, is `undecodable`.
+    #[arg(long)]
+    pub decode: bool,
+    /// The ffmpeg binary for --decode.
+    #[arg(
+        long,
+        env = "FFMPEG_BIN",
+        default_value = "ffmpeg",
+        value_name = "PATH"
+    )]
+    pub ffmpeg: PathBuf,
     #[command(flatten)]
     pub prober: ProberArgs,
 }
@@ -62,9 +75,20 @@ pub fn run(args: AuditArgs) -> Result<(), Error> {
         )?),
         None => None,
     };
+    let decoder = if args.decode {
+        crate::audit::decode::check_decoder(&args.ffmpeg).map_err(|why| {
+            Error::input_with_hint(
+                format!("--decode needs ffmpeg: {why}"),
+                "install ffmpeg (Debian: apt-get install ffmpeg) or give --ffmpeg PATH",
+            )
+        })?;
+        Some(args.ffmpeg.as_path())
+    } else {
+        None
+    };
     let clips = clips_of(&args.paths, args.clips_dir.as_deref())?;
     let prober = args.prober.build();
-    let lines = audit_all(&clips, prober.as_ref(), jobs);
+    let lines = audit_all(&clips, prober.as_ref(), jobs, decoder);
     let mut text = String::new();
     for line in &lines {
         text.push_str(&serde_json::to_string(line).map_err(|e| Error::Other(e.to_string()))?);
@@ -179,6 +203,7 @@ fn audit_all(
     clips: &[(PathBuf, String)],
     prober: &(dyn crate::probe::Prober + Send + Sync),
     jobs: usize,
+    decoder: Option<&Path>,
 ) -> Vec<AuditLine> {
     let next = AtomicUsize::new(0);
     let mut lines: Vec<Option<AuditLine>> = vec![None; clips.len()];
@@ -192,7 +217,7 @@ fn audit_all(
                         let Some((path, name)) = clips.get(i) else {
                             return done;
                         };
-                        done.push((i, audit_clip(path, name, prober)));
+                        done.push((i, audit_clip(path, name, prober, decoder)));
                     }
                 })
             })
