@@ -356,16 +356,7 @@ fn a_missing_ffprobe_is_a_clear_input_error() {
 #[test]
 fn every_command_follows_the_one_exit_code_rule() {
     let s = Sandbox::new();
-    let row = |src: &str, mos: f64| {
-        format!(
-            "{{\"corpus\": \"lsvq\", \"corpus_version\": \"lsvq-2021\", \"duration_s\": 5.0, \
-             \"encoder_upstream\": \"h264\", \"framerate\": 30.0, \"height\": 120, \
-             \"ingested_at_utc\": \"2026-01-01T00:00:00+00:00\", \"mos\": {mos}, \
-             \"mos_std_dev\": 0.0, \"n_ratings\": 0, \"pix_fmt\": \"yuv420p\", \"src\": \"{src}\", \
-             \"src_sha256\": \"{:064x}\", \"src_size_bytes\": 10, \"width\": 160}}\n",
-            mos.to_bits()
-        )
-    };
+    let row = |src: &str, mos: f64| common::shard_row("lsvq", src, mos);
     let shard: String = (0..10)
         .map(|i| row(&format!("b/{i}.mp4"), 20.0 + i as f64 * 3.5))
         .collect();

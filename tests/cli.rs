@@ -314,16 +314,7 @@ fn audit_names_exactly_the_damaged_clips_of_a_folder() {
         "one JSON line a clip on stdout"
     );
     // A shard's clips, under --clips-dir; labels check names the cut clip's verdict.
-    let row = |src: &str| {
-        format!(
-            "{{\"corpus\": \"lsvq\", \"corpus_version\": \"lsvq-2021\", \"duration_s\": 0.48, \
-             \"encoder_upstream\": \"h264\", \"framerate\": 25.0, \"height\": 48, \
-             \"ingested_at_utc\": \"2026-01-01T00:00:00+00:00\", \"mos\": 50.0, \
-             \"mos_std_dev\": 0.0, \"n_ratings\": 0, \"pix_fmt\": \"yuv420p\", \"src\": \"{src}\", \
-             \"src_sha256\": \"{:064x}\", \"src_size_bytes\": 10, \"width\": 64}}\n",
-            src.len()
-        )
-    };
+    let row = |src: &str| common::shard_row("lsvq", src, 50.0);
     s.write("shard.jsonl", &(row("a/ok1.mp4") + &row("c/inside.mp4")));
     let run = moscorpus(
         root,

@@ -8,7 +8,7 @@ mod common;
 use std::collections::HashMap;
 
 use common::loopback::LoopbackServer;
-use common::{Sandbox, clip_bytes, fixture, moscorpus};
+use common::{Sandbox, clip_bytes, fixture, moscorpus, shard_row};
 use serde_json::Value;
 
 /// One row of SimpleVQA's `LSVQ_whole_test.csv` (the real 38 columns; patch cells are
@@ -271,20 +271,6 @@ fn check_names_every_labelled_clip_without_a_row_with_its_reason() {
         std::fs::read(s.work().join(".download-progress.json")).unwrap(),
         state
     );
-}
-
-/// A shard row of `corpus` for `src` (look-alike figures).
-fn shard_row(corpus: &str, src: &str, mos: f64) -> String {
-    serde_json::json!({
-        "corpus": corpus, "corpus_version": "x-1", "duration_s": 8.0,
-        "encoder_upstream": "h264", "framerate": 30.0, "height": 540,
-        "ingested_at_utc": "2026-01-01T00:00:00+00:00", "mos": mos, "mos_std_dev": 0.0,
-        "n_ratings": 0, "pix_fmt": "yuv420p", "src": src,
-        "src_sha256": format!("{:064x}", src.len() as u64 * 7919 + mos.to_bits() % 1000),
-        "src_size_bytes": 100, "width": 960
-    })
-    .to_string()
-        + "\n"
 }
 
 /// A corpus, its label file, and the rows of its shard (src, MOS).

@@ -108,15 +108,8 @@ fn three_shards_merged_equal_one_run() {
 fn every_reader_follows_the_one_torn_line_rule() {
     let dir = tempfile::tempdir().unwrap();
     let row = |i: usize| {
-        serde_json::json!({
-            "corpus": "lsvq", "corpus_version": "lsvq-2021", "duration_s": 5.0,
-            "encoder_upstream": "h264", "framerate": 30.0, "height": 120,
-            "ingested_at_utc": "2026-01-01T00:00:00+00:00", "mos": 20.0 + 7.5 * i as f64,
-            "mos_std_dev": 0.0, "n_ratings": 0, "pix_fmt": "yuv420p",
-            "src": format!("b/{i}.mp4"), "src_sha256": format!("{i:064x}"),
-            "src_size_bytes": 10, "width": 160
-        })
-        .to_string()
+        let line = common::shard_row("lsvq", &format!("b/{i}.mp4"), 20.0 + 7.5 * i as f64);
+        line.trim_end().to_string()
     };
     let whole: String = (0..4).map(|i| row(i) + "\n").collect();
     let torn = whole.clone() + &row(4)[..60];

@@ -100,6 +100,21 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     moscorpus::store::hash::to_hex(&sha2::Sha256::digest(bytes))
 }
 
+/// A valid row of `corpus` for `src` with `mos` (look-alike values; its SHA-256 made
+/// from `src` and `mos`), as one JSON line with its newline.
+pub fn shard_row(corpus: &str, src: &str, mos: f64) -> String {
+    serde_json::json!({
+        "corpus": corpus, "corpus_version": "x-1", "duration_s": 8.0,
+        "encoder_upstream": "h264", "framerate": 30.0, "height": 540,
+        "ingested_at_utc": "2026-01-01T00:00:00+00:00", "mos": mos, "mos_std_dev": 0.0,
+        "n_ratings": 0, "pix_fmt": "yuv420p", "src": src,
+        "src_sha256": sha256_hex(format!("{src} {mos}").as_bytes()),
+        "src_size_bytes": 100, "width": 960
+    })
+    .to_string()
+        + "\n"
+}
+
 /// A temp root holding `work/` (the working folder) and `outside/` (must stay untouched).
 pub struct Sandbox {
     pub root: tempfile::TempDir,
