@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CorpusError",
+    "audit",
     "corpora",
     "evaluate",
     "ingest",
@@ -198,6 +199,46 @@ def evaluate(
         "json": True,
     }
     return _command(["evaluate", *_flags(options)])
+
+
+def audit(
+    paths: Union[PathLike, Sequence[PathLike]],
+    *,
+    decode: bool = False,
+    clips_dir: Optional[PathLike] = None,
+    jobs: Optional[int] = None,
+    prober: str = "auto",
+    ffmpeg: Optional[PathLike] = None,
+) -> "pyarrow.Table":
+    """Check clips' bytes for damage, as ``moscorpus audit`` does: one row a clip
+    (``src``, ``src_sha256``, ``size_bytes``, ``verdict``, ``container_frames``,
+    ``frames_present``, ``decoded_frames``, ``checks``, ``first_problem``), in order.
+
+    Args:
+        paths: clips, folders of clips, ``.txt`` file lists, or shards (their clips
+            under ``clips_dir``).
+        decode: also decode each clip with ffmpeg (``ffmpeg=`` names the binary).
+    """
+    import pyarrow
+
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    options = {"clips_dir": clips_dir, "jobs": jobs, "prober": prober, "decode": decode, "ffmpeg": ffmpeg}
+    lines = _command(["audit", *_flags(options), "--", *(os.fspath(p) for p in paths)])
+    schema = pyarrow.schema(
+        [
+            ("src", pyarrow.string()),
+            ("src_sha256", pyarrow.string()),
+            ("size_bytes", pyarrow.int64()),
+            ("verdict", pyarrow.string()),
+            ("container_frames", pyarrow.int64()),
+            ("frames_present", pyarrow.int64()),
+            ("decoded_frames", pyarrow.int64()),
+            ("checks", pyarrow.list_(pyarrow.string())),
+            ("first_problem", pyarrow.string()),
+        ]
+    )
+    return pyarrow.Table.from_pylist(lines, schema=schema)
 
 
 def corpora() -> list:

@@ -197,3 +197,19 @@ def test_console_script_exit_codes(cli, tmp_path):
     assert missing.returncode == 2 and "hint:" in missing.stderr
     module = subprocess.run([sys.executable, "-m", "moscorpus", "--help"], capture_output=True, text=True)
     assert module.returncode == 0 and "ingest" in module.stdout
+
+
+def test_audit_returns_a_table_of_verdicts(tmp_path):
+    """#23: ``moscorpus.audit`` gives the CLI's audit lines as a pyarrow Table."""
+    fixtures = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "probe"
+    whole = (fixtures / "h264_faststart.mp4").read_bytes()
+    (tmp_path / "whole.mp4").write_bytes(whole)
+    (tmp_path / "cut.mp4").write_bytes(whole[: len(whole) * 6 // 10])
+    table = moscorpus.audit(tmp_path, decode=True)
+    rows = table.to_pylist()
+    assert [(r["src"], r["verdict"]) for r in rows] == [("cut.mp4", "truncated"), ("whole.mp4", "ok")]
+    assert rows[1]["decoded_frames"] == rows[1]["container_frames"] == rows[1]["frames_present"]
+    assert rows[0]["frames_present"] < rows[0]["container_frames"]
+    assert "decode" in rows[1]["checks"] and table.schema.field("size_bytes").type == "int64"
+    with pytest.raises(moscorpus.CorpusError, match="needs ffmpeg"):
+        moscorpus.audit(tmp_path, decode=True, ffmpeg=tmp_path / "no-ffmpeg")

@@ -60,21 +60,20 @@ const VIDEO_ENDINGS: [&str; 14] = [
     "mpeg",
 ];
 
-pub fn run(args: AuditArgs) -> Result<(), Error> {
+/// The audit lines as a JSON array, without printing (the Python module's `audit`).
+pub fn run_for_report(args: AuditArgs) -> Result<serde_json::Value, Error> {
+    let lines = audit_lines(&args)?;
+    serde_json::to_value(&lines).map_err(|e| Error::Other(e.to_string()))
+}
+
+/// Every clip the arguments name, audited, in order.
+fn audit_lines(args: &AuditArgs) -> Result<Vec<AuditLine>, Error> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
     if !(1..=1024).contains(&jobs) {
         return Err(Error::input(format!("--jobs {jobs} is not in 1..=1024")));
     }
-    let claimed = match &args.output {
-        Some(output) => Some(ClaimedOutput::claim(
-            output,
-            args.paths.iter().map(PathBuf::as_path),
-            args.force,
-        )?),
-        None => None,
-    };
     let decoder = if args.decode {
         crate::audit::decode::check_decoder(&args.ffmpeg).map_err(|why| {
             Error::input_with_hint(
@@ -88,7 +87,19 @@ pub fn run(args: AuditArgs) -> Result<(), Error> {
     };
     let clips = clips_of(&args.paths, args.clips_dir.as_deref())?;
     let prober = args.prober.build();
-    let lines = audit_all(&clips, prober.as_ref(), jobs, decoder);
+    Ok(audit_all(&clips, prober.as_ref(), jobs, decoder))
+}
+
+pub fn run(args: AuditArgs) -> Result<(), Error> {
+    let claimed = match &args.output {
+        Some(output) => Some(ClaimedOutput::claim(
+            output,
+            args.paths.iter().map(PathBuf::as_path),
+            args.force,
+        )?),
+        None => None,
+    };
+    let lines = audit_lines(&args)?;
     let mut text = String::new();
     for line in &lines {
         text.push_str(&serde_json::to_string(line).map_err(|e| Error::Other(e.to_string()))?);

@@ -258,8 +258,9 @@ pub fn run_for_report(cli: Cli) -> Result<serde_json::Value, Error> {
         Command::Ingest(command) => ingest::run_for_report(*command),
         Command::Evaluate(args) => evaluate::run_for_report(args),
         Command::Probe(args) => probe::run_for_report(args),
+        Command::Audit(args) => audit::run_for_report(args),
         _ => Err(Error::input(
-            "only ingest, evaluate and probe answer as a function; run the others with the CLI",
+            "only ingest, evaluate, probe and audit answer as a function; run the others with the CLI",
         )),
     }
 }
