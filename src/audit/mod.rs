@@ -147,9 +147,9 @@ fn check_bytes(path: &Path, src: &str, prober: &dyn Prober) -> AuditLine {
             line.first_problem = Some(why);
             return line;
         }
-        Err(e) => {
+        Err(ProbeError::Broken(why) | ProbeError::Unsupported(why)) => {
             line.verdict = Verdict::Broken;
-            line.first_problem = Some(e.to_string());
+            line.first_problem = Some(why);
             None
         }
     };
@@ -167,9 +167,9 @@ fn check_bytes(path: &Path, src: &str, prober: &dyn Prober) -> AuditLine {
     let Some(report) = report.as_ref() else {
         return line;
     };
-    if let Err(e) = report.geometry() {
+    if let Err(ProbeError::Broken(why) | ProbeError::Unsupported(why)) = report.geometry() {
         line.verdict = Verdict::Broken;
-        line.first_problem = Some(e.to_string());
+        line.first_problem = Some(why);
         return line;
     }
     if let Some(integrity) = &report.integrity {
