@@ -135,9 +135,9 @@ fn check_bytes(path: &Path, src: &str, prober: &dyn Prober) -> AuditLine {
         checks: Vec::new(),
         first_problem: None,
     };
-    if let Err(why) = regular_file(path) {
+    if let Err(why) = crate::files::regular_file(path) {
         line.verdict = Verdict::Unreadable;
-        line.first_problem = Some(why);
+        line.first_problem = Some(format!("{}: {why}", path.display()));
         return line;
     }
     let report = match prober.probe(path) {
@@ -199,14 +199,6 @@ fn check_bytes(path: &Path, src: &str, prober: &dyn Prober) -> AuditLine {
         line.first_problem = Some(problem);
     }
     line
-}
-
-fn regular_file(path: &Path) -> Result<(), String> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => Ok(()),
-        Ok(_) => Err(format!("{}: not a regular file", path.display())),
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
 }
 
 /// What one read of a clip gave.

@@ -157,16 +157,6 @@ pub(crate) fn stdout_error(e: std::io::Error) -> Error {
     }
 }
 
-/// A clip path given on the command line must be a regular file: a folder, a FIFO or
-/// a device (`/dev/zero`) would be read forever or not at all.
-pub(crate) fn regular_file(path: &std::path::Path) -> Result<(), String> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => Ok(()),
-        Ok(_) => Err("not a regular file".into()),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// The whole command line as the binary runs it: parse `args` (clap prints help and
 /// usage errors and exits), log on stderr, catch SIGINT/SIGTERM, run, and give the exit
 /// code (2 for input errors, 1 otherwise, 128 + signal when interrupted).

@@ -21,7 +21,7 @@ pub fn run(args: ProbeArgs) -> Result<(), Error> {
     let prober = args.probing.build();
     let (mut failed, mut not_files) = (0, 0);
     for file in &args.files {
-        if let Err(why) = super::regular_file(file) {
+        if let Err(why) = crate::files::regular_file(file) {
             super::say_on_stderr(&format!("{}: {why}\n", file.display()));
             not_files += 1;
             continue;
@@ -58,7 +58,7 @@ pub fn run_for_report(args: ProbeArgs) -> Result<serde_json::Value, Error> {
     let prober = args.probing.build();
     let mut reports = Vec::with_capacity(args.files.len());
     for file in &args.files {
-        super::regular_file(file)
+        crate::files::regular_file(file)
             .map_err(|why| Error::input(format!("{}: {why}", file.display())))?;
         let report = prober.probe(file).map_err(|e| match e {
             ProbeError::Unavailable(why) => Error::input(why),

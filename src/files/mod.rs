@@ -13,6 +13,16 @@ use std::path::{Path, PathBuf};
 
 pub use atomic::{remove_stale_temps, write_atomically, write_atomically_with};
 
+/// A clip path a user gives must be a regular file: a folder, a FIFO or a device
+/// (`/dev/zero`) would be read forever or not at all. The error says why, without the path.
+pub fn regular_file(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => Err("not a regular file".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// `1.5 GB`-style sizes for messages.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
