@@ -74,8 +74,12 @@ pub enum FailureKind {
     /// On disk, but its samples run past the end of the file (a cut download or copy);
     /// a downloaded one is deleted and fetched again on the next run.
     Truncated,
-    /// On disk, but its container contradicts itself (sample tables that disagree).
+    /// On disk, but its container contradicts itself (sample tables that disagree) or a
+    /// sample's bitstream framing is broken.
     Corrupt,
+    /// On disk, but the reference decoder gives fewer frames than the container lists,
+    /// or reports errors (`--decode`).
+    Undecodable,
     /// A failure an earlier run (or another tool) recorded in words this tool does not
     /// write: kept as it is, not retried unless `--retry-failed`.
     Recorded,
@@ -96,6 +100,7 @@ impl FailureKind {
             | TooManyRedirects
             | Broken
             | Corrupt
+            | Undecodable
             | Recorded => Policy::Permanent,
             Http(_) | BadArchive | Timeout | TooSlow | Connect | Cut | BadRange
             | ChecksumMismatch | Request | Busy | Interrupted | Truncated => Policy::Transient,
@@ -135,7 +140,7 @@ impl FailureKind {
 
 /// Every kind but `Http` with its label: the one table both directions read. A new kind
 /// gets its row here (without one it would be written `failed`).
-const LABELS: [(FailureKind, &str); 23] = {
+const LABELS: [(FailureKind, &str); 24] = {
     use FailureKind::*;
     [
         (NoUrl, "no-url"),
@@ -160,6 +165,7 @@ const LABELS: [(FailureKind, &str); 23] = {
         (Broken, "broken"),
         (Truncated, "truncated"),
         (Corrupt, "corrupt"),
+        (Undecodable, "undecodable"),
         (Recorded, "failed-earlier"),
     ]
 };

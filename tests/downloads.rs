@@ -396,3 +396,115 @@ fn a_truncated_clip_gets_no_row_and_a_cut_download_is_fetched_again() {
         common::rows_without_timestamp(&clean.work().join("lsvq.jsonl"))
     );
 }
+
+/// #23 items 3–5: every clip an ingest reads gets a line in the audit file beside the
+/// shard (`lsvq.audit.jsonl`: verdict, frames, checks, first problem); `--keep-damaged`
+/// writes damaged clips' rows and leaves clean rows byte-identical; `--no-damage-checks`
+/// writes no verdicts; `--decode` decodes each clip and calls `undecodable` exactly
+/// what ffmpeg reports errors for.
+#[test]
+fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
+    let whole = std::fs::read(common::fixture("probe/h264_faststart.mp4")).unwrap();
+    let cut = whole[..whole.len() / 2].to_vec();
+    let probed = moscorpus::probe::native::probe_bytes(&whole).unwrap();
+    let frames = probed.integrity.unwrap().frames;
+    let extents = probed.samples.unwrap().extents(whole.len() as u64);
+    let (offset, size) = *extents.iter().max_by_key(|e| e.1).unwrap();
+    let middle = (offset + u64::from(size) / 2) as usize;
+    let mut zeroed = whole.clone();
+    zeroed[middle..middle + 8].fill(0);
+    // Slice data scrambled without touching its framing: only a decoder can tell.
+    let mut flipped = whole.clone();
+    for byte in &mut flipped[middle..middle + 32] {
+        *byte = (*byte).wrapping_add(0x5b) | 0x01;
+    }
+    let sandbox = |decode: bool| {
+        let s = common::Sandbox::new();
+        s.put_clip("cut.mp4", &cut);
+        s.put_clip("zeroed.mp4", &zeroed);
+        s.put_clip("whole.mp4", &whole);
+        let mut manifest = String::from("name,mos\ncut,50\nzeroed,40\nwhole,30\n");
+        if decode {
+            s.put_clip("flipped.mp4", &flipped);
+            manifest.push_str("flipped,20\n");
+        }
+        s.write("manifest.csv", &manifest);
+        s
+    };
+    let audit_of = |s: &Sandbox| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(s.work().join("lsvq.audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+
+    let plain = sandbox(false);
+    let run = plain.ingest(&["--prober", "native"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines = audit_of(&plain);
+    let verdicts: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["src"].as_str().unwrap(), l["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [("cut.mp4", "truncated"), ("zeroed.mp4", "corrupt"), ("whole.mp4", "ok")]
+    );
+    assert_eq!(lines[0]["container_frames"], frames);
+    assert!(lines[0]["frames_present"].as_u64().unwrap() < frames);
+    assert_eq!(lines[2]["frames_present"], frames);
+    assert_eq!(lines[2]["src_sha256"], sha256_hex(&whole));
+    assert_eq!(lines[2]["checks"], serde_json::json!(["structure", "h264-nal"]));
+    assert!(lines[2]["decoded_frames"].is_null());
+    // A second run reads only what has no row: the damaged clips, checked again.
+    assert_eq!(plain.ingest(&["--prober", "native"]).code, 0);
+    assert_eq!(audit_of(&plain).len(), 5);
+
+    let kept = sandbox(false);
+    let run = kept.ingest(&["--prober", "native", "--keep-damaged"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("3 rows written"), "{}", run.stdout);
+    let kept_rows = common::rows_without_timestamp(&kept.work().join("lsvq.jsonl"));
+    let plain_rows = common::rows_without_timestamp(&plain.work().join("lsvq.jsonl"));
+    assert_eq!(plain_rows.len(), 1);
+    assert!(kept_rows.contains(&plain_rows[0]), "a clean row is unchanged");
+    assert_eq!(audit_of(&kept).len(), 3);
+
+    let unchecked = sandbox(false);
+    let run = unchecked.ingest(&["--prober", "native", "--no-damage-checks"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("3 rows written"), "{}", run.stdout);
+    assert!(audit_of(&unchecked).is_empty());
+
+    let missing = sandbox(false);
+    let run = missing.ingest(&["--decode", "--ffmpeg", "/nonexistent/ffmpeg"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--decode needs ffmpeg"), "{}", run.stderr);
+    assert!(!missing.work().join("lsvq.jsonl").exists());
+
+    if !common::ffprobe_or_skip("the_audit_file_names_every_checked_clip_and_keep_damaged") {
+        return;
+    }
+    let decoded = sandbox(true);
+    let run = decoded.ingest(&["--prober", "native", "--decode"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines = audit_of(&decoded);
+    let whole_line = lines.iter().find(|l| l["src"] == "whole.mp4").unwrap();
+    assert_eq!(whole_line["decoded_frames"], frames);
+    assert_eq!(whole_line["verdict"], "ok");
+    let flipped_line = lines.iter().find(|l| l["src"] == "flipped.mp4").unwrap();
+    let oracle = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(decoded.clips().join("flipped.mp4"))
+        .args(["-map", "0:v:0", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let ffmpeg_errors = !String::from_utf8_lossy(&oracle.stderr).trim().is_empty();
+    assert!(ffmpeg_errors, "the scrambled slice no longer upsets ffmpeg: scramble another");
+    assert_eq!(flipped_line["verdict"], "undecodable", "{flipped_line}");
+    assert!(flipped_line["first_problem"].as_str().unwrap().contains("[h264"));
+    run.assert_logged(&["flipped.mp4", "undecodable"]);
+    let rows = common::rows_without_timestamp(&decoded.work().join("lsvq.jsonl"));
+    assert_eq!(rows.len(), 1, "only the whole clip has a row");
+}

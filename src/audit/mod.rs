@@ -9,15 +9,15 @@ pub mod decode;
 use std::io::Read;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::probe::codec::framing::Framing;
-use crate::probe::{Damage, ProbeError, Prober, SampleMap};
+use crate::probe::{Damage, ProbeError, ProbeReport, Prober, SampleMap};
 use crate::store::hash::Digest;
 
 /// What became of one clip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Every check that ran passed.
@@ -94,7 +94,7 @@ pub fn audit_clip(
 }
 
 /// The decode pass: the frames the decoder gives and its first error line.
-fn decode_into(line: &mut AuditLine, path: &Path, ffmpeg: &Path) {
+pub fn decode_into(line: &mut AuditLine, path: &Path, ffmpeg: &Path) {
     line.checks.push("decode");
     match decode::decode(ffmpeg, path) {
         Ok(decoded) => {
@@ -124,48 +124,59 @@ fn decode_into(line: &mut AuditLine, path: &Path, ffmpeg: &Path) {
 
 /// The checks of the clip's bytes, in one read.
 fn check_bytes(path: &Path, src: &str, prober: &dyn Prober) -> AuditLine {
-    let mut line = AuditLine {
-        src: src.to_string(),
-        src_sha256: String::new(),
-        size_bytes: 0,
-        verdict: Verdict::Ok,
-        container_frames: None,
-        frames_present: None,
-        decoded_frames: None,
-        checks: Vec::new(),
-        first_problem: None,
-    };
+    let mut line = AuditLine::blank(src);
     if let Err(why) = crate::files::regular_file(path) {
         line.verdict = Verdict::Unreadable;
         line.first_problem = Some(format!("{}: {why}", path.display()));
         return line;
     }
-    let report = match prober.probe(path) {
-        Ok(report) => Some(report),
-        Err(ProbeError::Unavailable(why)) => {
-            line.verdict = Verdict::Unreadable;
-            line.first_problem = Some(why);
-            return line;
-        }
-        Err(ProbeError::Broken(why) | ProbeError::Unsupported(why)) => {
-            line.verdict = Verdict::Broken;
-            line.first_problem = Some(why);
-            None
-        }
-    };
-    let samples = report.as_ref().and_then(|r| r.samples.as_ref());
-    let read = match hash_and_frame(path, samples) {
-        Ok(read) => read,
+    let probed = prober.probe(path);
+    if let Err(ProbeError::Unavailable(why)) = probed {
+        line.verdict = Verdict::Unreadable;
+        line.first_problem = Some(why);
+        return line;
+    }
+    let samples = probed.as_ref().ok().and_then(|r| r.samples.as_ref());
+    match hash_and_frame(path, samples) {
+        Ok(read) => judge(src, &probed, &read),
         Err(e) => {
             line.verdict = Verdict::Unreadable;
             line.first_problem = Some(format!("{}: {e}", path.display()));
-            return line;
+            line
         }
-    };
+    }
+}
+
+impl AuditLine {
+    fn blank(src: &str) -> Self {
+        AuditLine {
+            src: src.to_string(),
+            src_sha256: String::new(),
+            size_bytes: 0,
+            verdict: Verdict::Ok,
+            container_frames: None,
+            frames_present: None,
+            decoded_frames: None,
+            checks: Vec::new(),
+            first_problem: None,
+        }
+    }
+}
+
+/// The verdict on one clip from its probe and its one read ([`hash_and_frame`]): what
+/// the structural check and the framing check found, and which of them ran.
+pub fn judge(src: &str, probed: &Result<ProbeReport, ProbeError>, read: &OneRead) -> AuditLine {
+    let mut line = AuditLine::blank(src);
     line.src_sha256 = read.sha.to_string();
     line.size_bytes = read.size;
-    let Some(report) = report.as_ref() else {
-        return line;
+    let report = match probed {
+        Ok(report) => report,
+        Err(ProbeError::Broken(why) | ProbeError::Unsupported(why))
+        | Err(ProbeError::Unavailable(why)) => {
+            line.verdict = Verdict::Broken;
+            line.first_problem = Some(why.clone());
+            return line;
+        }
     };
     if let Err(ProbeError::Broken(why) | ProbeError::Unsupported(why)) = report.geometry() {
         line.verdict = Verdict::Broken;
@@ -188,15 +199,15 @@ fn check_bytes(path: &Path, src: &str, prober: &dyn Prober) -> AuditLine {
             None => {}
         }
     }
-    match samples.map(|s| s.framing) {
+    match report.samples.as_ref().map(|s| s.framing) {
         Some(framing) if framing != Framing::None => line.checks.push(framing.label()),
         _ => line.checks.push("framing: not checked"),
     }
-    if let Some(problem) = read.framing_problem
+    if let Some(problem) = &read.framing_problem
         && line.verdict == Verdict::Ok
     {
         line.verdict = Verdict::Corrupt;
-        line.first_problem = Some(problem);
+        line.first_problem = Some(problem.clone());
     }
     line
 }

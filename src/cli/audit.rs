@@ -38,18 +38,8 @@ pub struct AuditArgs {
     /// Clips checked at once [default: the number of cores].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Also decode every clip with the reference decoder (ffmpeg, one process a clip):
-    /// fewer frames than the container lists, or an error line, is `undecodable`.
-    #[arg(long)]
-    pub decode: bool,
-    /// The ffmpeg binary for --decode.
-    #[arg(
-        long,
-        env = "FFMPEG_BIN",
-        default_value = "ffmpeg",
-        value_name = "PATH"
-    )]
-    pub ffmpeg: PathBuf,
+    #[command(flatten)]
+    pub decoding: super::DecodeArgs,
     #[command(flatten)]
     pub prober: ProberArgs,
 }
@@ -74,17 +64,7 @@ fn audit_lines(args: &AuditArgs) -> Result<Vec<AuditLine>, Error> {
     if !(1..=1024).contains(&jobs) {
         return Err(Error::input(format!("--jobs {jobs} is not in 1..=1024")));
     }
-    let decoder = if args.decode {
-        crate::audit::decode::check_decoder(&args.ffmpeg).map_err(|why| {
-            Error::input_with_hint(
-                format!("--decode needs ffmpeg: {why}"),
-                "install ffmpeg (Debian: apt-get install ffmpeg) or give --ffmpeg PATH",
-            )
-        })?;
-        Some(args.ffmpeg.as_path())
-    } else {
-        None
-    };
+    let decoder = args.decoding.decoder()?;
     let clips = clips_of(&args.paths, args.clips_dir.as_deref())?;
     let prober = args.prober.build();
     Ok(audit_all(&clips, prober.as_ref(), jobs, decoder))

@@ -141,6 +141,17 @@ pub struct CommonArgs {
     pub retry_failed: bool,
     #[command(flatten)]
     pub probing: super::ProberArgs,
+    #[command(flatten)]
+    pub decoding: super::DecodeArgs,
+    /// Write the rows of damaged clips (truncated, corrupt, undecodable) anyway; their
+    /// verdicts are in the audit file beside the output. A cut download is still
+    /// deleted and fetched again.
+    #[arg(long)]
+    pub keep_damaged: bool,
+    /// Skip the damage checks (structure and framing of each clip's bytes, and
+    /// --decode): no verdicts, no audit lines. For measuring what they cost.
+    #[arg(long, conflicts_with_all = ["keep_damaged", "decode"])]
+    pub no_damage_checks: bool,
     /// Take the archives the selected rows need from this folder (no network): LSVQ's
     /// <folder>.tar.gz, KonViD-150k's k150ka.zip / k150kb.zip, KoNViD-1k's
     /// KoNViD_1k_videos.zip. They are never deleted.
@@ -430,6 +441,11 @@ impl CommonArgs {
         opts.split = self.split.into();
         opts.retry_failed = self.retry_failed;
         opts.shard = self.shard;
+        opts.checks = crate::pipeline::DamageChecks {
+            skip: self.no_damage_checks,
+            decoder: self.decoding.decoder()?.map(std::path::Path::to_path_buf),
+            keep_damaged: self.keep_damaged,
+        };
         if let Some(jobs) = self.jobs {
             opts.concurrency.jobs = jobs;
         }

@@ -126,6 +126,40 @@ impl ProberArgs {
     }
 }
 
+/// `--decode` and `--ffmpeg`, shared by `audit` and `ingest` (#23).
+#[derive(Debug, clap::Args)]
+pub(crate) struct DecodeArgs {
+    /// Also decode every clip with the reference decoder (ffmpeg, one process a clip,
+    /// as many at once as --jobs): fewer frames than the container lists, or an error
+    /// line, is `undecodable`.
+    #[arg(long)]
+    pub decode: bool,
+    /// The ffmpeg binary for --decode.
+    #[arg(
+        long,
+        env = "FFMPEG_BIN",
+        default_value = "ffmpeg",
+        value_name = "PATH"
+    )]
+    pub ffmpeg: std::path::PathBuf,
+}
+
+impl DecodeArgs {
+    /// The decoder to run, checked to run, when `--decode` was given.
+    pub fn decoder(&self) -> Result<Option<&std::path::Path>, crate::error::Error> {
+        if !self.decode {
+            return Ok(None);
+        }
+        crate::audit::decode::check_decoder(&self.ffmpeg).map_err(|why| {
+            crate::error::Error::input_with_hint(
+                format!("--decode needs ffmpeg: {why}"),
+                "install ffmpeg (Debian: apt-get install ffmpeg) or give --ffmpeg PATH",
+            )
+        })?;
+        Ok(Some(self.ffmpeg.as_path()))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum LogLevel {
     Error,

@@ -29,6 +29,7 @@ use crate::manifest::{self, Manifest, ParseOptions, Split, konvid_scores};
 use crate::probe::Prober;
 use crate::source::http::{DownloadPolicy, RunTransport};
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
+use crate::store::audit_log::{AuditLog, audit_path};
 use crate::store::clip_index::ClipIndex;
 use crate::store::progress::ProgressFile;
 use crate::store::row::{CorpusRow, utc_timestamp_now};
@@ -71,6 +72,21 @@ pub struct IngestOptions {
     pub archives: Option<ArchiveOptions>,
     /// Downloads, hashing and probing at once.
     pub concurrency: run::Concurrency,
+    /// What is checked of each clip's bytes (#23).
+    pub checks: DamageChecks,
+}
+
+/// What ingest checks of each clip's bytes (#23), and what a damaged clip gets.
+#[derive(Debug, Clone, Default)]
+pub struct DamageChecks {
+    /// `--no-damage-checks`: neither the structural nor the framing check (nor
+    /// `--decode`); no audit lines.
+    pub skip: bool,
+    /// `--decode`: the ffmpeg binary each clip is decoded with.
+    pub decoder: Option<PathBuf>,
+    /// `--keep-damaged`: a damaged clip gets its row (its verdict is in the audit
+    /// file); a cut download is still deleted and fetched again.
+    pub keep_damaged: bool,
 }
 
 impl IngestOptions {
@@ -97,6 +113,7 @@ impl IngestOptions {
             retry_failed: false,
             archives: None,
             concurrency: run::Concurrency::default(),
+            checks: DamageChecks::default(),
         }
     }
 
@@ -422,6 +439,11 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
     prober
         .check_available()
         .map_err(|e| Error::input(e.to_string()))?;
+    if let Some(ffmpeg) = &opts.checks.decoder {
+        crate::audit::decode::check_decoder(ffmpeg).map_err(|why| {
+            Error::input(format!("--decode needs ffmpeg: {why} (install ffmpeg or give --ffmpeg PATH)"))
+        })?;
+    }
     let progress_path = opts.progress_file_path();
     if _lock.is_some() {
         // A run killed mid-write leaves its temp file; this run holds the lock.
@@ -474,6 +496,8 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
     };
 
     let mut clip_index = ClipIndex::open(&output)?;
+    let mut audit_log = AuditLog::open(&audit_path(&output))?;
+
     let ingested_at = utc_timestamp_now();
     let corpus_version = opts
         .corpus_version
@@ -500,6 +524,8 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         label_file: &label_files[0],
         rows: &rows,
         key_names: None,
+        checks: &opts.checks,
+        audit_log: &mut audit_log,
     };
     let walked = run::process_rows(
         &rows,
@@ -517,7 +543,10 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
             .map(|(i, row)| (SrcId::of(&row.key), i))
             .collect()
     };
-    let kept = progress.write().and(sink.finish(label_order));
+    let kept = progress
+        .write()
+        .and(sink.finish(label_order))
+        .and(audit_log.finish());
     if let Err(Error::Interrupted { .. }) = &walked {
         warn!(
             "{}: stopped by a signal after {} rows written, {} updated; state file written",

@@ -93,6 +93,7 @@ pub fn process_rows(
         per_host: Mutex::new(HashMap::new()),
         per_host_limit: concurrency.per_host,
         transport,
+        checks: applier.checks,
     };
     let workers = concurrency.jobs.max(1) + concurrency.downloads.max(1);
     // A progress bar when the binary draws them (a terminal), nothing otherwise.

@@ -12,12 +12,14 @@ use std::sync::{Arc, Mutex};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
 use crate::manifest::ManifestRow;
-use crate::probe::{ClipGeometry, Damage, ProbeError, Prober};
+use crate::audit::{AuditLine, Verdict};
+use crate::probe::{ClipGeometry, ProbeError, Prober};
 use crate::source::http::{DownloadPolicy, Downloaded, Downloader, RunTransport};
 use crate::store::clip_index::Stamp;
 use crate::store::hash::{Digest, HashPrefix, sha256_file};
 use crate::store::src_id::SrcId;
 
+use super::DamageChecks;
 use super::run::Job;
 use super::slots::Slots;
 
@@ -38,6 +40,8 @@ pub(super) enum Found {
         stamp: Option<Stamp>,
         downloaded: bool,
         geometry: Option<Result<ClipGeometry, Failure>>,
+        /// What the damage checks found, when they ran (#23).
+        audit: Option<AuditLine>,
     },
 }
 
@@ -55,6 +59,7 @@ pub(super) struct Shared<'a> {
     pub(super) per_host_limit: usize,
     /// The run's one runtime and connection pool (archive staging's too).
     pub(super) transport: &'a RunTransport,
+    pub(super) checks: &'a DamageChecks,
 }
 
 pub(super) fn worker(
@@ -136,25 +141,45 @@ pub(super) fn work(
             .filter(|(written, _)| *written == now)
             .map(|(_, digest)| (*digest, now.size))
     });
-    let (sha, size, probed) = match (fresh, extracted) {
-        (Some(done), _) => (done.sha256, done.size, None),
-        (None, Some((sha, size))) => (sha, size, None),
-        (None, None) => {
-            // A local clip is probed (its headers) before its one read, so that the read
-            // that hashes it also checks the framing of its samples (#23).
+    let checks = shared.checks;
+    let hashed_before = match (fresh, extracted) {
+        (Some(done), _) => Some((done.sha256, done.size)),
+        (None, extracted) => extracted,
+    };
+    let (sha, size, probed, audit) = match hashed_before {
+        Some((sha, size)) if checks.skip => (sha, size, None, None),
+        _ => {
+            // The clip is probed (its headers) before its one read, so that the read that
+            // hashes it also checks the framing of its samples (#23). A downloaded or
+            // extracted clip is read once more for these checks (it was hashed as it
+            // was written, before its headers could be read).
             if let Err(failure) = check_regular(&job.clip) {
                 return Ok(Found::Unreadable(failure));
             }
             let report = shared.prober.probe(&job.clip);
-            let samples = report.as_ref().ok().and_then(|r| r.samples.as_ref());
-            match crate::audit::hash_and_frame(&job.clip, samples) {
-                Ok(read) => (
-                    read.sha,
-                    read.size,
-                    Some(geometry_of(report, read.framing_problem)?),
-                ),
+            let samples = report
+                .as_ref()
+                .ok()
+                .filter(|_| !checks.skip)
+                .and_then(|r| r.samples.as_ref());
+            let read = match crate::audit::hash_and_frame(&job.clip, samples) {
+                Ok(read) => read,
                 Err(e) => return Ok(Found::Unreadable(Failure::local(&job.clip, &e))),
-            }
+            };
+            let audit = (!checks.skip).then(|| {
+                let mut line = crate::audit::judge(key, &report, &read);
+                if let Some(ffmpeg) = &checks.decoder
+                    && line.verdict == Verdict::Ok
+                {
+                    crate::audit::decode_into(&mut line, &job.clip, ffmpeg);
+                }
+                line
+            });
+            let cut_download =
+                downloaded && audit.as_ref().is_some_and(|l| l.verdict == Verdict::Truncated);
+            let keep = checks.keep_damaged && !cut_download;
+            let geometry = geometry_of(report, audit.as_ref(), keep)?;
+            (read.sha, read.size, Some(geometry), audit)
         }
     };
     if shared.known_hashes.contains_key(&sha.prefix()) {
@@ -164,6 +189,7 @@ pub(super) fn work(
             stamp,
             downloaded,
             geometry: None,
+            audit,
         });
     }
     let geometry = match probed {
@@ -176,6 +202,7 @@ pub(super) fn work(
         stamp,
         downloaded,
         geometry: Some(geometry),
+        audit,
     })
 }
 
@@ -203,20 +230,22 @@ fn check_regular(clip: &Path) -> Result<(), Failure> {
 }
 
 /// The row's probe fields, or why the clip gets none: `broken` (the prober cannot read
-/// it), `truncated` or `corrupt` (the structural check of its container, #23). A prober
-/// that cannot run at all is an error for the whole run.
+/// it). A prober that cannot run at all is an error for the whole run. (The damage
+/// checks need the clip's read: see [`work`].)
 pub(super) fn probe_geometry(
     prober: &(dyn Prober + Sync),
     clip: &Path,
 ) -> Result<Result<ClipGeometry, Failure>, Error> {
-    geometry_of(prober.probe(clip), None)
+    geometry_of(prober.probe(clip), None, false)
 }
 
-/// [`probe_geometry`] from a probe's answer, with what the framing check of the clip's
-/// read found (`corrupt` when it found a broken sample).
+/// [`probe_geometry`] from a probe's answer, with the verdict of the damage checks:
+/// a damaged clip (`truncated`, `corrupt`, `undecodable`) gets no row unless
+/// `keep_damaged`.
 fn geometry_of(
     probed: Result<crate::probe::ProbeReport, ProbeError>,
-    framing_problem: Option<String>,
+    audit: Option<&AuditLine>,
+    keep_damaged: bool,
 ) -> Result<Result<ClipGeometry, Failure>, Error> {
     let broken = |reason: String| Ok(Err(Failure::new(FailureKind::Broken, reason)));
     let report = match probed {
@@ -233,14 +262,20 @@ fn geometry_of(
         Ok(geometry) => geometry,
         Err(e) => return broken(e.to_string()),
     };
-    Ok(match report.integrity.as_ref().and_then(|i| i.damage()) {
-        None => match framing_problem {
-            None => Ok(geometry),
-            Some(problem) => Err(Failure::new(FailureKind::Corrupt, problem)),
-        },
-        Some(damage @ Damage::Truncated { .. }) => {
-            Err(Failure::new(FailureKind::Truncated, damage.to_string()))
-        }
-        Some(Damage::Corrupt(why)) => Err(Failure::new(FailureKind::Corrupt, why)),
+    let damage = audit.and_then(|line| {
+        let kind = match line.verdict {
+            Verdict::Truncated => FailureKind::Truncated,
+            Verdict::Corrupt => FailureKind::Corrupt,
+            Verdict::Undecodable => FailureKind::Undecodable,
+            _ => return None,
+        };
+        Some(Failure::new(
+            kind,
+            line.first_problem.clone().unwrap_or_default(),
+        ))
+    });
+    Ok(match damage {
+        Some(failure) if !keep_damaged => Err(failure),
+        _ => Ok(geometry),
     })
 }

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use tracing::{debug, warn};
 
-use super::{ClipFields, RunStats};
+use super::{ClipFields, DamageChecks, RunStats};
 use crate::corpus::CorpusInfo;
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind, Policy};
 use crate::manifest::ManifestRow;
 use crate::probe::{ClipGeometry, Prober};
+use crate::store::audit_log::AuditLog;
 use crate::store::clip_index::{ClipIndex, Stamp};
 use crate::store::hash::Digest;
 use crate::store::progress::{ClipState, ProgressFile};
@@ -42,6 +43,9 @@ pub struct Applier<'a> {
     /// The selected rows, to name a clip key met only by its id (built when needed).
     pub rows: &'a [ManifestRow],
     pub key_names: Option<HashMap<SrcId, usize>>,
+    /// What is checked of each clip's bytes; the verdicts go to `audit_log`.
+    pub checks: &'a DamageChecks,
+    pub audit_log: &'a mut AuditLog,
 }
 
 impl Applier<'_> {
@@ -86,7 +90,11 @@ impl Applier<'_> {
                 stamp,
                 downloaded,
                 geometry,
+                audit,
             } => {
+                if let Some(line) = &audit {
+                    self.audit_log.append(line)?;
+                }
                 let clip = self.clip_path(row);
                 if downloaded {
                     match &geometry {
