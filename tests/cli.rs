@@ -351,3 +351,118 @@ fn audit_names_exactly_the_damaged_clips_of_a_folder() {
     let reason = check["without_row"][0]["reason"].as_str().unwrap();
     assert!(reason.starts_with("truncated: "), "{check}");
 }
+
+/// #23 acceptance 5: three clips of the demo corpus damaged after its ingest (one cut
+/// at half, one with bytes zeroed inside a sample, one cut at 90 %): `audit` of the shard
+/// names exactly those three; with its lines beside the shard, the report page shows
+/// them and `labels check` gives their verdicts.
+#[test]
+fn audit_of_the_demo_names_exactly_the_three_damaged_clips() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "40"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let demo = dir.path().join("demo");
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(demo.join("lsvq.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let src = |i: usize| rows[i]["src"].as_str().unwrap().to_string();
+    let victims = [src(3), src(10), src(21)];
+    let clip = |name: &str| demo.join("clips").join(name);
+    // Cut at 50 %, 8 bytes zeroed in the middle of the largest sample, cut at 90 %.
+    let bytes = std::fs::read(clip(&victims[0])).unwrap();
+    std::fs::write(clip(&victims[0]), &bytes[..bytes.len() / 2]).unwrap();
+    let mut bytes = std::fs::read(clip(&victims[1])).unwrap();
+    let extents = moscorpus::probe::native::probe_bytes(&bytes)
+        .unwrap()
+        .samples
+        .unwrap()
+        .extents(bytes.len() as u64);
+    let (offset, size) = *extents.iter().max_by_key(|e| e.1).unwrap();
+    let middle = (offset + u64::from(size) / 2) as usize;
+    bytes[middle..middle + 8].fill(0);
+    std::fs::write(clip(&victims[1]), &bytes).unwrap();
+    let bytes = std::fs::read(clip(&victims[2])).unwrap();
+    std::fs::write(clip(&victims[2]), &bytes[..bytes.len() * 9 / 10]).unwrap();
+
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "audit",
+            "demo/lsvq.jsonl",
+            "--output",
+            "demo/lsvq.audit.jsonl",
+            "--force",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(demo.join("lsvq.audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), rows.len());
+    let damaged: Vec<(String, String)> = lines
+        .iter()
+        .filter(|l| l["verdict"] != "ok")
+        .map(|l| {
+            (
+                l["src"].as_str().unwrap().into(),
+                l["verdict"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    // The first victim keeps its index (`moov`) at the end: cut at half, it has none
+    // left to read, so it is `broken`, not `truncated`.
+    let expected = [
+        (victims[0].clone(), "broken".to_string()),
+        (victims[1].clone(), "corrupt".to_string()),
+        (victims[2].clone(), "truncated".to_string()),
+    ];
+    assert_eq!(damaged, expected, "exactly the three damaged clips");
+
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "report",
+            "--inputs",
+            "demo/lsvq.jsonl",
+            "--output",
+            "damage.html",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = std::fs::read_to_string(dir.path().join("damage.html")).unwrap();
+    assert!(page.contains("<h2>Damaged clips</h2>"), "no damage section");
+    for (name, verdict) in &expected {
+        let cell = format!("<tr><td>{name}</td><td>{verdict}</td>");
+        assert!(page.contains(&cell), "{cell} not on the page");
+    }
+
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "labels",
+            "check",
+            "demo/manifest.csv",
+            "--against",
+            "demo/lsvq.jsonl",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let check: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let named: Vec<(String, String)> = check["damaged_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["key"].as_str().unwrap().into(),
+                d["verdict"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(named, expected);
+}

@@ -406,6 +406,7 @@ fn a_truncated_clip_gets_no_row_and_a_cut_download_is_fetched_again() {
 fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
     let whole = std::fs::read(common::fixture("probe/h264_faststart.mp4")).unwrap();
     let cut = whole[..whole.len() / 2].to_vec();
+    let other = std::fs::read(common::fixture("clips/h264_160x120_ntsc.mp4")).unwrap();
     let probed = moscorpus::probe::native::probe_bytes(&whole).unwrap();
     let frames = probed.integrity.unwrap().frames;
     let extents = probed.samples.unwrap().extents(whole.len() as u64);
@@ -423,7 +424,8 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
         s.put_clip("cut.mp4", &cut);
         s.put_clip("zeroed.mp4", &zeroed);
         s.put_clip("whole.mp4", &whole);
-        let mut manifest = String::from("name,mos\ncut,50\nzeroed,40\nwhole,30\n");
+        s.put_clip("other.mp4", &other);
+        let mut manifest = String::from("name,mos\ncut,50\nzeroed,40\nwhole,30\nother,35\n");
         if decode {
             s.put_clip("flipped.mp4", &flipped);
             manifest.push_str("flipped,20\n");
@@ -449,38 +451,103 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
         .collect();
     assert_eq!(
         verdicts,
-        [("cut.mp4", "truncated"), ("zeroed.mp4", "corrupt"), ("whole.mp4", "ok")]
+        [
+            ("cut.mp4", "truncated"),
+            ("zeroed.mp4", "corrupt"),
+            ("whole.mp4", "ok"),
+            ("other.mp4", "ok")
+        ]
     );
     assert_eq!(lines[0]["container_frames"], frames);
     assert!(lines[0]["frames_present"].as_u64().unwrap() < frames);
     assert_eq!(lines[2]["frames_present"], frames);
     assert_eq!(lines[2]["src_sha256"], sha256_hex(&whole));
-    assert_eq!(lines[2]["checks"], serde_json::json!(["structure", "h264-nal"]));
+    assert_eq!(
+        lines[2]["checks"],
+        serde_json::json!(["structure", "h264-nal"])
+    );
     assert!(lines[2]["decoded_frames"].is_null());
     // A second run reads only what has no row: the damaged clips, checked again.
     assert_eq!(plain.ingest(&["--prober", "native"]).code, 0);
-    assert_eq!(audit_of(&plain).len(), 5);
+    assert_eq!(audit_of(&plain).len(), 6);
 
     let kept = sandbox(false);
     let run = kept.ingest(&["--prober", "native", "--keep-damaged"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("3 rows written"), "{}", run.stdout);
+    assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
     let kept_rows = common::rows_without_timestamp(&kept.work().join("lsvq.jsonl"));
     let plain_rows = common::rows_without_timestamp(&plain.work().join("lsvq.jsonl"));
-    assert_eq!(plain_rows.len(), 1);
-    assert!(kept_rows.contains(&plain_rows[0]), "a clean row is unchanged");
-    assert_eq!(audit_of(&kept).len(), 3);
+    assert_eq!(plain_rows.len(), 2);
+    assert!(
+        plain_rows.iter().all(|row| kept_rows.contains(row)),
+        "clean rows are unchanged"
+    );
+    assert_eq!(audit_of(&kept).len(), 4);
+    // split and export leave the damaged rows out, naming them, unless asked.
+    let root = kept.root.path();
+    let export = |extra: &[&str]| {
+        let mut args = vec!["export", "dover", "--inputs", "work/lsvq.jsonl"];
+        args.extend_from_slice(extra);
+        common::moscorpus(root, &args)
+    };
+    let run = export(&["--output", "work/dover.txt"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("left out 2 damaged clips")
+            && run.stderr.contains("cut.mp4 (truncated)")
+            && run.stderr.contains("zeroed.mp4 (corrupt)"),
+        "{}",
+        run.stderr
+    );
+    let listed = std::fs::read_to_string(kept.work().join("dover.txt")).unwrap();
+    let names: Vec<&str> = listed
+        .lines()
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names, ["whole.mp4", "other.mp4"], "{listed}");
+    let run = export(&["--output", "work/all.txt", "--include-damaged"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listed = std::fs::read_to_string(kept.work().join("all.txt")).unwrap();
+    assert_eq!(listed.lines().count(), 4, "{listed}");
+    let split = |extra: &[&str]| {
+        let mut args = vec![
+            "split",
+            "--inputs",
+            "work/lsvq.jsonl",
+            "--allow-empty-sides",
+        ];
+        args.extend_from_slice(extra);
+        let run = common::moscorpus(root, &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let text = std::fs::read_to_string(kept.work().join("split.json")).unwrap();
+        let header = text.lines().next().unwrap();
+        serde_json::from_str::<serde_json::Value>(header).unwrap()["clips"].as_u64()
+    };
+    assert_eq!(split(&["--output", "work/split.json"]), Some(2));
+    assert_eq!(
+        split(&[
+            "--output",
+            "work/split.json",
+            "--force",
+            "--include-damaged"
+        ]),
+        Some(4)
+    );
 
     let unchecked = sandbox(false);
     let run = unchecked.ingest(&["--prober", "native", "--no-damage-checks"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("3 rows written"), "{}", run.stdout);
+    assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
     assert!(audit_of(&unchecked).is_empty());
 
     let missing = sandbox(false);
     let run = missing.ingest(&["--decode", "--ffmpeg", "/nonexistent/ffmpeg"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("--decode needs ffmpeg"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--decode needs ffmpeg"),
+        "{}",
+        run.stderr
+    );
     assert!(!missing.work().join("lsvq.jsonl").exists());
 
     if !common::ffprobe_or_skip("the_audit_file_names_every_checked_clip_and_keep_damaged") {
@@ -501,10 +568,18 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
         .output()
         .unwrap();
     let ffmpeg_errors = !String::from_utf8_lossy(&oracle.stderr).trim().is_empty();
-    assert!(ffmpeg_errors, "the scrambled slice no longer upsets ffmpeg: scramble another");
+    assert!(
+        ffmpeg_errors,
+        "the scrambled slice no longer upsets ffmpeg: scramble another"
+    );
     assert_eq!(flipped_line["verdict"], "undecodable", "{flipped_line}");
-    assert!(flipped_line["first_problem"].as_str().unwrap().contains("[h264"));
+    assert!(
+        flipped_line["first_problem"]
+            .as_str()
+            .unwrap()
+            .contains("[h264")
+    );
     run.assert_logged(&["flipped.mp4", "undecodable"]);
     let rows = common::rows_without_timestamp(&decoded.work().join("lsvq.jsonl"));
-    assert_eq!(rows.len(), 1, "only the whole clip has a row");
+    assert_eq!(rows.len(), 2, "only the clean clips have rows");
 }

@@ -245,7 +245,11 @@ fn check_names_every_labelled_clip_without_a_row_with_its_reason() {
         reason_of("yfcc-batch1/c7.mp4").starts_with("http-404"),
         "{c}"
     );
-    assert!(!reason_of("yfcc-batch1/c6.mp4").is_empty());
+    // The ingest's audit file says why: the cut clip lost its `mdat`'s end.
+    assert!(
+        reason_of("yfcc-batch1/c6.mp4").starts_with("broken: box mdat overruns"),
+        "{c}"
+    );
     assert_eq!(strings(&c["without_label"]), ["yfcc-batch1/c0.mp4"]);
     let changed = c["different_mos"].as_array().unwrap();
     assert_eq!(changed.len(), 1);

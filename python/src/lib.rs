@@ -88,7 +88,11 @@ fn read<'py>(
     unified: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     init_logging();
-    let options = moscorpus::table::ReadOptions { corpora, unified };
+    let options = moscorpus::table::ReadOptions {
+        corpora,
+        unified,
+        drop_damaged: false,
+    };
     let batch = py
         .detach(|| moscorpus::table::read_rows(&paths, &options))
         .map_err(to_py)?;

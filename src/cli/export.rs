@@ -37,6 +37,8 @@ pub enum ExportCommand {
 pub struct PyiqaArgs {
     #[command(flatten)]
     pub files: super::ShardsToFile,
+    #[command(flatten)]
+    pub damaged: super::DamagedRows,
     /// Put before every path (the repository's data prefix).
     #[arg(long, default_value = "", value_name = "TEXT")]
     pub prefix: String,
@@ -63,6 +65,8 @@ pub struct PyiqaArgs {
 pub struct LabelArgs {
     #[command(flatten)]
     pub files: super::ShardsToFile,
+    #[command(flatten)]
+    pub damaged: super::DamagedRows,
     /// Put before every path (the repository's data prefix, e.g. `LSVQ/`).
     #[arg(long, default_value = "", value_name = "TEXT")]
     pub prefix: String,
@@ -88,6 +92,8 @@ pub struct LabelArgs {
 pub struct ParquetArgs {
     #[command(flatten)]
     pub files: super::ShardsToFile,
+    #[command(flatten)]
+    pub damaged: super::DamagedRows,
     /// Keep only rows of these corpora (e.g. `lsvq konvid-150k`).
     #[arg(long, num_args = 1.., value_name = "CORPUS")]
     pub corpora: Option<Vec<String>>,
@@ -107,6 +113,7 @@ pub fn run(command: ExportCommand) -> Result<(), Error> {
             let options = ReadOptions {
                 corpora: args.corpora,
                 unified: args.unified,
+                drop_damaged: !args.damaged.include_damaged,
             };
             let batch = read_rows(&args.files.inputs, &options)?;
             let bytes = write_parquet(&batch, &output)?;
@@ -133,7 +140,8 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
         guarded.map(PathBuf::as_path),
         args.files.force,
     )?;
-    let (corpus, all_rows) = read_label_rows(&args.files.inputs, None)?;
+    let (corpus, all_rows) =
+        read_label_rows(&args.files.inputs, None, args.damaged.include_damaged)?;
     let whole_split = format == Format::SimpleVqa
         && matches!(corpus.info().simplevqa, SimpleVqaLabels::Mat { .. });
     let split = match &args.split_file {
@@ -231,7 +239,7 @@ fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
     }
     // The label file and its split dictionary are written both or neither.
     let claimed = ClaimedOutputs::claim(&outputs, &guarded, args.files.force)?;
-    let (corpus, rows) = read_label_rows(&args.files.inputs, None)?;
+    let (corpus, rows) = read_label_rows(&args.files.inputs, None, args.damaged.include_damaged)?;
     let options = RenderOptions {
         prefix: &args.prefix,
         side: None,

@@ -117,6 +117,7 @@ fn run_check(args: CheckArgs) -> Result<(), Error> {
         state: state.as_ref(),
         clips_root: &clips_root,
         prober: prober.as_ref(),
+        audit: &crate::store::audit_log::read_verdicts(&args.against)?,
     };
     let c = check(&labels, &shard, &evidence, tolerance);
     if json {
@@ -211,5 +212,12 @@ fn print_check(
         out!("  {key}")?;
     }
     out!("in both, different MOS: {}", c.different_mos.len())?;
-    print_changes(&c.different_mos, "label", "row")
+    print_changes(&c.different_mos, "label", "row")?;
+    if !c.damaged_rows.is_empty() {
+        out!("rows of damaged clips: {}", c.damaged_rows.len())?;
+        for d in &c.damaged_rows {
+            out!("  {}  {}", d.key, d.reason)?;
+        }
+    }
+    Ok(())
 }

@@ -126,6 +126,15 @@ impl ProberArgs {
     }
 }
 
+/// `--include-damaged`, shared by `split` and `export` (#23).
+#[derive(Debug, clap::Args)]
+pub(crate) struct DamagedRows {
+    /// Keep the rows the audit file beside a shard calls damaged (rows written by
+    /// `ingest --keep-damaged`) [default: leave them out, with a warning naming them].
+    #[arg(long)]
+    pub include_damaged: bool,
+}
+
 /// `--decode` and `--ffmpeg`, shared by `audit` and `ingest` (#23).
 #[derive(Debug, clap::Args)]
 pub(crate) struct DecodeArgs {

@@ -35,6 +35,8 @@ pub struct SplitArgs {
     /// groups), with a warning; refused otherwise.
     #[arg(long)]
     pub allow_empty_sides: bool,
+    #[command(flatten)]
+    pub damaged: super::DamagedRows,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,7 +74,11 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
             }
         }
     };
-    let (corpus, clips, excluded) = read_clips(&args.files.inputs, &args.exclude_overlap_with)?;
+    let (corpus, clips, excluded) = read_clips(
+        &args.files.inputs,
+        &args.exclude_overlap_with,
+        args.damaged.include_damaged,
+    )?;
     let tests = assign(&clips, method)?;
     let groups: std::collections::HashSet<&str> = clips.iter().map(|c| c.group.as_str()).collect();
     let empty: Vec<String> = tests

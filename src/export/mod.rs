@@ -50,12 +50,18 @@ pub struct LabelRow {
 }
 
 /// Reads the rows of `inputs` (one corpus), in order, the first row of a repeated clip
-/// kept, and only those in `keep` when given.
+/// kept, and only those in `keep` when given; unless `include_damaged`, without the
+/// clips the audit file beside their shard calls damaged.
 pub fn read_label_rows(
     inputs: &[PathBuf],
     keep: Option<&HashSet<String>>,
+    include_damaged: bool,
 ) -> Result<(CorpusId, Vec<LabelRow>), Error> {
-    let batch = read_rows(inputs, &ReadOptions::default())?;
+    let options = ReadOptions {
+        drop_damaged: !include_damaged,
+        ..ReadOptions::default()
+    };
+    let batch = read_rows(inputs, &options)?;
     let id = single_corpus(&batch, "export")?;
     let src = text_column(&batch, "src")?;
     let (mos, sd, duration, rate) = (

@@ -1,6 +1,7 @@
 //! `labels check LABELS --against SHARD`: which labelled clips have no row in a shard,
-//! and why (the state file's recorded failure, the prober's reason for a broken clip, or
-//! what the disk says), which rows have no label, and which MOS differ.
+//! and why (the state file's recorded failure, the audit file's verdict on a damaged
+//! clip, the prober's reason for a broken one, or what the disk says), which rows have
+//! no label, which MOS differ, and which rows are of damaged clips.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -10,6 +11,8 @@ use serde::Serialize;
 use super::LabelSet;
 use super::diff::MosChange;
 use crate::probe::{ProbeError, Prober};
+use crate::audit::Verdict;
+use crate::store::audit_log::RecordedVerdict;
 use crate::store::progress::{ClipState, ProgressFile};
 
 /// Why a labelled clip has no row.
@@ -20,6 +23,9 @@ pub enum NoRow {
     Failed,
     /// The clip is on disk but the prober refuses it.
     Broken,
+    /// The clip is on disk but damaged: the audit file beside the shard, or the
+    /// structural check here, says `truncated`, `corrupt` or `undecodable` (#23).
+    Damaged,
     /// The clip is on disk and reads, but the shard has no row: past `--max-rows`,
     /// in another `--shard`, or a run that has not reached it yet.
     NotIngested,
@@ -34,6 +40,7 @@ impl NoRow {
         match self {
             NoRow::Failed => "failed",
             NoRow::Broken => "broken",
+            NoRow::Damaged => "damaged",
             NoRow::NotIngested => "not-ingested",
             NoRow::Gone => "gone",
             NoRow::Missing => "missing",
@@ -62,6 +69,16 @@ pub struct LabelCheck {
     pub without_label: Vec<String>,
     /// Clips in both whose shard MOS differs from the label's.
     pub different_mos: Vec<MosChange>,
+    /// Rows of clips the audit file calls damaged (written by `ingest --keep-damaged`).
+    pub damaged_rows: Vec<DamagedRow>,
+}
+
+/// A row whose clip the audit file calls damaged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DamagedRow {
+    pub key: String,
+    pub verdict: crate::audit::Verdict,
+    pub reason: String,
 }
 
 /// Where `check` looks for reasons.
@@ -71,6 +88,8 @@ pub struct Evidence<'a> {
     /// The clips folder the shard was ingested from.
     pub clips_root: &'a Path,
     pub prober: &'a dyn Prober,
+    /// The last verdict on each clip in the audit file beside the shard (#23).
+    pub audit: &'a HashMap<String, RecordedVerdict>,
 }
 
 /// Checks `labels` against the rows of `shard`.
@@ -95,6 +114,13 @@ pub fn check(
         match rows.get(key.as_str()) {
             Some(&row_mos) => {
                 out.with_row += 1;
+                if let Some(verdict) = evidence.audit.get(key).filter(|v| v.verdict.is_damage()) {
+                    out.damaged_rows.push(DamagedRow {
+                        key: key.clone(),
+                        verdict: verdict.verdict,
+                        reason: verdict.describe(),
+                    });
+                }
                 if (row_mos - mos).abs() > tolerance {
                     out.different_mos.push(MosChange::new(key, *mos, row_mos));
                 }
@@ -129,7 +155,15 @@ fn why_no_row(key: &str, evidence: &Evidence) -> (NoRow, String) {
         return (NoRow::Failed, reason);
     }
     let clip = evidence.clips_root.join(key);
-    if std::fs::metadata(&clip).is_err() {
+    let on_disk = std::fs::metadata(&clip).is_ok();
+    if on_disk && let Some(verdict) = evidence.audit.get(key).filter(|v| v.verdict.is_damage()) {
+        let kind = match verdict.verdict {
+            Verdict::Broken | Verdict::Unreadable => NoRow::Broken,
+            _ => NoRow::Damaged,
+        };
+        return (kind, verdict.describe());
+    }
+    if !on_disk {
         return match state {
             ClipState::Done => (
                 NoRow::Gone,
@@ -155,7 +189,7 @@ fn why_no_row(key: &str, evidence: &Evidence) -> (NoRow, String) {
             crate::probe::Damage::Truncated { .. } => "truncated",
             crate::probe::Damage::Corrupt(_) => "corrupt",
         };
-        return (NoRow::Broken, format!("{kind}: {damage}"));
+        return (NoRow::Damaged, format!("{kind}: {damage}"));
     }
     match probed.and_then(|r| r.geometry()) {
         Ok(_) => (

@@ -441,7 +441,9 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         .map_err(|e| Error::input(e.to_string()))?;
     if let Some(ffmpeg) = &opts.checks.decoder {
         crate::audit::decode::check_decoder(ffmpeg).map_err(|why| {
-            Error::input(format!("--decode needs ffmpeg: {why} (install ffmpeg or give --ffmpeg PATH)"))
+            Error::input(format!(
+                "--decode needs ffmpeg: {why} (install ffmpeg or give --ffmpeg PATH)"
+            ))
         })?;
     }
     let progress_path = opts.progress_file_path();

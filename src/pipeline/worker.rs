@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
+use crate::audit::{AuditLine, Verdict};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
 use crate::manifest::ManifestRow;
-use crate::audit::{AuditLine, Verdict};
 use crate::probe::{ClipGeometry, ProbeError, Prober};
 use crate::source::http::{DownloadPolicy, Downloaded, Downloader, RunTransport};
 use crate::store::clip_index::Stamp;
@@ -41,7 +41,7 @@ pub(super) enum Found {
         downloaded: bool,
         geometry: Option<Result<ClipGeometry, Failure>>,
         /// What the damage checks found, when they ran (#23).
-        audit: Option<AuditLine>,
+        audit: Option<Box<AuditLine>>,
     },
 }
 
@@ -173,12 +173,14 @@ pub(super) fn work(
                 {
                     crate::audit::decode_into(&mut line, &job.clip, ffmpeg);
                 }
-                line
+                Box::new(line)
             });
-            let cut_download =
-                downloaded && audit.as_ref().is_some_and(|l| l.verdict == Verdict::Truncated);
+            let cut_download = downloaded
+                && audit
+                    .as_ref()
+                    .is_some_and(|l| l.verdict == Verdict::Truncated);
             let keep = checks.keep_damaged && !cut_download;
-            let geometry = geometry_of(report, audit.as_ref(), keep)?;
+            let geometry = geometry_of(report, audit.as_deref(), keep)?;
             (read.sha, read.size, Some(geometry), audit)
         }
     };

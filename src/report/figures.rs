@@ -30,6 +30,90 @@ pub struct Figures {
     pub coverage: Option<Coverage>,
     /// Clips whose bytes appear in more than one row.
     pub overlap: Vec<Overlap>,
+    /// What the audit files beside the shards say of the clips' bytes (#23).
+    pub damage: Option<DamageFigures>,
+}
+
+/// The damage section: the last verdict on each clip in the shards' audit files.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DamageFigures {
+    pub audit_files: Vec<PathBuf>,
+    /// Clips with a verdict.
+    pub checked: u64,
+    /// Clips by verdict (`ok`, `truncated`, `corrupt`, …), most first.
+    pub by_verdict: Vec<(String, u64)>,
+    /// Damaged clips that have a row anyway (`ingest --keep-damaged`).
+    pub damaged_with_row: u64,
+    /// Frames the container lists that are not present or were not decoded.
+    pub frames_lost: u64,
+    /// The damaged clips, most frames lost first (at most [`WORST`]).
+    pub worst: Vec<DamagedClip>,
+}
+
+/// Damaged clips listed by name on the page and in `--json`.
+pub const WORST: usize = 50;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DamagedClip {
+    pub src: String,
+    pub verdict: String,
+    pub frames_lost: u64,
+    pub has_row: bool,
+    pub problem: String,
+}
+
+/// The damage figures of the audit files beside `inputs`; `None` when there are none.
+/// `rows` holds every (clip key, hash) the shards have a row for.
+fn damage_figures(
+    inputs: &[PathBuf],
+    rows: &HashSet<(&str, &str)>,
+) -> Result<Option<DamageFigures>, Error> {
+    let mut audit_files = Vec::new();
+    let mut verdicts = BTreeMap::new();
+    for input in inputs {
+        let found = crate::store::audit_log::read_verdicts(input)?;
+        if !found.is_empty() {
+            audit_files.push(crate::store::audit_log::audit_path(input));
+            verdicts.extend(found);
+        }
+    }
+    if audit_files.is_empty() {
+        return Ok(None);
+    }
+    let mut by_verdict: BTreeMap<String, u64> = BTreeMap::new();
+    let mut worst = Vec::new();
+    let (mut frames_lost, mut damaged_with_row) = (0, 0);
+    for (src, verdict) in &verdicts {
+        *by_verdict
+            .entry(verdict.verdict.label().to_string())
+            .or_default() += 1;
+        if !verdict.verdict.is_damage() {
+            continue;
+        }
+        let has_row = rows.contains(&(src.as_str(), verdict.src_sha256.as_str()));
+        damaged_with_row += u64::from(has_row);
+        let lost = verdict.frames_lost();
+        frames_lost += lost;
+        worst.push(DamagedClip {
+            src: src.clone(),
+            verdict: verdict.verdict.label().to_string(),
+            frames_lost: lost,
+            has_row,
+            problem: verdict.first_problem.clone().unwrap_or_default(),
+        });
+    }
+    worst.sort_by(|a, b| b.frames_lost.cmp(&a.frames_lost).then(a.src.cmp(&b.src)));
+    worst.truncate(WORST);
+    let mut by_verdict: Vec<(String, u64)> = by_verdict.into_iter().collect();
+    by_verdict.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(Some(DamageFigures {
+        audit_files,
+        checked: verdicts.len() as u64,
+        by_verdict,
+        damaged_with_row,
+        frames_lost,
+        worst,
+    }))
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -308,6 +392,14 @@ pub fn compute(
         }
         corpora.push(corpus_figures(corpus, tally, scale));
     }
+    let row_keys: HashSet<(&str, &str)> = by_sha
+        .iter()
+        .flat_map(|(sha, rows)| {
+            rows.iter()
+                .map(move |(_, src)| (src.as_str(), sha.as_str()))
+        })
+        .collect();
+    let damage = damage_figures(inputs, &row_keys)?;
     Ok(Figures {
         totals: Totals {
             inputs: inputs.to_vec(),
@@ -324,6 +416,7 @@ pub fn compute(
         unified,
         coverage,
         overlap,
+        damage,
     })
 }
 

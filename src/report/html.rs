@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::figures::{CorpusFigures, Figures, Histogram};
+use super::figures::{CorpusFigures, DamageFigures, Figures, Histogram};
 use super::plots;
 use crate::error::Error;
 use crate::files::human_size;
@@ -126,6 +126,9 @@ pub fn page(figures: &Figures, generated_at: &str) -> Result<String, Error> {
             out.push_str("<p class=\"note\">Most frequent reasons:</p>");
             out.push_str(&count_table("reason", &coverage.top_reasons));
         }
+    }
+    if let Some(damage) = &figures.damage {
+        damage_section(&mut out, damage)?;
     }
     out.push_str("<h2>Clips in more than one row</h2>\n");
     if figures.overlap.is_empty() {
@@ -263,6 +266,63 @@ fn histogram_table(series: &[(String, &Histogram)]) -> String {
     }
     table.push_str("</table>");
     table
+}
+
+/// The damaged clips (#23): counts by verdict, frames lost, the worst clips by name.
+fn damage_section(out: &mut String, damage: &DamageFigures) -> Result<(), Error> {
+    out.push_str("<h2>Damaged clips</h2>\n");
+    let files: Vec<String> = damage
+        .audit_files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let damaged: u64 = damage
+        .by_verdict
+        .iter()
+        .filter(|(verdict, _)| verdict != "ok")
+        .map(|(_, n)| n)
+        .sum();
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">The last verdict on each clip in {}: {} clips checked, {damaged} damaged \
+         ({} of them with a row, written by <code>--keep-damaged</code>), {} frames lost.</p>",
+        escape(&files.join(", ")),
+        damage.checked,
+        damage.damaged_with_row,
+        damage.frames_lost
+    );
+    out.push_str("<div class=\"grid\">");
+    let svg = plots::bars("Clips by verdict", "clips", &damage.by_verdict)?;
+    figure(out, &svg, &count_table("verdict", &damage.by_verdict));
+    out.push_str("</div>");
+    if damage.worst.is_empty() {
+        out.push_str("<p>No damaged clip.</p>\n");
+        return Ok(());
+    }
+    out.push_str(
+        "<table><tr><th>clip</th><th>verdict</th><th class=\"n\">frames lost</th>\
+         <th>row</th><th>first problem</th></tr>",
+    );
+    for clip in &damage.worst {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&clip.src),
+            escape(&clip.verdict),
+            clip.frames_lost,
+            if clip.has_row { "kept" } else { "none" },
+            escape(&clip.problem)
+        );
+    }
+    out.push_str("</table>\n");
+    if damaged as usize > damage.worst.len() {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">The {} with most frames lost of {damaged}; all in the audit files.</p>",
+            damage.worst.len()
+        );
+    }
+    Ok(())
 }
 
 fn count_table(what: &str, counts: &[(String, u64)]) -> String {

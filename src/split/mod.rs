@@ -98,12 +98,17 @@ pub struct Header {
 }
 
 /// Reads the clips of `inputs` (one corpus), dropping those whose SHA-256 is in
-/// `exclude`; returns them with the corpus and how many were dropped.
+/// `exclude` and, unless `include_damaged`, those their audit file calls damaged; returns them with the corpus and how many were dropped.
 pub fn read_clips(
     inputs: &[PathBuf],
     exclude: &[PathBuf],
+    include_damaged: bool,
 ) -> Result<(CorpusId, Vec<Clip>, usize), Error> {
-    let batch = read_rows(inputs, &ReadOptions::default())?;
+    let options = ReadOptions {
+        drop_damaged: !include_damaged,
+        ..ReadOptions::default()
+    };
+    let batch = read_rows(inputs, &options)?;
     let corpus = single_corpus(&batch, "split")?;
     let excluded: HashSet<String> = if exclude.is_empty() {
         HashSet::new()

@@ -32,6 +32,9 @@ pub struct ReadOptions {
     pub corpora: Option<Vec<String>>,
     /// Add `mos_unified` and `mos_std_dev_unified` (0–100 axis, `aggregate`'s scales).
     pub unified: bool,
+    /// Leave out the rows the audit file beside their shard calls damaged (`split` and
+    /// `export` unless `--include-damaged`), with a warning naming them.
+    pub drop_damaged: bool,
 }
 
 /// Reads `paths` (JSONL or Parquet, told apart by content) in order into one batch.
@@ -46,6 +49,11 @@ pub fn read_rows(paths: &[PathBuf], options: &ReadOptions) -> Result<RecordBatch
         } else {
             jsonl::read_jsonl(path)?
         };
+        let batch = if options.drop_damaged {
+            drop_damaged(path, batch)?
+        } else {
+            batch
+        };
         batches.push((path.as_path(), batch));
     }
     let mut batch = join(&batches)?;
@@ -56,6 +64,44 @@ pub fn read_rows(paths: &[PathBuf], options: &ReadOptions) -> Result<RecordBatch
         batch = add_unified(&batch)?;
     }
     Ok(batch)
+}
+
+/// The rows of `batch` (read from `path`) but those the audit file beside `path` calls
+/// damaged, for the bytes the row has; says which were left out.
+fn drop_damaged(path: &Path, batch: RecordBatch) -> Result<RecordBatch, Error> {
+    let verdicts = crate::store::audit_log::read_verdicts(path)?;
+    if verdicts.is_empty() {
+        return Ok(batch);
+    }
+    let src = text_column(&batch, "src")?;
+    let sha = text_column(&batch, "src_sha256")?;
+    let damaged = crate::store::audit_log::damaged_rows(
+        &verdicts,
+        (0..batch.num_rows()).map(|i| (src.value(i), sha.value(i))),
+    );
+    if damaged.is_empty() {
+        return Ok(batch);
+    }
+    let keep: BooleanArray = (0..batch.num_rows())
+        .map(|i| Some(!damaged.contains_key(src.value(i))))
+        .collect();
+    let mut named: Vec<String> = damaged
+        .iter()
+        .map(|(src, verdict)| format!("{src} ({})", verdict.verdict.label()))
+        .collect();
+    named.sort();
+    let shown = named.len().min(5);
+    tracing::warn!(
+        "{}: left out {} damaged clips the audit file {} names: {}{}; \
+         --include-damaged keeps them",
+        path.display(),
+        named.len(),
+        crate::store::audit_log::audit_path(path).display(),
+        named[..shown].join(", "),
+        if named.len() > shown { ", …" } else { "" }
+    );
+    arrow_select::filter::filter_record_batch(&batch, &keep)
+        .map_err(|e| Error::Other(format!("cannot leave the damaged rows out: {e}")))
 }
 
 /// The batches one after the other, with the union of their columns.
