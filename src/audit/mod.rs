@@ -257,11 +257,19 @@ pub fn hash_and_frame(path: &Path, samples: Option<&SampleMap>) -> std::io::Resu
             }
             let from = (offset.max(pos) - pos) as usize;
             let to = (sample_end.min(end) - pos) as usize;
-            gathered.extend_from_slice(&chunk[from..to]);
-            if sample_end > end {
-                break; // the rest of this sample is in the next read
+            let whole_here = gathered.is_empty() && offset >= pos && sample_end <= end;
+            if !whole_here {
+                gathered.extend_from_slice(&chunk[from..to]);
+                if sample_end > end {
+                    break; // the rest of this sample is in the next read
+                }
             }
-            if let Err(e) = framing.check(&gathered) {
+            let sample: &[u8] = if whole_here {
+                &chunk[from..to]
+            } else {
+                &gathered
+            };
+            if let Err(e) = framing.check(sample) {
                 problem = Some(format!(
                     "sample {next} at byte {}: {}",
                     offset + e.offset as u64,

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::LabelSet;
 use super::diff::MosChange;
-use crate::probe::{ProbeError, Prober};
 use crate::audit::Verdict;
+use crate::probe::{ProbeError, Prober};
 use crate::store::audit_log::RecordedVerdict;
 use crate::store::progress::{ClipState, ProgressFile};
 
