@@ -59,20 +59,54 @@ pub struct ProbeReport {
     pub samples: Option<SampleMap>,
 }
 
-/// Where the video track's samples are (its MP4 sample tables, read on demand so that a
-/// probe allocates nothing for them) and the framing of their bytes.
+/// Where the video track's samples are and the framing of their bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SampleMap {
     pub framing: codec::framing::Framing,
-    /// The track's `stbl` box payload.
-    pub stbl: Vec<u8>,
+    pub layout: SampleLayout,
+}
+
+/// Where a track's samples are, in the form its container gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SampleLayout {
+    /// An MP4 track's `stbl` box payload (its sample tables, walked on demand so that a
+    /// probe allocates nothing for them).
+    Table(Vec<u8>),
+    /// Runs of samples of one size, back to back: (byte offset, sample size, count), from
+    /// a fragmented MP4's `trun`s or a Matroska file's blocks.
+    Runs(Vec<(u64, u32, u64)>),
 }
 
 impl SampleMap {
-    /// Every sample that starts inside a file of `file_len` bytes, as (byte offset, size),
-    /// sorted by offset: at most one per byte of the file, whatever the tables claim.
+    /// Every non-empty sample that starts inside a file of `file_len` bytes, as (byte
+    /// offset, size), sorted by offset: at most one per byte of the file, whatever the
+    /// tables claim.
     pub fn extents(&self, file_len: u64) -> Vec<(u64, u32)> {
-        native::mp4::sample_extents(&self.stbl, file_len)
+        match &self.layout {
+            SampleLayout::Table(stbl) => native::mp4::sample_extents(stbl, file_len),
+            SampleLayout::Runs(runs) => {
+                let mut extents = Vec::new();
+                for &(at, size, count) in runs {
+                    push_run(&mut extents, at, size, count, file_len);
+                }
+                extents.sort_unstable();
+                extents
+            }
+        }
+    }
+}
+
+/// The samples of a run that start inside the file (empty ones have nothing to check).
+pub(crate) fn push_run(extents: &mut Vec<(u64, u32)>, at: u64, size: u32, count: u64, len: u64) {
+    if size == 0 {
+        return;
+    }
+    for i in 0..count {
+        let start = at.saturating_add(i.saturating_mul(u64::from(size)));
+        if start >= len {
+            break;
+        }
+        extents.push((start, size));
     }
 }
 
@@ -88,13 +122,21 @@ pub struct Integrity {
     pub frames_present: u64,
     /// Sample tables that contradict each other, if they do.
     pub contradiction: Option<String>,
+    /// The file ends inside a box or element that declares more bytes (a fragment or a
+    /// cluster cut short): frames that followed are lost and not counted in `frames`.
+    pub cut_short: bool,
 }
 
 /// What is wrong with a clip's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Damage {
-    /// Samples run past the end of the file.
-    Truncated { present: u64, frames: u64 },
+    /// Samples run past the end of the file; with `more_lost`, the file ends inside a
+    /// fragment or cluster, and frames after it are lost beyond the `frames` listed.
+    Truncated {
+        present: u64,
+        frames: u64,
+        more_lost: bool,
+    },
     /// The container contradicts itself, or its bitstream framing is broken.
     Corrupt(String),
 }
@@ -102,12 +144,23 @@ pub enum Damage {
 impl std::fmt::Display for Damage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Damage::Truncated { present, frames } => {
-                write!(
-                    f,
-                    "{present} of {frames} frames present (the file is cut short)"
-                )
-            }
+            Damage::Truncated {
+                present,
+                frames,
+                more_lost: false,
+            } => write!(
+                f,
+                "{present} of {frames} frames present (the file is cut short)"
+            ),
+            Damage::Truncated {
+                present,
+                frames,
+                more_lost: true,
+            } => write!(
+                f,
+                "{present} of the {frames} frames listed present (the file ends inside \
+                 its last fragment or cluster: the frames after it are lost too)"
+            ),
             Damage::Corrupt(why) => f.write_str(why),
         }
     }
@@ -116,10 +169,11 @@ impl std::fmt::Display for Damage {
 impl Integrity {
     /// The damage the check found, if any.
     pub fn damage(&self) -> Option<Damage> {
-        if self.frames_present < self.frames {
+        if self.frames_present < self.frames || self.cut_short {
             return Some(Damage::Truncated {
                 present: self.frames_present,
                 frames: self.frames,
+                more_lost: self.cut_short,
             });
         }
         self.contradiction.clone().map(Damage::Corrupt)

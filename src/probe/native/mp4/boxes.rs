@@ -334,6 +334,7 @@ impl<'a> ChunkOffsets<'a> {
 pub struct TrackExtends {
     pub track_id: u32,
     pub default_sample_duration: u32,
+    pub default_sample_size: u32,
 }
 
 impl TrackExtends {
@@ -342,9 +343,11 @@ impl TrackExtends {
         c.full_box_header()?;
         let track_id = c.u32()?;
         c.skip(4)?; // default_sample_description_index
+        let default_sample_duration = c.u32()?;
         Some(Self {
             track_id,
-            default_sample_duration: c.u32()?,
+            default_sample_duration,
+            default_sample_size: c.u32().unwrap_or(0),
         })
     }
 }
@@ -353,21 +356,27 @@ impl TrackExtends {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrackFragmentHeader {
     pub track_id: u32,
+    /// Where the fragment's data offsets count from, when the box says.
+    pub base_data_offset: Option<u64>,
     pub default_sample_duration: Option<u32>,
+    pub default_sample_size: Option<u32>,
 }
 
 impl TrackFragmentHeader {
     const BASE_DATA_OFFSET: u32 = 0x01;
     const SAMPLE_DESCRIPTION_INDEX: u32 = 0x02;
     const DEFAULT_SAMPLE_DURATION: u32 = 0x08;
+    const DEFAULT_SAMPLE_SIZE: u32 = 0x10;
 
     pub fn parse(payload: &[u8]) -> Option<Self> {
         let mut c = Cursor::new(payload);
         let (_, flags) = c.full_box_header()?;
         let track_id = c.u32()?;
-        if flags & Self::BASE_DATA_OFFSET != 0 {
-            c.skip(8)?;
-        }
+        let base_data_offset = if flags & Self::BASE_DATA_OFFSET != 0 {
+            Some(c.u64()?)
+        } else {
+            None
+        };
         if flags & Self::SAMPLE_DESCRIPTION_INDEX != 0 {
             c.skip(4)?;
         }
@@ -376,9 +385,16 @@ impl TrackFragmentHeader {
         } else {
             None
         };
+        let default_sample_size = if flags & Self::DEFAULT_SAMPLE_SIZE != 0 {
+            Some(c.u32()?)
+        } else {
+            None
+        };
         Some(Self {
             track_id,
+            base_data_offset,
             default_sample_duration,
+            default_sample_size,
         })
     }
 }
@@ -387,14 +403,19 @@ impl TrackFragmentHeader {
 #[derive(Debug, Clone, Copy)]
 pub struct TrackRun<'a> {
     pub sample_count: u32,
+    /// Where the run's data starts, from the fragment's base offset.
+    pub data_offset: Option<i32>,
     /// The per-sample records and their size, when each carries its duration first.
     per_sample_durations: Option<(&'a [u8], usize)>,
+    /// The per-sample records, their size, and where in each the sample size is.
+    per_sample_sizes: Option<(&'a [u8], usize, usize)>,
 }
 
 impl<'a> TrackRun<'a> {
     const DATA_OFFSET: u32 = 0x01;
     const FIRST_SAMPLE_FLAGS: u32 = 0x04;
     const SAMPLE_DURATION: u32 = 0x100;
+    const SAMPLE_SIZE: u32 = 0x200;
     const PER_SAMPLE_FIELDS: [u32; 4] = [0x100, 0x200, 0x400, 0x800];
 
     /// `None` when the box is too short for its header or its claimed samples.
@@ -411,16 +432,41 @@ impl<'a> TrackRun<'a> {
         if record_size > 0 && count > payload.len() / record_size {
             return None;
         }
-        if flags & Self::DATA_OFFSET != 0 {
-            c.skip(4)?;
-        }
+        let data_offset = if flags & Self::DATA_OFFSET != 0 {
+            Some(c.u32()? as i32)
+        } else {
+            None
+        };
         if flags & Self::FIRST_SAMPLE_FLAGS != 0 {
             c.skip(4)?;
         }
+        let size_at = if flags & Self::SAMPLE_DURATION != 0 { 4 } else { 0 };
         Some(Self {
             sample_count,
+            data_offset,
             per_sample_durations: (flags & Self::SAMPLE_DURATION != 0)
                 .then(|| (c.rest(), record_size)),
+            per_sample_sizes: (flags & Self::SAMPLE_SIZE != 0)
+                .then(|| (c.rest(), record_size, size_at)),
+        })
+    }
+
+    /// Whether each sample carries its own size.
+    pub fn per_sample_sizes(&self) -> Option<()> {
+        self.per_sample_sizes.map(|_| ())
+    }
+
+    /// Every sample's size (`default` where the run gives none); a record cut short by
+    /// the box's end gives `None` for that sample.
+    pub fn sizes(self, default: u32) -> impl Iterator<Item = Option<u32>> + 'a {
+        let count = self.sample_count;
+        let sizes = self.per_sample_sizes;
+        (0..count).map(move |i| match sizes {
+            None => Some(default),
+            Some((records, size, at)) => {
+                let start = usize::try_from(i).ok()?.checked_mul(size)?.checked_add(at)?;
+                Cursor::new(records.get(start..)?).u32()
+            }
         })
     }
 

@@ -20,7 +20,7 @@ use crate::probe::rules::duration::{
     microseconds_to_seconds, mp4_container_seconds, rescale_us, ticks_string,
 };
 use crate::probe::rules::rates::{self, SampleRun, SampleTiming};
-use crate::probe::{Integrity, ProbeError, ProbeReport, SampleMap};
+use crate::probe::{Integrity, ProbeError, ProbeReport, SampleLayout, SampleMap};
 
 /// Box types that open an ISO-BMFF file (how the format is recognised).
 pub fn is_top_level_box(kind: &[u8]) -> bool {
@@ -48,13 +48,17 @@ fn broken(why: impl Into<String>) -> ProbeError {
 /// The payloads of the boxes the prober needs from the top level.
 struct TopLevel {
     moov: Vec<u8>,
-    moofs: Vec<Vec<u8>>,
+    /// Each `moof` with the file offset of its first byte.
+    moofs: Vec<(u64, Vec<u8>)>,
+    /// The file ends inside a box after `moov` (a cut fragmented file, or `mdat`).
+    cut_short: bool,
 }
 
 /// Walks the top-level boxes by their headers only, reading `moov` and every `moof`.
 fn read_top_level(src: &mut Source) -> Result<TopLevel, ProbeError> {
     let mut moov: Option<Vec<u8>> = None;
     let mut moofs = Vec::new();
+    let mut cut_short = false;
     let mut pos = 0u64;
     while pos + 8 <= src.len() {
         let head = src.read_at(pos, 16).map_err(|e| broken(e.to_string()))?;
@@ -72,8 +76,9 @@ fn read_top_level(src: &mut Source) -> Result<TopLevel, ProbeError> {
             n => (8, u64::from(n)),
         };
         if size < header_len || size > src.len() - pos {
-            if &kind == b"mdat" && moov.is_some() {
-                break; // a truncated media box after complete headers
+            if size >= header_len && moov.is_some() {
+                cut_short = true;
+                break; // a box cut short after complete headers: the samples tell
             }
             return Err(broken(format!(
                 "box {} overruns the file",
@@ -86,7 +91,7 @@ fn read_top_level(src: &mut Source) -> Result<TopLevel, ProbeError> {
         };
         match &kind {
             b"moov" => moov = Some(payload(src)?),
-            b"moof" => moofs.push(payload(src)?),
+            b"moof" => moofs.push((pos, payload(src)?)),
             _ => {}
         }
         pos += size;
@@ -94,11 +99,16 @@ fn read_top_level(src: &mut Source) -> Result<TopLevel, ProbeError> {
     Ok(TopLevel {
         moov: moov.ok_or_else(|| broken("no moov box"))?,
         moofs,
+        cut_short,
     })
 }
 
 pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
-    let TopLevel { moov, moofs } = read_top_level(src)?;
+    let TopLevel {
+        moov,
+        moofs,
+        cut_short,
+    } = read_top_level(src)?;
     let movie = child(&moov, b"mvhd").and_then(MediaTimes::parse);
     let is_video = |trak: &[u8]| {
         path(trak, &[b"mdia", b"hdlr"])
@@ -164,14 +174,20 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         }),
         container_seconds,
     );
-    // A fragmented file's samples are in its fragments: not checked here (yet).
-    if !fragmented {
+    if fragmented {
+        let runs = fragment_samples(&moov, &moofs, track_id);
+        answer.integrity = Some(runs_integrity(&runs, src.len(), cut_short));
+        answer.samples = Some(SampleMap {
+            framing,
+            layout: SampleLayout::Runs(runs),
+        });
+    } else {
         let listed: u64 = table.iter().map(|run| run.count).sum();
         answer.integrity = sample_integrity(stbl, src.len(), listed);
         if answer.integrity.is_some() {
             answer.samples = Some(SampleMap {
                 framing,
-                stbl: stbl.to_vec(),
+                layout: SampleLayout::Table(stbl.to_vec()),
             });
         }
     }
@@ -272,7 +288,83 @@ fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity
         frames,
         frames_present: present,
         contradiction,
+        cut_short: false,
     })
+}
+
+/// The samples of runs (byte offset, size, count) wholly inside a file of `file_len`
+/// bytes; `cut_short` when the file ends inside a fragment.
+pub(crate) fn runs_integrity(runs: &[(u64, u32, u64)], file_len: u64, cut_short: bool) -> Integrity {
+    let (mut frames, mut present) = (0u64, 0u64);
+    for &(at, size, count) in runs {
+        frames = frames.saturating_add(count);
+        let room = file_len.saturating_sub(at);
+        present += match u64::from(size) {
+            0 => count,
+            size => count.min(room / size),
+        };
+    }
+    Integrity {
+        frames,
+        frames_present: present,
+        contradiction: None,
+        cut_short,
+    }
+}
+
+/// A fragmented track's samples, as runs (byte offset, size, count) back to back: from
+/// each `moof` the `traf`s of the track, each `trun`'s data offset (from `tfhd`'s base
+/// offset, else the `moof`'s first byte, as ffmpeg writes them with
+/// `default-base-is-moof`) or the end of the run before, and the sample sizes (per
+/// sample, else `tfhd`'s or `trex`'s default). Bounded by the `trun`s' bytes.
+fn fragment_samples(
+    moov: &[u8],
+    moofs: &[(u64, Vec<u8>)],
+    track_id: Option<u32>,
+) -> Vec<(u64, u32, u64)> {
+    let trex_size = path(moov, &[b"mvex"])
+        .and_then(|mvex| {
+            boxes(mvex)
+                .filter(|(kind, _)| kind == b"trex")
+                .filter_map(|(_, p)| TrackExtends::parse(p))
+                .find(|trex| Some(trex.track_id) == track_id)
+        })
+        .map_or(0, |trex| trex.default_sample_size);
+    let mut runs: Vec<(u64, u32, u64)> = Vec::new();
+    for (moof_at, moof) in moofs {
+        for (_, traf) in boxes(moof).filter(|(kind, _)| kind == b"traf") {
+            let Some(tfhd) = child(traf, b"tfhd").and_then(TrackFragmentHeader::parse) else {
+                continue;
+            };
+            if track_id.is_some_and(|id| id != tfhd.track_id) {
+                continue;
+            }
+            let base = tfhd.base_data_offset.unwrap_or(*moof_at);
+            let default = tfhd.default_sample_size.unwrap_or(trex_size);
+            let mut next = base;
+            let truns = boxes(traf)
+                .filter(|(kind, _)| kind == b"trun")
+                .filter_map(|(_, p)| TrackRun::parse(p));
+            for trun in truns {
+                let mut at = match trun.data_offset {
+                    Some(offset) => base.saturating_add_signed(i64::from(offset)),
+                    None => next,
+                };
+                if trun.per_sample_sizes().is_none() {
+                    runs.push((at, default, u64::from(trun.sample_count)));
+                    at = at.saturating_add(u64::from(default) * u64::from(trun.sample_count));
+                } else {
+                    for size in trun.sizes(default) {
+                        let Some(size) = size else { break };
+                        runs.push((at, size, 1));
+                        at = at.saturating_add(u64::from(size));
+                    }
+                }
+                next = at;
+            }
+        }
+    }
+    runs
 }
 
 /// The (byte offset, size) of every sample that starts inside a file of `file_len`
@@ -280,14 +372,7 @@ fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity
 pub fn sample_extents(stbl: &[u8], file_len: u64) -> Vec<(u64, u32)> {
     let mut extents = Vec::new();
     walk_samples(stbl, |run| {
-        let size = u64::from(run.size);
-        for i in 0..run.count {
-            let at = run.at.saturating_add(i.saturating_mul(size));
-            if at >= file_len {
-                break;
-            }
-            extents.push((at, run.size));
-        }
+        crate::probe::push_run(&mut extents, run.at, run.size, run.count, file_len);
     });
     extents.sort_unstable();
     extents
@@ -320,7 +405,11 @@ fn codec_config<'a>(entry: &VisualSampleEntry<'a>) -> Result<CodecConfig<'a>, Pr
 
 /// The track's sample durations in its fragments, as runs merged while read: memory
 /// grows with the number of `trun` boxes, not with the sample counts they claim.
-fn fragment_runs(moov: &[u8], moofs: &[Vec<u8>], track_id: Option<u32>) -> Vec<SampleRun> {
+fn fragment_runs(
+    moov: &[u8],
+    moofs: &[(u64, Vec<u8>)],
+    track_id: Option<u32>,
+) -> Vec<SampleRun> {
     let trex_default = path(moov, &[b"mvex"])
         .and_then(|mvex| {
             boxes(mvex)
@@ -332,7 +421,7 @@ fn fragment_runs(moov: &[u8], moofs: &[Vec<u8>], track_id: Option<u32>) -> Vec<S
     let mut runs: Vec<SampleRun> = Vec::new();
     let trafs = moofs
         .iter()
-        .flat_map(|moof| boxes(moof).filter(|(kind, _)| kind == b"traf"));
+        .flat_map(|(_, moof)| boxes(moof).filter(|(kind, _)| kind == b"traf"));
     for (_, traf) in trafs {
         let Some(tfhd) = child(traf, b"tfhd").and_then(TrackFragmentHeader::parse) else {
             continue;
