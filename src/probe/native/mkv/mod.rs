@@ -8,6 +8,7 @@
 
 pub mod cluster;
 pub mod ebml;
+pub mod structure;
 
 use ebml::{
     CLUSTER, CODEC_ID, CODEC_PRIVATE, DEFAULT_DURATION, DURATION, INFO, PIXEL_HEIGHT, PIXEL_WIDTH,
@@ -17,11 +18,12 @@ use ebml::{
 
 use super::reader::Source;
 use super::{VideoStream, report};
+use crate::probe::codec::framing::Framing;
 use crate::probe::codec::{self, CodecConfig};
 use crate::probe::convert::saturate_u32;
 use crate::probe::rules::duration::{matroska_us, microseconds_to_seconds};
 use crate::probe::rules::rates;
-use crate::probe::{ProbeError, ProbeReport};
+use crate::probe::{ProbeError, ProbeReport, SampleLayout, SampleMap};
 
 /// How much of the file's tail is read for the last cluster, at most.
 const CLUSTER_READ: u64 = 4 << 20;
@@ -104,6 +106,9 @@ struct Segment {
     tracks: Vec<u8>,
     /// Where the first cluster's payload starts (read only for VP9).
     first_cluster: Option<u64>,
+    /// Where the Segment's payload starts and ends (`None`: unknown size).
+    data: u64,
+    end: Option<u64>,
 }
 
 /// Finds the Segment after the EBML header and reads its `Info` and `Tracks`.
@@ -114,11 +119,12 @@ fn read_segment(src: &mut Source) -> Result<Segment, ProbeError> {
         .size
         .and_then(|size| (ebml.data as u64).checked_add(size))
         .ok_or_else(|| broken("EBML header of unknown or impossible size"))?;
-    let segment_data = loop {
+    let (segment_data, segment_end) = loop {
         let h = src.read_at(pos, 16).map_err(io)?;
         let e = element(&h, 0).ok_or_else(|| broken("no Segment"))?;
         if e.id == SEGMENT {
-            break pos + e.data as u64;
+            let data = pos + e.data as u64;
+            break (data, e.size.map(|size| data.saturating_add(size)));
         }
         pos = e
             .size
@@ -147,6 +153,8 @@ fn read_segment(src: &mut Source) -> Result<Segment, ProbeError> {
         info: info.ok_or_else(|| broken("no Info element"))?,
         tracks: tracks.ok_or_else(|| broken("no Tracks element"))?,
         first_cluster,
+        data: segment_data,
+        end: segment_end,
     })
 }
 
@@ -179,6 +187,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         "V_MPEG4/ISO/ASP" | "V_MPEG4/ISO/SP" | "V_MPEG4/ISO/AP" => CodecConfig::Mpeg4Visual,
         other => return Err(ProbeError::Unsupported(format!("Matroska codec {other}"))),
     };
+    let framing = Framing::of(&config);
     let codec = codec::decode(config)?;
     let default_duration = track
         .default_duration
@@ -189,7 +198,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         Some(duration) => matroska_us(duration, info.timestamp_scale),
         None => tail_duration_us(src, info.timestamp_scale, &track)?,
     };
-    Ok(report(
+    let mut answer = report(
         Some(VideoStream {
             codec,
             container_size: track.pixel_size,
@@ -197,7 +206,16 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
             duration: None,
         }),
         microseconds_to_seconds(container_us),
-    ))
+    );
+    if let Some(blocks) = structure::walk(src, segment.data, segment.end, track.number) {
+        answer.integrity = Some(blocks.integrity);
+        answer.samples = Some(SampleMap {
+            // Laced blocks hold several frames whose sizes are not framed here.
+            framing: if blocks.laced { Framing::None } else { framing },
+            layout: SampleLayout::Runs(blocks.runs),
+        });
+    }
+    Ok(answer)
 }
 
 /// The end of the last block in the file's last cluster: the duration of a file

@@ -440,7 +440,11 @@ impl<'a> TrackRun<'a> {
         if flags & Self::FIRST_SAMPLE_FLAGS != 0 {
             c.skip(4)?;
         }
-        let size_at = if flags & Self::SAMPLE_DURATION != 0 { 4 } else { 0 };
+        let size_at = if flags & Self::SAMPLE_DURATION != 0 {
+            4
+        } else {
+            0
+        };
         Some(Self {
             sample_count,
             data_offset,
@@ -464,7 +468,10 @@ impl<'a> TrackRun<'a> {
         (0..count).map(move |i| match sizes {
             None => Some(default),
             Some((records, size, at)) => {
-                let start = usize::try_from(i).ok()?.checked_mul(size)?.checked_add(at)?;
+                let start = usize::try_from(i)
+                    .ok()?
+                    .checked_mul(size)?
+                    .checked_add(at)?;
                 Cursor::new(records.get(start..)?).u32()
             }
         })
@@ -637,6 +644,8 @@ mod tests {
         let run = TrackRun::parse(&p).unwrap();
         let deltas: Vec<u32> = run.durations(7).map(|r| r.delta).collect();
         assert_eq!(deltas, [1000, 1001]);
+        let sizes: Vec<Option<u32>> = run.sizes(9).collect();
+        assert_eq!(sizes, [Some(50), Some(60)], "the size after each duration");
         // No per-sample duration: one run of the default.
         let mut q = vec![0, 0, 0, 0];
         q.extend(5u32.to_be_bytes());
@@ -649,15 +658,18 @@ mod tests {
 
     #[test]
     fn tfhd_default_duration_follows_its_flags() {
-        let mut p = vec![0, 0, 0, 0x09]; // base data offset + default duration
+        let mut p = vec![0, 0, 0, 0x19]; // base data offset, default duration and size
         p.extend(3u32.to_be_bytes());
-        p.extend(0u64.to_be_bytes());
+        p.extend(4096u64.to_be_bytes());
         p.extend(512u32.to_be_bytes());
+        p.extend(77u32.to_be_bytes());
         assert_eq!(
             TrackFragmentHeader::parse(&p),
             Some(TrackFragmentHeader {
                 track_id: 3,
-                default_sample_duration: Some(512)
+                base_data_offset: Some(4096),
+                default_sample_duration: Some(512),
+                default_sample_size: Some(77),
             })
         );
         p[3] = 0x01;

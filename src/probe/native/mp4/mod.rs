@@ -77,8 +77,10 @@ fn read_top_level(src: &mut Source) -> Result<TopLevel, ProbeError> {
         };
         if size < header_len || size > src.len() - pos {
             if size >= header_len && moov.is_some() {
-                cut_short = true;
-                break; // a box cut short after complete headers: the samples tell
+                // A box cut short after complete headers: the samples tell what is
+                // lost; a cut fragment (moof, or its mdat) loses the fragments after it.
+                cut_short = matches!(&kind, b"moof" | b"mdat");
+                break;
             }
             return Err(broken(format!(
                 "box {} overruns the file",
@@ -294,7 +296,11 @@ fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity
 
 /// The samples of runs (byte offset, size, count) wholly inside a file of `file_len`
 /// bytes; `cut_short` when the file ends inside a fragment.
-pub(crate) fn runs_integrity(runs: &[(u64, u32, u64)], file_len: u64, cut_short: bool) -> Integrity {
+pub(crate) fn runs_integrity(
+    runs: &[(u64, u32, u64)],
+    file_len: u64,
+    cut_short: bool,
+) -> Integrity {
     let (mut frames, mut present) = (0u64, 0u64);
     for &(at, size, count) in runs {
         frames = frames.saturating_add(count);
@@ -405,11 +411,7 @@ fn codec_config<'a>(entry: &VisualSampleEntry<'a>) -> Result<CodecConfig<'a>, Pr
 
 /// The track's sample durations in its fragments, as runs merged while read: memory
 /// grows with the number of `trun` boxes, not with the sample counts they claim.
-fn fragment_runs(
-    moov: &[u8],
-    moofs: &[(u64, Vec<u8>)],
-    track_id: Option<u32>,
-) -> Vec<SampleRun> {
+fn fragment_runs(moov: &[u8], moofs: &[(u64, Vec<u8>)], track_id: Option<u32>) -> Vec<SampleRun> {
     let trex_default = path(moov, &[b"mvex"])
         .and_then(|mvex| {
             boxes(mvex)
