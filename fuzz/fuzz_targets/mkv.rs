@@ -1,10 +1,20 @@
-//! Fuzzes the Matroska/WebM parser (and the codec headers behind it): any input must
-//! give an answer or a clean error, never a panic, a hang or a huge allocation.
+//! Fuzzes the Matroska/WebM parser (and the codec headers behind it) and the damage
+//! checks behind it (#23): the structural walk of clusters and blocks, then the one read
+//! that frames every sample and the verdict. Any input must give an answer or a clean
+//! error, never a panic, a hang or a huge allocation.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use moscorpus::audit::{judge, read_and_frame};
 use moscorpus::probe::native::{mkv, reader::Source};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = mkv::probe(&mut Source::from_bytes(data.to_vec()));
+    let probed = mkv::probe(&mut Source::from_bytes(data.to_vec()));
+    let samples = probed.as_ref().ok().and_then(|r| r.samples.as_ref());
+    if let Ok(read) = read_and_frame(data, data.len() as u64, samples) {
+        let line = judge("fuzz.mkv", &probed, &read);
+        if let (Some(listed), Some(present)) = (line.container_frames, line.frames_present) {
+            assert!(present <= listed);
+        }
+    }
 });

@@ -224,13 +224,24 @@ pub struct OneRead {
 /// framing check (each sample is gathered whole, then checked; a sample that runs past
 /// the end of the file is left to the structural check).
 pub fn hash_and_frame(path: &Path, samples: Option<&SampleMap>) -> std::io::Result<OneRead> {
-    let mut file = std::fs::File::open(path)?;
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    read_and_frame(file, len, samples)
+}
+
+/// [`hash_and_frame`] of any reader of `len` bytes (a file, or bytes in memory when
+/// fuzzing).
+pub fn read_and_frame(
+    mut file: impl Read,
+    len: u64,
+    samples: Option<&SampleMap>,
+) -> std::io::Result<OneRead> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut pos = 0u64;
     let framing = samples.map_or(Framing::None, |s| s.framing);
     let extents = match samples {
-        Some(samples) if framing != Framing::None => samples.extents(file.metadata()?.len()),
+        Some(samples) if framing != Framing::None => samples.extents(len),
         _ => Vec::new(),
     };
     let mut next = 0usize;
