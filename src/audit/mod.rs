@@ -69,7 +69,8 @@ pub struct AuditLine {
     /// Frames the reference decoder gave, when `--decode` ran.
     pub decoded_frames: Option<u64>,
     /// The checks that ran: `structure`, and the framing check by name
-    /// (`h264-nal`, `hevc-nal`, `av1-obu`); `framing: not checked` where the codec or
+    /// (`h264-nal`, `hevc-nal`, `av1-obu` with `av1 payloads: not checked`, as OBU
+    /// payloads carry no framing; `decode` sees them); `framing: not checked` where the codec or
     /// the container has none to check.
     pub checks: Vec<&'static str>,
     /// What is wrong, first thing first (`sample 57 at byte 123456: …`).
@@ -200,8 +201,13 @@ pub fn judge(src: &str, probed: &Result<ProbeReport, ProbeError>, read: &OneRead
         }
     }
     match report.samples.as_ref().map(|s| s.framing) {
-        Some(framing) if framing != Framing::None => line.checks.push(framing.label()),
-        _ => line.checks.push("framing: not checked"),
+        Some(Framing::None) | None => line.checks.push("framing: not checked"),
+        Some(Framing::Av1) => {
+            // OBU payloads carry no framing to check: only a decode sees inside them.
+            line.checks.push(Framing::Av1.label());
+            line.checks.push("av1 payloads: not checked");
+        }
+        Some(framing) => line.checks.push(framing.label()),
     }
     if let Some(problem) = &read.framing_problem
         && line.verdict == Verdict::Ok
@@ -237,7 +243,8 @@ pub fn read_and_frame(
     samples: Option<&SampleMap>,
 ) -> std::io::Result<OneRead> {
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
+    // 1 MiB reads, or the whole of a smaller clip in one.
+    let mut buf = vec![0u8; len.clamp(1, 1 << 20) as usize];
     let mut pos = 0u64;
     let framing = samples.map_or(Framing::None, |s| s.framing);
     let extents = match samples {
