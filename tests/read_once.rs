@@ -102,4 +102,17 @@ fn each_archive_is_read_once_and_each_clip_only_for_its_headers() {
         probe_read < clip_bytes / 20,
         "the prober reads headers, not clips: {probe_read} B of {clip_bytes} B"
     );
+    // Each extracted clip still got the structural check (from those header reads), and
+    // its audit line says its framing was not checked rather than claiming it (#23).
+    let audit = std::fs::read_to_string(s.work().join("lsvq.audit.jsonl")).unwrap();
+    assert_eq!(audit.lines().count(), rows);
+    for line in audit.lines() {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(line["verdict"], "ok", "{line}");
+        assert_eq!(
+            line["checks"],
+            serde_json::json!(["structure", "framing: not checked (hashed as extracted)"]),
+            "{line}"
+        );
+    }
 }

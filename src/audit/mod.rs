@@ -202,6 +202,10 @@ pub fn judge(src: &str, probed: &Result<ProbeReport, ProbeError>, read: &OneRead
     }
     match report.samples.as_ref().map(|s| s.framing) {
         Some(Framing::None) | None => line.checks.push("framing: not checked"),
+        Some(_) if !read.framed => {
+            line.checks
+                .push("framing: not checked (hashed as extracted)");
+        }
         Some(Framing::Av1) => {
             // OBU payloads carry no framing to check: only a decode sees inside them.
             line.checks.push(Framing::Av1.label());
@@ -224,6 +228,21 @@ pub struct OneRead {
     pub size: u64,
     /// The first sample whose framing is broken, said with its byte offset.
     pub framing_problem: Option<String>,
+    /// Whether the read checked the framing (`false`: hashed as it was extracted).
+    pub framed: bool,
+}
+
+impl OneRead {
+    /// A clip hashed as it was written (extracted from an archive), not read again: its
+    /// framing is not checked.
+    pub fn unframed(sha: Digest, size: u64) -> Self {
+        Self {
+            sha,
+            size,
+            framing_problem: None,
+            framed: false,
+        }
+    }
 }
 
 /// Reads the file once: every byte into the hasher and, sample by sample, into the
@@ -303,6 +322,7 @@ pub fn read_and_frame(
         sha: Digest::of(hasher),
         size: pos,
         framing_problem: problem,
+        framed: samples.is_some(),
     })
 }
 

@@ -5,45 +5,24 @@
 //! pool ([`Transport`]).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use crate::audit::{AuditLine, Verdict};
+use crate::audit::Verdict;
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
 use crate::manifest::ManifestRow;
-use crate::probe::{ClipGeometry, ProbeError, Prober};
+use crate::probe::Prober;
 use crate::source::http::{DownloadPolicy, Downloaded, Downloader, RunTransport};
 use crate::store::clip_index::Stamp;
-use crate::store::hash::{Digest, HashPrefix, sha256_file};
+use crate::store::hash::{Digest, HashPrefix};
 use crate::store::src_id::SrcId;
 
 use super::DamageChecks;
-use super::run::Job;
+use super::clip_check::{check_regular, geometry_of, probe_geometry};
+use super::job::{Found, Job};
 use super::slots::Slots;
-
-/// What a worker found.
-pub(super) enum Found {
-    DownloadFailed(Failure),
-    /// The clip is there but could not be read (permission, I/O error, a folder).
-    Unreadable(Failure),
-    /// Size and mtime unchanged since its row was written: not read.
-    Trusted {
-        sha: Digest,
-        stamp: Option<Stamp>,
-    },
-    /// Hashed; `geometry` is `None` when the hash was already in the output at the start.
-    Hashed {
-        sha: Digest,
-        size: u64,
-        stamp: Option<Stamp>,
-        downloaded: bool,
-        geometry: Option<Result<ClipGeometry, Failure>>,
-        /// What the damage checks found, when they ran (#23).
-        audit: Option<Box<AuditLine>>,
-    },
-}
 
 /// What the workers share (read-only, or behind locks).
 pub(super) struct Shared<'a> {
@@ -150,21 +129,30 @@ pub(super) fn work(
         Some((sha, size)) if checks.skip => (sha, size, None, None),
         _ => {
             // The clip is probed (its headers) before its one read, so that the read that
-            // hashes it also checks the framing of its samples (#23). A downloaded or
-            // extracted clip is read once more for these checks (it was hashed as it
-            // was written, before its headers could be read).
+            // hashes it also checks the framing of its samples (#23). A downloaded clip
+            // is read once more for that (it was hashed as it arrived, before its
+            // headers could be read); an extracted one is not (one pass from archive
+            // to row): it gets the structural check, and its framing is said to be
+            // unchecked (`moscorpus audit` checks it).
             if let Err(failure) = check_regular(&job.clip) {
                 return Ok(Found::Unreadable(failure));
             }
             let report = shared.prober.probe(&job.clip);
-            let samples = report
-                .as_ref()
-                .ok()
-                .filter(|_| !checks.skip)
-                .and_then(|r| r.samples.as_ref());
-            let read = match crate::audit::hash_and_frame(&job.clip, samples) {
-                Ok(read) => read,
-                Err(e) => return Ok(Found::Unreadable(Failure::local(&job.clip, &e))),
+            let read = match (extracted, downloaded) {
+                (Some((sha, size)), false) => crate::audit::OneRead::unframed(sha, size),
+                _ => {
+                    let samples = report
+                        .as_ref()
+                        .ok()
+                        .filter(|_| !checks.skip)
+                        .and_then(|r| r.samples.as_ref());
+                    match crate::audit::hash_and_frame(&job.clip, samples) {
+                        Ok(read) => read,
+                        Err(e) => {
+                            return Ok(Found::Unreadable(Failure::local(&job.clip, &e)));
+                        }
+                    }
+                }
             };
             let audit = (!checks.skip).then(|| {
                 let mut line = crate::audit::judge(key, &report, &read);
@@ -205,79 +193,5 @@ pub(super) fn work(
         downloaded,
         geometry: Some(geometry),
         audit,
-    })
-}
-
-/// Hashes a clip on disk; a clip that cannot be read is that clip's failure.
-pub(super) fn read_clip(clip: &Path) -> Result<(Digest, u64), Failure> {
-    check_regular(clip)?;
-    sha256_file(clip).map_err(|e| Failure::local(clip, &e))
-}
-
-/// A clip must be a regular file: a folder, a FIFO or a device is that clip's failure.
-fn check_regular(clip: &Path) -> Result<(), Failure> {
-    let meta = std::fs::metadata(clip).map_err(|e| Failure::local(clip, &e))?;
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a folder"
-        } else {
-            "not a regular file (a FIFO, a socket or a device)"
-        };
-        return Err(Failure::new(
-            FailureKind::Unreadable,
-            format!("{} is {what}", clip.display()),
-        ));
-    }
-    Ok(())
-}
-
-/// The row's probe fields, or why the clip gets none: `broken` (the prober cannot read
-/// it). A prober that cannot run at all is an error for the whole run. (The damage
-/// checks need the clip's read: see [`work`].)
-pub(super) fn probe_geometry(
-    prober: &(dyn Prober + Sync),
-    clip: &Path,
-) -> Result<Result<ClipGeometry, Failure>, Error> {
-    geometry_of(prober.probe(clip), None, false)
-}
-
-/// [`probe_geometry`] from a probe's answer, with the verdict of the damage checks:
-/// a damaged clip (`truncated`, `corrupt`, `undecodable`) gets no row unless
-/// `keep_damaged`.
-fn geometry_of(
-    probed: Result<crate::probe::ProbeReport, ProbeError>,
-    audit: Option<&AuditLine>,
-    keep_damaged: bool,
-) -> Result<Result<ClipGeometry, Failure>, Error> {
-    let broken = |reason: String| Ok(Err(Failure::new(FailureKind::Broken, reason)));
-    let report = match probed {
-        Ok(report) => report,
-        Err(ProbeError::Broken(reason)) => return broken(reason),
-        Err(ProbeError::Unsupported(reason)) => {
-            return broken(format!(
-                "{reason} (--prober auto asks ffprobe for such files)"
-            ));
-        }
-        Err(ProbeError::Unavailable(reason)) => return Err(Error::input(reason)),
-    };
-    let geometry = match report.geometry() {
-        Ok(geometry) => geometry,
-        Err(e) => return broken(e.to_string()),
-    };
-    let damage = audit.and_then(|line| {
-        let kind = match line.verdict {
-            Verdict::Truncated => FailureKind::Truncated,
-            Verdict::Corrupt => FailureKind::Corrupt,
-            Verdict::Undecodable => FailureKind::Undecodable,
-            _ => return None,
-        };
-        Some(Failure::new(
-            kind,
-            line.first_problem.clone().unwrap_or_default(),
-        ))
-    });
-    Ok(match damage {
-        Some(failure) if !keep_damaged => Err(failure),
-        _ => Ok(geometry),
     })
 }
