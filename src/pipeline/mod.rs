@@ -6,7 +6,9 @@
 //! (or rewrite) its row. That work is split like ripgrep's walker / worker / printer:
 //! [`run`] schedules the rows and hands results over in order, `worker` does one clip's
 //! work on a worker thread, `writer` applies results to what the run writes, `slots`
-//! holds the limits. A clip unchanged since its row was written (same size and mtime in the clip
+//! holds the limits; `job` (what travels between them) and `clip_check` (one clip's
+//! read, probe and damage verdict) are leaves the three share, so none imports another
+//! back. A clip unchanged since its row was written (same size and mtime in the clip
 //! index) is neither read nor probed again. Whatever stops a run, the rows finished
 //! before and the state file are written first.
 
@@ -15,6 +17,8 @@ use std::path::{Path, PathBuf};
 
 use tracing::{info, warn};
 
+mod clip_check;
+mod job;
 pub mod run;
 mod slots;
 mod worker;

@@ -12,7 +12,6 @@
 //! returns the error.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -28,8 +27,9 @@ use crate::source::http::{DownloadPolicy, RunTransport};
 use crate::source::{Fetch, decide};
 use crate::store::progress::ClipState;
 
+use super::job::{Found, Job, Outcome};
 use super::slots::Slots;
-use super::worker::{Found, Shared, worker};
+use super::worker::{Shared, worker};
 use super::writer::Applier;
 
 /// Rows in flight between the walk and the in-order application of their results.
@@ -55,19 +55,6 @@ impl Default for Concurrency {
             per_host: 8,
         }
     }
-}
-
-/// What a worker is asked to do for one row.
-pub(super) struct Job {
-    pub(super) index: usize,
-    pub(super) clip: PathBuf,
-    pub(super) url: Option<String>,
-}
-
-/// What the main thread applies for one row.
-pub(super) enum Outcome {
-    Skip { failure: Failure, remembered: bool },
-    Found(Found),
 }
 
 /// Processes `rows` with `concurrency`, applying results in row order. A fault of the

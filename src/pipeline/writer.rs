@@ -21,8 +21,8 @@ use crate::store::row::CorpusRow;
 use crate::store::sink::JsonlSink;
 use crate::store::src_id::SrcId;
 
-use super::run::Outcome;
-use super::worker::{Found, probe_geometry, read_clip};
+use super::clip_check::{probe_geometry, read_clip};
+use super::job::{Found, Outcome};
 
 /// The in-order side: everything that writes.
 pub struct Applier<'a> {

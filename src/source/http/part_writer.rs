@@ -174,7 +174,7 @@ impl Disk {
         let part = part_path(&self.layout.dest);
         if let Err(e) = self.layout.part.write_all_at(&bytes, start) {
             if crate::failure::is_no_space(&e) {
-                super::ranged::forget_part(&self.layout.dest);
+                super::range_map::forget_part(&self.layout.dest);
             }
             return Err(Failure::local(&part, &e));
         }

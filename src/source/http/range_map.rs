@@ -174,6 +174,14 @@ fn write_maps(shared: &(Mutex<Slot>, Condvar), ranges: &Path) {
     }
 }
 
+/// Removes the part and what describes it.
+pub(super) fn forget_part(dest: &Path) {
+    let _ = fs::remove_file(part_path(dest));
+    let _ = fs::remove_file(validator_path(dest));
+    let _ = fs::remove_file(ranges_path(dest));
+    let _ = fs::remove_file(with_suffix(&ranges_path(dest), ".tmp"));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

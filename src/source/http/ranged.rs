@@ -34,7 +34,7 @@ use std::time::Duration;
 use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, RANGE};
 
 use super::part_writer::{PartLayout, PartWriter};
-use super::range_map::{chunk_range, chunks_on_disk, ranges_path};
+use super::range_map::{chunk_range, chunks_on_disk, forget_part};
 use super::{
     BearerToken, DownloadPolicy, Downloaded, Downloader, MAX_REDIRECTS, Pace, authorise,
     check_first_bytes, interrupted, open_locked_part, parse_content_range,
@@ -42,8 +42,8 @@ use super::{
     status_failure, too_big, too_many_redirects, validator_of, validator_path,
 };
 use crate::failure::{Failure, FailureKind};
+use crate::files::human_size;
 use crate::files::space::free_bytes;
-use crate::files::{human_size, with_suffix};
 use crate::source::growing::{Growing, Verdict};
 use crate::store::hash::Digest;
 
@@ -335,14 +335,6 @@ impl Drop for SettleOnDrop<'_> {
             follower.settle(Verdict::Abandoned);
         }
     }
-}
-
-/// Removes the part and what describes it.
-pub(super) fn forget_part(dest: &Path) {
-    let _ = fs::remove_file(part_path(dest));
-    let _ = fs::remove_file(validator_path(dest));
-    let _ = fs::remove_file(ranges_path(dest));
-    let _ = fs::remove_file(with_suffix(&ranges_path(dest), ".tmp"));
 }
 
 /// One connection: takes the next chunk, fetches it (retrying what may pass), writes it,
