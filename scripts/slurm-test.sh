@@ -139,7 +139,8 @@ if ! PATH="$bin_dir:$PATH" sbatch --wait --output="$work/log/task-%a.out" "$work
   tail -n 5 "$work"/log/task-*.out >&2 || true
   exit 1
 fi
-tasks=$(find "$work/data/lsvq-shards" -name '*.jsonl' | wc -l)
+# Each task writes its shard and the audit file beside it (#23).
+tasks=$(find "$work/data/lsvq-shards" -name '*.jsonl' ! -name '*.audit.jsonl' | wc -l)
 if [ "$tasks" -ne 8 ]; then
   echo "slurm-test: $tasks shards written, 8 expected; the tasks said:" >&2
   tail -n 5 "$work"/log/task-*.out >&2 || true
@@ -159,4 +160,7 @@ if ! cmp -s <(mask "$work/data/lsvq/lsvq.jsonl") <(mask "$work/reference/lsvq.js
 fi
 merged=$(wc -l <"$work/data/lsvq/lsvq.jsonl")
 [ "$merged" -eq "$rows" ] || { echo "slurm-test: $merged rows merged, $rows labels" >&2; exit 1; }
+# The merge joins the tasks' audit files beside its output: one verdict a clip.
+audited=$(wc -l <"$work/data/lsvq/lsvq.audit.jsonl")
+[ "$audited" -eq "$rows" ] || { echo "slurm-test: $audited audit lines merged, $rows labels" >&2; exit 1; }
 echo "slurm-test: passed: $tasks array tasks under Slurm, merged $merged rows = one unsharded run"

@@ -93,6 +93,38 @@ fn three_shards_merged_equal_one_run() {
         rows_without_timestamp(&s.work().join("merged.jsonl")),
         rows_without_timestamp(&s.work().join("single.jsonl"))
     );
+    // Each shard's audit file is joined beside the merged output: one line a clip read.
+    let audit = std::fs::read_to_string(s.work().join("merged.audit.jsonl")).unwrap();
+    assert_eq!(audit.lines().count(), 31, "{audit}");
+    // A glob names the audit files too: they are not taken for shards.
+    let globbed = moscorpus(
+        s.root.path(),
+        &[
+            "merge",
+            "--output",
+            "work/globbed.jsonl",
+            "work/shard-0.jsonl",
+            "work/shard-0.audit.jsonl",
+            "work/shard-1.audit.jsonl",
+            "work/shard-1.jsonl",
+            "work/shard-2.jsonl",
+            "work/shard-2.audit.jsonl",
+            "--manifest-csv",
+            "work/manifest.csv",
+        ],
+    );
+    assert_eq!(globbed.code, 0, "{}", globbed.stderr);
+    assert_eq!(
+        std::fs::read(s.work().join("globbed.jsonl")).unwrap(),
+        std::fs::read(s.work().join("merged.jsonl")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.work().join("globbed.audit.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        31
+    );
     let bad = moscorpus(
         s.root.path(),
         &["ingest", "lsvq", "--dir", "work", "--shard", "3/3"],

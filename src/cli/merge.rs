@@ -36,15 +36,36 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: MergeArgs) -> Result<(), Error> {
+    // A glob such as `lsvq-shards/*.jsonl` also names the audit files beside the shards
+    // (#23): they are not shards; their lines are joined beside the merged output.
+    let (audits, shard_inputs): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .inputs
+        .iter()
+        .cloned()
+        .partition(|p| crate::store::audit_log::is_audit_file(p));
+    let audits: Vec<PathBuf> = shard_inputs
+        .iter()
+        .map(|shard| crate::store::audit_log::audit_path(shard))
+        .filter(|audit| audit.is_file())
+        .chain(audits)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let inputs = args
         .inputs
         .iter()
         .chain(&args.manifest_csv)
         .map(PathBuf::as_path);
-    let output = ClaimedOutput::claim(&args.output, inputs, args.force)?;
+    let output = ClaimedOutput::claim(&args.output, inputs.clone(), args.force)?;
+    let audit_output = if audits.is_empty() {
+        None
+    } else {
+        let path = crate::store::audit_log::audit_path(&args.output);
+        Some(ClaimedOutput::claim(&path, inputs, args.force)?)
+    };
     let positions = match &args.manifest_csv {
         Some(path) => {
-            let shards: Vec<&std::path::Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+            let shards: Vec<&std::path::Path> = shard_inputs.iter().map(PathBuf::as_path).collect();
             let corpus = crate::eval::inputs::corpus_of_inputs(&shards, args.corpus)?;
             let manifest = parse_label_file(
                 path,
@@ -61,7 +82,23 @@ pub fn run(args: MergeArgs) -> Result<(), Error> {
         }
         None => None,
     };
-    let report = merge(&args.inputs, &output, positions.as_ref())?;
+    let report = merge(&shard_inputs, &output, positions.as_ref())?;
+    if let Some(audit_output) = &audit_output {
+        let mut joined = Vec::new();
+        for audit in &audits {
+            let mut bytes = fs_err::read(audit)?;
+            if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+                bytes.truncate(bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1));
+            }
+            joined.extend_from_slice(&bytes);
+        }
+        audit_output.write(&joined)?;
+        out!(
+            "audit: {} ({} audit files joined)",
+            audit_output.path().display(),
+            audits.len()
+        )?;
+    }
     out!(
         "{} rows written from {} read ({} duplicates dropped, {} not in the label file, {} torn lines skipped)",
         report.written,

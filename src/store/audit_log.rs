@@ -32,6 +32,13 @@ pub fn audit_path(output: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Whether `path` is named as an audit file (`….audit.jsonl`).
+pub fn is_audit_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".audit.jsonl"))
+}
+
 /// An audit file opened for appending.
 #[derive(Debug)]
 pub struct AuditLog {
