@@ -456,8 +456,8 @@ impl<'a> TrackRun<'a> {
     }
 
     /// Whether each sample carries its own size.
-    pub fn per_sample_sizes(&self) -> Option<()> {
-        self.per_sample_sizes.map(|_| ())
+    pub fn has_per_sample_sizes(&self) -> bool {
+        self.per_sample_sizes.is_some()
     }
 
     /// Every sample's size (`default` where the run gives none); a record cut short by

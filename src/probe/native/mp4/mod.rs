@@ -270,12 +270,7 @@ fn walk_samples(
 fn sample_integrity(stbl: &[u8], file_len: u64, listed: u64) -> Option<Integrity> {
     let mut present = 0u64;
     let (frames, placed, stopped) = walk_samples(stbl, |run| {
-        // A run's samples are back to back: how many end inside the file is arithmetic.
-        let room = file_len.saturating_sub(run.at);
-        present += match u64::from(run.size) {
-            0 => run.count,
-            size => run.count.min(room / size),
-        };
+        present += samples_inside(run.at, run.size, run.count, file_len);
     })?;
     let contradiction = stopped
         .or_else(|| {
@@ -304,17 +299,22 @@ pub(crate) fn runs_integrity(
     let (mut frames, mut present) = (0u64, 0u64);
     for &(at, size, count) in runs {
         frames = frames.saturating_add(count);
-        let room = file_len.saturating_sub(at);
-        present += match u64::from(size) {
-            0 => count,
-            size => count.min(room / size),
-        };
+        present += samples_inside(at, size, count, file_len);
     }
     Integrity {
         frames,
         frames_present: present,
         contradiction: None,
         cut_short,
+    }
+}
+
+/// Of `count` samples of `size` bytes back to back from byte `at`, how many end inside a
+/// file of `file_len` bytes: arithmetic, whatever the count.
+fn samples_inside(at: u64, size: u32, count: u64, file_len: u64) -> u64 {
+    match u64::from(size) {
+        0 => count,
+        size => count.min(file_len.saturating_sub(at) / size),
     }
 }
 
@@ -328,14 +328,7 @@ fn fragment_samples(
     moofs: &[(u64, Vec<u8>)],
     track_id: Option<u32>,
 ) -> Vec<(u64, u32, u64)> {
-    let trex_size = path(moov, &[b"mvex"])
-        .and_then(|mvex| {
-            boxes(mvex)
-                .filter(|(kind, _)| kind == b"trex")
-                .filter_map(|(_, p)| TrackExtends::parse(p))
-                .find(|trex| Some(trex.track_id) == track_id)
-        })
-        .map_or(0, |trex| trex.default_sample_size);
+    let trex_size = track_extends(moov, track_id).map_or(0, |trex| trex.default_sample_size);
     let mut runs: Vec<(u64, u32, u64)> = Vec::new();
     for (moof_at, moof) in moofs {
         for (_, traf) in boxes(moof).filter(|(kind, _)| kind == b"traf") {
@@ -356,7 +349,7 @@ fn fragment_samples(
                     Some(offset) => base.saturating_add_signed(i64::from(offset)),
                     None => next,
                 };
-                if trun.per_sample_sizes().is_none() {
+                if !trun.has_per_sample_sizes() {
                     runs.push((at, default, u64::from(trun.sample_count)));
                     at = at.saturating_add(u64::from(default) * u64::from(trun.sample_count));
                 } else {
@@ -409,17 +402,19 @@ fn codec_config<'a>(entry: &VisualSampleEntry<'a>) -> Result<CodecConfig<'a>, Pr
     })
 }
 
+/// The track's defaults for its fragments (`mvex/trex`).
+fn track_extends(moov: &[u8], track_id: Option<u32>) -> Option<TrackExtends> {
+    let mvex = path(moov, &[b"mvex"])?;
+    boxes(mvex)
+        .filter(|(kind, _)| kind == b"trex")
+        .filter_map(|(_, p)| TrackExtends::parse(p))
+        .find(|trex| Some(trex.track_id) == track_id)
+}
+
 /// The track's sample durations in its fragments, as runs merged while read: memory
 /// grows with the number of `trun` boxes, not with the sample counts they claim.
 fn fragment_runs(moov: &[u8], moofs: &[(u64, Vec<u8>)], track_id: Option<u32>) -> Vec<SampleRun> {
-    let trex_default = path(moov, &[b"mvex"])
-        .and_then(|mvex| {
-            boxes(mvex)
-                .filter(|(kind, _)| kind == b"trex")
-                .filter_map(|(_, p)| TrackExtends::parse(p))
-                .find(|trex| Some(trex.track_id) == track_id)
-        })
-        .map(|trex| trex.default_sample_duration);
+    let trex_default = track_extends(moov, track_id).map(|trex| trex.default_sample_duration);
     let mut runs: Vec<SampleRun> = Vec::new();
     let trafs = moofs
         .iter()
