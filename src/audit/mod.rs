@@ -5,6 +5,7 @@
 //! its verdict and which checks ran; a check that could not run is never claimed.
 
 pub mod decode;
+pub mod log;
 
 use std::io::Read;
 use std::path::Path;

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use crate::corpus::spelling::Naming;
 use crate::corpus::{ArchiveLayout, ClipSource, CorpusId, DIR_FLAG_ALIASES};
 use crate::error::Error;
 use crate::files::human_size;
 use crate::files::output::{ClaimedOutput, refuse_inputs};
-use crate::manifest::clip_name::Naming;
 use crate::manifest::{Shard, Split};
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
 use crate::source::hub::HubDataset;

@@ -117,7 +117,7 @@ fn run_check(args: CheckArgs) -> Result<(), Error> {
         state: state.as_ref(),
         clips_root: &clips_root,
         prober: prober.as_ref(),
-        audit: &crate::store::audit_log::read_verdicts(&args.against)?,
+        audit: &crate::audit::log::read_verdicts(&args.against)?,
     };
     let c = check(&labels, &shard, &evidence, tolerance);
     if json {

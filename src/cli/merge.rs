@@ -42,10 +42,10 @@ pub fn run(args: MergeArgs) -> Result<(), Error> {
         .inputs
         .iter()
         .cloned()
-        .partition(|p| crate::store::audit_log::is_audit_file(p));
+        .partition(|p| crate::audit::log::is_audit_file(p));
     let audits: Vec<PathBuf> = shard_inputs
         .iter()
-        .map(|shard| crate::store::audit_log::audit_path(shard))
+        .map(|shard| crate::audit::log::audit_path(shard))
         .filter(|audit| audit.is_file())
         .chain(audits)
         .collect::<std::collections::BTreeSet<_>>()
@@ -60,7 +60,7 @@ pub fn run(args: MergeArgs) -> Result<(), Error> {
     let audit_output = if audits.is_empty() {
         None
     } else {
-        let path = crate::store::audit_log::audit_path(&args.output);
+        let path = crate::audit::log::audit_path(&args.output);
         Some(ClaimedOutput::claim(&path, inputs, args.force)?)
     };
     let positions = match &args.manifest_csv {

@@ -6,12 +6,13 @@
 
 pub mod registry;
 pub mod scale;
+pub mod spelling;
 
 pub use registry::{KONVID_150K, LSVQ};
 pub use scale::{SCALES, Scale, scale_of};
 
-use crate::manifest::clip_name::Naming;
-use crate::manifest::table::Aliases;
+use spelling::Aliases;
+use spelling::Naming;
 
 /// A corpus this tool ingests; its command-line name is the row's `corpus` value. The
 /// default (of `evaluate`, `merge` and `report`) is LSVQ, the field's training corpus.

@@ -1,12 +1,12 @@
 //! The registry: one declarative entry per corpus (facts checked against the files as
 //! they circulate; see the README's per-corpus sections).
 
+use super::spelling::Naming;
+use super::spelling::{Aliases, ExtraColumn, ExtraKind};
 use super::{
     ArchiveLayout, ClipSource, CorpusId, CorpusInfo, DoverList, DoverPath, MatScores, RowGroup,
     Scale, ScorePartSpec, SimpleVqaLabels,
 };
-use crate::manifest::clip_name::Naming;
-use crate::manifest::table::{Aliases, ExtraColumn, ExtraKind};
 
 /// The entry of a corpus.
 pub const fn entry(id: CorpusId) -> &'static CorpusInfo {

@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::LabelSet;
 use super::diff::MosChange;
 use crate::audit::Verdict;
+use crate::audit::log::RecordedVerdict;
 use crate::probe::{ProbeError, Prober};
-use crate::store::audit_log::RecordedVerdict;
 use crate::store::progress::{ClipState, ProgressFile};
 
 /// Why a labelled clip has no row.

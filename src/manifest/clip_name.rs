@@ -11,6 +11,8 @@
 //! the shape's: KoNViD-1k's flickr ids, LIVE-VQC's base names, YouTube-UGC's video ids,
 //! Waterloo IVC 4K's foreign paths, CHUG's hex ids.
 
+use crate::corpus::spelling::Naming;
+
 /// How a label shape turns names into file names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameRule {
@@ -32,21 +34,6 @@ pub enum NameRule {
     WaterlooPath,
     /// `<id>.mp4` where the id is this many lower-case hex digits (CHUG).
     HexId(usize),
-}
-
-/// How a corpus's label names become clip keys (a registry fact).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Naming {
-    /// As the label shape says (LSVQ CSVs append `.mp4`, generic manifests append
-    /// `--clip-suffix` to bare stems, DOVER lists give whole paths).
-    ByShape,
-    FlickrId,
-    BaseName,
-    YoutubeUgc,
-    WaterlooPath,
-    /// 32 lower-case hex digits, `.mp4` appended.
-    HexId32,
 }
 
 impl Naming {

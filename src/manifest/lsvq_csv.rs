@@ -3,7 +3,8 @@
 //! columns, quoted list cells, CRLF. Names are `<folder>/<stem>`; the file is always
 //! `<name>.mp4`. No std-dev or rating count exists in any of them.
 
-use super::table::{Aliases, header_has_any};
+use super::table::header_has_any;
+use crate::corpus::spelling::Aliases;
 
 /// Columns only the LSVQ CSVs carry; one of them next to `name` and `mos` tells the shape.
 const SIGNATURE: &[&str] = &[

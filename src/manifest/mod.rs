@@ -21,6 +21,7 @@ pub mod table;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::corpus::spelling::{Aliases, Naming};
 use crate::corpus::{CorpusId, CorpusInfo};
 use crate::error::Error;
 use clip_name::NameRule;
@@ -214,7 +215,7 @@ fn parse_table(
         return Err(empty(path));
     };
     let info = opts.corpus.info();
-    let by_shape = info.naming == clip_name::Naming::ByShape;
+    let by_shape = info.naming == Naming::ByShape;
     let (shape, aliases, rule) = if by_shape && lsvq_csv::is_lsvq_header(&header) {
         (
             LabelShape::LsvqCsv,
@@ -471,7 +472,7 @@ fn require_columns(
     path: &Path,
     header: &csv::StringRecord,
     columns: &Columns,
-    aliases: &table::Aliases,
+    aliases: &Aliases,
 ) -> Result<(), Error> {
     let missing = if columns.name.is_empty() {
         Some(("clip name", aliases.name))

@@ -4,6 +4,7 @@
 
 use super::clip_name::{NameRule, clip_key};
 use super::{ManifestRow, RowProblem};
+use crate::corpus::spelling::{Aliases, ExtraColumn, ExtraKind};
 use crate::store::row::Extra;
 
 /// Where each logical column is, as lists of candidate indexes: for each record the
@@ -18,38 +19,6 @@ pub struct Columns {
     pub is_test: Vec<usize>,
     /// Columns kept as extra keys of the row.
     pub extras: Vec<(usize, &'static ExtraColumn)>,
-}
-
-/// Header spellings of each logical column, in priority order (case-insensitive).
-#[derive(Debug, Clone, Copy)]
-pub struct Aliases {
-    pub name: &'static [&'static str],
-    pub url: &'static [&'static str],
-    pub mos: &'static [&'static str],
-    pub std_dev: &'static [&'static str],
-    pub n_ratings: &'static [&'static str],
-    pub is_test: &'static [&'static str],
-    /// Columns a corpus keeps as extra keys after the 15.
-    pub extras: &'static [ExtraColumn],
-}
-
-/// A label column kept as an extra key of the row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct ExtraColumn {
-    /// The header cell (case-insensitive).
-    pub column: &'static str,
-    /// The row's key.
-    pub key: &'static str,
-    pub kind: ExtraKind,
-}
-
-/// How an extra column's cells are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExtraKind {
-    Str,
-    /// A whole number (`1`, `1.0`).
-    Int,
 }
 
 impl Columns {

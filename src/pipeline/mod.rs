@@ -24,6 +24,7 @@ mod slots;
 mod worker;
 mod writer;
 
+use crate::audit::log::{AuditLog, audit_path};
 use crate::corpus::{ClipSource, CorpusId, CorpusInfo};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
@@ -33,7 +34,6 @@ use crate::manifest::{self, Manifest, ParseOptions, Split, konvid_scores};
 use crate::probe::Prober;
 use crate::source::http::{DownloadPolicy, RunTransport};
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
-use crate::store::audit_log::{AuditLog, audit_path};
 use crate::store::clip_index::ClipIndex;
 use crate::store::progress::ProgressFile;
 use crate::store::row::{CorpusRow, utc_timestamp_now};

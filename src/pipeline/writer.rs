@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use tracing::{debug, warn};
 
 use super::{ClipFields, DamageChecks, RunStats};
+use crate::audit::log::AuditLog;
 use crate::corpus::CorpusInfo;
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind, Policy};
 use crate::manifest::ManifestRow;
 use crate::probe::{ClipGeometry, Prober};
-use crate::store::audit_log::AuditLog;
 use crate::store::clip_index::{ClipIndex, Stamp};
 use crate::store::hash::Digest;
 use crate::store::progress::{ClipState, ProgressFile};

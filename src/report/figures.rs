@@ -71,9 +71,9 @@ fn damage_figures(
     let mut audit_files = Vec::new();
     let mut verdicts = BTreeMap::new();
     for input in inputs {
-        let found = crate::store::audit_log::read_verdicts(input)?;
+        let found = crate::audit::log::read_verdicts(input)?;
         if !found.is_empty() {
-            audit_files.push(crate::store::audit_log::audit_path(input));
+            audit_files.push(crate::audit::log::audit_path(input));
             verdicts.extend(found);
         }
     }

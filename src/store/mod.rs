@@ -1,7 +1,6 @@
 //! The store: what a run writes and keeps — rows in their exact bytes, the JSONL sink,
 //! the download-progress state file, clip hashes, and the one-run-per-folder lock.
 
-pub mod audit_log;
 pub mod clip_index;
 pub mod hash;
 pub mod json;

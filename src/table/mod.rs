@@ -69,13 +69,13 @@ pub fn read_rows(paths: &[PathBuf], options: &ReadOptions) -> Result<RecordBatch
 /// The rows of `batch` (read from `path`) but those the audit file beside `path` calls
 /// damaged, for the bytes the row has; says which were left out.
 fn drop_damaged(path: &Path, batch: RecordBatch) -> Result<RecordBatch, Error> {
-    let verdicts = crate::store::audit_log::read_verdicts(path)?;
+    let verdicts = crate::audit::log::read_verdicts(path)?;
     if verdicts.is_empty() {
         return Ok(batch);
     }
     let src = text_column(&batch, "src")?;
     let sha = text_column(&batch, "src_sha256")?;
-    let damaged = crate::store::audit_log::damaged_rows(
+    let damaged = crate::audit::log::damaged_rows(
         &verdicts,
         (0..batch.num_rows()).map(|i| (src.value(i), sha.value(i))),
     );
@@ -96,7 +96,7 @@ fn drop_damaged(path: &Path, batch: RecordBatch) -> Result<RecordBatch, Error> {
          --include-damaged keeps them",
         path.display(),
         named.len(),
-        crate::store::audit_log::audit_path(path).display(),
+        crate::audit::log::audit_path(path).display(),
         named[..shown].join(", "),
         if named.len() > shown { ", …" } else { "" }
     );

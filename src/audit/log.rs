@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use fs_err::{File, OpenOptions};
 use serde::Deserialize;
 
-use crate::audit::{AuditLine, Verdict};
+use super::{AuditLine, Verdict};
 use crate::error::Error;
 use crate::files::jsonl::{JsonlReader, TornLine};
 
