@@ -9,12 +9,13 @@ use serde::Serialize;
 use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::eval::bootstrap::{BootstrapIntervals, Interval};
-use crate::eval::inputs::{EvalSplit, corpus_of_inputs};
 use crate::eval::{
     ClipSet, EvalOptions, EvalReport, LogisticScores, RepeatReport, Spread, evaluate,
     evaluate_on_split,
 };
+use crate::manifest::labels::EvalSplit;
 use crate::split::read_split_file;
+use crate::table::inputs::corpus_of_inputs;
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {

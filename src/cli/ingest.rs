@@ -13,7 +13,7 @@ use crate::corpus::{ArchiveLayout, ClipSource, CorpusId, DIR_FLAG_ALIASES};
 use crate::error::Error;
 use crate::files::human_size;
 use crate::files::output::{ClaimedOutput, refuse_inputs};
-use crate::manifest::{Shard, Split};
+use crate::pipeline::select::{Shard, Split};
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
 use crate::source::hub::HubDataset;
 use crate::source::stage::{ArchiveOptions, ArchiveSource};

@@ -136,7 +136,7 @@ impl CompareArgs {
                 "--tolerance {tolerance}: give a finite MOS difference ≥ 0"
             )));
         }
-        let corpus = crate::eval::inputs::corpus_of_inputs(files, self.corpus)?;
+        let corpus = crate::table::inputs::corpus_of_inputs(files, self.corpus)?;
         Ok((corpus, tolerance, self.json))
     }
 }

@@ -66,7 +66,7 @@ pub fn run(args: MergeArgs) -> Result<(), Error> {
     let positions = match &args.manifest_csv {
         Some(path) => {
             let shards: Vec<&std::path::Path> = shard_inputs.iter().map(PathBuf::as_path).collect();
-            let corpus = crate::eval::inputs::corpus_of_inputs(&shards, args.corpus)?;
+            let corpus = crate::table::inputs::corpus_of_inputs(&shards, args.corpus)?;
             let manifest = parse_label_file(
                 path,
                 &ParseOptions {

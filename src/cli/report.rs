@@ -60,7 +60,7 @@ pub fn run(args: ReportArgs) -> Result<(), Error> {
         None if args.labels.is_empty() => CorpusId::default(),
         None => {
             let shards: Vec<&std::path::Path> = args.inputs.iter().map(PathBuf::as_path).collect();
-            crate::eval::inputs::corpus_of_inputs(&shards, None).map_err(|e| {
+            crate::table::inputs::corpus_of_inputs(&shards, None).map_err(|e| {
                 Error::input_with_hint(e.to_string(), "name the label files' corpus with --corpus")
             })?
         }

@@ -12,8 +12,9 @@ use std::path::PathBuf;
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
+use crate::manifest::labels::{EvalSplit, read_labels_and_hashes};
 use bootstrap::BootstrapIntervals;
-use inputs::{EvalSplit, Joined};
+use inputs::Joined;
 
 /// What to evaluate.
 #[derive(Debug, Clone, Default)]
@@ -57,7 +58,7 @@ pub struct EvalReport {
 
 /// Reads labels and predictions and joins them; also the labels' clip hashes by key.
 fn read_joined(opts: &EvalOptions) -> Result<(Joined, HashMap<String, String>), Error> {
-    let (labels, hashes) = inputs::read_labels_and_hashes(&opts.labels, opts.split, opts.corpus)?;
+    let (labels, hashes) = read_labels_and_hashes(&opts.labels, opts.split, opts.corpus)?;
     let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
     inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
     Ok((inputs::join(&labels, &predictions), hashes))

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
-use crate::eval::inputs::{EvalSplit, read_labels};
+use crate::manifest::labels::{EvalSplit, read_labels};
 
 /// One label set: (clip key, MOS) in file order, the first of repeated keys kept.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -12,6 +12,7 @@
 pub mod clip_name;
 pub mod dover_list;
 pub mod konvid_scores;
+pub mod labels;
 pub mod lsvq_csv;
 pub mod matfile;
 pub mod qalign_json;
@@ -648,100 +649,6 @@ fn newline_offsets(body: &[u8]) -> Vec<usize> {
         .filter(|(_, b)| **b == b'\n')
         .map(|(i, _)| i)
         .collect()
-}
-
-/// Which rows of a file with an `is_test` column to keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Split {
-    Train,
-    Test,
-    #[default]
-    All,
-}
-
-/// Keeps the rows of `split`, then the first `max_rows` of them.
-pub fn select(rows: Vec<ManifestRow>, split: Split, max_rows: Option<usize>) -> Vec<ManifestRow> {
-    let keep = |row: &ManifestRow| match split {
-        Split::All => true,
-        Split::Train => row.is_test == Some(false),
-        Split::Test => row.is_test == Some(true),
-    };
-    rows.into_iter()
-        .filter(keep)
-        .take(max_rows.unwrap_or(usize::MAX))
-        .collect()
-}
-
-/// `--shard K/N`: part `index` of `count` disjoint parts, chosen by a hash of the clip
-/// key, so every machine computes the same parts from the same label file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u64,
-    pub count: u64,
-}
-
-impl Shard {
-    /// Parses `K/N` with `0 <= K < N`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let (k, n) = text
-            .split_once('/')
-            .ok_or_else(|| format!("{text:?}: expected K/N, e.g. 0/3"))?;
-        let index: u64 = k
-            .trim()
-            .parse()
-            .map_err(|_| format!("{text:?}: K is not a number"))?;
-        let count: u64 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("{text:?}: N is not a number"))?;
-        if count == 0 || index >= count {
-            return Err(format!("{text:?}: need 0 <= K < N"));
-        }
-        Ok(Self { index, count })
-    }
-
-    /// Whether the clip `key` falls in this shard.
-    pub fn contains(&self, key: &str) -> bool {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(key.as_bytes());
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        u64::from_be_bytes(first) % self.count == self.index
-    }
-}
-
-#[cfg(test)]
-mod shard_tests {
-    use super::Shard;
-
-    #[test]
-    fn shards_are_disjoint_and_cover_everything() {
-        let shards: Vec<Shard> = (0..3)
-            .map(|k| Shard::parse(&format!("{k}/3")).unwrap())
-            .collect();
-        for i in 0..1000 {
-            let key = format!("yfcc-batch{}/{i}.mp4", i % 7);
-            assert_eq!(
-                shards.iter().filter(|s| s.contains(&key)).count(),
-                1,
-                "{key}"
-            );
-        }
-        let sizes: Vec<usize> = shards
-            .iter()
-            .map(|s| {
-                (0..3000)
-                    .filter(|i| s.contains(&format!("{i}.mp4")))
-                    .count()
-            })
-            .collect();
-        assert!(sizes.iter().all(|n| (800..1200).contains(n)), "{sizes:?}");
-        assert!(
-            Shard::parse("3/3").is_err()
-                && Shard::parse("1").is_err()
-                && Shard::parse("0/0").is_err()
-        );
-    }
 }
 
 #[cfg(test)]

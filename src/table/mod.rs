@@ -6,6 +6,7 @@
 //! columns, then the union of the corpora's extra keys as nullable columns. Optionally
 //! it keeps some corpora only, and adds the 0–100 MOS from the one scale table.
 
+pub mod inputs;
 pub mod jsonl;
 pub mod parquet;
 pub mod schema;

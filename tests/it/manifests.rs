@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 
 use moscorpus::corpus::{CorpusId, KONVID_150K};
 use moscorpus::manifest::konvid_scores::{ScorePart, discover};
-use moscorpus::manifest::{
-    LabelShape, ParseOptions, Split, parse_konvid_scores, parse_label_file, select,
-};
+use moscorpus::manifest::{LabelShape, ParseOptions, parse_konvid_scores, parse_label_file};
+use moscorpus::pipeline::select::{Split, select};
 
 fn labels(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

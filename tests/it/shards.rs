@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::{Sandbox, clip_bytes, moscorpus, rows_without_timestamp};
-use moscorpus::manifest::Shard;
+use moscorpus::pipeline::select::Shard;
 
 const BASE: [&str; 6] = ["ingest", "lsvq", "--dir", "work", "--min-csv-rows", "1"];
 

@@ -1,0 +1,188 @@
+//! Labels as (clip key, MOS) pairs from any label file the manifests parse or from a
+//! corpus's rows (JSONL or Parquet), for the commands that score or compare labels
+//! (`evaluate`, `labels`): one split of LSVQ's held-out lists, names keyed by the
+//! corpus's own rule.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::clip_name::{NameRule, clip_key};
+use super::{ManifestRow, ParseOptions, parse_label_file};
+use crate::corpus::CorpusId;
+use crate::error::Error;
+use crate::files::jsonl::TornLine;
+use crate::table::inputs::is_shard;
+
+/// Which LSVQ held-out list to score on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EvalSplit {
+    /// Every labelled clip.
+    #[default]
+    All,
+    /// LSVQ_test: `is_test` rows, or a test list without that column.
+    Test,
+    /// LSVQ_test_1080p: the 1080p label file.
+    Test1080p,
+}
+
+/// Reads the label files of `corpus` and keeps the rows of `split`, as (clip key, MOS)
+/// in file order.
+pub fn read_labels(
+    paths: &[PathBuf],
+    split: EvalSplit,
+    corpus: CorpusId,
+) -> Result<Vec<(String, f64)>, Error> {
+    Ok(read_labels_and_hashes(paths, split, corpus)?.0)
+}
+
+/// (clip key, MOS) pairs in file order.
+pub type LabelPairs = Vec<(String, f64)>;
+
+/// [`read_labels`], with the `src_sha256` of every clip the JSONL label files (shards)
+/// name, by clip key (other label shapes name no bytes), from the same one read.
+pub fn read_labels_and_hashes(
+    paths: &[PathBuf],
+    split: EvalSplit,
+    corpus: CorpusId,
+) -> Result<(LabelPairs, HashMap<String, String>), Error> {
+    let mut labels = Vec::new();
+    let mut hashes = HashMap::new();
+    for path in paths {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let is_1080p = file_name.contains("1080p");
+        if is_shard(path)? {
+            if split == EvalSplit::All {
+                let rows =
+                    read_named_values(path, &["src", "name"], &["mos"], corpus, Some(&mut hashes))?;
+                labels.extend(rows);
+            }
+            continue;
+        }
+        let parse = ParseOptions::new(corpus);
+        let parsed = parse_label_file(path, &parse)?;
+        for message in parsed.problem_messages() {
+            tracing::warn!("{message}");
+        }
+        let has_split = parsed.has_split();
+        let keep = |row: &ManifestRow| match split {
+            EvalSplit::All => true,
+            EvalSplit::Test if has_split => row.is_test == Some(true),
+            EvalSplit::Test => !is_1080p && file_name.contains("test"),
+            EvalSplit::Test1080p => is_1080p,
+        };
+        labels.extend(
+            parsed
+                .rows
+                .iter()
+                .filter(|r| keep(r))
+                .map(|r| (r.key.clone(), r.mos)),
+        );
+    }
+    if labels.is_empty() && split != EvalSplit::All {
+        let which = if split == EvalSplit::Test {
+            "LSVQ_test"
+        } else {
+            "LSVQ_test_1080p"
+        };
+        return Err(Error::input_with_hint(
+            format!("none of the label files holds the {which} split"),
+            "LSVQ_test: labels_train_test.csv (is_test), LSVQ_whole_test.csv or DOVER's labels_test.txt; \
+             LSVQ_test_1080p: labels_test_1080p.csv, LSVQ_whole_test_1080p.csv or labels_1080p.txt",
+        ));
+    }
+    Ok((labels, hashes))
+}
+
+/// The name rule of predictions and JSONL labels: the corpus's own, else `.mp4` appended
+/// to bare stems.
+pub fn free_name_rule(corpus: CorpusId) -> NameRule {
+    corpus
+        .info()
+        .naming
+        .rule(NameRule::AppendToBareStems(".mp4".into()), ".mp4", false)
+}
+
+pub fn named_value(
+    path: &Path,
+    line: usize,
+    name: &str,
+    value: &str,
+    corpus: CorpusId,
+) -> Result<(String, f64), Error> {
+    let key = clip_key(name, &free_name_rule(corpus))
+        .map_err(|e| Error::input(format!("{}:{line}: {e}", path.display())))?;
+    let value = value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| {
+            Error::input(format!(
+                "{}:{line}: {value:?} is not a finite number",
+                path.display()
+            ))
+        })?;
+    Ok((key, value))
+}
+
+/// (clip key, value) per line; with `hashes`, each clip's `src_sha256` too (first wins).
+pub fn read_named_values(
+    path: &Path,
+    names: &[&str],
+    values: &[&str],
+    corpus: CorpusId,
+    mut hashes: Option<&mut HashMap<String, String>>,
+) -> Result<Vec<(String, f64)>, Error> {
+    // Label files written by hand may lack the final newline.
+    if !path.exists() {
+        return Err(Error::input(format!("{}: no such file", path.display())));
+    }
+    let mut reader = crate::table::shard_lines(path, TornLine::Accept)?;
+    let mut out = Vec::new();
+    while let Some(line) = reader.next_line()? {
+        let line_no = line.number;
+        let bad = |what: String| Error::input(format!("{}:{line_no}: {what}", path.display()));
+        let value: serde_json::Value = match serde_json::from_slice(line.content()) {
+            Ok(value) => value,
+            Err(_) if line.lacks_newline() => {
+                crate::files::jsonl::warn_torn(path, line_no);
+                continue;
+            }
+            Err(e) => return Err(bad(format!("not JSON ({e})"))),
+        };
+        let name = names
+            .iter()
+            .find_map(|k| value.get(*k).and_then(|v| v.as_str()))
+            .ok_or_else(|| bad(format!("no {} field", names.join(" or "))))?;
+        let number = values
+            .iter()
+            .find_map(|k| value.get(*k))
+            .ok_or_else(|| bad(format!("no {} field", values.join(" or "))))?;
+        let text = match number {
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let (key, figure) = named_value(path, line_no, name, &text, corpus)?;
+        if let (Some(hashes), Some(sha)) = (hashes.as_deref_mut(), value["src_sha256"].as_str()) {
+            hashes.entry(key.clone()).or_insert_with(|| sha.to_string());
+        }
+        out.push((key, figure));
+    }
+    Ok(out)
+}
+
+/// A text file whole, without its byte-order mark, named in the error when it is not
+/// UTF-8.
+pub fn read_text(path: &Path) -> Result<String, Error> {
+    let bytes = fs_err::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
+        _ => e.into(),
+    })?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    String::from_utf8(body.to_vec())
+        .map_err(|e| Error::input(format!("{}: not UTF-8 text ({e})", path.display())))
+}
