@@ -13,7 +13,7 @@
 //! before and the state file are written first.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tracing::warn;
 
@@ -22,10 +22,10 @@ mod job;
 pub mod run;
 pub mod select;
 mod slots;
+mod state;
 mod worker;
 mod writer;
 
-use crate::audit::log::{AuditLog, audit_path};
 use crate::corpus::{CorpusId, CorpusInfo};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
@@ -35,12 +35,11 @@ use crate::manifest;
 use crate::probe::Prober;
 use crate::source::http::{DownloadPolicy, RunTransport};
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
-use crate::store::clip_index::ClipIndex;
 use crate::store::progress::ProgressFile;
 use crate::store::row::{CorpusRow, utc_timestamp_now};
 use crate::store::sink::JsonlSink;
-use crate::store::src_id::SrcId;
 use select::{Selection, Shard, Split, select_rows};
+use state::RunState;
 
 /// Everything one ingest run needs; the CLI fills it from flags.
 #[derive(Debug, Clone)]
@@ -121,6 +120,13 @@ impl IngestOptions {
             concurrency: run::Concurrency::default(),
             checks: DamageChecks::default(),
         }
+    }
+
+    /// The `corpus_version` the rows get: `--corpus-version`, else the registry's.
+    pub fn corpus_version(&self) -> String {
+        self.corpus_version
+            .clone()
+            .unwrap_or_else(|| self.corpus.info().version.to_string())
     }
 
     pub fn output_path(&self) -> PathBuf {
@@ -340,109 +346,42 @@ pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error>
     Ok(planned)
 }
 
-/// Runs one ingest.
+/// Runs one ingest: open (locks, labels, the files it writes), stage (archives),
+/// walk (every selected row, results applied in label order), finish (keep what was
+/// done, whatever stopped the walk).
 pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunReport, Error> {
-    let info = opts.corpus.info();
     opts.check_paths()?;
     // Before anything is read or written: a second run on this folder stops here.
-    let _lock = opts
-        .dir
-        .is_dir()
-        .then(|| RunLock::acquire(&opts.dir))
-        .transpose()?;
-    let _output_lock = opts
-        .dir
-        .is_dir()
-        .then(|| RunLock::acquire_output(&opts.output_path()))
-        .transpose()?;
+    let locks = RunLocks::acquire(opts)?;
     let Selection {
         label_file,
         rows,
         clips_root,
         mut stats,
     } = select_rows(opts)?;
-    let label_files = vec![label_file];
     stats.selected = rows.len();
-
-    prober
-        .check_available()
-        .map_err(|e| Error::input(e.to_string()))?;
-    if let Some(ffmpeg) = &opts.checks.decoder {
-        crate::audit::decode::check_decoder(ffmpeg).map_err(|why| {
-            Error::input(format!(
-                "--decode needs ffmpeg: {why} (install ffmpeg or give --ffmpeg PATH)"
-            ))
-        })?;
-    }
-    let progress_path = opts.progress_file_path();
-    if _lock.is_some() {
-        // A run killed mid-write leaves its temp file; this run holds the lock.
-        let folder = progress_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(&opts.dir);
-        crate::files::remove_stale_temps(folder);
-        crate::files::remove_stale_temps(&opts.dir);
-    }
-    let (mut progress, moved) = ProgressFile::load(&progress_path)?;
-    if let Some(message) = moved {
-        warn!("{message}");
-    }
+    check_tools(opts, prober)?;
     let output = opts.output_path();
-    let (mut sink, opened) = JsonlSink::open(&output)?;
-    if let Some((aside, len)) = &opened.torn_set_aside {
-        warn!(
-            "{}: the last line was torn ({len} bytes, a crash mid-write); set it aside in {}",
-            output.display(),
-            aside.display()
-        );
+    let progress_path = opts.progress_file_path();
+    if locks.is_some() {
+        // A run killed mid-write leaves its temp files; this run holds the lock.
+        remove_stale_temps(opts, &progress_path);
     }
-    for message in &opened.unreadable_lines {
-        warn!("{message}");
-    }
+    let (mut progress, sink) = open_outputs(&progress_path, &output)?;
 
     let transport = RunTransport::default();
-    let staging = match &opts.archives {
-        Some(archives) => {
-            let planned = stage::plan(
-                opts.corpus,
-                &rows,
-                &opts.dir,
-                &clips_root,
-                archives,
-                &progress,
-                opts.retry_failed,
-            );
-            Some(stage::stage(
-                &planned,
-                archives,
-                &opts.dir,
-                &mut progress,
-                &opts.download,
-                &transport,
-            )?)
-        }
-        None => None,
-    };
+    let staging = stage_archives(opts, &rows, &clips_root, &mut progress, &transport)?;
+    let state = RunState::open(&output, sink, progress, stats)?;
 
-    let mut clip_index = ClipIndex::open(&output)?;
-    let mut audit_log = AuditLog::open(&audit_path(&output))?;
-
-    let ingested_at = utc_timestamp_now();
-    let corpus_version = opts
-        .corpus_version
-        .clone()
-        .unwrap_or_else(|| info.version.to_string());
+    let info = opts.corpus.info();
+    let corpus_version = opts.corpus_version();
     let no_archive_failures = BTreeMap::new();
     let nothing_extracted = HashMap::new();
     let mut applier = writer::Applier {
-        stats: &mut stats,
-        progress: &mut progress,
-        sink: &mut sink,
-        index: &mut clip_index,
+        state,
         info,
         corpus_version: &corpus_version,
-        ingested_at: &ingested_at,
+        ingested_at: &utc_timestamp_now(),
         prober,
         archive_failures: staging
             .as_ref()
@@ -451,11 +390,10 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
             .as_ref()
             .map_or(&nothing_extracted, |s| &s.extracted),
         clips_root: &clips_root,
-        label_file: &label_files[0],
+        label_file: &label_file,
         rows: &rows,
         key_names: None,
         checks: &opts.checks,
-        audit_log: &mut audit_log,
     };
     let walked = run::process_rows(
         &rows,
@@ -467,28 +405,135 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
     );
     // Whatever stopped the walk, what was finished is kept: the state file and the
     // output (with its replaced rows) are written before the error is returned.
-    let label_order = || {
-        rows.iter()
-            .enumerate()
-            .map(|(i, row)| (SrcId::of(&row.key), i))
-            .collect()
-    };
-    let kept = progress
-        .write()
-        .and(sink.finish(label_order))
-        .and(audit_log.finish());
+    let mut state = applier.state;
+    let kept = state.finish(&rows);
     if let Err(Error::Interrupted { .. }) = &walked {
         warn!(
             "{}: stopped by a signal after {} rows written, {} updated; state file written",
             output.display(),
-            stats.written,
-            stats.updated
+            state.stats.written,
+            state.stats.updated
         );
     }
     walked?;
     kept?;
+    Ok(RunReport {
+        attrition_warning: attrition_warning(&state.stats, opts, &progress_path),
+        stats: state.stats,
+        output,
+        progress_path,
+        label_files: vec![label_file],
+        staging,
+        state_file_bytes_written: state.progress.bytes_written,
+    })
+}
 
-    let attrition_warning = (stats.attrition() > opts.attrition_warn_threshold).then(|| {
+/// The run's locks on its folder and its output; none when the folder does not exist
+/// (the selection then says so).
+struct RunLocks {
+    _folder: RunLock,
+    _output: RunLock,
+}
+
+impl RunLocks {
+    fn acquire(opts: &IngestOptions) -> Result<Option<Self>, Error> {
+        if !opts.dir.is_dir() {
+            return Ok(None);
+        }
+        let folder = RunLock::acquire(&opts.dir)?;
+        let output = RunLock::acquire_output(&opts.output_path())?;
+        Ok(Some(Self {
+            _folder: folder,
+            _output: output,
+        }))
+    }
+}
+
+/// Removes the temp files a killed run left beside the state file and in the folder.
+fn remove_stale_temps(opts: &IngestOptions, progress_path: &Path) {
+    let folder = progress_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(&opts.dir);
+    crate::files::remove_stale_temps(folder);
+    crate::files::remove_stale_temps(&opts.dir);
+}
+
+/// The prober, and ffmpeg when `--decode` asks for it, can run.
+fn check_tools(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<(), Error> {
+    prober
+        .check_available()
+        .map_err(|e| Error::input(e.to_string()))?;
+    if let Some(ffmpeg) = &opts.checks.decoder {
+        crate::audit::decode::check_decoder(ffmpeg).map_err(|why| {
+            Error::input(format!(
+                "--decode needs ffmpeg: {why} (install ffmpeg or give --ffmpeg PATH)"
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// The state file and the shard, opened with what each had to set aside said.
+fn open_outputs(progress_path: &Path, output: &Path) -> Result<(ProgressFile, JsonlSink), Error> {
+    let (progress, moved) = ProgressFile::load(progress_path)?;
+    if let Some(message) = moved {
+        warn!("{message}");
+    }
+    let (sink, opened) = JsonlSink::open(output)?;
+    if let Some((aside, len)) = &opened.torn_set_aside {
+        warn!(
+            "{}: the last line was torn ({len} bytes, a crash mid-write); set it aside in {}",
+            output.display(),
+            aside.display()
+        );
+    }
+    for message in &opened.unreadable_lines {
+        warn!("{message}");
+    }
+    Ok((progress, sink))
+}
+
+/// Fetches and extracts the archives the selected rows need (`--archives-dir`,
+/// `--from-hf`); `None` when the corpus's clips are not in archives.
+fn stage_archives(
+    opts: &IngestOptions,
+    rows: &[manifest::ManifestRow],
+    clips_root: &Path,
+    progress: &mut ProgressFile,
+    transport: &RunTransport,
+) -> Result<Option<StageReport>, Error> {
+    let Some(archives) = &opts.archives else {
+        return Ok(None);
+    };
+    let planned = stage::plan(
+        opts.corpus,
+        rows,
+        &opts.dir,
+        clips_root,
+        archives,
+        progress,
+        opts.retry_failed,
+    );
+    stage::stage(
+        &planned,
+        archives,
+        &opts.dir,
+        progress,
+        &opts.download,
+        transport,
+    )
+    .map(Some)
+}
+
+/// The warning when more of the selected clips could not be downloaded than
+/// `--attrition-warn` allows.
+fn attrition_warning(
+    stats: &RunStats,
+    opts: &IngestOptions,
+    progress_path: &Path,
+) -> Option<String> {
+    (stats.attrition() > opts.attrition_warn_threshold).then(|| {
         format!(
             "attrition {:.1}% ({} of {} selected clips could not be downloaded) exceeds {:.1}%; \
              see {} for the recorded failures (--retry-failed tries them again)",
@@ -498,15 +543,6 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
             opts.attrition_warn_threshold * 100.0,
             progress_path.display()
         )
-    });
-    Ok(RunReport {
-        stats,
-        output,
-        progress_path,
-        label_files,
-        attrition_warning,
-        staging,
-        state_file_bytes_written: progress.bytes_written,
     })
 }
 

@@ -60,7 +60,7 @@ impl Default for Concurrency {
 /// Processes `rows` with `concurrency`, applying results in row order. A fault of the
 /// run itself (a prober that cannot run, an output that cannot be written) or an
 /// interruption stops the walk; every row finished before is applied first.
-pub fn process_rows(
+pub(super) fn process_rows(
     rows: &[ManifestRow],
     retry_failed: bool,
     policy: &DownloadPolicy,
@@ -71,8 +71,8 @@ pub fn process_rows(
     let shared = Shared {
         prober: applier.prober,
         policy: policy.clone(),
-        known_hashes: applier.sink.start_hashes(),
-        index: applier.index.snapshot(),
+        known_hashes: applier.state.sink.start_hashes(),
+        index: applier.state.index.snapshot(),
         extracted: applier.extracted,
         rows,
         cpu: Slots::new(concurrency.jobs),
@@ -83,14 +83,7 @@ pub fn process_rows(
         checks: applier.checks,
     };
     let workers = concurrency.jobs.max(1) + concurrency.downloads.max(1);
-    // A progress bar when the binary draws them (a terminal), nothing otherwise.
-    let span = tracing::info_span!("ingest");
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} rows ({per_sec}, ETA {eta}) {msg}",
-    ) {
-        span.pb_set_style(&style);
-    }
-    span.pb_set_length(rows.len() as u64);
+    let span = progress_bar(rows.len());
     let _entered = span.enter();
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
@@ -117,62 +110,60 @@ pub fn process_rows(
                 order.receive(&done_rx, true)?;
                 order.apply_ready(applier, rows)?;
             }
-            let clip = applier.clip_path(row);
-            let state = applier.progress.state(&row.key);
-            match decide(&clip, &state, row.url.as_deref(), retry_failed) {
-                Fetch::Skip { reason, remembered } => {
-                    let failure = missing_clip_failure(applier, &row.key, &reason, remembered);
-                    order.pending.insert(
-                        index,
-                        Outcome::Skip {
-                            failure,
-                            remembered,
-                        },
-                    );
-                }
-                fetch => {
-                    let url = match fetch {
-                        Fetch::Download(url) => {
-                            if matches!(state, ClipState::Failed { .. }) {
-                                applier.progress.forget(&row.key);
-                            }
-                            Some(url)
-                        }
-                        _ => None,
-                    };
-                    job_tx
-                        .send(Job { index, clip, url })
-                        .map_err(|_| Error::Other("worker threads stopped".into()))?;
-                }
+            if let Some(skipped) = send_or_skip(index, row, retry_failed, applier, &job_tx)? {
+                order.pending.insert(index, skipped);
             }
             order.sent = index + 1;
             order.receive(&done_rx, false)?;
             order.apply_ready(applier, rows)?;
         }
         drop(job_tx);
-        // Rows sent are finished (downloads wind down at once when interrupted), then
-        // applied up to the first row a fault of the run stopped.
-        while order.next < order.sent {
-            if !order.pending.contains_key(&order.next) {
-                order.receive(&done_rx, true)?;
-            }
-            if order
-                .fatal
-                .as_ref()
-                .is_some_and(|(at, _)| *at == order.next)
-            {
-                break;
-            }
-            order.apply_ready(applier, rows)?;
-        }
-        if let Some((_, error)) = order.fatal.take() {
-            return Err(error);
-        }
-        if let Some(signal) = crate::interrupt::requested() {
-            return Err(Error::Interrupted { signal });
-        }
-        Ok(())
+        order.finish(&done_rx, applier, rows)
     })
+}
+
+/// A progress bar when the binary draws them (a terminal), nothing otherwise.
+fn progress_bar(rows: usize) -> tracing::Span {
+    let span = tracing::info_span!("ingest");
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} rows ({per_sec}, ETA {eta}) {msg}",
+    ) {
+        span.pb_set_style(&style);
+    }
+    span.pb_set_length(rows as u64);
+    span
+}
+
+/// Decides, from the state file, what row `index` needs: a job for a worker (sent), or
+/// the reason it is skipped (returned, to be applied in its turn).
+fn send_or_skip(
+    index: usize,
+    row: &ManifestRow,
+    retry_failed: bool,
+    applier: &mut Applier<'_>,
+    jobs: &mpsc::SyncSender<Job>,
+) -> Result<Option<Outcome>, Error> {
+    let clip = applier.clip_path(row);
+    let state = applier.state.progress.state(&row.key);
+    let url = match decide(&clip, &state, row.url.as_deref(), retry_failed) {
+        Fetch::Skip { reason, remembered } => {
+            let failure = missing_clip_failure(applier, &row.key, &reason, remembered);
+            return Ok(Some(Outcome::Skip {
+                failure,
+                remembered,
+            }));
+        }
+        Fetch::Download(url) => {
+            if matches!(state, ClipState::Failed { .. }) {
+                applier.retrying(&row.key);
+            }
+            Some(url)
+        }
+        _ => None,
+    };
+    jobs.send(Job { index, clip, url })
+        .map_err(|_| Error::Other("worker threads stopped".into()))?;
+    Ok(None)
 }
 
 /// The failure of a clip that is not on disk and will not be downloaded: the archive
@@ -245,6 +236,33 @@ impl InOrder {
         }
     }
 
+    /// After the last row is sent: rows sent are finished (downloads wind down at once
+    /// when interrupted), then applied up to the first row a fault of the run stopped;
+    /// that fault, or the interruption, is the walk's result.
+    fn finish(
+        &mut self,
+        done: &mpsc::Receiver<(usize, Result<Found, Error>)>,
+        applier: &mut Applier<'_>,
+        rows: &[ManifestRow],
+    ) -> Result<(), Error> {
+        while self.next < self.sent {
+            if !self.pending.contains_key(&self.next) {
+                self.receive(done, true)?;
+            }
+            if self.fatal.as_ref().is_some_and(|(at, _)| *at == self.next) {
+                break;
+            }
+            self.apply_ready(applier, rows)?;
+        }
+        if let Some((_, error)) = self.fatal.take() {
+            return Err(error);
+        }
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Error::Interrupted { signal });
+        }
+        Ok(())
+    }
+
     fn apply_ready(
         &mut self,
         applier: &mut Applier<'_>,
@@ -261,19 +279,19 @@ impl InOrder {
             if self.next.is_multiple_of(64) || self.next == rows.len() {
                 span.pb_set_message(&format!(
                     "{} written, {} present, {} hashed",
-                    applier.stats.written,
-                    applier.stats.dedups,
+                    applier.state.stats.written,
+                    applier.state.stats.dedups,
                     crate::files::human_size(self.bytes)
                 ));
             }
-            applier.progress.write_if_due()?;
+            applier.state.progress.write_if_due()?;
             if self.last_log.elapsed().as_secs() >= 5 {
                 info!(
                     "{}/{} rows: {} written, {} already present",
                     self.next,
                     rows.len(),
-                    applier.stats.written,
-                    applier.stats.dedups
+                    applier.state.stats.written,
+                    applier.state.stats.dedups
                 );
                 self.last_log = Instant::now();
             }

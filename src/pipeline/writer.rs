@@ -7,45 +7,41 @@ use std::path::{Path, PathBuf};
 
 use tracing::{debug, warn};
 
-use super::{ClipFields, DamageChecks, RunStats};
-use crate::audit::log::AuditLog;
+use super::state::RunState;
+use super::{ClipFields, DamageChecks};
 use crate::corpus::CorpusInfo;
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind, Policy};
 use crate::manifest::ManifestRow;
 use crate::probe::{ClipGeometry, Prober};
-use crate::store::clip_index::{ClipIndex, Stamp};
+use crate::store::clip_index::Stamp;
 use crate::store::hash::Digest;
-use crate::store::progress::{ClipState, ProgressFile};
+use crate::store::progress::ClipState;
 use crate::store::row::CorpusRow;
-use crate::store::sink::JsonlSink;
 use crate::store::src_id::SrcId;
 
 use super::clip_check::{probe_geometry, read_clip};
 use super::job::{Found, Outcome};
 
 /// The in-order side: everything that writes.
-pub struct Applier<'a> {
-    pub stats: &'a mut RunStats,
-    pub progress: &'a mut ProgressFile,
-    pub sink: &'a mut JsonlSink,
-    pub index: &'a mut ClipIndex,
-    pub info: &'a CorpusInfo,
-    pub corpus_version: &'a str,
-    pub ingested_at: &'a str,
-    pub prober: &'a (dyn Prober + Sync),
+pub(super) struct Applier<'a> {
+    /// Everything the run writes; nothing else changes it.
+    pub(super) state: RunState,
+    pub(super) info: &'a CorpusInfo,
+    pub(super) corpus_version: &'a str,
+    pub(super) ingested_at: &'a str,
+    pub(super) prober: &'a (dyn Prober + Sync),
     /// Why each archive that failed this run failed: its missing clips say so.
-    pub archive_failures: &'a BTreeMap<String, Failure>,
+    pub(super) archive_failures: &'a BTreeMap<String, Failure>,
     /// Clips extracted this run, hashed as they were written (see `source::stage`).
-    pub extracted: &'a HashMap<PathBuf, (Stamp, Digest)>,
-    pub clips_root: &'a Path,
-    pub label_file: &'a Path,
+    pub(super) extracted: &'a HashMap<PathBuf, (Stamp, Digest)>,
+    pub(super) clips_root: &'a Path,
+    pub(super) label_file: &'a Path,
     /// The selected rows, to name a clip key met only by its id (built when needed).
-    pub rows: &'a [ManifestRow],
-    pub key_names: Option<HashMap<SrcId, usize>>,
-    /// What is checked of each clip's bytes; the verdicts go to `audit_log`.
-    pub checks: &'a DamageChecks,
-    pub audit_log: &'a mut AuditLog,
+    pub(super) rows: &'a [ManifestRow],
+    pub(super) key_names: Option<HashMap<SrcId, usize>>,
+    /// What is checked of each clip's bytes; the verdicts go to the audit file.
+    pub(super) checks: &'a DamageChecks,
 }
 
 impl Applier<'_> {
@@ -60,25 +56,30 @@ impl Applier<'_> {
                 } else {
                     warn!("{} (label line {}): {failure}", row.key, row.line);
                     if failure.policy() == Policy::Permanent {
-                        self.progress.mark_failed(&row.key, &failure.to_string());
+                        self.state
+                            .progress
+                            .mark_failed(&row.key, &failure.to_string());
                     }
                 }
-                self.stats.download_failed(&failure);
+                self.state.stats.download_failed(&failure);
                 return Ok(());
             }
             Outcome::Found(found) => found,
         };
         if !matches!(found, Found::DownloadFailed(_))
-            && matches!(self.progress.state(&row.key), ClipState::Failed { .. })
+            && matches!(
+                self.state.progress.state(&row.key),
+                ClipState::Failed { .. }
+            )
         {
             // On disk after all (extracted or put there by hand): the failure is history.
-            self.progress.forget(&row.key);
+            self.state.progress.forget(&row.key);
         }
         match found {
             Found::DownloadFailed(failure) => self.download_failed(row, failure),
             Found::Unreadable(failure) => {
                 warn!("{} (label line {}): {failure}; no row", row.key, row.line);
-                self.stats.broken(&failure);
+                self.state.stats.broken(&failure);
             }
             Found::Trusted { sha, stamp } => {
                 let clip = self.clip_path(row);
@@ -93,34 +94,15 @@ impl Applier<'_> {
                 audit,
             } => {
                 if let Some(line) = &audit {
-                    self.audit_log.append(line)?;
+                    self.state.audit_log.append(line)?;
                 }
                 let clip = self.clip_path(row);
                 if downloaded {
-                    match &geometry {
-                        Some(Err(failure)) if failure.kind == FailureKind::Truncated => {
-                            // A cut download: not kept, fetched again next run.
-                            let _ = std::fs::remove_file(&clip);
-                            self.download_failed(row, failure.clone());
-                            return Ok(());
-                        }
-                        Some(Err(failure)) if failure.kind == FailureKind::Broken => {
-                            // What the server sent is not a video: not kept, not done.
-                            let _ = std::fs::remove_file(&clip);
-                            let failure = Failure::new(
-                                FailureKind::NotAVideo,
-                                format!(
-                                    "the prober cannot read what was downloaded ({})",
-                                    failure.detail
-                                ),
-                            );
-                            self.download_failed(row, failure);
-                            return Ok(());
-                        }
-                        _ => {}
+                    if self.refuse_download(row, &clip, geometry.as_ref()) {
+                        return Ok(());
                     }
                     debug!("{}: downloaded {size} bytes", row.key);
-                    self.progress.mark_done(&row.key);
+                    self.state.progress.mark_done(&row.key);
                 }
                 self.hashed(row, &clip, sha, Some(size), stamp, geometry)?;
             }
@@ -128,8 +110,39 @@ impl Applier<'_> {
         Ok(())
     }
 
+    /// A clip that failed before is downloaded again (`--retry-failed`): its failure
+    /// is forgotten, and recorded again only if this attempt fails for good.
+    pub(super) fn retrying(&mut self, key: &str) {
+        self.state.progress.forget(key);
+    }
+
     pub(super) fn clip_path(&self, row: &ManifestRow) -> PathBuf {
         self.clips_root.join(&row.key)
+    }
+
+    /// A download the prober found cut short or not a video is not kept: the clip is
+    /// removed and the row counted as a failed download (a cut one is fetched again
+    /// next run). Whether it was refused.
+    fn refuse_download(
+        &mut self,
+        row: &ManifestRow,
+        clip: &Path,
+        geometry: Option<&Result<ClipGeometry, Failure>>,
+    ) -> bool {
+        let failure = match geometry {
+            Some(Err(failure)) if failure.kind == FailureKind::Truncated => failure.clone(),
+            Some(Err(failure)) if failure.kind == FailureKind::Broken => Failure::new(
+                FailureKind::NotAVideo,
+                format!(
+                    "the prober cannot read what was downloaded ({})",
+                    failure.detail
+                ),
+            ),
+            _ => return false,
+        };
+        let _ = std::fs::remove_file(clip);
+        self.download_failed(row, failure);
+        true
     }
 
     fn download_failed(&mut self, row: &ManifestRow, failure: Failure) {
@@ -139,7 +152,9 @@ impl Applier<'_> {
                     "{} (label line {}): download failed for good: {failure}",
                     row.key, row.line
                 );
-                self.progress.mark_failed(&row.key, &failure.to_string());
+                self.state
+                    .progress
+                    .mark_failed(&row.key, &failure.to_string());
             }
             Policy::Transient | Policy::Local if failure.kind == FailureKind::Interrupted => {
                 debug!("{}: {failure}", row.key);
@@ -149,7 +164,7 @@ impl Applier<'_> {
                 row.key, row.line
             ),
         }
-        self.stats.download_failed(&failure);
+        self.state.stats.download_failed(&failure);
     }
 
     /// Decides, for a clip whose hash is known, between "already present", "updated"
@@ -164,61 +179,29 @@ impl Applier<'_> {
         geometry: Option<Result<ClipGeometry, Failure>>,
     ) -> Result<(), Error> {
         // (same bytes, same label) for the row the output holds for this clip key.
-        let present = self.sink.present(SrcId::of(&row.key)).map(|p| {
+        let present = self.state.sink.present(SrcId::of(&row.key)).map(|p| {
             let same_label =
                 p.mos.to_bits() == row.mos.to_bits() && p.corpus_version == self.corpus_version;
             (sha.prefix() == p.sha256, same_label)
         });
         if present == Some((true, true)) {
-            self.stats.dedups += 1;
+            self.state.stats.dedups += 1;
             self.record_stamp(&row.key, stamp, sha)?;
             return Ok(());
         }
         if present.is_none()
-            && let Some(other) = self.sink.src_of_hash(&sha)
+            && let Some(other) = self.state.sink.src_of_hash(&sha)
         {
             // The same bytes under another clip key: one row per clip content.
-            if let Some(theirs_mos) = self.sink.present(other).map(|p| p.mos)
-                && theirs_mos.to_bits() != row.mos.to_bits()
-            {
-                let other = self.name_of(other);
-                warn!(
-                    "{}:{}: {} has the same bytes as {} (already in the output) but MOS {} \
-                     instead of {}; keeping the row of {}",
-                    self.label_file.display(),
-                    row.line,
-                    row.key,
-                    other,
-                    row.mos,
-                    theirs_mos,
-                    other
-                );
-            }
-            self.stats.dedups += 1;
+            self.warn_if_other_mos(row, other);
+            self.state.stats.dedups += 1;
             self.record_stamp(&row.key, stamp, sha)?;
             return Ok(());
         }
         // A new row, or one that replaces its clip key's row: it needs the probe
         // fields, which a worker skips for hashes already in the output.
-        let (size, geometry) = match (size, geometry) {
-            (Some(size), Some(geometry)) => (size, geometry),
-            _ => match read_clip(clip) {
-                Ok((fresh_sha, size)) if fresh_sha == sha => {
-                    (size, probe_geometry(self.prober, clip)?)
-                }
-                Ok(_) => (
-                    0,
-                    Err(Failure::new(
-                        FailureKind::Broken,
-                        "the clip changed while it was read",
-                    )),
-                ),
-                Err(failure) => {
-                    warn!("{} (label line {}): {failure}; no row", row.key, row.line);
-                    self.stats.broken(&failure);
-                    return Ok(());
-                }
-            },
+        let Some((size, geometry)) = self.clip_fields(row, clip, sha, size, geometry)? else {
+            return Ok(());
         };
         match geometry {
             Ok(geometry) => {
@@ -235,20 +218,74 @@ impl Applier<'_> {
                         row.key,
                         if same_bytes { "the label" } else { "the clip" }
                     );
-                    self.sink.replace(&written);
-                    self.stats.updated += 1;
+                    self.state.sink.replace(&written);
+                    self.state.stats.updated += 1;
                 } else {
-                    self.sink.append(&written)?;
-                    self.stats.written += 1;
+                    self.state.sink.append(&written)?;
+                    self.state.stats.written += 1;
                 }
                 self.record_stamp(&written.src, stamp, written.src_sha256)?;
             }
             Err(failure) => {
                 warn!("{} (label line {}): {failure}; no row", row.key, row.line);
-                self.stats.broken(&failure);
+                self.state.stats.broken(&failure);
             }
         }
         Ok(())
+    }
+
+    /// A clip deduplicated against another key's row with the same bytes keeps that
+    /// row; a different MOS for the same bytes is worth a warning.
+    fn warn_if_other_mos(&mut self, row: &ManifestRow, other: SrcId) {
+        if let Some(theirs_mos) = self.state.sink.present(other).map(|p| p.mos)
+            && theirs_mos.to_bits() != row.mos.to_bits()
+        {
+            let other = self.name_of(other);
+            warn!(
+                "{}:{}: {} has the same bytes as {} (already in the output) but MOS {} \
+                 instead of {}; keeping the row of {}",
+                self.label_file.display(),
+                row.line,
+                row.key,
+                other,
+                row.mos,
+                theirs_mos,
+                other
+            );
+        }
+    }
+
+    /// The size and geometry of a clip whose row is to be written: the worker's, or,
+    /// when it skipped them (a hash already in the output at the start, or a clip
+    /// unchanged since its row was written), read now. `None` when the clip cannot be
+    /// read: counted as broken, no row.
+    #[allow(clippy::type_complexity)]
+    fn clip_fields(
+        &mut self,
+        row: &ManifestRow,
+        clip: &Path,
+        sha: Digest,
+        size: Option<u64>,
+        geometry: Option<Result<ClipGeometry, Failure>>,
+    ) -> Result<Option<(u64, Result<ClipGeometry, Failure>)>, Error> {
+        if let (Some(size), Some(geometry)) = (size, geometry) {
+            return Ok(Some((size, geometry)));
+        }
+        Ok(Some(match read_clip(clip) {
+            Ok((fresh_sha, size)) if fresh_sha == sha => (size, probe_geometry(self.prober, clip)?),
+            Ok(_) => (
+                0,
+                Err(Failure::new(
+                    FailureKind::Broken,
+                    "the clip changed while it was read",
+                )),
+            ),
+            Err(failure) => {
+                warn!("{} (label line {}): {failure}; no row", row.key, row.line);
+                self.state.stats.broken(&failure);
+                return Ok(None);
+            }
+        }))
     }
 
     /// The clip key with this id, from the label file ("a row" when it names none).
@@ -267,7 +304,7 @@ impl Applier<'_> {
 
     fn record_stamp(&mut self, src: &str, stamp: Option<Stamp>, sha: Digest) -> Result<(), Error> {
         match stamp {
-            Some(stamp) => self.index.record(src, stamp, sha),
+            Some(stamp) => self.state.index.record(src, stamp, sha),
             None => Ok(()),
         }
     }
