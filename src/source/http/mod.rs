@@ -13,13 +13,17 @@
 //! Large files (archives) may instead come over several ranged connections at once
 //! ([`ranged`]).
 
+mod part;
 mod part_writer;
 pub mod range_map;
 pub mod ranged;
 
-use std::fs::{self, File, OpenOptions};
+use part::Part;
+pub use part::{part_path, ranges_path, validator_path};
+
+use std::fs;
 use std::io::{Seek as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -33,8 +37,8 @@ use sha2::{Digest as _, Sha256};
 
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
+use crate::files::human_size;
 use crate::files::space::free_bytes;
-use crate::files::{human_size, with_suffix};
 use crate::store::hash::Digest;
 
 /// How hard to try, and when to give up.
@@ -115,25 +119,6 @@ fn origin(url: &reqwest::Url) -> String {
         url.host_str().unwrap_or(""),
         url.port_or_known_default().unwrap_or(0)
     )
-}
-
-/// The `.part` at `part`, opened for writing without truncation and locked: a second
-/// run meeting the same `what` (clip, file) is told it is busy.
-fn open_locked_part(part: &Path, what: &str) -> Result<File, Failure> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(part)
-        .map_err(|e| Failure::local(part, &e))?;
-    if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
-        return Err(Failure::new(
-            FailureKind::Busy,
-            format!("another run is downloading this {what}"),
-        ));
-    }
-    Ok(file)
 }
 
 /// Whether the run is interrupted or `cancel` set.
@@ -338,7 +323,7 @@ impl Downloader {
                 }
                 Err(failure) => {
                     if !matches!(failure.kind, FailureKind::Interrupted | FailureKind::Busy) {
-                        remove_part(dest);
+                        part::forget(dest);
                     }
                     return Err(failure);
                 }
@@ -365,22 +350,52 @@ impl Downloader {
         url: &str,
         dest: &Path,
     ) -> Result<(Downloaded, Option<Digest>), Failure> {
-        let part = part_path(dest);
-        let validator_file = validator_path(dest);
-        let have = fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        let validator = fs::read_to_string(&validator_file)
-            .ok()
-            .filter(|v| !v.trim().is_empty());
-        let resuming = have > 0 && validator.is_some();
+        let resume = Resume::on_disk(dest);
+        let (mut response, announced_sha) = self.request(url, resume.as_ref()).await?;
+        check_answer(&response, dest)?;
+        // Locked from here to the rename: a second run meeting this clip stops here.
+        let part = Part::open(dest, "clip")?;
+        let (part, start, expected_total, hasher) =
+            continue_or_start(part, &response, resume.as_ref())?;
+        self.check_room(&part, start, expected_total)?;
+        let (part, size, hasher) = self
+            .receive(&mut response, part, start, hasher, dest)
+            .await?;
+        if let Some(total) = expected_total.filter(|total| *total != size) {
+            return Err(Failure::new(
+                FailureKind::Cut,
+                format!("truncated body: {size} of {total} bytes"),
+            ));
+        }
+        part.commit()?;
+        let sha256 = Digest::of(hasher);
+        Ok((
+            Downloaded {
+                size,
+                sha256,
+                fetched: size - start,
+            },
+            announced_sha,
+        ))
+    }
+
+    /// Sends the request (a range from where the part ends when resuming), following
+    /// redirects with the token kept to the Hub; returns the answer and the SHA-256 a
+    /// hop or the answer announced (`X-Linked-Etag`, `ETag`).
+    async fn request(
+        &self,
+        url: &str,
+        resume: Option<&Resume>,
+    ) -> Result<(reqwest::Response, Option<Digest>), Failure> {
         let mut current = check_url(url)?;
         let mut announced_sha = None;
         let mut hops = 0;
-        let mut response = loop {
+        let response = loop {
             let mut request = self.authorised(self.transport.client.get(current.clone()), &current);
-            if let (true, Some(v)) = (resuming, &validator) {
+            if let Some(resume) = resume {
                 request = request
-                    .header(RANGE, format!("bytes={have}-"))
-                    .header(IF_RANGE, v.trim());
+                    .header(RANGE, format!("bytes={}-", resume.have))
+                    .header(IF_RANGE, resume.validator.trim());
             }
             let response = request.send().await.map_err(request_failure)?;
             match redirect_target(&current, &response)? {
@@ -397,77 +412,22 @@ impl Downloader {
         let announced_sha = announced_sha
             .or_else(|| sha256_header(response.headers(), "x-linked-etag"))
             .or_else(|| sha256_header(response.headers(), ETAG.as_str()));
-        let code = response.status().as_u16();
-        if !matches!(code, 200 | 206) {
-            if code == 206 || code == 416 {
-                remove_part(dest);
-            }
-            let mut failure = status_failure(&response);
-            if code == 416 {
-                failure.detail.push_str("; starting over");
-            }
-            return Err(failure);
-        }
-        if let Some(encoding) = response
-            .headers()
-            .get(CONTENT_ENCODING)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.trim().eq_ignore_ascii_case("identity"))
-        {
-            return Err(Failure::new(
-                FailureKind::NotAVideo,
-                format!("the server sent a {encoding}-encoded body, which was not asked for"),
-            ));
-        }
-        // Locked from here to the rename: a second run meeting this clip stops here.
-        let mut file = open_locked_part(&part, "clip")?;
-        let (start, expected_total, mut hasher) = if code == 206 && resuming {
-            let range = response
-                .headers()
-                .get(CONTENT_RANGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_content_range);
-            match range {
-                Some((start, total)) if start == have => {
-                    // The part already on disk is read once, to carry its hash on.
-                    let hasher = crate::store::hash::sha256_hasher_of(&part)
-                        .map_err(|e| Failure::local(&part, &e))?;
-                    file.seek(std::io::SeekFrom::End(0))
-                        .map_err(|e| Failure::local(&part, &e))?;
-                    (have, total, hasher)
-                }
-                _ => {
-                    drop(file);
-                    remove_part(dest);
-                    return Err(Failure::new(
-                        FailureKind::Cut,
-                        "http-206 with a Content-Range that does not continue the partial file; starting over",
-                    ));
-                }
-            }
-        } else if code == 206 {
-            drop(file);
-            remove_part(dest);
-            return Err(Failure::new(
-                FailureKind::Cut,
-                "http-206 to a request without Range",
-            ));
-        } else {
-            match validator_of(&response) {
-                Some(v) => fs::write(&validator_file, v)
-                    .map_err(|e| Failure::local(&validator_file, &e))?,
-                None => {
-                    let _ = fs::remove_file(&validator_file);
-                }
-            }
-            file.set_len(0).map_err(|e| Failure::local(&part, &e))?;
-            (0, response.content_length(), Sha256::new())
-        };
-        let remaining = expected_total.map(|total| total.saturating_sub(start));
+        Ok((response, announced_sha))
+    }
+
+    /// Refuses a body larger than `--max-clip-bytes` or than the free space, before
+    /// a byte of it is written.
+    fn check_room(
+        &self,
+        part: &Part,
+        start: u64,
+        expected_total: Option<u64>,
+    ) -> Result<(), Failure> {
         if let Some(total) = expected_total.filter(|t| *t > self.policy.max_clip_bytes) {
             return Err(too_big(total, self.policy.max_clip_bytes));
         }
-        if let (Some(needed), Some(free)) = (remaining, free_bytes(&part))
+        let remaining = expected_total.map(|total| total.saturating_sub(start));
+        if let (Some(needed), Some(free)) = (remaining, free_bytes(part.path()))
             && needed > free
         {
             return Err(Failure::new(
@@ -476,59 +436,134 @@ impl Downloader {
                     "the clip needs {} but {} is free under {}",
                     human_size(needed),
                     human_size(free),
-                    part.parent().unwrap_or(Path::new(".")).display()
+                    part.path().parent().unwrap_or(Path::new(".")).display()
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// Writes the body after the part's first `start` bytes and hashes it; returns the
+    /// part, synced, with its size and the hash. A body that is no video, too large,
+    /// or empty discards the part; a transfer cut off keeps it for the next attempt.
+    async fn receive(
+        &self,
+        response: &mut reqwest::Response,
+        part: Part,
+        start: u64,
+        mut hasher: Sha256,
+        dest: &Path,
+    ) -> Result<(Part, u64, Sha256), Failure> {
         let mut size = start;
         let mut pace = Pace::new(&self.policy);
-        while let Some(chunk) = pace.next_piece(&mut response, &self.cancel).await? {
-            let received = chunk.len() as u64;
+        while let Some(chunk) = pace.next_piece(response, &self.cancel).await? {
             if size == 0 {
                 check_first_bytes(&chunk, dest)?;
             }
-            size += received;
+            size += chunk.len() as u64;
             if size > self.policy.max_clip_bytes {
-                drop(file);
-                remove_part(dest);
-                return Err(too_big(size, self.policy.max_clip_bytes));
+                return Err(part.discard(too_big(size, self.policy.max_clip_bytes)));
             }
-            if let Err(e) = file.write_all(&chunk) {
-                drop(file);
-                if crate::failure::is_no_space(&e) {
-                    remove_part(dest);
-                }
-                return Err(Failure::local(&part, &e));
+            if let Err(e) = part.file().write_all(&chunk) {
+                let failure = part.local_failure(&e);
+                return Err(if crate::failure::is_no_space(&e) {
+                    part.discard(failure)
+                } else {
+                    failure
+                });
             }
             hasher.update(&chunk);
         }
         if size == 0 {
-            drop(file);
-            remove_part(dest);
-            return Err(Failure::new(FailureKind::NotAVideo, "an empty body"));
+            return Err(part.discard(Failure::new(FailureKind::NotAVideo, "an empty body")));
         }
-        file.sync_all().map_err(|e| Failure::local(&part, &e))?;
-        if let Some(total) = expected_total.filter(|total| *total != size) {
-            return Err(Failure::new(
-                FailureKind::Cut,
-                format!("truncated body: {size} of {total} bytes"),
-            ));
+        part.file().sync_all().map_err(|e| part.local_failure(&e))?;
+        Ok((part, size, hasher))
+    }
+}
+
+/// Where a download picks up: the bytes of the part on disk and the validator they
+/// were fetched under (no resume without both).
+struct Resume {
+    have: u64,
+    validator: String,
+}
+
+impl Resume {
+    fn on_disk(dest: &Path) -> Option<Self> {
+        let have = fs::metadata(part_path(dest)).map(|m| m.len()).unwrap_or(0);
+        let validator = fs::read_to_string(validator_path(dest))
+            .ok()
+            .filter(|v| !v.trim().is_empty())?;
+        (have > 0).then_some(Self { have, validator })
+    }
+}
+
+/// Refuses an answer that is not a body to keep: a status other than 200/206 (a 416
+/// also forgets the part: it no longer fits the file), or a body in a content encoding
+/// that was not asked for.
+fn check_answer(response: &reqwest::Response, dest: &Path) -> Result<(), Failure> {
+    let code = response.status().as_u16();
+    if !matches!(code, 200 | 206) {
+        let mut failure = status_failure(response);
+        if code == 416 {
+            part::forget(dest);
+            failure.detail.push_str("; starting over");
         }
-        fs::rename(&part, dest).map_err(|e| Failure::local(dest, &e))?;
-        drop(file);
-        let _ = fs::remove_file(&validator_file);
-        if let Some(dir) = dest.parent().and_then(|p| File::open(p).ok()) {
-            let _ = dir.sync_all();
+        return Err(failure);
+    }
+    if let Some(encoding) = response
+        .headers()
+        .get(CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().eq_ignore_ascii_case("identity"))
+    {
+        return Err(Failure::new(
+            FailureKind::NotAVideo,
+            format!("the server sent a {encoding}-encoded body, which was not asked for"),
+        ));
+    }
+    Ok(())
+}
+
+/// The resume negotiation: a 206 that continues the part carries its hash on (the
+/// part is read once); a 206 that does not, or one nobody asked for, discards the
+/// part; a 200 starts over, recording the answer's validator. Returns the part, where
+/// the body starts, the whole size if known, and the hash so far.
+fn continue_or_start(
+    part: Part,
+    response: &reqwest::Response,
+    resume: Option<&Resume>,
+) -> Result<(Part, u64, Option<u64>, Sha256), Failure> {
+    if response.status().as_u16() != 206 {
+        part.record_validator(validator_of(response).as_deref())?;
+        part.file().set_len(0).map_err(|e| part.local_failure(&e))?;
+        return Ok((part, 0, response.content_length(), Sha256::new()));
+    }
+    let Some(resume) = resume else {
+        return Err(part.discard(Failure::new(
+            FailureKind::Cut,
+            "http-206 to a request without Range",
+        )));
+    };
+    let range = response
+        .headers()
+        .get(CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_content_range);
+    match range {
+        Some((start, total)) if start == resume.have => {
+            let hasher = crate::store::hash::sha256_hasher_of(part.path())
+                .map_err(|e| part.local_failure(&e))?;
+            part.file()
+                .seek(std::io::SeekFrom::End(0))
+                .map_err(|e| part.local_failure(&e))?;
+            Ok((part, start, total, hasher))
         }
-        let sha256 = Digest::of(hasher);
-        Ok((
-            Downloaded {
-                size,
-                sha256,
-                fetched: size - start,
-            },
-            announced_sha,
-        ))
+        _ => Err(part.discard(Failure::new(
+            FailureKind::Cut,
+            "http-206 with a Content-Range that does not continue the partial file; starting over",
+        ))),
     }
 }
 
@@ -816,21 +851,6 @@ fn parse_content_range_span(value: &str) -> Option<(u64, u64, Option<u64>)> {
         Some(total.trim().parse().ok()?)
     };
     Some((start.trim().parse().ok()?, end.trim().parse().ok()?, total))
-}
-
-/// `<clip>.part`
-pub fn part_path(dest: &Path) -> PathBuf {
-    with_suffix(dest, ".part")
-}
-
-/// `<clip>.part.validator`: the ETag or Last-Modified the part was fetched under.
-pub fn validator_path(dest: &Path) -> PathBuf {
-    with_suffix(dest, ".part.validator")
-}
-
-fn remove_part(dest: &Path) {
-    let _ = fs::remove_file(part_path(dest));
-    let _ = fs::remove_file(validator_path(dest));
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@ use std::thread::JoinHandle;
 
 use sha2::{Digest as _, Sha256};
 
-use super::part_path;
-use super::range_map::{MapWriter, RangeMap, chunk_range, ranges_path};
+use super::part::{self, part_path, ranges_path};
+use super::range_map::{MapWriter, RangeMap, chunk_range};
 use crate::failure::Failure;
 use crate::source::growing::Growing;
 use crate::store::hash::Digest;
@@ -174,7 +174,7 @@ impl Disk {
         let part = part_path(&self.layout.dest);
         if let Err(e) = self.layout.part.write_all_at(&bytes, start) {
             if crate::failure::is_no_space(&e) {
-                super::range_map::forget_part(&self.layout.dest);
+                part::forget(&self.layout.dest);
             }
             return Err(Failure::local(&part, &e));
         }

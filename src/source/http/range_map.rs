@@ -7,19 +7,14 @@
 
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
-use super::{part_path, validator_path};
+use super::part::{part_path, ranges_path, validator_path};
 use crate::files::with_suffix;
-
-/// `<file>.part.ranges`: which chunks of the part are on disk.
-pub fn ranges_path(dest: &Path) -> PathBuf {
-    with_suffix(dest, ".part.ranges")
-}
 
 /// The bytes `[start, end)` of chunk `index` of a file of `total` bytes in `chunk`-byte
 /// chunks (the last one may be shorter).
@@ -172,14 +167,6 @@ fn write_maps(shared: &(Mutex<Slot>, Condvar), ranges: &Path) {
             slot.error.get_or_insert(error);
         }
     }
-}
-
-/// Removes the part and what describes it.
-pub(super) fn forget_part(dest: &Path) {
-    let _ = fs::remove_file(part_path(dest));
-    let _ = fs::remove_file(validator_path(dest));
-    let _ = fs::remove_file(ranges_path(dest));
-    let _ = fs::remove_file(with_suffix(&ranges_path(dest), ".tmp"));
 }
 
 #[cfg(test)]

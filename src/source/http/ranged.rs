@@ -25,7 +25,7 @@
 //!   The announced SHA-256 (the Hub's `X-Linked-Etag`) is checked at the end.
 
 use std::cell::RefCell;
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, mpsc};
@@ -33,13 +33,13 @@ use std::time::Duration;
 
 use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, RANGE};
 
+use super::part::{self, Part};
 use super::part_writer::{PartLayout, PartWriter};
-use super::range_map::{chunk_range, chunks_on_disk, forget_part};
+use super::range_map::{chunk_range, chunks_on_disk};
 use super::{
     BearerToken, DownloadPolicy, Downloaded, Downloader, MAX_REDIRECTS, Pace, authorise,
-    check_first_bytes, interrupted, open_locked_part, parse_content_range,
-    parse_content_range_span, part_path, redirect_target, request_failure, sha256_header,
-    status_failure, too_big, too_many_redirects, validator_of, validator_path,
+    check_first_bytes, interrupted, parse_content_range, parse_content_range_span, redirect_target,
+    request_failure, sha256_header, status_failure, too_big, too_many_redirects, validator_of,
 };
 use crate::failure::{Failure, FailureKind};
 use crate::files::human_size;
@@ -139,7 +139,7 @@ impl Downloader {
         match self.fetch_chunks(remote, dest, connections, chunk, follower, handed_out) {
             Ok((sha256, fetched)) => {
                 if let Some(expected) = announced.filter(|expected| *expected != sha256) {
-                    forget_part(dest);
+                    part::forget(dest);
                     tracing::warn!(
                         "{url}: the server announced SHA-256 {expected}, the file has {sha256}; \
                          downloading again over one stream"
@@ -155,7 +155,7 @@ impl Downloader {
             }
             Err(failure) => {
                 if failure.kind.policy() == crate::failure::Policy::Permanent {
-                    forget_part(dest);
+                    part::forget(dest);
                 }
                 Err(failure)
             }
@@ -213,44 +213,22 @@ impl Downloader {
         follower: Option<&Growing>,
         handed_out: Option<mpsc::Sender<()>>,
     ) -> Result<(Digest, u64), Failure> {
-        let part_file = part_path(dest);
         let chunks = remote.total.div_ceil(chunk) as usize;
-        let on_disk = chunks_on_disk(dest, &remote.validator, remote.total, chunk, chunks);
+        let (part, on_disk) = prepare_part(dest, &remote, chunk, chunks)?;
         let missing = on_disk.iter().filter(|done| !**done).count() as u64;
-        if !on_disk.iter().any(|done| *done) {
-            forget_part(dest);
-        }
-        let part = open_locked_part(&part_file, "file")?;
-        let needed = missing * chunk;
-        if let Some(free) = free_bytes(&part_file).filter(|free| needed > *free) {
-            return Err(Failure::new(
-                FailureKind::NoSpace,
-                format!(
-                    "the file needs {} more but {} is free under {}",
-                    human_size(needed),
-                    human_size(free),
-                    part_file.parent().unwrap_or(Path::new(".")).display()
-                ),
-            ));
-        }
-        part.set_len(remote.total)
-            .map_err(|e| Failure::local(&part_file, &e))?;
-        fs::write(validator_path(dest), &remote.validator)
-            .map_err(|e| Failure::local(&validator_path(dest), &e))?;
         tracing::debug!(
             "{}: {chunks} chunks of {}, {} on disk already, {connections} connections",
             dest.display(),
             human_size(chunk),
             chunks as u64 - missing
         );
-        let part = Arc::new(part);
         if let Some(follower) = follower {
-            follower.attach(part.clone(), remote.total);
+            follower.attach(part.shared(), remote.total);
         }
         let queue = (0..chunks).filter(|i| !on_disk[*i]).collect();
         let writer = PartWriter::start(PartLayout {
             dest: dest.to_path_buf(),
-            part,
+            part: part.shared(),
             validator: remote.validator.clone(),
             total: remote.total,
             chunk,
@@ -298,13 +276,43 @@ impl Downloader {
                 format!("{hashed_to} of {chunks} chunks fetched"),
             ));
         }
-        fs::rename(&part_file, dest).map_err(|e| Failure::local(dest, &e))?;
-        forget_part(dest);
-        if let Some(dir) = dest.parent().and_then(|p| File::open(p).ok()) {
-            let _ = dir.sync_all();
-        }
+        part.commit()?;
         Ok((sha256, progress.fetched))
     }
+}
+
+/// The part of a ranged download, locked and sized to the whole file, with the chunks
+/// an earlier run left on disk (none kept unless they match the remote's validator,
+/// size and chunk size); refused when the missing chunks do not fit the free space.
+fn prepare_part(
+    dest: &Path,
+    remote: &Remote,
+    chunk: u64,
+    chunks: usize,
+) -> Result<(Part, Vec<bool>), Failure> {
+    let on_disk = chunks_on_disk(dest, &remote.validator, remote.total, chunk, chunks);
+    let missing = on_disk.iter().filter(|done| !**done).count() as u64;
+    if !on_disk.iter().any(|done| *done) {
+        part::forget(dest);
+    }
+    let part = Part::open(dest, "file")?;
+    let needed = missing * chunk;
+    if let Some(free) = free_bytes(part.path()).filter(|free| needed > *free) {
+        return Err(Failure::new(
+            FailureKind::NoSpace,
+            format!(
+                "the file needs {} more but {} is free under {}",
+                human_size(needed),
+                human_size(free),
+                part.path().parent().unwrap_or(Path::new(".")).display()
+            ),
+        ));
+    }
+    part.file()
+        .set_len(remote.total)
+        .map_err(|e| part.local_failure(&e))?;
+    part.record_validator(Some(&remote.validator))?;
+    Ok((part, on_disk))
 }
 
 /// How a large download runs.
@@ -434,7 +442,7 @@ impl Job {
         match response.status().as_u16() {
             206 => {}
             200 => {
-                forget_part(&self.dest);
+                part::forget(&self.dest);
                 return Err(Failure::new(
                     FailureKind::Cut,
                     "the file changed on the server (http-200 to a range request); starting over",
