@@ -270,6 +270,127 @@ struct Tally {
     by_height: HashMap<u64, (u64, f64)>,
 }
 
+/// What one pass over the shards gathers.
+#[derive(Default)]
+struct Reading {
+    tallies: BTreeMap<String, Tally>,
+    /// (corpus, clip key) of the rows of each hash.
+    by_sha: HashMap<String, Vec<(String, String)>>,
+    sources: HashSet<String>,
+    /// The first and last `ingested_at_utc`.
+    ingested: Option<(String, String)>,
+    torn_lines: u64,
+}
+
+impl Tally {
+    fn add(&mut self, row: &Row) {
+        self.rows += 1;
+        self.bytes += row.src_size_bytes;
+        self.duration_s += row.duration_s;
+        if !self.versions.contains(&row.corpus_version) {
+            self.versions.insert(row.corpus_version.clone());
+        }
+        self.mos.push(row.mos);
+        self.durations.push(row.duration_s);
+        *self.codecs.entry(row.encoder_upstream.clone()).or_default() += 1;
+        *self.pix_fmts.entry(row.pix_fmt.clone()).or_default() += 1;
+        *self
+            .framerates
+            .entry(format!("{:.3}", row.framerate))
+            .or_default() += 1;
+        *self
+            .resolutions
+            .entry(format!("{}x{}", row.width, row.height))
+            .or_default() += 1;
+        let at = self.by_height.entry(row.height).or_default();
+        at.0 += 1;
+        at.1 += row.mos;
+    }
+}
+
+impl Reading {
+    /// Reads every row of `inputs`; `progress` is told the bytes read.
+    fn of(inputs: &[PathBuf], mut progress: impl FnMut(u64)) -> Result<Self, Error> {
+        let mut reading = Reading::default();
+        for input in inputs {
+            if !input.is_file() {
+                return Err(Error::input(format!("{}: no such shard", input.display())));
+            }
+            let mut reader = crate::table::shard_lines(input, TornLine::Accept)?;
+            while let Some(line) = reader.next_line()? {
+                let number = line.number;
+                progress(line.raw.len() as u64);
+                let row: Row = match serde_json::from_slice(line.content()) {
+                    Ok(row) => row,
+                    Err(_) if line.lacks_newline() => {
+                        warn_torn(input, number);
+                        reading.torn_lines += 1;
+                        continue;
+                    }
+                    Err(e) => {
+                        return Err(Error::input(format!(
+                            "{}:{number}: not a MOS-corpus row ({e})",
+                            input.display()
+                        )));
+                    }
+                };
+                if !row.mos.is_finite() {
+                    return Err(Error::input(format!(
+                        "{}:{number}: MOS is not a finite number",
+                        input.display()
+                    )));
+                }
+                reading.add(row);
+            }
+        }
+        Ok(reading)
+    }
+
+    fn add(&mut self, row: Row) {
+        self.tallies
+            .entry(row.corpus.clone())
+            .or_default()
+            .add(&row);
+        if !row.ingested_at_utc.is_empty() {
+            let t = row.ingested_at_utc;
+            self.ingested = Some(match self.ingested.take() {
+                None => (t.clone(), t),
+                Some((a, b)) => (a.min(t.clone()), b.max(t)),
+            });
+        }
+        self.sources.insert(row.src.clone());
+        self.by_sha
+            .entry(row.src_sha256)
+            .or_default()
+            .push((row.corpus, row.src));
+    }
+
+    /// Hashes held by more than one row, those across corpora first.
+    fn overlap(&self) -> Vec<Overlap> {
+        let mut overlap: Vec<Overlap> = self
+            .by_sha
+            .iter()
+            .filter(|(_, rows)| rows.len() > 1)
+            .map(|(sha, rows)| {
+                let corpora: BTreeSet<&str> = rows.iter().map(|(c, _)| c.as_str()).collect();
+                let mut named: Vec<String> = rows.iter().map(|(c, s)| format!("{c}:{s}")).collect();
+                named.sort();
+                Overlap {
+                    sha256: sha.clone(),
+                    rows: named,
+                    across_corpora: corpora.len() > 1,
+                }
+            })
+            .collect();
+        overlap.sort_by(|a, b| {
+            b.across_corpora
+                .cmp(&a.across_corpora)
+                .then(a.rows.cmp(&b.rows))
+        });
+        overlap
+    }
+}
+
 /// Reads the shards (and label and state files) and computes every figure. `labels`
 /// are the label files and their rows, parsed with the corpus's name rules; `progress`
 /// is told the bytes read.
@@ -277,104 +398,18 @@ pub fn compute(
     inputs: &[PathBuf],
     labels: Option<(&[PathBuf], &[ManifestRow])>,
     states: &[PathBuf],
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
 ) -> Result<Figures, Error> {
-    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_sha: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    let mut sources: HashSet<String> = HashSet::new();
-    let mut ingested: Option<(String, String)> = None;
-    let mut torn_lines = 0;
-    for input in inputs {
-        if !input.is_file() {
-            return Err(Error::input(format!("{}: no such shard", input.display())));
-        }
-        let mut reader = crate::table::shard_lines(input, TornLine::Accept)?;
-        while let Some(line) = reader.next_line()? {
-            let number = line.number;
-            progress(line.raw.len() as u64);
-            let row: Row = match serde_json::from_slice(line.content()) {
-                Ok(row) => row,
-                Err(_) if line.lacks_newline() => {
-                    warn_torn(input, number);
-                    torn_lines += 1;
-                    continue;
-                }
-                Err(e) => {
-                    return Err(Error::input(format!(
-                        "{}:{number}: not a MOS-corpus row ({e})",
-                        input.display()
-                    )));
-                }
-            };
-            if !row.mos.is_finite() {
-                return Err(Error::input(format!(
-                    "{}:{number}: MOS is not a finite number",
-                    input.display()
-                )));
-            }
-            let tally = tallies.entry(row.corpus.clone()).or_default();
-            tally.rows += 1;
-            tally.bytes += row.src_size_bytes;
-            tally.duration_s += row.duration_s;
-            if !tally.versions.contains(&row.corpus_version) {
-                tally.versions.insert(row.corpus_version.clone());
-            }
-            tally.mos.push(row.mos);
-            tally.durations.push(row.duration_s);
-            *tally.codecs.entry(row.encoder_upstream).or_default() += 1;
-            *tally.pix_fmts.entry(row.pix_fmt).or_default() += 1;
-            *tally
-                .framerates
-                .entry(format!("{:.3}", row.framerate))
-                .or_default() += 1;
-            *tally
-                .resolutions
-                .entry(format!("{}x{}", row.width, row.height))
-                .or_default() += 1;
-            let at = tally.by_height.entry(row.height).or_default();
-            at.0 += 1;
-            at.1 += row.mos;
-            if !row.ingested_at_utc.is_empty() {
-                let t = row.ingested_at_utc;
-                ingested = Some(match ingested {
-                    None => (t.clone(), t),
-                    Some((a, b)) => (a.min(t.clone()), b.max(t)),
-                });
-            }
-            sources.insert(row.src.clone());
-            by_sha
-                .entry(row.src_sha256)
-                .or_default()
-                .push((row.corpus, row.src));
-        }
-    }
+    let mut reading = Reading::of(inputs, progress)?;
     let coverage = labels
-        .map(|(files, rows)| coverage(files, rows, states, &sources))
+        .map(|(files, rows)| coverage(files, rows, states, &reading.sources))
         .transpose()?;
-    let mut overlap: Vec<Overlap> = by_sha
-        .iter()
-        .filter(|(_, rows)| rows.len() > 1)
-        .map(|(sha, rows)| {
-            let corpora: BTreeSet<&str> = rows.iter().map(|(c, _)| c.as_str()).collect();
-            let mut named: Vec<String> = rows.iter().map(|(c, s)| format!("{c}:{s}")).collect();
-            named.sort();
-            Overlap {
-                sha256: sha.clone(),
-                rows: named,
-                across_corpora: corpora.len() > 1,
-            }
-        })
-        .collect();
-    overlap.sort_by(|a, b| {
-        b.across_corpora
-            .cmp(&a.across_corpora)
-            .then(a.rows.cmp(&b.rows))
-    });
+    let overlap = reading.overlap();
     let mut corpora = Vec::new();
     let mut unified = Vec::new();
     let mut versions = BTreeSet::new();
     let (mut rows, mut bytes, mut duration_s) = (0, 0, 0.0);
-    for (corpus, tally) in tallies {
+    for (corpus, tally) in std::mem::take(&mut reading.tallies) {
         rows += tally.rows;
         bytes += tally.bytes;
         duration_s += tally.duration_s;
@@ -392,7 +427,8 @@ pub fn compute(
         }
         corpora.push(corpus_figures(corpus, tally, scale));
     }
-    let row_keys: HashSet<(&str, &str)> = by_sha
+    let row_keys: HashSet<(&str, &str)> = reading
+        .by_sha
         .iter()
         .flat_map(|(sha, rows)| {
             rows.iter()
@@ -405,12 +441,12 @@ pub fn compute(
             inputs: inputs.to_vec(),
             corpora: corpora.iter().map(|c| c.corpus.clone()).collect(),
             rows,
-            clips: by_sha.len() as u64,
+            clips: reading.by_sha.len() as u64,
             bytes,
             duration_s,
-            ingested,
+            ingested: reading.ingested,
             versions: versions.into_iter().collect(),
-            torn_lines,
+            torn_lines: reading.torn_lines,
         },
         corpora,
         unified,

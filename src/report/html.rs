@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::figures::{CorpusFigures, DamageFigures, Figures, Histogram};
+use super::figures::{
+    CorpusFigures, Coverage, DamageFigures, Figures, Histogram, Overlap, Totals, UnifiedHistogram,
+};
 use super::plots;
 use crate::error::Error;
 use crate::files::human_size;
@@ -43,6 +45,26 @@ pub fn page(figures: &Figures, generated_at: &str) -> Result<String, Error> {
         escape(&t.corpora.join(", ")),
         escape(generated_at)
     );
+    totals_table(&mut out, &figures.totals);
+    if !figures.unified.is_empty() {
+        unified_section(&mut out, &figures.unified)?;
+    }
+    for (i, corpus) in figures.corpora.iter().enumerate() {
+        corpus_section(&mut out, i, corpus)?;
+    }
+    if let Some(coverage) = &figures.coverage {
+        coverage_section(&mut out, coverage)?;
+    }
+    if let Some(damage) = &figures.damage {
+        damage_section(&mut out, damage)?;
+    }
+    overlap_section(&mut out, &figures.overlap);
+    out.push_str("\n</body></html>\n");
+    Ok(out)
+}
+
+/// The table of totals under the title.
+fn totals_table(out: &mut String, t: &Totals) {
     out.push_str("<table>");
     let ingested = t
         .ingested
@@ -78,71 +100,68 @@ pub fn page(figures: &Figures, generated_at: &str) -> Result<String, Error> {
         );
     }
     out.push_str("</table>\n");
+}
 
-    if !figures.unified.is_empty() {
-        out.push_str("<h2>MOS on the unified 0–100 axis</h2><p class=\"note\">Each corpus's MOS mapped to 0–100 with the scale table `aggregate` uses; lines are the share of the corpus's clips per bin, so corpora of different sizes compare.</p><div class=\"grid\">");
-        let series: Vec<(String, &Histogram)> = figures
-            .unified
-            .iter()
-            .map(|u| (u.corpus.clone(), &u.histogram))
-            .collect();
-        let svg = plots::overlaid("MOS, unified 0–100", "MOS (0–100)", &series)?;
-        figure(&mut out, &svg, &histogram_table(&series));
-        out.push_str("</div>\n");
-    }
+/// Every corpus's MOS histogram on the 0–100 axis, overlaid.
+fn unified_section(out: &mut String, unified: &[UnifiedHistogram]) -> Result<(), Error> {
+    out.push_str("<h2>MOS on the unified 0–100 axis</h2><p class=\"note\">Each corpus's MOS mapped to 0–100 with the scale table `aggregate` uses; lines are the share of the corpus's clips per bin, so corpora of different sizes compare.</p><div class=\"grid\">");
+    let series: Vec<(String, &Histogram)> = unified
+        .iter()
+        .map(|u| (u.corpus.clone(), &u.histogram))
+        .collect();
+    let svg = plots::overlaid("MOS, unified 0–100", "MOS (0–100)", &series)?;
+    figure(out, &svg, &histogram_table(&series));
+    out.push_str("</div>\n");
+    Ok(())
+}
 
-    for (i, corpus) in figures.corpora.iter().enumerate() {
-        corpus_section(&mut out, i, corpus)?;
+/// How many label rows have a row, and why the others failed.
+fn coverage_section(out: &mut String, coverage: &Coverage) -> Result<(), Error> {
+    out.push_str("<h2>Coverage of the labels, and failures</h2>\n");
+    let files: Vec<String> = coverage
+        .label_files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Label files: {}.</p><table><tr><th>label rows</th><td class=\"n\">{}</td></tr>\
+         <tr><th>with a row</th><td class=\"n\">{} ({:.1} %)</td></tr>\
+         <tr><th>failed (recorded in a state file)</th><td class=\"n\">{}</td></tr>\
+         <tr><th>no row, nothing recorded (not on disk, broken, or not ingested yet)</th><td class=\"n\">{}</td></tr></table>",
+        escape(&files.join(", ")),
+        coverage.label_rows,
+        coverage.with_row,
+        100.0 * coverage.with_row as f64 / coverage.label_rows.max(1) as f64,
+        coverage.failed_by_kind.iter().map(|(_, n)| n).sum::<u64>(),
+        coverage.missing
+    );
+    if !coverage.failed_by_kind.is_empty() {
+        out.push_str("<div class=\"grid\">");
+        let svg = plots::bars("Failures by kind", "label rows", &coverage.failed_by_kind)?;
+        figure(out, &svg, &count_table("kind", &coverage.failed_by_kind));
+        out.push_str("</div>");
+        out.push_str("<p class=\"note\">Most frequent reasons:</p>");
+        out.push_str(&count_table("reason", &coverage.top_reasons));
     }
-    if let Some(coverage) = &figures.coverage {
-        out.push_str("<h2>Coverage of the labels, and failures</h2>\n");
-        let files: Vec<String> = coverage
-            .label_files
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">Label files: {}.</p><table><tr><th>label rows</th><td class=\"n\">{}</td></tr>\
-             <tr><th>with a row</th><td class=\"n\">{} ({:.1} %)</td></tr>\
-             <tr><th>failed (recorded in a state file)</th><td class=\"n\">{}</td></tr>\
-             <tr><th>no row, nothing recorded (not on disk, broken, or not ingested yet)</th><td class=\"n\">{}</td></tr></table>",
-            escape(&files.join(", ")),
-            coverage.label_rows,
-            coverage.with_row,
-            100.0 * coverage.with_row as f64 / coverage.label_rows.max(1) as f64,
-            coverage.failed_by_kind.iter().map(|(_, n)| n).sum::<u64>(),
-            coverage.missing
-        );
-        if !coverage.failed_by_kind.is_empty() {
-            out.push_str("<div class=\"grid\">");
-            let svg = plots::bars("Failures by kind", "label rows", &coverage.failed_by_kind)?;
-            figure(
-                &mut out,
-                &svg,
-                &count_table("kind", &coverage.failed_by_kind),
-            );
-            out.push_str("</div>");
-            out.push_str("<p class=\"note\">Most frequent reasons:</p>");
-            out.push_str(&count_table("reason", &coverage.top_reasons));
-        }
-    }
-    if let Some(damage) = &figures.damage {
-        damage_section(&mut out, damage)?;
-    }
+    Ok(())
+}
+
+/// Bytes held by more than one row (the first 200 in the page, all in the JSON).
+fn overlap_section(out: &mut String, overlap: &[Overlap]) {
     out.push_str("<h2>Clips in more than one row</h2>\n");
-    if figures.overlap.is_empty() {
+    if overlap.is_empty() {
         out.push_str("<p>None: every row holds different bytes.</p>\n");
     } else {
-        let across = figures.overlap.iter().filter(|o| o.across_corpora).count();
+        let across = overlap.iter().filter(|o| o.across_corpora).count();
         let _ = write!(
             out,
             "<p class=\"note\">{} clip contents appear in more than one row; {across} of them in more than one corpus. \
              Bytes shared between a training and a test corpus leak between them.</p>\
              <table><tr><th>SHA-256</th><th>rows (corpus:src)</th><th>across corpora</th></tr>",
-            figures.overlap.len()
+            overlap.len()
         );
-        for o in figures.overlap.iter().take(200) {
+        for o in overlap.iter().take(200) {
             let _ = write!(
                 out,
                 "<tr><td><code>{}…</code></td><td>{}</td><td>{}</td></tr>",
@@ -152,16 +171,14 @@ pub fn page(figures: &Figures, generated_at: &str) -> Result<String, Error> {
             );
         }
         out.push_str("</table>");
-        if figures.overlap.len() > 200 {
+        if overlap.len() > 200 {
             let _ = write!(
                 out,
                 "<p class=\"note\">… and {} more (all in <code>--json</code>).</p>",
-                figures.overlap.len() - 200
+                overlap.len() - 200
             );
         }
     }
-    out.push_str("\n</body></html>\n");
-    Ok(out)
 }
 
 fn corpus_section(out: &mut String, i: usize, c: &CorpusFigures) -> Result<(), Error> {
