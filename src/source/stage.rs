@@ -297,70 +297,18 @@ pub fn stage(
                     running -= 1;
                     finish_one(&mut report, progress)?;
                 }
-                let (archive, path, growing) = match fetched {
-                    Fetched::Fatal(error) => return Err(error),
-                    Fetched::Following {
-                        archive,
-                        path,
-                        growing,
-                    } => (archive, path, Some(growing)),
-                    Fetched::Failed {
-                        archive,
-                        failure,
-                        remembered,
-                    } => {
-                        let file = &planned[archive].file;
-                        if remembered {
-                            progress.mark_failed(&state_key(file), &failure.to_string());
-                            progress.write()?;
-                        }
-                        report.failed(file, failure);
-                        continue;
-                    }
-                    Fetched::Ready {
-                        archive,
-                        path,
-                        downloaded,
-                        followed,
-                    } => {
-                        report.bytes_downloaded += downloaded;
-                        if followed {
-                            continue;
-                        }
-                        if crate::interrupt::requested().is_some() {
-                            break; // the ingest that follows stops at once, and says so
-                        }
-                        let size = fs_err::metadata(&path).map_or(0, |m| m.len());
-                        ensure_free_space(
-                            &planned[archive].extract_to,
-                            size,
-                            &format!("extracting {}", planned[archive].file),
-                        )?;
-                        (archive, path, None)
-                    }
-                };
+                let (archive, path, growing) =
+                    match take_fetched(fetched, planned, progress, &mut report)? {
+                        Next::Extract(archive, path, growing) => (archive, path, growing),
+                        Next::Skip => continue,
+                        Next::Stop => break,
+                    };
                 let planned = &planned[archive];
-                tracing::info!(
-                    "{}: extracting into {}{}",
-                    planned.file,
-                    planned.extract_to.display(),
-                    if growing.is_some() {
-                        " while it downloads"
-                    } else {
-                        ""
-                    }
-                );
+                announce(planned, growing.is_some());
                 fs_err::create_dir_all(&planned.extract_to)?;
                 let done_tx = done_tx.clone();
                 scope.spawn(move || {
-                    let into = &planned.extract_to;
-                    let result = match &growing {
-                        Some(growing) => extract_tar_following(&path, growing, into),
-                        None if planned.file.ends_with(".zip") => {
-                            extract_zip(&path, into, true).map(Some)
-                        }
-                        None => extract_tar(&path, into).map(Some),
-                    };
+                    let result = extract(planned, &path, growing.as_ref());
                     let _ = done_tx.send((archive, path, result));
                 });
                 running += 1;
@@ -381,6 +329,91 @@ pub fn stage(
         walked
     })?;
     Ok(report)
+}
+
+/// What the extracting side does with one fetched archive.
+enum Next {
+    Extract(usize, PathBuf, Option<Growing>),
+    /// Failed (recorded), or already extracted while it downloaded.
+    Skip,
+    /// Interrupted: the ingest that follows stops at once, and says so.
+    Stop,
+}
+
+/// Records what the fetching side handed over; says whether to extract it.
+fn take_fetched(
+    fetched: Fetched,
+    planned: &[PlannedArchive],
+    progress: &mut ProgressFile,
+    report: &mut StageReport,
+) -> Result<Next, Error> {
+    match fetched {
+        Fetched::Fatal(error) => Err(error),
+        Fetched::Following {
+            archive,
+            path,
+            growing,
+        } => Ok(Next::Extract(archive, path, Some(growing))),
+        Fetched::Failed {
+            archive,
+            failure,
+            remembered,
+        } => {
+            let file = &planned[archive].file;
+            if remembered {
+                progress.mark_failed(&state_key(file), &failure.to_string());
+                progress.write()?;
+            }
+            report.failed(file, failure);
+            Ok(Next::Skip)
+        }
+        Fetched::Ready {
+            archive,
+            path,
+            downloaded,
+            followed,
+        } => {
+            report.bytes_downloaded += downloaded;
+            if followed {
+                return Ok(Next::Skip);
+            }
+            if crate::interrupt::requested().is_some() {
+                return Ok(Next::Stop);
+            }
+            let size = fs_err::metadata(&path).map_or(0, |m| m.len());
+            ensure_free_space(
+                &planned[archive].extract_to,
+                size,
+                &format!("extracting {}", planned[archive].file),
+            )?;
+            Ok(Next::Extract(archive, path, None))
+        }
+    }
+}
+
+/// Says that an archive is being extracted, and whether while it downloads.
+fn announce(planned: &PlannedArchive, following: bool) {
+    tracing::info!(
+        "{}: extracting into {}{}",
+        planned.file,
+        planned.extract_to.display(),
+        if following { " while it downloads" } else { "" }
+    );
+}
+
+/// Extracts one archive into its folder: a tar as it downloads (`growing`), else a
+/// zip or a tar whole.
+fn extract(
+    planned: &PlannedArchive,
+    path: &Path,
+    growing: Option<&Growing>,
+) -> Result<Option<ExtractReport>, Error> {
+    let into = &planned.extract_to;
+    match growing {
+        Some(growing) => extract_tar_following(path, growing, into),
+        None if planned.file.ends_with(".zip") => extract_zip(path, into, true).map(Some),
+        None => extract_tar(path, into).map(Some),
+    }
 }
 
 /// The fetching side: downloads each planned archive (or finds it in the archives
@@ -488,10 +521,7 @@ fn download_archive(
             followed: false,
         });
     }
-    let follow = opts.connections_per_file > 1
-        && [".tar.gz", ".tgz", ".tar"]
-            .iter()
-            .any(|end| archive.file.ends_with(end));
+    let follow = follows_download(opts, &archive.file);
     let partial = fs_err::metadata(crate::source::http::part_path(&dest)).map_or(0, |m| m.len());
     let size = client.remote_size(&archive.location).ok().flatten();
     // Followed, the archive and its content are on disk at once.
@@ -533,23 +563,32 @@ fn download_archive(
             downloaded: done.fetched,
             followed: growing.is_some_and(|g| g.verdict_now() == Some(Verdict::Verified)),
         },
-        Err(failure) => {
-            let remembered = failure.policy() == Policy::Permanent;
-            if remembered {
-                tracing::warn!("{}: download failed for good: {failure}", archive.file);
-            } else {
-                tracing::warn!(
-                    "{}: download failed this run (will resume next run): {failure}",
-                    archive.file
-                );
-            }
-            Fetched::Failed {
-                archive: index,
-                failure,
-                remembered,
-            }
-        }
+        Err(failure) => failed_download(index, &archive.file, failure),
     })
+}
+
+/// Whether an archive is extracted while it downloads: a tar fetched over ranged
+/// connections (`--connections-per-file` above 1; one stream cannot be followed).
+fn follows_download(opts: &ArchiveOptions, file: &str) -> bool {
+    opts.connections_per_file > 1
+        && [".tar.gz", ".tgz", ".tar"]
+            .iter()
+            .any(|end| file.ends_with(end))
+}
+
+/// A failed archive download, said and handed over: remembered when permanent.
+fn failed_download(index: usize, file: &str, failure: Failure) -> Fetched {
+    let remembered = failure.policy() == Policy::Permanent;
+    if remembered {
+        tracing::warn!("{file}: download failed for good: {failure}");
+    } else {
+        tracing::warn!("{file}: download failed this run (will resume next run): {failure}");
+    }
+    Fetched::Failed {
+        archive: index,
+        failure,
+        remembered,
+    }
 }
 
 /// Records what one extraction did: the archive is done (and a downloaded one deleted),
