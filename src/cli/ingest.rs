@@ -15,6 +15,7 @@ use crate::files::human_size;
 use crate::files::output::{ClaimedOutput, refuse_inputs};
 use crate::pipeline::select::{Shard, Split};
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
+use crate::source::http::DownloadPolicy;
 use crate::source::hub::HubDataset;
 use crate::source::stage::{ArchiveOptions, ArchiveSource};
 
@@ -212,8 +213,10 @@ fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(info.default_dir));
-    let common = command.common;
-    let mut opts = common.to_options(corpus, dir, command.max_rows.or(info.default_max_rows))?;
+    let mut opts =
+        command
+            .common
+            .to_options(corpus, dir, command.max_rows.or(info.default_max_rows))?;
     opts.raw_variant = command.variant == VariantArg::Raw;
     let (layout, hub_repo) = match info.clips {
         ClipSource::Archives { layout, hub_repo } => (Some(layout), hub_repo),
@@ -231,12 +234,36 @@ fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
             info.label
         )));
     }
-    opts.clips_url_base = command.clips_url_base;
+    opts.clips_url_base = command.clips_url_base.clone();
+    let source = archive_source(&command, layout, hub_repo)?;
+    let common = command.common;
+    opts.archives = source.map(|source| ArchiveOptions {
+        source,
+        keep_archives: common.keep_archives,
+        connections_per_file: usize::from(common.connections_per_file),
+    });
+    Ok(Prepared {
+        corpus,
+        opts,
+        common,
+    })
+}
+
+/// Where the archives come from: the Hub (`--from-hf`), one URL (`--from-url`), a
+/// folder (`--archives-dir`), or nowhere (a corpus of single clips); each refused for
+/// a corpus it does not fit.
+fn archive_source(
+    command: &IngestCommand,
+    layout: Option<ArchiveLayout>,
+    hub_repo: Option<&'static str>,
+) -> Result<Option<ArchiveSource>, Error> {
+    let info = command.corpus.info();
+    let common = &command.common;
     let hub = match (command.from_hf, hub_repo) {
         (false, _) => None,
         (true, Some(repo)) => Some(HubDataset {
-            repo: command.hf_repo.unwrap_or_else(|| repo.to_string()),
-            revision: command.hf_revision,
+            repo: command.hf_repo.clone().unwrap_or_else(|| repo.to_string()),
+            revision: command.hf_revision.clone(),
             ..HubDataset::from_env(repo)
         }),
         (true, None) => {
@@ -252,7 +279,7 @@ fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
             info.label
         )));
     }
-    let from_url = match (command.from_url, layout) {
+    let from_url = match (command.from_url.clone(), layout) {
         (Some(url), Some(ArchiveLayout::OneZip { file })) => Some((url, file)),
         (Some(_), _) => {
             return Err(Error::input(format!(
@@ -268,7 +295,7 @@ fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
         }
         (None, _) => None,
     };
-    let source = match (hub, from_url, &common.archives_dir) {
+    Ok(match (hub, from_url, &common.archives_dir) {
         (Some(hub), _, _) => Some(ArchiveSource::Hub(hub)),
         (None, Some((url, file)), _) => Some(ArchiveSource::Url {
             url,
@@ -276,16 +303,6 @@ fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
         }),
         (None, None, Some(folder)) => Some(ArchiveSource::Local(folder.clone())),
         (None, None, None) => None,
-    };
-    opts.archives = source.map(|source| ArchiveOptions {
-        source,
-        keep_archives: common.keep_archives,
-        connections_per_file: usize::from(common.connections_per_file),
-    });
-    Ok(Prepared {
-        corpus,
-        opts,
-        common,
     })
 }
 
@@ -353,22 +370,45 @@ impl CommonArgs {
         dir: PathBuf,
         max_rows: Option<usize>,
     ) -> Result<IngestOptions, Error> {
+        self.check_ranges(max_rows)?;
+        let mut opts = IngestOptions::new(corpus);
+        opts.dir = dir;
+        opts.label_file = self.manifest_csv.clone();
+        opts.progress_path = self.progress_path.clone();
+        if let Some(subdir) = &self.clips_subdir {
+            opts.clips_subdir = subdir.clone();
+        }
+        opts.clip_suffix = self.clip_suffix.clone();
+        opts.output = self.output.clone();
+        opts.corpus_version = self.corpus_version.clone();
+        opts.attrition_warn_threshold = self.attrition_warn_threshold;
+        self.set_download_policy(&mut opts.download)?;
+        opts.max_rows = if self.full { None } else { max_rows };
+        opts.min_csv_rows = self.min_csv_rows;
+        opts.split = self.split.into();
+        opts.retry_failed = self.retry_failed;
+        opts.shard = self.shard;
+        opts.checks = crate::pipeline::DamageChecks {
+            skip: self.no_damage_checks,
+            decoder: self.decoding.decoder()?.map(std::path::Path::to_path_buf),
+            keep_damaged: self.keep_damaged,
+        };
+        if let Some(jobs) = self.jobs {
+            opts.concurrency.jobs = jobs;
+        }
+        opts.concurrency.downloads = self.downloads;
+        opts.concurrency.per_host = self.downloads_per_host;
+        Ok(opts)
+    }
+
+    /// Refuses values no run can use: counts that would exhaust threads, memory or
+    /// patience, fractions out of range, a file named twice.
+    fn check_ranges(&self, max_rows: Option<usize>) -> Result<(), Error> {
         if !self.download_timeout_s.is_finite() || self.download_timeout_s <= 0.0 {
             return Err(Error::input(
                 "--download-timeout-s must be a positive number of seconds",
             ));
         }
-        let seconds = |flag: &str, value: f64| {
-            if value.is_finite() && value > 0.0 && value <= 7.0 * 86_400.0 {
-                Ok(Duration::from_secs_f64(value))
-            } else {
-                Err(Error::input(format!(
-                    "{flag} must be a number of seconds above 0 and at most a week, not {value}"
-                )))
-            }
-        };
-        let min_speed_window = seconds("--min-speed-window-s", self.min_speed_window_s)?;
-        let max_retry_after = seconds("--max-retry-after-s", self.max_retry_after_s)?;
         if self.max_clip_bytes == 0 {
             return Err(Error::input("--max-clip-bytes must be above 0"));
         }
@@ -418,40 +458,30 @@ impl CommonArgs {
                 )));
             }
         }
-        let mut opts = IngestOptions::new(corpus);
-        opts.dir = dir;
-        opts.label_file = self.manifest_csv.clone();
-        opts.progress_path = self.progress_path.clone();
-        if let Some(subdir) = &self.clips_subdir {
-            opts.clips_subdir = subdir.clone();
-        }
-        opts.clip_suffix = self.clip_suffix.clone();
-        opts.output = self.output.clone();
-        opts.corpus_version = self.corpus_version.clone();
-        opts.attrition_warn_threshold = self.attrition_warn_threshold;
-        opts.download.read_timeout = Duration::from_secs_f64(self.download_timeout_s);
-        opts.download.attempts = self.download_retries;
-        opts.download.backoff = Duration::from_millis(self.retry_backoff_ms);
-        opts.download.min_speed_bytes = self.min_speed_bytes;
-        opts.download.min_speed_window = min_speed_window;
-        opts.download.max_clip_bytes = self.max_clip_bytes;
-        opts.download.max_retry_after = max_retry_after;
-        opts.max_rows = if self.full { None } else { max_rows };
-        opts.min_csv_rows = self.min_csv_rows;
-        opts.split = self.split.into();
-        opts.retry_failed = self.retry_failed;
-        opts.shard = self.shard;
-        opts.checks = crate::pipeline::DamageChecks {
-            skip: self.no_damage_checks,
-            decoder: self.decoding.decoder()?.map(std::path::Path::to_path_buf),
-            keep_damaged: self.keep_damaged,
+        Ok(())
+    }
+
+    /// The download flags as the downloader's policy.
+    fn set_download_policy(&self, download: &mut DownloadPolicy) -> Result<(), Error> {
+        let seconds = |flag: &str, value: f64| {
+            if value.is_finite() && value > 0.0 && value <= 7.0 * 86_400.0 {
+                Ok(Duration::from_secs_f64(value))
+            } else {
+                Err(Error::input(format!(
+                    "{flag} must be a number of seconds above 0 and at most a week, not {value}"
+                )))
+            }
         };
-        if let Some(jobs) = self.jobs {
-            opts.concurrency.jobs = jobs;
-        }
-        opts.concurrency.downloads = self.downloads;
-        opts.concurrency.per_host = self.downloads_per_host;
-        Ok(opts)
+        let min_speed_window = seconds("--min-speed-window-s", self.min_speed_window_s)?;
+        let max_retry_after = seconds("--max-retry-after-s", self.max_retry_after_s)?;
+        download.read_timeout = Duration::from_secs_f64(self.download_timeout_s);
+        download.attempts = self.download_retries;
+        download.backoff = Duration::from_millis(self.retry_backoff_ms);
+        download.min_speed_bytes = self.min_speed_bytes;
+        download.min_speed_window = min_speed_window;
+        download.max_clip_bytes = self.max_clip_bytes;
+        download.max_retry_after = max_retry_after;
+        Ok(())
     }
 }
 

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::files::output::ClaimedOutput;
-use crate::split::{Header, Method, assign, read_clips, render};
+use crate::split::{Clip, Header, Method, assign, read_clips, render};
 
 #[derive(Debug, Args)]
 pub struct SplitArgs {
@@ -53,27 +54,7 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
         guarded.iter().map(PathBuf::as_path),
         args.files.force,
     )?;
-    let method = match (args.protocol, args.folds) {
-        (Some(Protocol::FastVqa), _) => Method::FastVqa,
-        (Some(Protocol::Videval), _) => Method::Videval,
-        (None, Some(folds)) => Method::Folds {
-            folds,
-            seed: args.seed,
-        },
-        (None, None) => {
-            if args.repeats == 0 || args.repeats > 10_000 {
-                return Err(Error::input(format!(
-                    "--repeats {} is not in 1..=10000 (pyiqa ships 10, VIDEVAL 100)",
-                    args.repeats
-                )));
-            }
-            Method::Ratio {
-                ratio: args.ratio,
-                seed: args.seed,
-                repeats: args.repeats,
-            }
-        }
-    };
+    let method = method_of(&args)?;
     let (corpus, clips, excluded) = read_clips(
         &args.files.inputs,
         &args.exclude_overlap_with,
@@ -81,42 +62,7 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
     )?;
     let tests = assign(&clips, method)?;
     let groups: std::collections::HashSet<&str> = clips.iter().map(|c| c.group.as_str()).collect();
-    let empty: Vec<String> = tests
-        .iter()
-        .enumerate()
-        .filter_map(|(r, test)| {
-            let on_test = test.iter().filter(|t| **t).count();
-            match (on_test, test.len() - on_test) {
-                (0, _) => Some(format!("{r} (test)")),
-                (_, 0) => Some(format!("{r} (train)")),
-                _ => None,
-            }
-        })
-        .collect();
-    if !empty.is_empty() {
-        let what = format!(
-            "{} of {} repeats would have an empty side: repeat {}; {} clips in {} source groups{} \
-             (a group never straddles the sides)",
-            empty.len(),
-            tests.len(),
-            empty.join(", "),
-            clips.len(),
-            groups.len(),
-            corpus
-                .info()
-                .row_group
-                .map_or(String::new(), |_| " grouped by their source content"
-                    .to_string())
-        );
-        if !args.allow_empty_sides {
-            return Err(Error::input_with_hint(
-                format!("{what}; nothing was written"),
-                "use a ratio that cuts between groups, --folds, more clips, or \
-                 --allow-empty-sides to write it anyway",
-            ));
-        }
-        tracing::warn!("{what}");
-    }
+    check_sides(&tests, &clips, groups.len(), corpus, args.allow_empty_sides)?;
     let header = Header {
         moscorpus_split: 1,
         corpus: corpus.info().label.to_string(),
@@ -162,4 +108,77 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
             String::new()
         }
     )
+}
+
+/// The split method the flags ask for.
+fn method_of(args: &SplitArgs) -> Result<Method, Error> {
+    Ok(match (args.protocol, args.folds) {
+        (Some(Protocol::FastVqa), _) => Method::FastVqa,
+        (Some(Protocol::Videval), _) => Method::Videval,
+        (None, Some(folds)) => Method::Folds {
+            folds,
+            seed: args.seed,
+        },
+        (None, None) => {
+            if args.repeats == 0 || args.repeats > 10_000 {
+                return Err(Error::input(format!(
+                    "--repeats {} is not in 1..=10000 (pyiqa ships 10, VIDEVAL 100)",
+                    args.repeats
+                )));
+            }
+            Method::Ratio {
+                ratio: args.ratio,
+                seed: args.seed,
+                repeats: args.repeats,
+            }
+        }
+    })
+}
+
+/// Refuses repeats with an empty train or test side (a ratio that cannot cut between
+/// source groups), unless `--allow-empty-sides`, which only warns.
+fn check_sides(
+    tests: &[Vec<bool>],
+    clips: &[Clip],
+    groups: usize,
+    corpus: CorpusId,
+    allow_empty_sides: bool,
+) -> Result<(), Error> {
+    let empty: Vec<String> = tests
+        .iter()
+        .enumerate()
+        .filter_map(|(r, test)| {
+            let on_test = test.iter().filter(|t| **t).count();
+            match (on_test, test.len() - on_test) {
+                (0, _) => Some(format!("{r} (test)")),
+                (_, 0) => Some(format!("{r} (train)")),
+                _ => None,
+            }
+        })
+        .collect();
+    if !empty.is_empty() {
+        let what = format!(
+            "{} of {} repeats would have an empty side: repeat {}; {} clips in {} source groups{} \
+             (a group never straddles the sides)",
+            empty.len(),
+            tests.len(),
+            empty.join(", "),
+            clips.len(),
+            groups,
+            corpus
+                .info()
+                .row_group
+                .map_or(String::new(), |_| " grouped by their source content"
+                    .to_string())
+        );
+        if !allow_empty_sides {
+            return Err(Error::input_with_hint(
+                format!("{what}; nothing was written"),
+                "use a ratio that cuts between groups, --folds, more clips, or \
+                 --allow-empty-sides to write it anyway",
+            ));
+        }
+        tracing::warn!("{what}");
+    }
+    Ok(())
 }
