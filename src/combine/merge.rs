@@ -4,7 +4,7 @@
 //! replaces the output atomically.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::files::jsonl::{JsonlReader, TornLine, warn_torn};
@@ -30,70 +30,9 @@ pub fn merge(
     positions: Option<&HashMap<String, usize>>,
 ) -> Result<MergeReport, Error> {
     let mut report = MergeReport::default();
-    let mut rows: Vec<(usize, usize, String, String)> = Vec::new(); // (position, arrival, sha, line)
+    let mut rows = Vec::new();
     for input in inputs {
-        if input.is_file() && crate::table::is_parquet(input)? {
-            return Err(Error::input_with_hint(
-                format!(
-                    "{}: a Parquet file; merge combines the JSONL shards of one ingest, \
-                     byte for byte",
-                    input.display()
-                ),
-                "merge the JSONL shards, then `export parquet` the result",
-            ));
-        }
-        let mut reader =
-            JsonlReader::open(input, TornLine::Accept).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => {
-                    Error::input(format!("{}: no such shard output", input.display()))
-                }
-                _ => e.into(),
-            })?;
-        while let Some(line) = reader.next_line()? {
-            let index = line.number - 1;
-            let value: serde_json::Value = match serde_json::from_slice(line.content()) {
-                Ok(value) => value,
-                Err(_) if line.lacks_newline() => {
-                    warn_torn(input, line.number);
-                    report.torn += 1;
-                    continue;
-                }
-                Err(e) => {
-                    return Err(Error::input(format!(
-                        "{}:{}: not a JSON row ({e})",
-                        input.display(),
-                        index + 1
-                    )));
-                }
-            };
-            let field = |name: &str| {
-                value
-                    .get(name)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-                    .ok_or_else(|| {
-                        Error::input(format!(
-                            "{}:{}: the row has no {name}",
-                            input.display(),
-                            index + 1
-                        ))
-                    })
-            };
-            let (src, sha) = (field("src")?, field("src_sha256")?);
-            let position = match positions {
-                Some(map) => map.get(&src).copied().unwrap_or_else(|| {
-                    report.not_in_labels += 1;
-                    usize::MAX
-                }),
-                None => 0,
-            };
-            report.rows_read += 1;
-            let mut text = String::from_utf8_lossy(line.raw).into_owned();
-            if line.lacks_newline() {
-                text.push('\n');
-            }
-            rows.push((position, rows.len(), sha, text));
-        }
+        read_shard(input, positions, &mut rows, &mut report)?;
     }
     rows.sort_by_key(|(position, arrival, _, _)| (*position, *arrival));
     let mut seen = HashSet::new();
@@ -108,4 +47,78 @@ pub fn merge(
     }
     output.write(text.as_bytes())?;
     Ok(report)
+}
+
+/// A shard row waiting for its place: (label position, arrival, SHA-256, the line).
+type Placed = (usize, usize, String, String);
+
+/// Reads one shard's rows into `rows`, each with its label-file position.
+fn read_shard(
+    input: &Path,
+    positions: Option<&HashMap<String, usize>>,
+    rows: &mut Vec<Placed>,
+    report: &mut MergeReport,
+) -> Result<(), Error> {
+    if input.is_file() && crate::table::is_parquet(input)? {
+        return Err(Error::input_with_hint(
+            format!(
+                "{}: a Parquet file; merge combines the JSONL shards of one ingest, \
+                 byte for byte",
+                input.display()
+            ),
+            "merge the JSONL shards, then `export parquet` the result",
+        ));
+    }
+    let mut reader = JsonlReader::open(input, TornLine::Accept).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::input(format!("{}: no such shard output", input.display()))
+        }
+        _ => e.into(),
+    })?;
+    while let Some(line) = reader.next_line()? {
+        let index = line.number - 1;
+        let value: serde_json::Value = match serde_json::from_slice(line.content()) {
+            Ok(value) => value,
+            Err(_) if line.lacks_newline() => {
+                warn_torn(input, line.number);
+                report.torn += 1;
+                continue;
+            }
+            Err(e) => {
+                return Err(Error::input(format!(
+                    "{}:{}: not a JSON row ({e})",
+                    input.display(),
+                    index + 1
+                )));
+            }
+        };
+        let field = |name: &str| {
+            value
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Error::input(format!(
+                        "{}:{}: the row has no {name}",
+                        input.display(),
+                        index + 1
+                    ))
+                })
+        };
+        let (src, sha) = (field("src")?, field("src_sha256")?);
+        let position = match positions {
+            Some(map) => map.get(&src).copied().unwrap_or_else(|| {
+                report.not_in_labels += 1;
+                usize::MAX
+            }),
+            None => 0,
+        };
+        report.rows_read += 1;
+        let mut text = String::from_utf8_lossy(line.raw).into_owned();
+        if line.lacks_newline() {
+            text.push('\n');
+        }
+        rows.push((position, rows.len(), sha, text));
+    }
+    Ok(())
 }

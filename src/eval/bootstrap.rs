@@ -231,7 +231,19 @@ impl SortedPairs {
             .iter()
             .map(|&run| pairs(weight(&self.by_both, run)))
             .sum();
-        let tree = &mut scratch.fenwick;
+        let (seen, discordant) = self.discordant(counts, &mut scratch.fenwick);
+        let total = pairs(seen);
+        let numerator = total as f64 - pred_ties as f64 - mos_ties as f64 + joint_ties as f64
+            - 2.0 * discordant as f64;
+        let krcc =
+            (numerator / ((total - pred_ties) as f64).sqrt() / ((total - mos_ties) as f64).sqrt())
+                .clamp(-1.0, 1.0);
+        Some([srocc, plcc, krcc, rmse])
+    }
+
+    /// Walks the (prediction, MOS) order with a Fenwick tree over MOS levels: the
+    /// weighted pairs seen and the discordant ones among them.
+    fn discordant(&self, counts: &[u32], tree: &mut [u64]) -> (u64, u64) {
         tree.fill(0);
         let (mut seen, mut discordant) = (0u64, 0u64);
         for &i in &self.by_both {
@@ -254,13 +266,7 @@ impl SortedPairs {
             }
             seen += c;
         }
-        let total = pairs(seen);
-        let numerator = total as f64 - pred_ties as f64 - mos_ties as f64 + joint_ties as f64
-            - 2.0 * discordant as f64;
-        let krcc =
-            (numerator / ((total - pred_ties) as f64).sqrt() / ((total - mos_ties) as f64).sqrt())
-                .clamp(-1.0, 1.0);
-        Some([srocc, plcc, krcc, rmse])
+        (seen, discordant)
     }
 }
 

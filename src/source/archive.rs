@@ -277,6 +277,33 @@ fn unpack_tar_into(
     Ok(())
 }
 
+/// The one top folder every member of a zip sits under (macOS metadata aside), if
+/// there is one.
+fn zip_top_folder<R: io::Read + io::Seek>(zip: &mut zip::ZipArchive<R>) -> Option<String> {
+    let clips: Vec<String> = (0..zip.len())
+        .map(|i| {
+            zip.name_for_index(i)
+                .and_then(|n| n.ok())
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        })
+        .filter(|n| !is_macos_metadata(n))
+        .collect();
+    single_top_folder(&clips)
+}
+
+fn zip_member_kind<R: io::Read + ?Sized>(member: &zip::read::ZipFile<'_, R>) -> Member {
+    if member.is_symlink() {
+        Member::Other("a symbolic link")
+    } else if member.is_dir() {
+        Member::Dir
+    } else if member.is_file() {
+        Member::File
+    } else {
+        Member::Other("not a regular file")
+    }
+}
+
 /// Extracts a `.zip` (stored or deflated members) into `dest`. When every member sits
 /// under one top folder, that folder is stripped when `strip_single_top` is set.
 pub fn extract_zip(
@@ -299,21 +326,8 @@ pub fn extract_zip(
         .filter_map(|i| zip.by_index_raw(i).ok().map(|m| m.size()))
         .fold(0u64, u64::saturating_add);
     ensure_free_space(dest, needed, &format!("extracting {}", archive.display()))?;
-    let names: Vec<String> = (0..zip.len())
-        .map(|i| {
-            zip.name_for_index(i)
-                .and_then(|n| n.ok())
-                .map(|n| n.to_string())
-                .unwrap_or_default()
-        })
-        .collect();
     let top = if strip_single_top {
-        let clips: Vec<String> = names
-            .iter()
-            .filter(|n| !is_macos_metadata(n))
-            .cloned()
-            .collect();
-        single_top_folder(&clips)
+        zip_top_folder(&mut zip)
     } else {
         None
     };
@@ -343,15 +357,7 @@ pub fn extract_zip(
         {
             continue;
         }
-        let kind = if member.is_symlink() {
-            Member::Other("a symbolic link")
-        } else if member.is_dir() {
-            Member::Dir
-        } else if member.is_file() {
-            Member::File
-        } else {
-            Member::Other("not a regular file")
-        };
+        let kind = zip_member_kind(&member);
         if member.enclosed_name().is_none() {
             unpacked
                 .refused

@@ -105,6 +105,36 @@ fn read_top_level(src: &mut Source) -> Result<TopLevel, ProbeError> {
     })
 }
 
+/// The first video track (`hdlr` type `vide`) of the movie.
+fn video_track(moov: &[u8]) -> Option<&[u8]> {
+    let is_video = |trak: &[u8]| {
+        path(trak, &[b"mdia", b"hdlr"])
+            .and_then(HandlerReference::parse)
+            .is_some_and(|h| &h.handler_type == b"vide")
+    };
+    boxes(moov)
+        .filter(|(kind, _)| kind == b"trak")
+        .map(|(_, trak)| trak)
+        .find(|trak| is_video(trak))
+}
+
+/// The structural check of a sample table, and the table for the framing check when
+/// the check could be made.
+fn table_samples(
+    stbl: &[u8],
+    table: &[SampleRun],
+    file_len: u64,
+    framing: codec::framing::Framing,
+) -> (Option<Integrity>, Option<SampleMap>) {
+    let listed: u64 = table.iter().map(|run| run.count).sum();
+    let integrity = sample_integrity(stbl, file_len, listed);
+    let samples = integrity.is_some().then(|| SampleMap {
+        framing,
+        layout: SampleLayout::Table(stbl.to_vec()),
+    });
+    (integrity, samples)
+}
+
 pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
     let TopLevel {
         moov,
@@ -112,16 +142,7 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         cut_short,
     } = read_top_level(src)?;
     let movie = child(&moov, b"mvhd").and_then(MediaTimes::parse);
-    let is_video = |trak: &[u8]| {
-        path(trak, &[b"mdia", b"hdlr"])
-            .and_then(HandlerReference::parse)
-            .is_some_and(|h| &h.handler_type == b"vide")
-    };
-    let Some(video) = boxes(&moov)
-        .filter(|(kind, _)| kind == b"trak")
-        .map(|(_, trak)| trak)
-        .find(|trak| is_video(trak))
-    else {
+    let Some(video) = video_track(&moov) else {
         // Like ffprobe: no stream, the container's duration (a row then calls it broken).
         return match movie {
             Some(m) if m.duration > 0 && m.timescale > 0 => Ok(report(
@@ -176,23 +197,19 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         }),
         container_seconds,
     );
-    if fragmented {
+    (answer.integrity, answer.samples) = if fragmented {
         let runs = fragment_samples(&moov, &moofs, track_id);
-        answer.integrity = Some(runs_integrity(&runs, src.len(), cut_short));
-        answer.samples = Some(SampleMap {
-            framing,
-            layout: SampleLayout::Runs(runs),
-        });
-    } else {
-        let listed: u64 = table.iter().map(|run| run.count).sum();
-        answer.integrity = sample_integrity(stbl, src.len(), listed);
-        if answer.integrity.is_some() {
-            answer.samples = Some(SampleMap {
+        let integrity = runs_integrity(&runs, src.len(), cut_short);
+        (
+            Some(integrity),
+            Some(SampleMap {
                 framing,
-                layout: SampleLayout::Table(stbl.to_vec()),
-            });
-        }
-    }
+                layout: SampleLayout::Runs(runs),
+            }),
+        )
+    } else {
+        table_samples(stbl, &table, src.len(), framing)
+    };
     Ok(answer)
 }
 
