@@ -31,46 +31,9 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
     let profile_idc = r.bits(8)?;
     r.skip(16)?; // constraint flags, level_idc
     r.ue()?; // seq_parameter_set_id
-    let (mut chroma_format_idc, mut separate_planes, mut bit_depth) = (1, false, 8);
-    if matches!(
-        profile_idc,
-        100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
-    ) {
-        chroma_format_idc = r.ue()?;
-        if chroma_format_idc == 3 {
-            separate_planes = r.flag()?;
-        }
-        bit_depth = r.ue()?.saturating_add(8);
-        if bit_depth > 16 {
-            return Err(OutOfBits);
-        }
-        r.ue()?; // bit_depth_chroma_minus8
-        r.skip(1)?; // qpprime_y_zero_transform_bypass_flag
-        if r.flag()? {
-            let lists = if chroma_format_idc == 3 { 12 } else { 8 };
-            for i in 0..lists {
-                if r.flag()? {
-                    skip_scaling_list(&mut r, if i < 6 { 16 } else { 64 })?;
-                }
-            }
-        }
-    }
+    let (chroma_format_idc, separate_planes, bit_depth) = chroma_and_depth(&mut r, profile_idc)?;
     r.ue()?; // log2_max_frame_num_minus4
-    match r.ue()? {
-        0 => {
-            r.ue()?;
-        }
-        1 => {
-            r.skip(1)?;
-            r.se()?;
-            r.se()?;
-            let cycle = r.ue()?;
-            for _ in 0..cycle.min(256) {
-                r.se()?;
-            }
-        }
-        _ => {}
-    }
+    skip_picture_order(&mut r)?;
     r.ue()?; // max_num_ref_frames
     r.skip(1)?; // gaps_in_frame_num_value_allowed_flag
     let width_mbs = u64::from(r.ue()?) + 1;
@@ -114,6 +77,56 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
         size: Some((saturate_u32(width), saturate_u32(height))),
         pix_fmt,
     })
+}
+
+/// `chroma_format_idc`, `separate_colour_plane_flag` and the luma bit depth: coded in
+/// the High profiles' SPS, 4:2:0 8-bit otherwise (scaling lists skipped).
+fn chroma_and_depth(r: &mut BitReader, profile_idc: u32) -> Result<(u32, bool, u32), OutOfBits> {
+    let (mut chroma_format_idc, mut separate_planes, mut bit_depth) = (1, false, 8);
+    if matches!(
+        profile_idc,
+        100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
+    ) {
+        chroma_format_idc = r.ue()?;
+        if chroma_format_idc == 3 {
+            separate_planes = r.flag()?;
+        }
+        bit_depth = r.ue()?.saturating_add(8);
+        if bit_depth > 16 {
+            return Err(OutOfBits);
+        }
+        r.ue()?; // bit_depth_chroma_minus8
+        r.skip(1)?; // qpprime_y_zero_transform_bypass_flag
+        if r.flag()? {
+            let lists = if chroma_format_idc == 3 { 12 } else { 8 };
+            for i in 0..lists {
+                if r.flag()? {
+                    skip_scaling_list(r, if i < 6 { 16 } else { 64 })?;
+                }
+            }
+        }
+    }
+    Ok((chroma_format_idc, separate_planes, bit_depth))
+}
+
+/// Skips `pic_order_cnt_type` and the fields it brings.
+fn skip_picture_order(r: &mut BitReader) -> Result<(), OutOfBits> {
+    match r.ue()? {
+        0 => {
+            r.ue()?;
+        }
+        1 => {
+            r.skip(1)?;
+            r.se()?;
+            r.se()?;
+            let cycle = r.ue()?;
+            for _ in 0..cycle.min(256) {
+                r.se()?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn skip_scaling_list(r: &mut BitReader, size: usize) -> Result<(), OutOfBits> {

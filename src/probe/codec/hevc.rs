@@ -88,21 +88,7 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
         r.ue()?;
         r.skip(1)?;
     }
-    let sets = r.ue()?;
-    if sets > 64 {
-        return Err(OutOfBits);
-    }
-    let mut delta_pocs: Vec<u32> = Vec::with_capacity(sets as usize);
-    for idx in 0..sets as usize {
-        let n = st_ref_pic_set(&mut r, idx, &delta_pocs)?;
-        delta_pocs.push(n);
-    }
-    if r.flag()? {
-        let long_term = r.ue()?;
-        for _ in 0..long_term.min(32) {
-            r.skip(log2_max_poc_lsb as usize + 1)?;
-        }
-    }
+    skip_reference_picture_sets(&mut r, log2_max_poc_lsb)?;
     r.skip(2)?; // temporal_mvp, strong_intra_smoothing
     let signal = vui_signal(&mut r)?;
     let full_range = signal.full_range;
@@ -120,6 +106,26 @@ fn parse(rbsp: &[u8]) -> Result<Picture, OutOfBits> {
         size: Some((saturate_u32(w), saturate_u32(h))),
         pix_fmt,
     })
+}
+
+/// Skips the short-term reference picture sets and the long-term pictures' fields.
+fn skip_reference_picture_sets(r: &mut BitReader, log2_max_poc_lsb: u32) -> Result<(), OutOfBits> {
+    let sets = r.ue()?;
+    if sets > 64 {
+        return Err(OutOfBits);
+    }
+    let mut delta_pocs: Vec<u32> = Vec::with_capacity(sets as usize);
+    for idx in 0..sets as usize {
+        let n = st_ref_pic_set(r, idx, &delta_pocs)?;
+        delta_pocs.push(n);
+    }
+    if r.flag()? {
+        let long_term = r.ue()?;
+        for _ in 0..long_term.min(32) {
+            r.skip(log2_max_poc_lsb as usize + 1)?;
+        }
+    }
+    Ok(())
 }
 
 fn profile_tier_level(r: &mut BitReader, max_sub_layers_minus1: u32) -> Result<(), OutOfBits> {
