@@ -4,7 +4,7 @@
 //! Data flows one way: [`manifest`] parses a label file into rows, [`source`] makes
 //! sure each clip is on disk (local folder or HTTP), [`probe`] reads its geometry,
 //! [`store`] hashes it and appends its row, and [`pipeline`] runs that loop and counts.
-//! [`eval`] scores model predictions against the labels; [`aggregate`] puts several
+//! [`eval`] scores model predictions against the labels; [`aggregate`](combine::aggregate) puts several
 //! corpora on one MOS scale; [`labels`] compares label files with each other and with
 //! a shard; [`split`] writes frozen, leakage-safe splits of a shard; [`export`] writes
 //! rows in model repositories' label formats.

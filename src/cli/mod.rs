@@ -1,7 +1,7 @@
 //! The command line: clap definitions (one file per subcommand) and the dispatch the
 //! thin `main` calls. Its public surface is what the binary and the Python module call
 //! ([`main`], [`try_parse`], [`run_for_report`], [`log_plainly`]); the clap types stay
-//! inside the crate, so they are not library API. Everything for stdout goes through [`out!`]: a closed pipe
+//! inside the crate, so they are not library API. Everything for stdout goes through `out!`: a closed pipe
 //! (`| head`) ends the command quietly, any other write error is a clean error.
 
 /// `println!` that returns an error instead of panicking when stdout fails.

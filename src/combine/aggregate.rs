@@ -1,6 +1,6 @@
 //! `aggregate`: puts several corpus shards on one 0–100 MOS axis.
 //!
-//! The one scale table ([`SCALES`], each registry entry's `scale`) says, per corpus, its
+//! The one scale table ([`SCALES`](crate::corpus::SCALES), each registry entry's `scale`) says, per corpus, its
 //! published native range and the affine map to 0–100. Each row keeps `mos_native`,
 //! `mos_std_dev_native`, `mos_native_scale` and `corpus_source`; `mos_std_dev` is
 //! rescaled with the MOS (the offset cancels: × factor) and `n_ratings` kept. A row

@@ -1,6 +1,6 @@
 //! `moscorpus demo`: the main job on an embedded corpus. Builds a small LSVQ-shaped
 //! corpus (1,200 label rows in four clip folders, dotted names, two 404s and one broken
-//! clip) from tiny clips compiled into the binary, serves it from a [`ClipServer`] on
+//! clip) from tiny clips compiled into the binary, serves it from a `ClipServer` on
 //! 127.0.0.1 and ingests it with downloads. No network is needed.
 
 mod server;

@@ -2,7 +2,7 @@
 //! answers as ffprobe would for the fields the row needs. ISO-BMFF (MP4, MOV, M4V;
 //! `moov` anywhere, fragmented, edit lists) in [`mp4`]; Matroska/WebM in [`mkv`]. Each
 //! container reader gathers a [`VideoStream`] (its codec header goes through the one
-//! dispatch in `probe/codec/`, its numbers through `probe/rules/`), and [`report`]
+//! dispatch in `probe/codec/`, its numbers through `probe/rules/`), and `report`
 //! prints it as ffprobe's fields. What it does not support is an
 //! [`ProbeError::Unsupported`] answer, so the `auto` prober can ask ffprobe instead.
 

@@ -17,10 +17,10 @@
 //!   again; the extracted clips are what is made durable. A single-stream `.part` with
 //!   the same validator counts as its chunks.
 //! - The connections only fetch; each chunk's bytes go to the part writer's thread
-//!   ([`super::part_writer`]), which writes them, records the range map and computes
+//!   (`part_writer.rs`), which writes them, records the range map and computes
 //!   the SHA-256 in file order as chunks complete (the chunks a previous run fetched
 //!   are read back once); a connection does not start a chunk more than
-//!   [`WINDOW_CHUNKS_PER_CONNECTION`] × N chunks ahead of the hash, so the chunks waiting
+//!   `WINDOW_CHUNKS_PER_CONNECTION` × N chunks ahead of the hash, so the chunks waiting
 //!   to be hashed stay bounded: N × 2 × chunk size (8 × 2 × 8 MiB = 128 MiB at most).
 //!   The announced SHA-256 (the Hub's `X-Linked-Etag`) is checked at the end.
 

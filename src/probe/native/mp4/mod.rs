@@ -2,7 +2,7 @@
 //! only `moov` and `moof`), takes the first video track in file order, and gathers what
 //! ffprobe's answer is derived from: the sample entry (codec header), the sample
 //! durations (`stts`, or the fragments' `trun`s when the file is fragmented) and the
-//! media and movie headers. The typed boxes are in [`boxes`]; how ffmpeg turns them into
+//! media and movie headers. The typed boxes are in [`boxes`](mod@boxes); how ffmpeg turns them into
 //! rates and durations is in `probe/rules/`.
 
 pub mod boxes;
