@@ -15,6 +15,9 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
+    /// An input file that is not there (`what`: "file", "shard", "label file", …).
+    #[error("{}: no such {what}", path.display())]
+    MissingInput { path: PathBuf, what: &'static str },
     /// A file operation failed (an `fs_err` error: its message names the file).
     #[error("{0}")]
     File(#[from] io::Error),
@@ -40,6 +43,19 @@ impl Error {
         }
     }
 
+    /// The error of opening the input `path`: [`Error::MissingInput`] when it is not
+    /// there, else the I/O error as it is.
+    pub fn opening(path: &Path, what: &'static str, error: io::Error) -> Self {
+        if error.kind() == io::ErrorKind::NotFound {
+            Error::MissingInput {
+                path: path.to_path_buf(),
+                what,
+            }
+        } else {
+            error.into()
+        }
+    }
+
     pub fn input_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Error::Input {
             message: message.into(),
@@ -52,7 +68,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         let input_file = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
         match self {
-            Error::Input { .. } => 2,
+            Error::Input { .. } | Error::MissingInput { .. } => 2,
             Error::File(e) | Error::Io { source: e, .. } if input_file(e) => 2,
             Error::File(_) | Error::Io { .. } | Error::Other(_) => 1,
             Error::Interrupted { signal } => crate::interrupt::exit_code(*signal),

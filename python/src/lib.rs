@@ -32,6 +32,7 @@ fn to_py(error: Error) -> PyErr {
             Some(hint) => format!("{message}\nhint: {hint}"),
             None => message,
         }),
+        missing @ Error::MissingInput { .. } => CorpusError::new_err(missing.to_string()),
         Error::Io { path, source } => PyOSError::new_err((
             os_code(&source).unwrap_or(0),
             format!("{}: {source}", path.display()),

@@ -69,12 +69,8 @@ fn read_shard(
             "merge the JSONL shards, then `export parquet` the result",
         ));
     }
-    let mut reader = JsonlReader::open(input, TornLine::Accept).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            Error::input(format!("{}: no such shard output", input.display()))
-        }
-        _ => e.into(),
-    })?;
+    let mut reader = JsonlReader::open(input, TornLine::Accept)
+        .map_err(|e| Error::opening(input, "shard output", e))?;
     while let Some(line) = reader.next_line()? {
         let index = line.number - 1;
         let value: serde_json::Value = match serde_json::from_slice(line.content()) {

@@ -138,7 +138,10 @@ pub fn read_named_values(
 ) -> Result<Vec<(String, f64)>, Error> {
     // Label files written by hand may lack the final newline.
     if !path.exists() {
-        return Err(Error::input(format!("{}: no such file", path.display())));
+        return Err(Error::MissingInput {
+            path: path.to_path_buf(),
+            what: "file",
+        });
     }
     let mut reader = crate::table::shard_lines(path, TornLine::Accept)?;
     let mut out = Vec::new();
@@ -178,10 +181,7 @@ pub fn read_named_values(
 /// A text file whole, without its byte-order mark, named in the error when it is not
 /// UTF-8.
 pub fn read_text(path: &Path) -> Result<String, Error> {
-    let bytes = fs_err::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
-        _ => e.into(),
-    })?;
+    let bytes = fs_err::read(path).map_err(|e| Error::opening(path, "file", e))?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     String::from_utf8(body.to_vec())
         .map_err(|e| Error::input(format!("{}: not UTF-8 text ({e})", path.display())))

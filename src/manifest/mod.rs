@@ -533,12 +533,7 @@ fn read_label_bytes(path: &Path) -> Result<Vec<u8>, Error> {
             path.display()
         )));
     }
-    fs_err::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            Error::input(format!("{}: no such label file", path.display()))
-        }
-        _ => e.into(),
-    })
+    fs_err::read(path).map_err(|e| Error::opening(path, "label file", e))
 }
 
 /// UTF-16 text with a byte-order mark, as Excel and PowerShell save "Unicode" CSV, as

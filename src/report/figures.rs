@@ -314,7 +314,10 @@ impl Reading {
         let mut reading = Reading::default();
         for input in inputs {
             if !input.is_file() {
-                return Err(Error::input(format!("{}: no such shard", input.display())));
+                return Err(Error::MissingInput {
+                    path: input.clone(),
+                    what: "shard",
+                });
             }
             let mut reader = crate::table::shard_lines(input, TornLine::Accept)?;
             while let Some(line) = reader.next_line()? {
@@ -559,10 +562,10 @@ fn coverage(
 /// The shard paths, checked to exist.
 pub fn check_inputs(inputs: &[PathBuf]) -> Result<(), Error> {
     match inputs.iter().find(|p| !Path::new(p).is_file()) {
-        Some(missing) => Err(Error::input(format!(
-            "{}: no such shard",
-            missing.display()
-        ))),
+        Some(missing) => Err(Error::MissingInput {
+            path: missing.clone(),
+            what: "shard",
+        }),
         None => Ok(()),
     }
 }

@@ -397,10 +397,7 @@ impl SplitFile {
 
 /// Reads a file [`render`] wrote; a bad line is an input error naming `file:line`.
 pub fn read_split_file(path: &std::path::Path) -> Result<SplitFile, Error> {
-    let text = fs_err::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
-        _ => e.into(),
-    })?;
+    let text = fs_err::read_to_string(path).map_err(|e| Error::opening(path, "file", e))?;
     let bad = |line: usize, what: &str| Error::input(format!("{}:{line}: {what}", path.display()));
     let mut lines = text.lines().enumerate();
     let header: serde_json::Value = lines

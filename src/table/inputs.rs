@@ -23,10 +23,7 @@ pub fn is_jsonl(path: &Path) -> Result<bool, Error> {
     if matches!(ext.as_deref(), Some("jsonl" | "ndjson")) {
         return Ok(true);
     }
-    let file = fs_err::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::input(format!("{}: no such file", path.display())),
-        _ => e.into(),
-    })?;
+    let file = fs_err::File::open(path).map_err(|e| Error::opening(path, "file", e))?;
     let mut start = Vec::with_capacity(4096);
     file.take(4096).read_to_end(&mut start)?;
     let body = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&start);
