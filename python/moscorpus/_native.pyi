@@ -11,6 +11,14 @@ class CorpusError(ValueError):
     """A label file, shard or row that cannot be used as given; the message names the
     file (and line) and what is wrong."""
 
+    path: Optional[str]
+    """The file at fault, when one is."""
+    line: Optional[int]
+    """The 1-based line at fault, when one is."""
+    kind: str
+    """What is wrong, as a name: ``"missing_column"``, ``"no_header"``, ``"csv"``,
+    ``"missing_input"``, ``"input"`` (no finer kind yet), …"""
+
 def read(
     paths: Sequence[Union[str, PathLike[str]]],
     corpora: Optional[Sequence[str]] = None,

@@ -19,7 +19,7 @@ create_exception!(
     CorpusError,
     PyValueError,
     "A label file, shard or row that cannot be used as given; the message names the file \
-     (and line) and what is wrong."
+     (and line) and what is wrong, and `.path`, `.line` and `.kind` give them as data."
 );
 
 /// SIGINT's number, as the CLI records an interrupt.
@@ -28,11 +28,18 @@ const SIGINT: i32 = 2;
 /// The library's error as the Python exception a user would expect.
 fn to_py(error: Error) -> PyErr {
     match error {
-        Error::Input { message, hint } => CorpusError::new_err(match hint {
-            Some(hint) => format!("{message}\nhint: {hint}"),
-            None => message,
-        }),
-        missing @ Error::MissingInput { .. } => CorpusError::new_err(missing.to_string()),
+        Error::Input { message, hint } => {
+            corpus_error(with_hint(message, hint.as_deref()), None, None, "input")
+        }
+        Error::Label(label) => {
+            let message = with_hint(label.to_string(), label.hint().as_deref());
+            let path = Some(label.path.display().to_string());
+            corpus_error(message, path, label.line, label.kind.name())
+        }
+        Error::MissingInput { ref path, .. } => {
+            let path = Some(path.display().to_string());
+            corpus_error(error.to_string(), path, None, "missing_input")
+        }
         Error::Io { path, source } => PyOSError::new_err((
             os_code(&source).unwrap_or(0),
             format!("{}: {source}", path.display()),
@@ -42,6 +49,26 @@ fn to_py(error: Error) -> PyErr {
         }
         Error::Interrupted { .. } => PyKeyboardInterrupt::new_err("interrupted"),
         other => PyRuntimeError::new_err(other.to_string()),
+    }
+}
+
+/// A `CorpusError` carrying where and what as attributes: `.path` (the file, or
+/// `None`), `.line` (1-based, or `None`) and `.kind` (e.g. `"missing_column"`).
+fn corpus_error(message: String, path: Option<String>, line: Option<usize>, kind: &str) -> PyErr {
+    let error = CorpusError::new_err(message);
+    Python::attach(|py| {
+        let value = error.value(py);
+        let _ = value.setattr("path", path);
+        let _ = value.setattr("line", line);
+        let _ = value.setattr("kind", kind);
+    });
+    error
+}
+
+fn with_hint(message: String, hint: Option<&str>) -> String {
+    match hint {
+        Some(hint) => format!("{message}\nhint: {hint}"),
+        None => message,
     }
 }
 

@@ -213,3 +213,22 @@ def test_audit_returns_a_table_of_verdicts(tmp_path):
     assert "decode" in rows[1]["checks"] and table.schema.field("size_bytes").type == "int64"
     with pytest.raises(moscorpus.CorpusError, match="needs ffmpeg"):
         moscorpus.audit(tmp_path, decode=True, ffmpeg=tmp_path / "no-ffmpeg")
+
+
+def test_corpus_errors_say_where_as_data(tmp_path):
+    predictions = tmp_path / "pred.csv"
+    predictions.write_text("name,score\na.mp4,1.0\n")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("name,score_x\na.mp4,1\n")
+    with pytest.raises(moscorpus.CorpusError, match="labels.csv:1: the header has no") as raised:
+        moscorpus.evaluate(labels, predictions)
+    error = raised.value
+    assert (error.path, error.line, error.kind) == (str(labels), 1, "missing_column")
+    absent = tmp_path / "absent.csv"
+    with pytest.raises(moscorpus.CorpusError, match="absent.csv: no such file") as raised:
+        moscorpus.evaluate(absent, predictions)
+    assert (raised.value.path, raised.value.line, raised.value.kind) == (
+        str(absent),
+        None,
+        "missing_input",
+    )

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::clip_name::{NameRule, clip_key};
-use super::{ManifestRow, ParseOptions, parse_label_file};
+use super::{ErrorKind, LabelError, ManifestRow, ParseOptions, parse_label_file};
 use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::files::jsonl::TornLine;
@@ -113,18 +113,13 @@ pub fn named_value(
     corpus: CorpusId,
 ) -> Result<(String, f64), Error> {
     let key = clip_key(name, &free_name_rule(corpus))
-        .map_err(|e| Error::input(format!("{}:{line}: {e}", path.display())))?;
+        .map_err(|e| LabelError::at(path, line, ErrorKind::BadName(e.to_string())))?;
     let value = value
         .trim()
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
-        .ok_or_else(|| {
-            Error::input(format!(
-                "{}:{line}: {value:?} is not a finite number",
-                path.display()
-            ))
-        })?;
+        .ok_or_else(|| LabelError::at(path, line, ErrorKind::NotFinite(value.to_string())))?;
     Ok((key, value))
 }
 
@@ -147,23 +142,23 @@ pub fn read_named_values(
     let mut out = Vec::new();
     while let Some(line) = reader.next_line()? {
         let line_no = line.number;
-        let bad = |what: String| Error::input(format!("{}:{line_no}: {what}", path.display()));
+        let bad = |kind: ErrorKind| LabelError::at(path, line_no, kind);
         let value: serde_json::Value = match serde_json::from_slice(line.content()) {
             Ok(value) => value,
             Err(_) if line.lacks_newline() => {
                 crate::files::jsonl::warn_torn(path, line_no);
                 continue;
             }
-            Err(e) => return Err(bad(format!("not JSON ({e})"))),
+            Err(e) => return Err(bad(ErrorKind::NotJson(e.to_string())).into()),
         };
         let name = names
             .iter()
             .find_map(|k| value.get(*k).and_then(|v| v.as_str()))
-            .ok_or_else(|| bad(format!("no {} field", names.join(" or "))))?;
+            .ok_or_else(|| bad(ErrorKind::NoField(names.join(" or "))))?;
         let number = values
             .iter()
             .find_map(|k| value.get(*k))
-            .ok_or_else(|| bad(format!("no {} field", values.join(" or "))))?;
+            .ok_or_else(|| bad(ErrorKind::NoField(values.join(" or "))))?;
         let text = match number {
             serde_json::Value::Number(n) => n.to_string(),
             serde_json::Value::String(s) => s.clone(),
@@ -184,5 +179,5 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
     let bytes = fs_err::read(path).map_err(|e| Error::opening(path, "file", e))?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     String::from_utf8(body.to_vec())
-        .map_err(|e| Error::input(format!("{}: not UTF-8 text ({e})", path.display())))
+        .map_err(|e| LabelError::of(path, ErrorKind::NotUtf8(e.to_string())).into())
 }

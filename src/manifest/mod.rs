@@ -22,6 +22,8 @@ pub mod table;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use crate::error::label::{ErrorKind, LabelError};
+
 use crate::corpus::spelling::{Aliases, Naming};
 use crate::corpus::{CorpusId, CorpusInfo};
 use crate::error::Error;
@@ -166,7 +168,7 @@ pub fn parse_label_bytes(
     }
     if qalign_json::looks_like_json_list(&bytes) {
         let records = qalign_json::records(&bytes, info.columns.name[0])
-            .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+            .map_err(|e| LabelError::of(path, ErrorKind::Unreadable(e.to_string())))?;
         return parse_table(
             path,
             LabelShape::QAlignJson,
@@ -188,19 +190,16 @@ pub fn parse_label_bytes(
         let rule = opts.rule(NameRule::Whole);
         return build(path, LabelShape::DoverList, all, &columns, &rule, "", opts);
     }
-    Err(Error::input_with_hint(
-        format!(
-            "{}:{}: no header line naming the clip column, and not a DOVER-style `path, a, t, mos` list",
-            path.display(),
-            first_line
-        ),
-        format!(
-            "a {} label file needs a header with a name column ({}) and a MOS column ({})",
-            info.label,
-            info.columns.name.join(", "),
-            info.columns.mos.join(", ")
-        ),
-    ))
+    Err(LabelError::at(
+        path,
+        first_line,
+        ErrorKind::NoHeader {
+            corpus: info.label,
+            names: info.columns.name,
+            mos: info.columns.mos,
+        },
+    )
+    .into())
 }
 
 /// A header record and its rows: the LSVQ CSV shape when its signature columns are
@@ -237,7 +236,7 @@ fn parse_table(
 fn parse_workbook(path: &Path, bytes: Vec<u8>, opts: &ParseOptions) -> Result<Manifest, Error> {
     let info = opts.corpus.info();
     let sheets = spreadsheet::read_sheets(bytes)
-        .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+        .map_err(|e| LabelError::of(path, ErrorKind::Unreadable(e.to_string())))?;
     let mut seen = Vec::new();
     for (name, rows) in &sheets {
         let header_at = rows.iter().take(5).position(|(_, record)| {
@@ -258,17 +257,15 @@ fn parse_workbook(path: &Path, bytes: Vec<u8>, opts: &ParseOptions) -> Result<Ma
         .collect();
     let columns = Columns::from_header(&header, &info.columns);
     require_columns(path, &header, &columns, &info.columns)?;
-    Err(Error::input_with_hint(
-        format!(
-            "{}: no sheet has a header row with a clip column ({}) and a MOS column ({}) \
-             in its first five rows (sheets: {})",
-            path.display(),
-            info.columns.name.join(", "),
-            info.columns.mos.join(", "),
-            seen.join(", ")
-        ),
-        "save the sheet as CSV and pass it with --manifest-csv",
-    ))
+    Err(LabelError::of(
+        path,
+        ErrorKind::NoSheetHeader {
+            names: info.columns.name,
+            mos: info.columns.mos,
+            sheets: seen,
+        },
+    )
+    .into())
 }
 
 /// A MAT file's variables as a table: one column per variable that is a list (cell of
@@ -278,16 +275,12 @@ fn mat_records(
     bytes: &[u8],
     info: &CorpusInfo,
 ) -> Result<Vec<(usize, csv::StringRecord)>, Error> {
-    let variables = matfile::read(bytes).map_err(|e| match e {
-        matfile::MatError::Hdf5 => Error::input_with_hint(
-            format!("{}: {e}", path.display()),
-            format!(
-                "convert it to a level-5 MAT file once: octave --eval \"load('{0}'); \
-                 save('-v7', '{0}.v7.mat')\" (or in MATLAB: load then save -v7), and pass that file",
-                path.display()
-            ),
-        ),
-        other => Error::input(format!("{}: {other}", path.display())),
+    let variables = matfile::read(bytes).map_err(|e| {
+        let kind = ErrorKind::Mat {
+            message: e.to_string(),
+            hdf5: e == matfile::MatError::Hdf5,
+        };
+        LabelError::of(path, kind)
     })?;
     // A struct's fields count as variables too (some copies save one struct).
     let mut flat: Vec<(String, matfile::Value)> = Vec::new();
@@ -311,14 +304,12 @@ fn mat_records(
     };
     let names: Vec<&str> = flat.iter().map(|(n, _)| n.as_str()).collect();
     let Some(name_at) = find(info.columns.name) else {
-        return Err(Error::input_with_hint(
-            format!(
-                "{}: no clip-name variable (found: {})",
-                path.display(),
-                names.join(", ")
-            ),
-            format!("name it one of: {}", info.columns.name.join(", ")),
-        ));
+        let found = names.iter().map(|n| n.to_string()).collect();
+        let kind = ErrorKind::NoNameVariable {
+            found,
+            names: info.columns.name,
+        };
+        return Err(LabelError::of(path, kind).into());
     };
     let rows = flat[name_at].1.len();
     let columns: Vec<(&str, Vec<String>)> = flat
@@ -488,31 +479,21 @@ fn require_columns(
         .filter(|cell| cell.to_ascii_lowercase().contains("dmos"))
         .collect();
     if columns.mos.is_empty() && !dmos.is_empty() {
-        return Err(Error::input_with_hint(
-            format!(
-                "{}: has DMOS columns ({}) and no MOS column: DMOS is not MOS, refused",
-                path.display(),
-                dmos.join(", ")
-            ),
-            "use the corpus's MOS file (YouTube-UGC: MOS_for_YouTube_UGC_dataset.xlsx, \
-             not DMOS_for_YouTube_UGC_dataset.xlsx)",
-        ));
+        let dmos = dmos.iter().map(|c| c.to_string()).collect();
+        return Err(LabelError::of(path, ErrorKind::DmosOnly(dmos)).into());
     }
     match missing {
         None => Ok(()),
-        Some((what, names)) => Err(Error::input_with_hint(
-            format!(
-                "{}:1: the header has no {what} column (found: {})",
-                path.display(),
-                header.iter().map(str::trim).collect::<Vec<_>>().join(", ")
-            ),
-            format!("name the {what} column one of: {}", names.join(", ")),
-        )),
+        Some((what, names)) => {
+            let found = header.iter().map(|c| c.trim().to_string()).collect();
+            let kind = ErrorKind::MissingColumn { what, found, names };
+            Err(LabelError::at(path, 1, kind).into())
+        }
     }
 }
 
 fn empty(path: &Path) -> Error {
-    Error::input(format!("{}: the label file is empty", path.display()))
+    LabelError::of(path, ErrorKind::Empty).into()
 }
 
 /// Non-blank records with their 1-based line numbers, read one at a time. The UTF-8
@@ -528,10 +509,7 @@ struct Records {
 /// Reads a label file's bytes: a regular file, or a pipe / FIFO (read once, to its end).
 fn read_label_bytes(path: &Path) -> Result<Vec<u8>, Error> {
     if path.is_dir() {
-        return Err(Error::input(format!(
-            "{}: is a folder, not a label file",
-            path.display()
-        )));
+        return Err(LabelError::of(path, ErrorKind::Folder).into());
     }
     fs_err::read(path).map_err(|e| Error::opening(path, "label file", e))
 }
@@ -565,16 +543,7 @@ impl Records {
             None => bytes,
             Some(Ok(utf8)) => utf8,
             Some(Err(())) => {
-                return Err(Error::input_with_hint(
-                    format!(
-                        "{}: starts with a UTF-16 byte-order mark but is not valid UTF-16",
-                        path.display()
-                    ),
-                    format!(
-                        "convert it to UTF-8: iconv -f UTF-16 -t UTF-8 {0} > {0}.utf8.csv",
-                        path.display()
-                    ),
-                ));
+                return Err(LabelError::of(path, ErrorKind::BadUtf16).into());
             }
         };
         let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -628,10 +597,8 @@ impl Iterator for Records {
                 }
                 Err(e) => {
                     let line = e.position().map_or(0, |p| self.line_of(p.byte() as usize));
-                    return Some(Err(Error::input(format!(
-                        "{}:{line}: not a readable CSV/text label file ({e})",
-                        self.path.display()
-                    ))));
+                    let kind = ErrorKind::Csv(e.to_string());
+                    return Some(Err(LabelError::at(&self.path, line, kind).into()));
                 }
             }
         }

@@ -273,3 +273,47 @@ fn a_nan_std_dev_is_unknown_and_keeps_its_row() {
     assert_eq!(m.problems.len(), 1);
     assert_eq!(m.problems[0].line, 4);
 }
+
+/// A label file that cannot be read says where and why as data (#25): the file, the
+/// line, the kind, and a hint built from the kind; the message is the one users read.
+#[test]
+fn label_errors_carry_their_file_line_and_kind() {
+    use moscorpus::manifest::ErrorKind;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("labels.csv");
+    std::fs::write(&path, "name,score_x\nyfcc-batch1/1,3.5\n").unwrap();
+    let error = match parse_label_file(&path, &opts(CorpusId::Lsvq)) {
+        Err(moscorpus::Error::Label(error)) => error,
+        other => panic!("expected a label error, got {other:?}"),
+    };
+    assert_eq!(
+        (error.path.as_path(), error.line),
+        (path.as_path(), Some(1))
+    );
+    assert!(
+        matches!(&error.kind, ErrorKind::MissingColumn { what: "MOS", .. }),
+        "{:?}",
+        error.kind
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}:1: the header has no MOS column (found: name, score_x)",
+            path.display()
+        )
+    );
+    assert!(
+        error
+            .hint()
+            .unwrap()
+            .starts_with("name the MOS column one of: ")
+    );
+    assert_eq!(moscorpus::Error::Label(error).exit_code(), 2);
+
+    std::fs::write(&path, "").unwrap();
+    let empty = parse_label_file(&path, &opts(CorpusId::Lsvq)).unwrap_err();
+    assert!(
+        matches!(&empty, moscorpus::Error::Label(e) if matches!(e.kind, ErrorKind::Empty) && e.line.is_none()),
+        "{empty:?}"
+    );
+}

@@ -4,8 +4,13 @@
 //! claims, a prober that cannot run) exit with code 2 and carry a hint that tells the
 //! user what to do; anything else exits with 1.
 
+pub mod label;
+
+use std::borrow::Cow;
 use std::io;
 use std::path::{Path, PathBuf};
+
+pub use label::LabelError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -15,6 +20,9 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
+    /// A label file that cannot be used (where, and why, as data).
+    #[error(transparent)]
+    Label(#[from] Box<LabelError>),
     /// An input file that is not there (`what`: "file", "shard", "label file", …).
     #[error("{}: no such {what}", path.display())]
     MissingInput { path: PathBuf, what: &'static str },
@@ -68,7 +76,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         let input_file = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
         match self {
-            Error::Input { .. } | Error::MissingInput { .. } => 2,
+            Error::Input { .. } | Error::MissingInput { .. } | Error::Label(_) => 2,
             Error::File(e) | Error::Io { source: e, .. } if input_file(e) => 2,
             Error::File(_) | Error::Io { .. } | Error::Other(_) => 1,
             Error::Interrupted { signal } => crate::interrupt::exit_code(*signal),
@@ -76,19 +84,26 @@ impl Error {
         }
     }
 
-    pub fn hint(&self) -> Option<&str> {
+    pub fn hint(&self) -> Option<Cow<'_, str>> {
         match self {
-            Error::Input { hint, .. } => hint.as_deref(),
+            Error::Input { hint, .. } => hint.as_deref().map(Cow::Borrowed),
+            Error::Label(error) => error.hint().map(Cow::Owned),
             Error::File(source) | Error::Io { source, .. }
                 if crate::failure::is_no_space(source) =>
             {
-                Some(
+                Some(Cow::Borrowed(
                     "the disk is full: free some space (or point --dir / --output at a \
                      larger disk) and run the same command; the rows finished before were kept",
-                )
+                ))
             }
             _ => None,
         }
+    }
+}
+
+impl From<LabelError> for Error {
+    fn from(error: LabelError) -> Self {
+        Error::Label(Box::new(error))
     }
 }
 
