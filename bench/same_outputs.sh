@@ -10,7 +10,7 @@
 # 2. Both binaries then read the SAME shard (the first build's) with every command that
 #    reads shards — report (HTML and --json), split, export (dover, fast-vqa, pyiqa,
 #    parquet), merge, aggregate, labels check, evaluate --json — and those outputs are
-#    compared byte for byte (only the report's "generated" time masked).
+#    compared byte for byte (only the report's "generated" and aggregate's "aggregated_at_utc" times masked).
 # Prints "same"/"DIFF" per file and exits 1 on any difference.
 set -euo pipefail
 before=$(realpath "$1")
@@ -40,18 +40,25 @@ for side in before after; do
   cp "$work/before/demo/manifest.csv" "$out/manifest.csv"
   (
     cd "$out"
-    "$bin" report --inputs lsvq.jsonl --output report.html --manifest-csv manifest.csv >report.out 2>&1
-    "$bin" report --inputs lsvq.jsonl --output report.json --json >/dev/null 2>&1
-    "$bin" split --inputs lsvq.jsonl --output split.jsonl --seed 7 >split.out 2>&1
-    "$bin" export dover --inputs lsvq.jsonl --output dover.txt >/dev/null 2>&1
-    "$bin" export fast-vqa --inputs lsvq.jsonl --output fast-vqa.txt >/dev/null 2>&1
-    "$bin" export pyiqa --inputs lsvq.jsonl --output pyiqa.csv >/dev/null 2>&1
-    "$bin" export parquet --inputs lsvq.jsonl --output rows.parquet >/dev/null 2>&1
-    "$bin" merge --output merged.jsonl lsvq.jsonl >merge.out 2>&1
-    "$bin" aggregate --inputs lsvq.jsonl --output aggregated.jsonl >aggregate.out 2>&1 || true
-    "$bin" labels check manifest.csv --against lsvq.jsonl --json >labels-check.json 2>&1 || true
-    awk -F'"' 'NR>0 {for (i=1;i<NF;i++) if ($i=="src") s=$(i+2); print s "," NR/7}' lsvq.jsonl >preds.csv
-    "$bin" evaluate --labels lsvq.jsonl --predictions preds.csv --json >evaluate.json 2>&1 || true
+    run() { local name=$1; shift; "$bin" "$@" >"$name.out" 2>&1 || echo "exit $?" >>"$name.out"; }
+    run report report --inputs lsvq.jsonl --output report.html --labels manifest.csv
+    run report-json report --inputs lsvq.jsonl --output report.json --json
+    run split split --inputs lsvq.jsonl --output split.jsonl --seed 7
+    run dover export dover --inputs lsvq.jsonl --output dover.txt
+    run dover-test export dover --inputs lsvq.jsonl --output dover-test.txt \
+      --split-file split.jsonl --repeat 0 --split test
+    run fast-vqa export fast-vqa --inputs lsvq.jsonl --output fast-vqa.txt
+    run pyiqa export pyiqa --inputs lsvq.jsonl --output pyiqa.csv \
+      --split-file split.jsonl --split-json pyiqa-split.json
+    run parquet export parquet --inputs lsvq.jsonl --output rows.parquet --unified
+    run merge merge --output merged.jsonl lsvq.jsonl --manifest-csv manifest.csv
+    run aggregate aggregate --inputs lsvq.jsonl --output aggregated.jsonl
+    run labels-check labels check manifest.csv --against lsvq.jsonl --json
+    awk -F'"' '{for (i = 1; i < NF; i++) if ($i == "src") s = $(i + 2); print s "," NR % 97}' \
+      lsvq.jsonl >preds.csv
+    run evaluate evaluate --labels lsvq.jsonl --predictions preds.csv --json --bootstrap 200
+    run evaluate-split evaluate --labels lsvq.jsonl --predictions preds.csv --json \
+      --split-file split.jsonl --repeat all
   )
 done
 
@@ -70,6 +77,6 @@ for f in lsvq.jsonl .download-progress.json lsvq.audit.jsonl lsvq.jsonl.clip-ind
 done
 compare demo.out mask
 for f in $(cd "$work/before/read" && ls); do
-  case $f in report.html|report.json|report.out) compare "read/$f" mask ;; *) compare "read/$f" raw ;; esac
+  case $f in report*|aggregated*) compare "read/$f" mask ;; *) compare "read/$f" raw ;; esac
 done
 exit $status
