@@ -226,9 +226,13 @@ def main():
     parser.add_argument("--cap-mb-s", type=float, default=20.0)
     parser.add_argument("--skip-hub", action="store_true", help="only (a)")
     parser.add_argument("--baseline", help="another moscorpus binary, timed through (a)")
+    parser.add_argument("--binary", help="the build to time [default: builds target/release/moscorpus]")
     args = parser.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked"], cwd=root, check=True)
-    binary = str(root / "target" / "release" / "moscorpus")
+    if args.binary:
+        binary = str(pathlib.Path(args.binary).resolve())
+    else:
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--locked"], cwd=root, check=True)
+        binary = str(root / "target" / "release" / "moscorpus")
     paths = make_corpus(args.archives, args.clips, args.clip_kb)
     rows = (out / "manifest.csv").read_text().splitlines()[1:]
     total = sum(p.stat().st_size for p in paths)

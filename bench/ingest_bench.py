@@ -10,6 +10,10 @@
    150,000 tiny clips downloaded from loopback: peak memory (/usr/bin/time -v) of each,
    and for the download run the bytes written to the state file against its final size.
 
+`--baseline OTHER_BINARY` runs another build through (1) and (2) the same way,
+alternating with this one, and through the 150,000-row local ingest of (3) for its peak
+memory; it prints the ratios this/baseline (a reshape must not be slower).
+
     python3 bench/ingest_bench.py        # builds the release binary; outputs in bench/out/
 Medians of --runs runs.
 """
@@ -48,8 +52,19 @@ def median_time(fn, runs):
     return statistics.median(times)
 
 
-def ingest(work, *extra):
-    subprocess.run([str(binary), "--log-level", "error", "ingest", "lsvq", "--dir", str(work), "--full",
+def median_times(fns, runs):
+    """Medians of each of `fns`, their runs interleaved (noise hits them alike)."""
+    times = [[] for _ in fns]
+    for _ in range(runs):
+        for fn, kept in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            kept.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
+
+
+def ingest(work, *extra, exe=None):
+    subprocess.run([str(exe or binary), "--log-level", "error", "ingest", "lsvq", "--dir", str(work), "--full",
                     "--min-csv-rows", "1", *extra], check=True, stdout=subprocess.DEVNULL)
 
 
@@ -58,7 +73,7 @@ def fresh(work):
         (work / name).unlink(missing_ok=True)
 
 
-def floor_bench(runs):
+def floor_bench(runs, baseline=None):
     work = out / "floor"
     clips = work / "clips"
     if not (work / "manifest.csv").exists():
@@ -85,16 +100,28 @@ def floor_bench(runs):
     hash_all()  # warm the page cache
     t_floor = median_time(hash_all, runs)
 
-    def first_run():
+    def first_run(exe=None):
+        def go():
+            fresh(work)
+            ingest(work, exe=exe)
+        return go
+
+    if baseline:
+        t_ingest, t_base = median_times([first_run(), first_run(baseline)], runs)
+        t_rerun, t_rerun_base = median_times(
+            [lambda: ingest(work), lambda: ingest(work, exe=baseline)], runs)
         fresh(work)
         ingest(work)
-
-    t_ingest = median_time(first_run, runs)
-    t_rerun = median_time(lambda: ingest(work), runs)
+    else:
+        t_ingest = median_time(first_run(), runs)
+        t_rerun = median_time(lambda: ingest(work), runs)
     print(f"1,200 clips, {total / 1e9:.2f} GB, {os.cpu_count()} cores, medians of {runs}")
     print(f"  floor (hashlib SHA-256 on all cores): {t_floor:.3f} s")
     print(f"  moscorpus ingest, end to end        : {t_ingest:.3f} s  = {t_ingest / t_floor:.2f}x the floor (limit 1.5x)")
     print(f"  re-run of the finished corpus       : {t_rerun:.3f} s  = {100 * t_rerun / t_ingest:.1f}% of the first run (limit 2%)")
+    if baseline:
+        print(f"  --baseline ingest, end to end       : {t_base:.3f} s; this/baseline {t_ingest / t_base:.3f}")
+        print(f"  --baseline re-run                   : {t_rerun_base:.3f} s; this/baseline {t_rerun / t_rerun_base:.3f}")
 
 
 class SlowHandler(http.server.BaseHTTPRequestHandler):
@@ -117,7 +144,7 @@ class SlowHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def latency_bench(runs):
+def latency_bench(runs, baseline=None):
     SlowHandler.bodies = {f"/d{i:04d}.mp4": unique_clip(i, 64) for i in range(500)}
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -128,20 +155,25 @@ def latency_bench(runs):
     lines = ["name,url,mos"] + [f"d{i:04d},http://127.0.0.1:{port}/d{i:04d}.mp4,{10 + i % 80}.5" for i in range(500)]
     (work / "manifest.csv").write_text("\n".join(lines) + "\n")
 
-    def run(*extra):
+    def run(*extra, exe=None):
         def go():
             shutil.rmtree(work / "clips")
             (work / "clips").mkdir()
             fresh(work)
-            ingest(work, *extra)
+            ingest(work, *extra, exe=exe)
         return go
 
     t_one = median_time(run("--downloads", "1"), runs)
-    t_default = median_time(run(), runs)
+    if baseline:
+        t_default, t_base = median_times([run(), run(exe=baseline)], runs)
+    else:
+        t_default = median_time(run(), runs)
     server.shutdown()
     print("500 clips from a server that waits 50 ms before each response")
     print(f"  --downloads 1     : {t_one:.2f} s")
     print(f"  default (8)       : {t_default:.2f} s  = 1/{t_one / t_default:.1f} of --downloads 1 (limit 1/6)")
+    if baseline:
+        print(f"  --baseline default: {t_base:.2f} s; this/baseline {t_default / t_base:.3f}")
 
 
 class FastHandler(SlowHandler):
@@ -160,7 +192,7 @@ def peak_kb(cmd):
     return int(line.split()[-1])
 
 
-def scale_bench():
+def scale_bench(baseline=None):
     import json
     work = out / "scale"
     if not (work / "manifest.csv").exists():
@@ -179,6 +211,15 @@ def scale_bench():
     print(f"150,000-row manifest of tiny local clips: {rows} rows written, peak RSS {kb / 1024:.1f} MB (limit 100 MB)")
     kb = peak_kb([str(binary), "--log-level", "error", "ingest", "lsvq", "--dir", str(work), "--full", "--min-csv-rows", "1"])
     print(f"  its re-run: peak RSS {kb / 1024:.1f} MB")
+    if baseline:
+        peaks = []
+        for exe in (binary, baseline, binary, baseline, binary, baseline):
+            fresh(work)
+            peaks.append(peak_kb([str(exe), "--log-level", "error", "ingest", "lsvq", "--dir", str(work), "--full",
+                                  "--min-csv-rows", "1"]))
+        this, other = statistics.median(peaks[0::2]), statistics.median(peaks[1::2])
+        print(f"  peak RSS, medians of 3 interleaved: this {this / 1024:.1f} MB, --baseline {other / 1024:.1f} MB;"
+              f" this/baseline {this / other:.3f}")
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FastHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -204,12 +245,23 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", action="store_true", help="also the 150,000-row and 20,000-download runs (slow)")
+    parser.add_argument("--baseline", help="another moscorpus binary, timed the same way (ratios this/baseline)")
+    parser.add_argument("--binary", help="the build to time [default: builds and times target/release/moscorpus]")
+    parser.add_argument("--skip", action="append", default=[], choices=["floor", "latency"],
+                        help="leave out a part (to reach --scale sooner)")
     args = parser.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
-    floor_bench(args.runs)
-    latency_bench(args.runs)
+    global binary
+    if args.binary:
+        binary = pathlib.Path(args.binary).resolve()
+    else:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
+    baseline = pathlib.Path(args.baseline).resolve() if args.baseline else None
+    if "floor" not in args.skip:
+        floor_bench(args.runs, baseline)
+    if "latency" not in args.skip:
+        latency_bench(args.runs, baseline)
     if args.scale:
-        scale_bench()
+        scale_bench(baseline)
 
 
 if __name__ == "__main__":
