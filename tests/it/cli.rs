@@ -235,6 +235,36 @@ fn report_json_has_the_counts_and_the_most_frequent_failures() {
     assert_eq!(top[1]["kind"], "no-url");
     assert!(top[1]["example"].as_str().unwrap().starts_with("no-url: "));
     assert!((report["attrition"].as_f64().unwrap() - 0.25).abs() < 1e-12);
+    // The whole report, its shape reviewed: the sandbox's paths and the run's times masked.
+    let root = s.root.path().display().to_string();
+    let masked = mask_run(report, &root);
+    insta::assert_snapshot!(
+        "ingest_report_json",
+        serde_json::to_string_pretty(&masked).unwrap()
+    );
+}
+
+/// A `--report-json` with this run's folder written `<root>` and its durations `<s>`.
+fn mask_run(value: serde_json::Value, root: &str) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(text.replace(root, "<root>")),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| mask_run(v, root)).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, v)| {
+                    let timed = key.ends_with("_s") || key.ends_with("_seconds");
+                    let v = if timed && v.is_number() {
+                        Value::String("<s>".into())
+                    } else {
+                        mask_run(v, root)
+                    };
+                    (key, v)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// #23 item 6: `moscorpus audit` on a folder of clips, three of them damaged (cut, 4 KB

@@ -659,6 +659,8 @@ fn corpora_lists_every_corpus_with_scale_licence_and_citation() {
     assert_eq!(table.code, 0, "{}", table.stderr);
     let json = moscorpus(dir.path(), &["corpora", "--json"]);
     assert_eq!(json.code, 0, "{}", json.stderr);
+    // Every registry fact in one reviewed file: a changed fact shows in review.
+    insta::assert_snapshot!("corpora_json", json.stdout);
     let all: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(all.len(), moscorpus::corpus::CorpusId::ALL.len());
     for entry in &all {
