@@ -36,6 +36,7 @@ fn to_py(error: Error) -> PyErr {
             let path = Some(label.path.display().to_string());
             corpus_error(message, path, label.line, label.kind.name())
         }
+        Error::BadArchive { message } => corpus_error(message, None, None, "bad_archive"),
         Error::MissingInput { ref path, .. } => {
             let path = Some(path.display().to_string());
             corpus_error(error.to_string(), path, None, "missing_input")

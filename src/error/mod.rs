@@ -23,6 +23,11 @@ pub enum Error {
     /// A label file that cannot be used (where, and why, as data).
     #[error(transparent)]
     Label(#[from] Box<LabelError>),
+    /// An archive that is not what it claims (unreadable, cut short, too many members):
+    /// its clips stay missing and a downloaded one is fetched again; any other error of
+    /// an extraction (no space, say) stops the run.
+    #[error("{message}")]
+    BadArchive { message: String },
     /// An input file that is not there (`what`: "file", "shard", "label file", …).
     #[error("{}: no such {what}", path.display())]
     MissingInput { path: PathBuf, what: &'static str },
@@ -64,6 +69,12 @@ impl Error {
         }
     }
 
+    pub fn bad_archive(message: impl Into<String>) -> Self {
+        Error::BadArchive {
+            message: message.into(),
+        }
+    }
+
     pub fn input_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Error::Input {
             message: message.into(),
@@ -76,7 +87,10 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         let input_file = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
         match self {
-            Error::Input { .. } | Error::MissingInput { .. } | Error::Label(_) => 2,
+            Error::Input { .. }
+            | Error::MissingInput { .. }
+            | Error::Label(_)
+            | Error::BadArchive { .. } => 2,
             Error::File(e) | Error::Io { source: e, .. } if input_file(e) => 2,
             Error::File(_) | Error::Io { .. } | Error::Other(_) => 1,
             Error::Interrupted { signal } => crate::interrupt::exit_code(*signal),

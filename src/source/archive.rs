@@ -96,7 +96,7 @@ impl Unpacked {
             let target = dest.join(&member.key);
             fs::rename(temp_of(&target), &target)?;
             let stamp = Stamp::of(&target).ok_or_else(|| {
-                Error::input(format!(
+                Error::bad_archive(format!(
                     "{}: written but cannot be read back",
                     target.display()
                 ))
@@ -146,7 +146,7 @@ fn is_gzip(archive: &Path) -> bool {
 
 fn broken_tar(archive: &Path) -> impl Fn(io::Error) -> Error + '_ {
     move |e| {
-        Error::input(format!(
+        Error::bad_archive(format!(
             "{}: not a readable tar archive ({})",
             archive.display(),
             printable(&e.to_string())
@@ -313,7 +313,7 @@ pub fn extract_zip(
 ) -> Result<ExtractReport, Error> {
     let file = File::open(archive)?;
     let broken = |e: zip::result::ZipError| {
-        Error::input(format!(
+        Error::bad_archive(format!(
             "{}: not a readable zip archive ({e})",
             archive.display()
         ))
@@ -390,7 +390,7 @@ fn single_top_folder(names: &[String]) -> Option<String> {
 }
 
 fn too_many(archive: &Path) -> Error {
-    Error::input(format!(
+    Error::bad_archive(format!(
         "{}: more than {MAX_MEMBERS} members; refused (a corpus folder archive holds a few thousand clips)",
         archive.display()
     ))
@@ -398,9 +398,8 @@ fn too_many(archive: &Path) -> Error {
 
 fn in_archive(archive: &Path, e: Error) -> Error {
     match e {
-        Error::Input { message, hint } => Error::Input {
+        Error::BadArchive { message } => Error::BadArchive {
             message: format!("{}: {message}", archive.display()),
-            hint,
         },
         other => other,
     }
@@ -454,13 +453,15 @@ fn write_member(
         Err(e) => {
             drop(out);
             let _ = fs::remove_file(&temp);
-            return Err(Error::input(format!("member {name:?} is unreadable ({e})")));
+            return Err(Error::bad_archive(format!(
+                "member {name:?} is unreadable ({e})"
+            )));
         }
     };
     if written != size {
         drop(out);
         let _ = fs::remove_file(&temp);
-        return Err(Error::input(format!(
+        return Err(Error::bad_archive(format!(
             "member {name:?} is truncated ({written} of {size} bytes)"
         )));
     }

@@ -630,7 +630,7 @@ fn finish_extraction(
             }
             Ok(())
         }
-        Err(Error::Input { message, .. }) => {
+        Err(Error::BadArchive { message }) => {
             let mut failure = Failure::new(FailureKind::BadArchive, message);
             if opts.source.is_remote() {
                 // A download that is not the archive it claims: keep it for a look,
@@ -649,5 +649,58 @@ fn finish_extraction(
             Ok(())
         }
         Err(other) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only an archive that is not what it claims is a bad archive (its clips stay
+    /// missing, a download is fetched again); any other error of its extraction, such as
+    /// a disk too small for it, stops the run instead of condemning the archive (#25).
+    #[test]
+    fn only_a_bad_archive_is_called_bad_and_a_full_disk_stops_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k150ka.zip");
+        std::fs::write(&path, b"PK").unwrap();
+        let planned = PlannedArchive {
+            file: "k150ka.zip".into(),
+            location: url_of(&path),
+            extract_to: dir.path().join("clips"),
+            rows: 1,
+            size: None,
+        };
+        let opts = ArchiveOptions {
+            source: ArchiveSource::Url {
+                url: url_of(&path),
+                file: "k150ka.zip".into(),
+            },
+            keep_archives: false,
+            connections_per_file: 1,
+        };
+        let (mut progress, _) = ProgressFile::load(&dir.path().join("state.json")).unwrap();
+        let mut report = StageReport::default();
+
+        let full = Error::input_with_hint("not enough disk space for extracting k150ka.zip", "");
+        let stopped = finish_extraction(
+            &planned,
+            &path,
+            Err(full),
+            &opts,
+            &mut progress,
+            &mut report,
+        );
+        assert!(matches!(stopped, Err(Error::Input { .. })), "{stopped:?}");
+        assert!(report.failures.is_empty() && path.exists(), "{report:?}");
+
+        let bad = Error::bad_archive("k150ka.zip: not a readable zip archive (invalid)");
+        finish_extraction(&planned, &path, Err(bad), &opts, &mut progress, &mut report).unwrap();
+        assert_eq!(report.failures.len(), 1, "{report:?}");
+        assert!(!path.exists() && dir.path().join("k150ka.zip.bad").exists());
+    }
+
+    fn url_of(path: &Path) -> String {
+        format!("http://127.0.0.1:9/{}", path.display())
     }
 }
