@@ -31,7 +31,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     let report = run_demo(&opts, prober.as_ref())?;
     super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report)?;
     let page = report.output.with_file_name("report.html");
-    let inputs = [&report.output, &report.progress_path]
+    let inputs = [&report.output, &report.state_path]
         .into_iter()
         .chain(&report.label_files);
     // The demo's own page, replaced on every run.
@@ -42,7 +42,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
             inputs: vec![report.output.clone()],
             labels: report.label_files.clone(),
             parse: crate::manifest::ParseOptions::new(crate::corpus::CorpusId::Lsvq),
-            states: vec![report.progress_path.clone()],
+            states: vec![report.state_path.clone()],
         },
         &claimed,
     )?;

@@ -13,7 +13,7 @@ use crate::eval::{
     ClipSet, EvalOptions, EvalReport, LogisticScores, RepeatReport, Spread, evaluate,
     evaluate_on_split,
 };
-use crate::manifest::labels::EvalSplit;
+use crate::manifest::labels::HeldOut;
 use crate::split::read_split_file;
 use crate::table::inputs::corpus_of_inputs;
 
@@ -38,8 +38,8 @@ pub struct EvaluateArgs {
     pub corpus: Option<CorpusId>,
     /// Score an LSVQ held-out split: `test` (is_test rows, or a test list) or `test_1080p`
     /// (the 1080p label file).
-    #[arg(long, value_enum, default_value_t = SplitArg::All)]
-    pub split: SplitArg,
+    #[arg(long, value_enum, default_value_t = HeldOutArg::All)]
+    pub split: HeldOutArg,
     /// Also report PLCC and RMSE after the 4-parameter logistic fit.
     #[arg(long)]
     pub logistic: bool,
@@ -70,7 +70,7 @@ pub struct EvaluateArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SplitArg {
+pub enum HeldOutArg {
     All,
     Test,
     #[value(name = "test_1080p", alias = "test-1080p")]
@@ -237,9 +237,9 @@ fn options(args: &EvaluateArgs) -> EvalOptions {
         labels: args.labels.clone(),
         predictions: args.predictions.clone().unwrap_or_default(),
         split: match args.split {
-            SplitArg::All => EvalSplit::All,
-            SplitArg::Test => EvalSplit::Test,
-            SplitArg::Test1080p => EvalSplit::Test1080p,
+            HeldOutArg::All => HeldOut::All,
+            HeldOutArg::Test => HeldOut::Test,
+            HeldOutArg::Test1080p => HeldOut::Test1080p,
         },
         logistic: args.logistic,
         strict: args.strict,

@@ -13,7 +13,7 @@ use crate::corpus::{ArchiveLayout, ClipSource, CorpusId, DIR_FLAG_ALIASES};
 use crate::error::Error;
 use crate::files::human_size;
 use crate::files::output::{ClaimedOutput, refuse_inputs};
-use crate::pipeline::select::{Shard, Split};
+use crate::pipeline::select::{Shard, TrainTest};
 use crate::pipeline::{IngestOptions, RunReport, ingest, plan_archives};
 use crate::source::http::DownloadPolicy;
 use crate::source::hub::HubDataset;
@@ -79,9 +79,10 @@ pub struct CommonArgs {
     /// files].
     #[arg(long, value_name = "FILE")]
     pub manifest_csv: Option<PathBuf>,
-    /// Download-progress state file [default: <dir>/.download-progress.json].
-    #[arg(long, value_name = "FILE")]
-    pub progress_path: Option<PathBuf>,
+    /// The state file: which clips are done and which failed for good [default:
+    /// <dir>/.download-progress.json].
+    #[arg(long = "progress-path", value_name = "FILE")]
+    pub state_path: Option<PathBuf>,
     /// Clips live in <dir>/<clips-subdir> ("." for clips directly under --dir)
     /// [default: the corpus's: clips (lsvq, konvid-150k, live-yt-gaming), KoNViD_1k_videos,
     /// Video (live-vqc), . (youtube-ugc, waterloo-ivc-4k), videos (chug)]. KonViD-150k's
@@ -131,8 +132,8 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N")]
     pub min_csv_rows: Option<usize>,
     /// Which rows of a label file with an is_test column to keep.
-    #[arg(long, value_enum, default_value_t = SplitArg::All)]
-    pub split: SplitArg,
+    #[arg(long, value_enum, default_value_t = TrainTestArg::All)]
+    pub split: TrainTestArg,
     /// Ingest only part K of N disjoint parts of the selected rows (by clip key), e.g. one
     /// task of a Slurm array or a Kubernetes Indexed Job; combine outputs with `merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
@@ -183,18 +184,18 @@ pub struct CommonArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SplitArg {
+pub enum TrainTestArg {
     Train,
     Test,
     All,
 }
 
-impl From<SplitArg> for Split {
-    fn from(split: SplitArg) -> Self {
+impl From<TrainTestArg> for TrainTest {
+    fn from(split: TrainTestArg) -> Self {
         match split {
-            SplitArg::Train => Split::Train,
-            SplitArg::Test => Split::Test,
-            SplitArg::All => Split::All,
+            TrainTestArg::Train => TrainTest::Train,
+            TrainTestArg::Test => TrainTest::Test,
+            TrainTestArg::All => TrainTest::All,
         }
     }
 }
@@ -311,7 +312,7 @@ impl Prepared {
     fn execute(&self) -> Result<RunReport, Error> {
         // The report of the run is replaced by each run (a re-run continues the last),
         // but it is never the output, the state file or a label file.
-        let run_files = [self.opts.output_path(), self.opts.progress_file_path()];
+        let run_files = [self.opts.output_path(), self.opts.state_file_path()];
         let label_file = self.opts.label_file.iter().map(PathBuf::as_path);
         let claimed = match &self.common.report_json {
             Some(path) => Some(ClaimedOutput::claim(
@@ -374,7 +375,7 @@ impl CommonArgs {
         let mut opts = IngestOptions::new(corpus);
         opts.dir = dir;
         opts.label_file = self.manifest_csv.clone();
-        opts.progress_path = self.progress_path.clone();
+        opts.state_path = self.state_path.clone();
         if let Some(subdir) = &self.clips_subdir {
             opts.clips_subdir = subdir.clone();
         }
@@ -450,7 +451,7 @@ impl CommonArgs {
             ));
         }
         if let Some(report) = &self.report_json {
-            let taken = [&self.output, &self.manifest_csv, &self.progress_path];
+            let taken = [&self.output, &self.manifest_csv, &self.state_path];
             if taken.iter().any(|p| p.as_ref() == Some(report)) {
                 return Err(Error::input(format!(
                     "--report-json {} is also another file of this run",
@@ -599,7 +600,7 @@ pub fn report_json(corpus: CorpusId, report: &RunReport) -> serde_json::Value {
             })
             .collect(),
         output: text(&report.output),
-        state_file: text(&report.progress_path),
+        state_file: text(&report.state_path),
         state_file_bytes_written: report.state_file_bytes_written,
         label_files: report.label_files.iter().map(|p| text(p)).collect(),
         archives: report.staging.as_ref().map(|st| ArchiveSummary {
@@ -661,7 +662,7 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) -> Result<(), Error> 
         tracing::warn!("{warning}");
     }
     out!("output: {}", report.output.display())?;
-    out!("state file: {}", report.progress_path.display())?;
+    out!("state file: {}", report.state_path.display())?;
     out!("cite: {}", info.citation)?;
     out!("licence: {}", info.licence_note)?;
     Ok(())

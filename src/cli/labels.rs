@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::labels::LabelSet;
 use crate::labels::check::{Evidence, LabelCheck, check};
 use crate::labels::diff::{LabelDiff, MosChange, diff};
-use crate::store::progress::ProgressFile;
+use crate::store::state_file::StateFile;
 
 #[derive(Debug, Subcommand)]
 pub enum LabelsCommand {
@@ -107,7 +107,7 @@ fn run_check(args: CheckArgs) -> Result<(), Error> {
     }
     let state = state_path
         .is_file()
-        .then(|| ProgressFile::load_read_only(&state_path))
+        .then(|| StateFile::load_read_only(&state_path))
         .transpose()?;
     let clips_root = args
         .clips_dir

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
-use crate::manifest::labels::{EvalSplit, read_labels_and_hashes};
+use crate::manifest::labels::{HeldOut, read_labels_and_hashes};
 use bootstrap::BootstrapIntervals;
 use inputs::Joined;
 
@@ -23,7 +23,7 @@ pub struct EvalOptions {
     pub corpus: CorpusId,
     pub labels: Vec<PathBuf>,
     pub predictions: PathBuf,
-    pub split: EvalSplit,
+    pub split: HeldOut,
     pub logistic: bool,
     pub strict: bool,
     /// Bootstrap replicates (0: none).

@@ -13,7 +13,7 @@ use super::diff::MosChange;
 use crate::audit::Verdict;
 use crate::audit::log::RecordedVerdict;
 use crate::probe::{ProbeError, Prober};
-use crate::store::progress::{ClipState, ProgressFile};
+use crate::store::state_file::{ClipState, StateFile};
 
 /// Why a labelled clip has no row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -84,7 +84,7 @@ pub struct DamagedRow {
 /// Where `check` looks for reasons.
 pub struct Evidence<'a> {
     /// The shard's state file, when there is one.
-    pub state: Option<&'a ProgressFile>,
+    pub state: Option<&'a StateFile>,
     /// The clips folder the shard was ingested from.
     pub clips_root: &'a Path,
     pub prober: &'a dyn Prober,

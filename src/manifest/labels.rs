@@ -15,7 +15,7 @@ use crate::table::inputs::is_shard;
 
 /// Which LSVQ held-out list to score on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EvalSplit {
+pub enum HeldOut {
     /// Every labelled clip.
     #[default]
     All,
@@ -29,7 +29,7 @@ pub enum EvalSplit {
 /// in file order.
 pub fn read_labels(
     paths: &[PathBuf],
-    split: EvalSplit,
+    split: HeldOut,
     corpus: CorpusId,
 ) -> Result<Vec<(String, f64)>, Error> {
     Ok(read_labels_and_hashes(paths, split, corpus)?.0)
@@ -42,7 +42,7 @@ pub type LabelPairs = Vec<(String, f64)>;
 /// name, by clip key (other label shapes name no bytes), from the same one read.
 pub fn read_labels_and_hashes(
     paths: &[PathBuf],
-    split: EvalSplit,
+    split: HeldOut,
     corpus: CorpusId,
 ) -> Result<(LabelPairs, HashMap<String, String>), Error> {
     let mut labels = Vec::new();
@@ -54,7 +54,7 @@ pub fn read_labels_and_hashes(
             .unwrap_or_default();
         let is_1080p = file_name.contains("1080p");
         if is_shard(path)? {
-            if split == EvalSplit::All {
+            if split == HeldOut::All {
                 let rows =
                     read_named_values(path, &["src", "name"], &["mos"], corpus, Some(&mut hashes))?;
                 labels.extend(rows);
@@ -68,10 +68,10 @@ pub fn read_labels_and_hashes(
         }
         let has_split = parsed.has_split();
         let keep = |row: &ManifestRow| match split {
-            EvalSplit::All => true,
-            EvalSplit::Test if has_split => row.is_test == Some(true),
-            EvalSplit::Test => !is_1080p && file_name.contains("test"),
-            EvalSplit::Test1080p => is_1080p,
+            HeldOut::All => true,
+            HeldOut::Test if has_split => row.is_test == Some(true),
+            HeldOut::Test => !is_1080p && file_name.contains("test"),
+            HeldOut::Test1080p => is_1080p,
         };
         labels.extend(
             parsed
@@ -81,8 +81,8 @@ pub fn read_labels_and_hashes(
                 .map(|r| (r.key.clone(), r.mos)),
         );
     }
-    if labels.is_empty() && split != EvalSplit::All {
-        let which = if split == EvalSplit::Test {
+    if labels.is_empty() && split != HeldOut::All {
+        let which = if split == HeldOut::Test {
             "LSVQ_test"
         } else {
             "LSVQ_test_1080p"

@@ -35,10 +35,10 @@ use crate::manifest;
 use crate::probe::Prober;
 use crate::source::http::{DownloadPolicy, RunTransport};
 use crate::source::stage::{self, ArchiveOptions, PlannedArchive, StageReport};
-use crate::store::progress::ProgressFile;
 use crate::store::row::{CorpusRow, utc_timestamp_now};
 use crate::store::sink::JsonlSink;
-use select::{Selection, Shard, Split, select_rows};
+use crate::store::state_file::StateFile;
+use select::{Selection, Shard, TrainTest, select_rows};
 use state::RunState;
 
 /// Everything one ingest run needs; the CLI fills it from flags.
@@ -50,7 +50,7 @@ pub struct IngestOptions {
     /// The label file; `None` looks for the corpus's usual names in `dir`.
     pub label_file: Option<PathBuf>,
     /// Default `<dir>/.download-progress.json`.
-    pub progress_path: Option<PathBuf>,
+    pub state_path: Option<PathBuf>,
     /// Clips live in `<dir>/<clips_subdir>`.
     pub clips_subdir: PathBuf,
     /// Appended to bare stems in generic manifests.
@@ -69,7 +69,7 @@ pub struct IngestOptions {
     pub max_rows: Option<usize>,
     /// Overrides the corpus's sanity floor.
     pub min_csv_rows: Option<usize>,
-    pub split: Split,
+    pub split: TrainTest,
     /// Keep only this part of the selected rows (`--shard K/N`).
     pub shard: Option<Shard>,
     pub retry_failed: bool,
@@ -102,7 +102,7 @@ impl IngestOptions {
             corpus,
             dir: PathBuf::from(info.default_dir),
             label_file: None,
-            progress_path: None,
+            state_path: None,
             clips_subdir: PathBuf::from(info.clips_subdir),
             clip_suffix: ".mp4".into(),
             raw_variant: false,
@@ -113,7 +113,7 @@ impl IngestOptions {
             download: DownloadPolicy::default(),
             max_rows: info.default_max_rows,
             min_csv_rows: None,
-            split: Split::All,
+            split: TrainTest::All,
             shard: None,
             retry_failed: false,
             archives: None,
@@ -135,8 +135,8 @@ impl IngestOptions {
             .unwrap_or_else(|| self.dir.join(self.corpus.info().output_file))
     }
 
-    pub fn progress_file_path(&self) -> PathBuf {
-        self.progress_path
+    pub fn state_file_path(&self) -> PathBuf {
+        self.state_path
             .clone()
             .unwrap_or_else(|| self.dir.join(".download-progress.json"))
     }
@@ -167,7 +167,7 @@ impl IngestOptions {
             ));
         }
         let output = self.output_path();
-        let state = self.progress_file_path();
+        let state = self.state_file_path();
         if same_file(&output, &state) {
             return Err(Error::input(format!(
                 "--output {} is also the state file; writing it would destroy it",
@@ -190,8 +190,8 @@ impl IngestOptions {
     /// this one's. The state file names no corpus (contract §2), so the folder says whose
     /// it is; `--progress-path` gives a run its own.
     fn check_state_file_is_ours(&self) -> Result<(), Error> {
-        let state = self.progress_file_path();
-        if self.progress_path.is_some() || !state.is_file() || self.output_path().exists() {
+        let state = self.state_file_path();
+        if self.state_path.is_some() || !state.is_file() || self.output_path().exists() {
             return Ok(());
         }
         let other = CorpusId::ALL
@@ -223,7 +223,7 @@ impl IngestOptions {
     fn check_not_label_file(&self, label_file: &std::path::Path) -> Result<(), Error> {
         for (flag, path) in [
             ("--output", self.output_path()),
-            ("--progress-path", self.progress_file_path()),
+            ("--progress-path", self.state_file_path()),
         ] {
             if same_file(&path, label_file) {
                 return Err(Error::input(format!(
@@ -314,7 +314,7 @@ impl RunStats {
 pub struct RunReport {
     pub stats: RunStats,
     pub output: PathBuf,
-    pub progress_path: PathBuf,
+    pub state_path: PathBuf,
     pub label_files: Vec<PathBuf>,
     /// Set when attrition exceeded the threshold.
     pub attrition_warning: Option<String>,
@@ -332,14 +332,14 @@ pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error>
     };
     let selection = select_rows(opts)?;
     // A dry run changes nothing: an unreadable state file is not moved aside.
-    let progress = ProgressFile::load_read_only(&opts.progress_file_path())?;
+    let state_file = StateFile::load_read_only(&opts.state_file_path())?;
     let mut planned = stage::plan(
         opts.corpus,
         &selection.rows,
         &opts.dir,
         &selection.clips_root,
         archives,
-        &progress,
+        &state_file,
         opts.retry_failed,
     );
     stage::fill_sizes(&mut planned, archives, &opts.download)?;
@@ -362,16 +362,16 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
     stats.selected = rows.len();
     check_tools(opts, prober)?;
     let output = opts.output_path();
-    let progress_path = opts.progress_file_path();
+    let state_path = opts.state_file_path();
     if locks.is_some() {
         // A run killed mid-write leaves its temp files; this run holds the lock.
-        remove_stale_temps(opts, &progress_path);
+        remove_stale_temps(opts, &state_path);
     }
-    let (mut progress, sink) = open_outputs(&progress_path, &output)?;
+    let (mut state_file, sink) = open_outputs(&state_path, &output)?;
 
     let transport = RunTransport::default();
-    let staging = stage_archives(opts, &rows, &clips_root, &mut progress, &transport)?;
-    let state = RunState::open(&output, sink, progress, stats)?;
+    let staging = stage_archives(opts, &rows, &clips_root, &mut state_file, &transport)?;
+    let state = RunState::open(&output, sink, state_file, stats)?;
 
     let info = opts.corpus.info();
     let corpus_version = opts.corpus_version();
@@ -418,13 +418,13 @@ pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
     walked?;
     kept?;
     Ok(RunReport {
-        attrition_warning: attrition_warning(&state.stats, opts, &progress_path),
+        attrition_warning: attrition_warning(&state.stats, opts, &state_path),
         stats: state.stats,
         output,
-        progress_path,
+        state_path,
         label_files: vec![label_file],
         staging,
-        state_file_bytes_written: state.progress.bytes_written,
+        state_file_bytes_written: state.state_file.bytes_written,
     })
 }
 
@@ -450,8 +450,8 @@ impl RunLocks {
 }
 
 /// Removes the temp files a killed run left beside the state file and in the folder.
-fn remove_stale_temps(opts: &IngestOptions, progress_path: &Path) {
-    let folder = progress_path
+fn remove_stale_temps(opts: &IngestOptions, state_path: &Path) {
+    let folder = state_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(&opts.dir);
@@ -475,8 +475,8 @@ fn check_tools(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<(),
 }
 
 /// The state file and the shard, opened with what each had to set aside said.
-fn open_outputs(progress_path: &Path, output: &Path) -> Result<(ProgressFile, JsonlSink), Error> {
-    let (progress, moved) = ProgressFile::load(progress_path)?;
+fn open_outputs(state_path: &Path, output: &Path) -> Result<(StateFile, JsonlSink), Error> {
+    let (state_file, moved) = StateFile::load(state_path)?;
     if let Some(message) = moved {
         warn!("{message}");
     }
@@ -491,7 +491,7 @@ fn open_outputs(progress_path: &Path, output: &Path) -> Result<(ProgressFile, Js
     for message in &opened.unreadable_lines {
         warn!("{message}");
     }
-    Ok((progress, sink))
+    Ok((state_file, sink))
 }
 
 /// Fetches and extracts the archives the selected rows need (`--archives-dir`,
@@ -500,7 +500,7 @@ fn stage_archives(
     opts: &IngestOptions,
     rows: &[manifest::ManifestRow],
     clips_root: &Path,
-    progress: &mut ProgressFile,
+    state_file: &mut StateFile,
     transport: &RunTransport,
 ) -> Result<Option<StageReport>, Error> {
     let Some(archives) = &opts.archives else {
@@ -512,14 +512,14 @@ fn stage_archives(
         &opts.dir,
         clips_root,
         archives,
-        progress,
+        state_file,
         opts.retry_failed,
     );
     stage::stage(
         &planned,
         archives,
         &opts.dir,
-        progress,
+        state_file,
         &opts.download,
         transport,
     )
@@ -528,11 +528,7 @@ fn stage_archives(
 
 /// The warning when more of the selected clips could not be downloaded than
 /// `--attrition-warn` allows.
-fn attrition_warning(
-    stats: &RunStats,
-    opts: &IngestOptions,
-    progress_path: &Path,
-) -> Option<String> {
+fn attrition_warning(stats: &RunStats, opts: &IngestOptions, state_path: &Path) -> Option<String> {
     (stats.attrition() > opts.attrition_warn_threshold).then(|| {
         format!(
             "attrition {:.1}% ({} of {} selected clips could not be downloaded) exceeds {:.1}%; \
@@ -541,7 +537,7 @@ fn attrition_warning(
             stats.skipped_download,
             stats.selected,
             opts.attrition_warn_threshold * 100.0,
-            progress_path.display()
+            state_path.display()
         )
     })
 }

@@ -25,7 +25,7 @@ use crate::failure::Failure;
 use crate::manifest::ManifestRow;
 use crate::source::http::{DownloadPolicy, RunTransport};
 use crate::source::{Fetch, decide};
-use crate::store::progress::ClipState;
+use crate::store::state_file::ClipState;
 
 use super::job::{Found, Job, Outcome};
 use super::slots::Slots;
@@ -144,7 +144,7 @@ fn send_or_skip(
     jobs: &mpsc::SyncSender<Job>,
 ) -> Result<Option<Outcome>, Error> {
     let clip = applier.clip_path(row);
-    let state = applier.state.progress.state(&row.key);
+    let state = applier.state.state_file.state(&row.key);
     let url = match decide(&clip, &state, row.url.as_deref(), retry_failed) {
         Fetch::Skip { reason, remembered } => {
             let failure = missing_clip_failure(applier, &row.key, &reason, remembered);
@@ -284,7 +284,7 @@ impl InOrder {
                     crate::files::human_size(self.bytes)
                 ));
             }
-            applier.state.progress.write_if_due()?;
+            applier.state.state_file.write_if_due()?;
             if self.last_log.elapsed().as_secs() >= 5 {
                 info!(
                     "{}/{} rows: {} written, {} already present",

@@ -13,7 +13,7 @@ use crate::manifest::{self, Manifest, ManifestRow, ParseOptions, konvid_scores};
 
 /// Which rows of a file with an `is_test` column to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Split {
+pub enum TrainTest {
     Train,
     Test,
     #[default]
@@ -21,11 +21,15 @@ pub enum Split {
 }
 
 /// Keeps the rows of `split`, then the first `max_rows` of them.
-pub fn select(rows: Vec<ManifestRow>, split: Split, max_rows: Option<usize>) -> Vec<ManifestRow> {
+pub fn select(
+    rows: Vec<ManifestRow>,
+    split: TrainTest,
+    max_rows: Option<usize>,
+) -> Vec<ManifestRow> {
     let keep = |row: &ManifestRow| match split {
-        Split::All => true,
-        Split::Train => row.is_test == Some(false),
-        Split::Test => row.is_test == Some(true),
+        TrainTest::All => true,
+        TrainTest::Train => row.is_test == Some(false),
+        TrainTest::Test => row.is_test == Some(true),
     };
     rows.into_iter()
         .filter(keep)
@@ -116,7 +120,7 @@ pub(super) fn select_rows(opts: &IngestOptions) -> Result<Selection, Error> {
     for message in manifest.problem_messages() {
         warn!("{message}");
     }
-    if opts.split != Split::All && !manifest.has_split() {
+    if opts.split != TrainTest::All && !manifest.has_split() {
         return Err(Error::input_with_hint(
             format!(
                 "{}: --split needs an is_test column, and this file has none",

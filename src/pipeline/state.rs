@@ -10,16 +10,16 @@ use crate::audit::log::{AuditLog, audit_path};
 use crate::error::Error;
 use crate::manifest::ManifestRow;
 use crate::store::clip_index::ClipIndex;
-use crate::store::progress::ProgressFile;
 use crate::store::sink::JsonlSink;
 use crate::store::src_id::SrcId;
+use crate::store::state_file::StateFile;
 
 use super::RunStats;
 
 /// The files a run writes and its counts.
 pub(super) struct RunState {
     pub(super) sink: JsonlSink,
-    pub(super) progress: ProgressFile,
+    pub(super) state_file: StateFile,
     pub(super) index: ClipIndex,
     pub(super) audit_log: AuditLog,
     pub(super) stats: RunStats,
@@ -31,14 +31,14 @@ impl RunState {
     pub(super) fn open(
         output: &Path,
         sink: JsonlSink,
-        progress: ProgressFile,
+        state_file: StateFile,
         stats: RunStats,
     ) -> Result<Self, Error> {
         Ok(Self {
             index: ClipIndex::open(output)?,
             audit_log: AuditLog::open(&audit_path(output))?,
             sink,
-            progress,
+            state_file,
             stats,
         })
     }
@@ -53,7 +53,7 @@ impl RunState {
                 .map(|(i, row)| (SrcId::of(&row.key), i))
                 .collect()
         };
-        let written = self.progress.write();
+        let written = self.state_file.write();
         let sorted = self.sink.finish(label_order).map(drop);
         let synced = self.audit_log.finish();
         written.and(sorted).and(synced)

@@ -16,9 +16,9 @@ use crate::manifest::ManifestRow;
 use crate::probe::{ClipGeometry, Prober};
 use crate::store::clip_index::Stamp;
 use crate::store::hash::Digest;
-use crate::store::progress::ClipState;
 use crate::store::row::CorpusRow;
 use crate::store::src_id::SrcId;
+use crate::store::state_file::ClipState;
 
 use super::clip_check::{probe_geometry, read_clip};
 use super::job::{Found, Outcome};
@@ -57,7 +57,7 @@ impl Applier<'_> {
                     warn!("{} (label line {}): {failure}", row.key, row.line);
                     if failure.policy() == Policy::Permanent {
                         self.state
-                            .progress
+                            .state_file
                             .mark_failed(&row.key, &failure.to_string());
                     }
                 }
@@ -68,12 +68,12 @@ impl Applier<'_> {
         };
         if !matches!(found, Found::DownloadFailed(_))
             && matches!(
-                self.state.progress.state(&row.key),
+                self.state.state_file.state(&row.key),
                 ClipState::Failed { .. }
             )
         {
             // On disk after all (extracted or put there by hand): the failure is history.
-            self.state.progress.forget(&row.key);
+            self.state.state_file.forget(&row.key);
         }
         match found {
             Found::DownloadFailed(failure) => self.download_failed(row, failure),
@@ -102,7 +102,7 @@ impl Applier<'_> {
                         return Ok(());
                     }
                     debug!("{}: downloaded {size} bytes", row.key);
-                    self.state.progress.mark_done(&row.key);
+                    self.state.state_file.mark_done(&row.key);
                 }
                 self.hashed(row, &clip, sha, Some(size), stamp, geometry)?;
             }
@@ -113,7 +113,7 @@ impl Applier<'_> {
     /// A clip that failed before is downloaded again (`--retry-failed`): its failure
     /// is forgotten, and recorded again only if this attempt fails for good.
     pub(super) fn retrying(&mut self, key: &str) {
-        self.state.progress.forget(key);
+        self.state.state_file.forget(key);
     }
 
     pub(super) fn clip_path(&self, row: &ManifestRow) -> PathBuf {
@@ -153,7 +153,7 @@ impl Applier<'_> {
                     row.key, row.line
                 );
                 self.state
-                    .progress
+                    .state_file
                     .mark_failed(&row.key, &failure.to_string());
             }
             Policy::Transient | Policy::Local if failure.kind == FailureKind::Interrupted => {

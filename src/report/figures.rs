@@ -13,7 +13,7 @@ use crate::corpus::scale_of;
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::manifest::ManifestRow;
-use crate::store::progress::{ClipState, ProgressFile};
+use crate::store::state_file::{ClipState, StateFile};
 
 /// Bins of every histogram.
 pub const BINS: usize = 20;
@@ -525,7 +525,7 @@ fn coverage(
 ) -> Result<Coverage, Error> {
     let mut recorded: HashMap<String, String> = HashMap::new();
     for state in states {
-        let file = ProgressFile::load_read_only(state)?;
+        let file = StateFile::load_read_only(state)?;
         for row in rows {
             if let ClipState::Failed { reason } = file.state(&row.key) {
                 recorded.entry(row.key.clone()).or_insert(reason);

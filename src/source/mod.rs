@@ -12,7 +12,7 @@ pub mod stage;
 
 use std::path::Path;
 
-use crate::store::progress::ClipState;
+use crate::store::state_file::ClipState;
 
 /// What to do for one clip before probing it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,7 +27,7 @@ use crate::source::http::{DownloadPolicy, Downloader, RunTransport};
 use crate::source::hub::HubDataset;
 use crate::store::clip_index::Stamp;
 use crate::store::hash::Digest;
-use crate::store::progress::{ClipState, ProgressFile};
+use crate::store::state_file::{ClipState, StateFile};
 
 /// Where archives come from.
 #[derive(Debug, Clone)]
@@ -147,7 +147,7 @@ pub fn plan(
     dir: &Path,
     clips_root: &Path,
     opts: &ArchiveOptions,
-    progress: &ProgressFile,
+    state_file: &StateFile,
     retry_failed: bool,
 ) -> Vec<PlannedArchive> {
     let mut planned: Vec<PlannedArchive> = Vec::new();
@@ -158,8 +158,8 @@ pub fn plan(
         if clips_root.join(&row.key).is_file() {
             continue;
         }
-        match progress.state(&state_key(&file)) {
-            ClipState::Done if matches!(progress.state(&row.key), ClipState::Failed { .. }) => {
+        match state_file.state(&state_key(&file)) {
+            ClipState::Done if matches!(state_file.state(&row.key), ClipState::Failed { .. }) => {
                 continue;
             }
             ClipState::Done if !planned.iter().any(|p| p.file == file) => {
@@ -259,7 +259,7 @@ pub fn stage(
     planned: &[PlannedArchive],
     opts: &ArchiveOptions,
     dir: &Path,
-    progress: &mut ProgressFile,
+    state_file: &mut StateFile,
     policy: &DownloadPolicy,
     transport: &RunTransport,
 ) -> Result<StageReport, Error> {
@@ -285,20 +285,20 @@ pub fn stage(
         scope.spawn(|| fetch_all(planned, opts, &archives_dir, client, fetched_tx));
         let (done_tx, done_rx) = mpsc::channel::<ExtractionDone>();
         let mut running = 0usize;
-        let finish_one = |report: &mut StageReport, progress: &mut ProgressFile| {
+        let finish_one = |report: &mut StageReport, state_file: &mut StateFile| {
             let (index, path, result) = done_rx
                 .recv()
                 .map_err(|_| Error::Other("an extraction thread ended without an answer".into()))?;
-            finish_extraction(&planned[index], &path, result, opts, progress, report)
+            finish_extraction(&planned[index], &path, result, opts, state_file, report)
         };
         let walked = (|| -> Result<(), Error> {
             for fetched in &fetched_rx {
                 while running >= extractors {
                     running -= 1;
-                    finish_one(&mut report, progress)?;
+                    finish_one(&mut report, state_file)?;
                 }
                 let (archive, path, growing) =
-                    match take_fetched(fetched, planned, progress, &mut report)? {
+                    match take_fetched(fetched, planned, state_file, &mut report)? {
                         Next::Extract(archive, path, growing) => (archive, path, growing),
                         Next::Skip => continue,
                         Next::Stop => break,
@@ -315,7 +315,7 @@ pub fn stage(
             }
             while running > 0 {
                 running -= 1;
-                finish_one(&mut report, progress)?;
+                finish_one(&mut report, state_file)?;
             }
             Ok(())
         })();
@@ -344,7 +344,7 @@ enum Next {
 fn take_fetched(
     fetched: Fetched,
     planned: &[PlannedArchive],
-    progress: &mut ProgressFile,
+    state_file: &mut StateFile,
     report: &mut StageReport,
 ) -> Result<Next, Error> {
     match fetched {
@@ -361,8 +361,8 @@ fn take_fetched(
         } => {
             let file = &planned[archive].file;
             if remembered {
-                progress.mark_failed(&state_key(file), &failure.to_string());
-                progress.write()?;
+                state_file.mark_failed(&state_key(file), &failure.to_string());
+                state_file.write()?;
             }
             report.failed(file, failure);
             Ok(Next::Skip)
@@ -598,7 +598,7 @@ fn finish_extraction(
     path: &Path,
     extracted: Result<Option<ExtractReport>, Error>,
     opts: &ArchiveOptions,
-    progress: &mut ProgressFile,
+    state_file: &mut StateFile,
     report: &mut StageReport,
 ) -> Result<(), Error> {
     match extracted {
@@ -623,8 +623,8 @@ fn finish_extraction(
                     )
                 }));
             report.archives_ready += 1;
-            progress.mark_done(&state_key(&archive.file));
-            progress.write()?;
+            state_file.mark_done(&state_key(&archive.file));
+            state_file.write()?;
             if opts.source.is_remote() && !opts.keep_archives {
                 let _ = fs_err::remove_file(path);
             }
@@ -679,7 +679,7 @@ mod tests {
             keep_archives: false,
             connections_per_file: 1,
         };
-        let (mut progress, _) = ProgressFile::load(&dir.path().join("state.json")).unwrap();
+        let (mut state_file, _) = StateFile::load(&dir.path().join("state.json")).unwrap();
         let mut report = StageReport::default();
 
         let full = Error::input_with_hint("not enough disk space for extracting k150ka.zip", "");
@@ -688,14 +688,22 @@ mod tests {
             &path,
             Err(full),
             &opts,
-            &mut progress,
+            &mut state_file,
             &mut report,
         );
         assert!(matches!(stopped, Err(Error::Input { .. })), "{stopped:?}");
         assert!(report.failures.is_empty() && path.exists(), "{report:?}");
 
         let bad = Error::bad_archive("k150ka.zip: not a readable zip archive (invalid)");
-        finish_extraction(&planned, &path, Err(bad), &opts, &mut progress, &mut report).unwrap();
+        finish_extraction(
+            &planned,
+            &path,
+            Err(bad),
+            &opts,
+            &mut state_file,
+            &mut report,
+        )
+        .unwrap();
         assert_eq!(report.failures.len(), 1, "{report:?}");
         assert!(!path.exists() && dir.path().join("k150ka.zip.bad").exists());
     }

@@ -4,7 +4,7 @@
 pub mod clip_index;
 pub mod hash;
 pub mod json;
-pub mod progress;
 pub mod row;
 pub mod sink;
 pub mod src_id;
+pub mod state_file;

@@ -157,7 +157,7 @@ fn downloaded_files_are_whole_and_failed_ones_absent() {
 #[test]
 fn the_state_file_keeps_permanent_failures_with_reasons_and_no_transient_one() {
     let (_s, report) = first_run();
-    let text = std::fs::read_to_string(&report.progress_path).unwrap();
+    let text = std::fs::read_to_string(&report.state_path).unwrap();
     assert!(text.ends_with("}\n"), "final newline");
     assert!(text.contains("  \"missing.mp4\": {\n    \"reason\": \"http-404: Not Found\",\n    \"state\": \"failed\"\n  }"), "{text}");
     let state: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use moscorpus::corpus::{CorpusId, KONVID_150K};
 use moscorpus::manifest::konvid_scores::{ScorePart, discover};
 use moscorpus::manifest::{LabelShape, ParseOptions, parse_konvid_scores, parse_label_file};
-use moscorpus::pipeline::select::{Split, select};
+use moscorpus::pipeline::select::{TrainTest, select};
 
 fn labels(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -87,16 +87,16 @@ fn official_csv_with_bom_and_is_test_split() {
         "the BOM must not hide the header"
     );
     assert!(m.has_split());
-    let train = select(m.rows.clone(), Split::Train, None);
-    let test = select(m.rows.clone(), Split::Test, None);
+    let train = select(m.rows.clone(), TrainTest::Train, None);
+    let test = select(m.rows.clone(), TrainTest::Test, None);
     assert_eq!(
         keys(&train),
         ["yfcc-batch1/10.mp4", "ia-batch4/Nice.Day.at.the.Beach.mp4"]
     );
     assert_eq!(keys(&test), ["yfcc-batch1/11.mp4", "yfcc-batch2/12.mp4"]);
-    assert_eq!(select(m.rows.clone(), Split::All, Some(3)).len(), 3);
+    assert_eq!(select(m.rows.clone(), TrainTest::All, Some(3)).len(), 3);
     assert_eq!(
-        keys(&select(m.rows, Split::Test, Some(1))),
+        keys(&select(m.rows, TrainTest::Test, Some(1))),
         ["yfcc-batch1/11.mp4"]
     );
 }

@@ -31,7 +31,7 @@ pub enum ClipState {
 
 /// The state file, loaded in memory, written back atomically.
 #[derive(Debug)]
-pub struct ProgressFile {
+pub struct StateFile {
     path: PathBuf,
     entries: BTreeMap<String, Entry>,
     dirty: bool,
@@ -45,7 +45,7 @@ pub struct ProgressFile {
 /// means a failure is looked up once more: a downloaded clip is on disk either way.
 const WRITE_INTERVAL: Duration = Duration::from_secs(2);
 
-impl ProgressFile {
+impl StateFile {
     /// Loads `path`. A missing file means "nothing known". An unreadable one is moved
     /// aside (never deleted) and the returned warning says where it went.
     pub fn load(path: &Path) -> Result<(Self, Option<String>), Error> {
@@ -164,7 +164,7 @@ impl ProgressFile {
     }
 }
 
-impl ProgressFile {
+impl StateFile {
     /// The file's bytes: `json.dump(state, indent=2, sort_keys=True)` plus a newline,
     /// serialized entry by entry (no copy of the map).
     fn to_json(&self) -> String {
@@ -264,7 +264,7 @@ mod tests {
             r#"{"c": {"state": "weird", "extra": [1, 2]}, "b": {"state": "failed", "reason": "x é"}, "a": {"state": "done"}}"#,
         )
         .unwrap();
-        let (mut state, moved) = ProgressFile::load(&path).unwrap();
+        let (mut state, moved) = StateFile::load(&path).unwrap();
         assert!(moved.is_none());
         assert_eq!(state.state("a"), ClipState::Done);
         assert_eq!(
