@@ -233,6 +233,15 @@ def scale_bench(baseline=None):
     kb = peak_kb([str(binary), "--log-level", "error", "ingest", "lsvq", "--dir", str(dl), "--full", "--min-csv-rows", "1",
                   "--report-json", str(dl / "report.json")])
     took = time.perf_counter() - start
+    if baseline:
+        other = out / "state-baseline"
+        shutil.rmtree(other, ignore_errors=True)
+        (other / "clips").mkdir(parents=True)
+        (other / "manifest.csv").write_text("\n".join(lines) + "\n")
+        base_kb = peak_kb([str(baseline), "--log-level", "error", "ingest", "lsvq", "--dir", str(other), "--full",
+                           "--min-csv-rows", "1"])
+        print(f"150,000 downloads, peak RSS: this {kb / 1024:.1f} MB, --baseline {base_kb / 1024:.1f} MB;"
+              f" this/baseline {kb / base_kb:.3f}")
     server.shutdown()
     report = json.loads((dl / "report.json").read_text())
     final = (dl / ".download-progress.json").stat().st_size
