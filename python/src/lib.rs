@@ -36,6 +36,10 @@ fn to_py(error: Error) -> PyErr {
             let path = Some(label.path.display().to_string());
             corpus_error(message, path, label.line, label.kind.name())
         }
+        Error::Row(row) => {
+            let path = Some(row.path.display().to_string());
+            corpus_error(row.to_string(), path, Some(row.line), "row")
+        }
         Error::BadArchive { message } => corpus_error(message, None, None, "bad_archive"),
         Error::MissingInput { ref path, .. } => {
             let path = Some(path.display().to_string());

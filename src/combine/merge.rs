@@ -7,8 +7,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::files::jsonl::{JsonlReader, TornLine, warn_torn};
 use crate::files::output::ClaimedOutput;
+use crate::store::hash::Digest;
+use crate::table::rows::RowReader;
 
 /// What a merge did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,7 +51,7 @@ pub fn merge(
 }
 
 /// A shard row waiting for its place: (label position, arrival, SHA-256, the line).
-type Placed = (usize, usize, String, String);
+type Placed = (usize, usize, Digest, String);
 
 /// Reads one shard's rows into `rows`, each with its label-file position.
 fn read_shard(
@@ -69,52 +70,22 @@ fn read_shard(
             "merge the JSONL shards, then `export parquet` the result",
         ));
     }
-    let mut reader = JsonlReader::open(input, TornLine::Accept)
-        .map_err(|e| Error::opening(input, "shard output", e))?;
-    while let Some(line) = reader.next_line()? {
-        let index = line.number - 1;
-        let value: serde_json::Value = match serde_json::from_slice(line.content()) {
-            Ok(value) => value,
-            Err(_) if line.lacks_newline() => {
-                warn_torn(input, line.number);
-                report.torn += 1;
-                continue;
-            }
-            Err(e) => {
-                return Err(Error::input(format!(
-                    "{}:{}: not a JSON row ({e})",
-                    input.display(),
-                    index + 1
-                )));
-            }
-        };
-        let field = |name: &str| {
-            value
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    Error::input(format!(
-                        "{}:{}: the row has no {name}",
-                        input.display(),
-                        index + 1
-                    ))
-                })
-        };
-        let (src, sha) = (field("src")?, field("src_sha256")?);
+    let mut reader = RowReader::open(input)?;
+    while let Some(read) = reader.next_row(&mut |_| {})? {
         let position = match positions {
-            Some(map) => map.get(&src).copied().unwrap_or_else(|| {
+            Some(map) => map.get(&read.row.src).copied().unwrap_or_else(|| {
                 report.not_in_labels += 1;
                 usize::MAX
             }),
             None => 0,
         };
         report.rows_read += 1;
-        let mut text = String::from_utf8_lossy(line.raw).into_owned();
-        if line.lacks_newline() {
+        let mut text = String::from_utf8_lossy(&read.raw).into_owned();
+        if !text.ends_with('\n') {
             text.push('\n');
         }
-        rows.push((position, rows.len(), sha, text));
+        rows.push((position, rows.len(), read.row.src_sha256, text));
     }
+    report.torn += reader.torn as usize;
     Ok(())
 }

@@ -5,12 +5,14 @@
 //! user what to do; anything else exits with 1.
 
 pub mod label;
+pub mod row;
 
 use std::borrow::Cow;
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use label::LabelError;
+pub use row::RowError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -23,6 +25,9 @@ pub enum Error {
     /// A label file that cannot be used (where, and why, as data).
     #[error(transparent)]
     Label(#[from] Box<LabelError>),
+    /// A line of a shard that is not a MOS-corpus row (where, and why).
+    #[error(transparent)]
+    Row(#[from] Box<RowError>),
     /// An archive that is not what it claims (unreadable, cut short, too many members):
     /// its clips stay missing and a downloaded one is fetched again; any other error of
     /// an extraction (no space, say) stops the run.
@@ -90,6 +95,7 @@ impl Error {
             Error::Input { .. }
             | Error::MissingInput { .. }
             | Error::Label(_)
+            | Error::Row(_)
             | Error::BadArchive { .. } => 2,
             Error::File(e) | Error::Io { source: e, .. } if input_file(e) => 2,
             Error::File(_) | Error::Io { .. } | Error::Other(_) => 1,
@@ -118,6 +124,12 @@ impl Error {
 impl From<LabelError> for Error {
     fn from(error: LabelError) -> Self {
         Error::Label(Box::new(error))
+    }
+}
+
+impl From<RowError> for Error {
+    fn from(error: RowError) -> Self {
+        Error::Row(Box::new(error))
     }
 }
 

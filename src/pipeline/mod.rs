@@ -572,7 +572,11 @@ impl ClipFields {
             corpus: info.label.to_string(),
             corpus_version: version.to_string(),
             ingested_at_utc: at.to_string(),
-            extras: row.extras.clone(),
+            extras: row
+                .extras
+                .iter()
+                .map(|(key, value)| (std::borrow::Cow::Borrowed(*key), value.clone()))
+                .collect(),
         }
     }
 }

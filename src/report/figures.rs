@@ -3,7 +3,6 @@
 //! the labels, and clips whose bytes sit in two places. Serialised as they are for
 //! `--json`; the page draws its plots from them.
 
-use crate::files::jsonl::{TornLine, warn_torn};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -13,7 +12,10 @@ use crate::corpus::scale_of;
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::manifest::ManifestRow;
+use crate::store::hash::Digest;
+use crate::store::row::CorpusRow;
 use crate::store::state_file::{ClipState, StateFile};
+use crate::table::rows::RowReader;
 
 /// Bins of every histogram.
 pub const BINS: usize = 20;
@@ -66,7 +68,7 @@ pub struct DamagedClip {
 /// `rows` holds every (clip key, hash) the shards have a row for.
 fn damage_figures(
     inputs: &[PathBuf],
-    rows: &HashSet<(&str, &str)>,
+    rows: &HashSet<(&str, Digest)>,
 ) -> Result<Option<DamageFigures>, Error> {
     let mut audit_files = Vec::new();
     let mut verdicts = BTreeMap::new();
@@ -90,7 +92,10 @@ fn damage_figures(
         if !verdict.verdict.is_damage() {
             continue;
         }
-        let has_row = rows.contains(&(src.as_str(), verdict.src_sha256.as_str()));
+        let has_row = verdict
+            .src_sha256
+            .parse::<Digest>()
+            .is_ok_and(|sha| rows.contains(&(src.as_str(), sha)));
         damaged_with_row += u64::from(has_row);
         let lost = verdict.frames_lost();
         frames_lost += lost;
@@ -227,33 +232,6 @@ pub struct Overlap {
     pub across_corpora: bool,
 }
 
-/// A row of a shard, as far as the report reads it.
-#[derive(serde::Deserialize)]
-struct Row {
-    src: String,
-    src_sha256: String,
-    #[serde(default)]
-    src_size_bytes: u64,
-    #[serde(default)]
-    width: u64,
-    #[serde(default)]
-    height: u64,
-    #[serde(default)]
-    framerate: f64,
-    #[serde(default)]
-    duration_s: f64,
-    #[serde(default)]
-    pix_fmt: String,
-    #[serde(default)]
-    encoder_upstream: String,
-    mos: f64,
-    corpus: String,
-    #[serde(default)]
-    corpus_version: String,
-    #[serde(default)]
-    ingested_at_utc: String,
-}
-
 /// Per-corpus tallies while reading.
 #[derive(Default)]
 struct Tally {
@@ -275,7 +253,7 @@ struct Tally {
 struct Reading {
     tallies: BTreeMap<String, Tally>,
     /// (corpus, clip key) of the rows of each hash.
-    by_sha: HashMap<String, Vec<(String, String)>>,
+    by_sha: HashMap<Digest, Vec<(String, String)>>,
     sources: HashSet<String>,
     /// The first and last `ingested_at_utc`.
     ingested: Option<(String, String)>,
@@ -283,7 +261,7 @@ struct Reading {
 }
 
 impl Tally {
-    fn add(&mut self, row: &Row) {
+    fn add(&mut self, row: &CorpusRow) {
         self.rows += 1;
         self.bytes += row.src_size_bytes;
         self.duration_s += row.duration_s;
@@ -302,7 +280,7 @@ impl Tally {
             .resolutions
             .entry(format!("{}x{}", row.width, row.height))
             .or_default() += 1;
-        let at = self.by_height.entry(row.height).or_default();
+        let at = self.by_height.entry(u64::from(row.height)).or_default();
         at.0 += 1;
         at.1 += row.mos;
     }
@@ -313,43 +291,16 @@ impl Reading {
     fn of(inputs: &[PathBuf], mut progress: impl FnMut(u64)) -> Result<Self, Error> {
         let mut reading = Reading::default();
         for input in inputs {
-            if !input.is_file() {
-                return Err(Error::MissingInput {
-                    path: input.clone(),
-                    what: "shard",
-                });
+            let mut rows = RowReader::open(input)?;
+            while let Some(read) = rows.next_row(&mut progress)? {
+                reading.add(read.row);
             }
-            let mut reader = crate::table::shard_lines(input, TornLine::Accept)?;
-            while let Some(line) = reader.next_line()? {
-                let number = line.number;
-                progress(line.raw.len() as u64);
-                let row: Row = match serde_json::from_slice(line.content()) {
-                    Ok(row) => row,
-                    Err(_) if line.lacks_newline() => {
-                        warn_torn(input, number);
-                        reading.torn_lines += 1;
-                        continue;
-                    }
-                    Err(e) => {
-                        return Err(Error::input(format!(
-                            "{}:{number}: not a MOS-corpus row ({e})",
-                            input.display()
-                        )));
-                    }
-                };
-                if !row.mos.is_finite() {
-                    return Err(Error::input(format!(
-                        "{}:{number}: MOS is not a finite number",
-                        input.display()
-                    )));
-                }
-                reading.add(row);
-            }
+            reading.torn_lines += rows.torn;
         }
         Ok(reading)
     }
 
-    fn add(&mut self, row: Row) {
+    fn add(&mut self, row: CorpusRow) {
         self.tallies
             .entry(row.corpus.clone())
             .or_default()
@@ -379,7 +330,7 @@ impl Reading {
                 let mut named: Vec<String> = rows.iter().map(|(c, s)| format!("{c}:{s}")).collect();
                 named.sort();
                 Overlap {
-                    sha256: sha.clone(),
+                    sha256: sha.to_string(),
                     rows: named,
                     across_corpora: corpora.len() > 1,
                 }
@@ -430,13 +381,10 @@ pub fn compute(
         }
         corpora.push(corpus_figures(corpus, tally, scale));
     }
-    let row_keys: HashSet<(&str, &str)> = reading
+    let row_keys: HashSet<(&str, Digest)> = reading
         .by_sha
         .iter()
-        .flat_map(|(sha, rows)| {
-            rows.iter()
-                .map(move |(_, src)| (src.as_str(), sha.as_str()))
-        })
+        .flat_map(|(sha, rows)| rows.iter().map(move |(_, src)| (src.as_str(), *sha)))
         .collect();
     let damage = damage_figures(inputs, &row_keys)?;
     Ok(Figures {

@@ -1,9 +1,14 @@
-//! The MOS-corpus row: its 15 fields and its exact line of JSON (contract §1).
+//! The MOS-corpus row: its 15 fields and its exact line of JSON (contract §1), written
+//! by `ingest` and read back (`Deserialize`: every key typed, the hash a [`Digest`],
+//! floats finite) by the commands that take rows one at a time.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeMap as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::hash::Digest;
 use super::json::{Layout, to_python_json};
@@ -27,7 +32,7 @@ pub struct CorpusRow {
     pub corpus_version: String,
     pub ingested_at_utc: String,
     /// A corpus's own keys beyond the 15 (CHUG's ladder facts), sorted in with them.
-    pub extras: Vec<(&'static str, Extra)>,
+    pub extras: Vec<(Cow<'static, str>, Extra)>,
 }
 
 /// The value of an extra key.
@@ -70,7 +75,7 @@ impl Serialize for CorpusRow {
         ];
         for (key, value) in &self.extras {
             fields.push((
-                key,
+                key.as_ref(),
                 match value {
                     Extra::Str(text) => Field::Str(text),
                     Extra::Int(n) => Field::Int(*n),
@@ -102,6 +107,155 @@ impl CorpusRow {
         let mut line = to_python_json(self, Layout::Compact).unwrap_or_default();
         line.push('\n');
         line
+    }
+}
+
+/// The 15 keys, as rows spell them.
+const KEYS: [&str; 15] = [
+    "src",
+    "src_sha256",
+    "src_size_bytes",
+    "width",
+    "height",
+    "framerate",
+    "duration_s",
+    "pix_fmt",
+    "encoder_upstream",
+    "mos",
+    "mos_std_dev",
+    "n_ratings",
+    "corpus",
+    "corpus_version",
+    "ingested_at_utc",
+];
+
+impl<'de> Deserialize<'de> for CorpusRow {
+    /// A row as a shard holds it: the 15 keys, each of its type (a missing one, a hash
+    /// that is not 64 hex digits or a float that is not finite is an error naming the
+    /// key), and any other key as an extra (a string or a whole number).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RowVisitor)
+    }
+}
+
+struct RowVisitor;
+
+/// A row's keys as they arrive.
+#[derive(Default)]
+struct Partial {
+    src: Option<String>,
+    src_sha256: Option<Digest>,
+    src_size_bytes: Option<u64>,
+    width: Option<u32>,
+    height: Option<u32>,
+    framerate: Option<f64>,
+    duration_s: Option<f64>,
+    pix_fmt: Option<String>,
+    encoder_upstream: Option<String>,
+    mos: Option<f64>,
+    mos_std_dev: Option<f64>,
+    n_ratings: Option<u64>,
+    corpus: Option<String>,
+    corpus_version: Option<String>,
+    ingested_at_utc: Option<String>,
+    extras: Vec<(Cow<'static, str>, Extra)>,
+}
+
+fn finite<'de, A: MapAccess<'de>>(map: &mut A, key: &'static str) -> Result<f64, A::Error> {
+    let value: f64 = map.next_value()?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(de::Error::custom(format!("{key} is not a finite number")))
+    }
+}
+
+impl<'de> Visitor<'de> for RowVisitor {
+    type Value = CorpusRow;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a MOS-corpus row (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CorpusRow, A::Error> {
+        let mut row = Partial::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "src" => row.src = Some(map.next_value()?),
+                "src_sha256" => row.src_sha256 = Some(map.next_value()?),
+                "src_size_bytes" => row.src_size_bytes = Some(map.next_value()?),
+                "width" => row.width = Some(map.next_value()?),
+                "height" => row.height = Some(map.next_value()?),
+                "framerate" => row.framerate = Some(finite(&mut map, "framerate")?),
+                "duration_s" => row.duration_s = Some(finite(&mut map, "duration_s")?),
+                "pix_fmt" => row.pix_fmt = Some(map.next_value()?),
+                "encoder_upstream" => row.encoder_upstream = Some(map.next_value()?),
+                "mos" => row.mos = Some(finite(&mut map, "MOS")?),
+                "mos_std_dev" => row.mos_std_dev = Some(finite(&mut map, "mos_std_dev")?),
+                "n_ratings" => row.n_ratings = Some(map.next_value()?),
+                "corpus" => row.corpus = Some(map.next_value()?),
+                "corpus_version" => row.corpus_version = Some(map.next_value()?),
+                "ingested_at_utc" => row.ingested_at_utc = Some(map.next_value()?),
+                other => {
+                    let value = map.next_value::<Extra>()?;
+                    row.extras.push((Cow::Owned(other.to_string()), value));
+                }
+            }
+        }
+        let missing = |key: &'static str| de::Error::missing_field(key);
+        Ok(CorpusRow {
+            src: row.src.ok_or_else(|| missing(KEYS[0]))?,
+            src_sha256: row.src_sha256.ok_or_else(|| missing(KEYS[1]))?,
+            src_size_bytes: row.src_size_bytes.ok_or_else(|| missing(KEYS[2]))?,
+            width: row.width.ok_or_else(|| missing(KEYS[3]))?,
+            height: row.height.ok_or_else(|| missing(KEYS[4]))?,
+            framerate: row.framerate.ok_or_else(|| missing(KEYS[5]))?,
+            duration_s: row.duration_s.ok_or_else(|| missing(KEYS[6]))?,
+            pix_fmt: row.pix_fmt.ok_or_else(|| missing(KEYS[7]))?,
+            encoder_upstream: row.encoder_upstream.ok_or_else(|| missing(KEYS[8]))?,
+            mos: row.mos.ok_or_else(|| missing(KEYS[9]))?,
+            mos_std_dev: row.mos_std_dev.ok_or_else(|| missing(KEYS[10]))?,
+            n_ratings: row.n_ratings.ok_or_else(|| missing(KEYS[11]))?,
+            corpus: row.corpus.ok_or_else(|| missing(KEYS[12]))?,
+            corpus_version: row.corpus_version.ok_or_else(|| missing(KEYS[13]))?,
+            ingested_at_utc: row.ingested_at_utc.ok_or_else(|| missing(KEYS[14]))?,
+            extras: row.extras,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Extra {
+    /// A string, or a whole number (`1`, or `1.0` as some writers give integers).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ExtraVisitor;
+        impl Visitor<'_> for ExtraVisitor {
+            type Value = Extra;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a whole number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Extra, E> {
+                Ok(Extra::Str(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Extra, E> {
+                Ok(Extra::Str(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Extra, E> {
+                Ok(Extra::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Extra, E> {
+                i64::try_from(v)
+                    .map(Extra::Int)
+                    .map_err(|_| E::custom("a whole number past i64"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Extra, E> {
+                if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                    Ok(Extra::Int(v as i64))
+                } else {
+                    Err(E::custom(format!("{v} is not a whole number")))
+                }
+            }
+        }
+        deserializer.deserialize_any(ExtraVisitor)
     }
 }
 
@@ -149,6 +303,47 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_reads_back_as_it_was_written_and_bad_keys_are_named() {
+        let row = CorpusRow {
+            src: "yfcc-batch1/1.5.mp4".into(),
+            src_sha256: Digest::of_bytes(b"clip"),
+            src_size_bytes: 9981,
+            width: 160,
+            height: 120,
+            framerate: 30000.0 / 1001.0,
+            duration_s: 1.001,
+            pix_fmt: "yuv420p".into(),
+            encoder_upstream: "h264".into(),
+            mos: 61.25,
+            mos_std_dev: 0.0,
+            n_ratings: 12,
+            corpus: "chug".into(),
+            corpus_version: "chug-2025".into(),
+            ingested_at_utc: utc_timestamp(0),
+            extras: vec![
+                (
+                    Cow::Borrowed("chug_bitladder"),
+                    Extra::Str("1080p_3M".into()),
+                ),
+                (Cow::Borrowed("chug_ladder_rung"), Extra::Int(4)),
+            ],
+        };
+        let line = row.to_json_line();
+        let back: CorpusRow = serde_json::from_str(&line).unwrap();
+        assert_eq!(back.to_json_line(), line);
+        assert_eq!(back, row);
+
+        let without = line.replace("\"mos\": 61.25, ", "");
+        let error = serde_json::from_str::<CorpusRow>(&without).unwrap_err();
+        assert!(error.to_string().contains("missing field `mos`"), "{error}");
+        let bad_hash = line.replace(&row.src_sha256.to_string(), "abc");
+        let error = serde_json::from_str::<CorpusRow>(&bad_hash).unwrap_err();
+        assert!(error.to_string().contains("not a SHA-256"), "{error}");
+        let nested = line.replace("\"1080p_3M\"", "[1]");
+        assert!(serde_json::from_str::<CorpusRow>(&nested).is_err());
+    }
 
     #[test]
     fn timestamps_match_isoformat() {

@@ -9,6 +9,7 @@
 pub mod inputs;
 pub mod jsonl;
 pub mod parquet;
+pub mod rows;
 pub mod schema;
 
 use std::collections::BTreeMap;
