@@ -5,6 +5,7 @@ floor measured in the same run: Python reading the same shards with `json.loads`
 line and nothing else. Medians of --runs runs; outputs in bench/out/report/.
 
     cargo build --release && python3 bench/report_bench.py
+    python3 bench/report_bench.py --binary NEW --baseline OLD   # two builds, interleaved
 """
 import argparse
 import json
@@ -76,12 +77,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=150_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--binary", help="the build to time [default: target/release/moscorpus]")
+    parser.add_argument("--baseline", help="another build, timed the same way (ratio this/baseline)")
     args = parser.parse_args()
+    global binary
+    if args.binary:
+        binary = pathlib.Path(args.binary).resolve()
     if not binary.exists():
         subprocess.run(["cargo", "build", "--release"], cwd=root, check=True)
     make(args.rows)
     command = [str(binary), "--log-level", "error", "report", "--inputs", str(out / "lsvq.jsonl"), str(out / "konvid.jsonl"),
-               "--labels", str(out / "labels.csv"), "--state", str(out / "state.json"), "--output", str(out / "report.html")]
+               "--labels", str(out / "labels.csv"), "--corpus", "lsvq", "--state", str(out / "state.json"), "--output", str(out / "report.html"), "--force"]
     report = timed(command, args.runs)
     with_json = timed(command + ["--json"], args.runs)
     base = floor(args.runs)
@@ -91,6 +97,14 @@ def main():
     print(f"  moscorpus report (page + --json) {with_json:7.3f} s  ({with_json / base:.2f}x the floor)")
     print(f"  floor: Python json.loads per line {base:7.3f} s")
     print(f"  page: {size / 1024:.0f} KB")
+    if args.baseline:
+        other = [args.baseline] + command[1:]
+        this_runs, base_runs = [], []
+        for _ in range(args.runs):
+            this_runs.append(timed(command, 1))
+            base_runs.append(timed(other, 1))
+        this, that = statistics.median(this_runs), statistics.median(base_runs)
+        print(f"  interleaved with --baseline: this {this:.3f} s, baseline {that:.3f} s; this/baseline {this / that:.3f}")
 
 
 if __name__ == "__main__":
