@@ -17,7 +17,9 @@ class CorpusError(ValueError):
     """The 1-based line at fault, when one is."""
     kind: str
     """What is wrong, as a name: ``"missing_column"``, ``"no_header"``, ``"csv"``,
-    ``"missing_input"``, ``"input"`` (no finer kind yet), …"""
+    ``"row"`` (a shard row), ``"missing_input"``, ``"input"`` (no finer kind yet), …"""
+    key: Optional[str]
+    """For a shard row: the key whose value is missing or of the wrong type."""
 
 def read(
     paths: Sequence[Union[str, PathLike[str]]],

@@ -38,7 +38,11 @@ fn to_py(error: Error) -> PyErr {
         }
         Error::Row(row) => {
             let path = Some(row.path.display().to_string());
-            corpus_error(row.to_string(), path, Some(row.line), "row")
+            let error = corpus_error(row.to_string(), path, Some(row.line), "row");
+            Python::attach(|py| {
+                let _ = error.value(py).setattr("key", row.key.as_deref());
+            });
+            error
         }
         Error::BadArchive { message } => corpus_error(message, None, None, "bad_archive"),
         Error::MissingInput { ref path, .. } => {
@@ -66,6 +70,7 @@ fn corpus_error(message: String, path: Option<String>, line: Option<usize>, kind
         let _ = value.setattr("path", path);
         let _ = value.setattr("line", line);
         let _ = value.setattr("kind", kind);
+        let _ = value.setattr("key", None::<String>);
     });
     error
 }

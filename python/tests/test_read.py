@@ -168,5 +168,6 @@ def test_a_large_shard_is_read_in_parts_and_errors_keep_their_line(tmp_path):
     lines = shard.read_text().splitlines(keepends=True)
     lines[17_000] = lines[17_000].replace('"mos": ', '"mos": "', 1).replace(', "mos_std_dev"', '", "mos_std_dev"', 1)
     shard.write_text("".join(lines))
-    with pytest.raises(moscorpus.CorpusError, match=rf"{shard}:17001: key \"mos\": expected a finite number, found a string"):
+    with pytest.raises(moscorpus.CorpusError, match=rf"{shard}:17001: key \"mos\": expected a finite number, found a string") as raised:
         moscorpus.read(shard)
+    assert (raised.value.path, raised.value.line, raised.value.kind, raised.value.key) == (str(shard), 17001, "row", "mos")

@@ -21,7 +21,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::schema::{FIXED_COLUMNS, Kind, row_schema};
-use crate::error::Error;
+use crate::error::{Error, RowError};
 
 /// Below this size a shard is parsed on one thread.
 const PARALLEL_FROM_BYTES: usize = 4 << 20;
@@ -39,7 +39,7 @@ pub fn read_jsonl(path: &Path) -> Result<RecordBatch, Error> {
     };
     let chunks = split_at_line_ends(body, parts);
     let last = chunks.len() - 1;
-    let results: Vec<Result<ParsedPiece, (usize, String)>> = std::thread::scope(|scope| {
+    let results: Vec<Result<ParsedPiece, (usize, Problem)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = chunks
             .iter()
             .enumerate()
@@ -49,7 +49,7 @@ pub fn read_jsonl(path: &Path) -> Result<RecordBatch, Error> {
             .into_iter()
             .map(|w| {
                 w.join()
-                    .unwrap_or_else(|_| Err((0, "the parser panicked".into())))
+                    .unwrap_or_else(|_| Err((0, Problem::of("the parser panicked"))))
             })
             .collect()
     });
@@ -68,12 +68,14 @@ pub fn read_jsonl(path: &Path) -> Result<RecordBatch, Error> {
                 }
                 batches.push(batch);
             }
-            Err((line, why)) => {
-                return Err(Error::input(format!(
-                    "{}:{}: {why}",
-                    path.display(),
-                    lines_before(index) + line + 1
-                )));
+            Err((line, problem)) => {
+                return Err(RowError {
+                    path: path.to_path_buf(),
+                    line: lines_before(index) + line + 1,
+                    key: problem.key,
+                    reason: problem.text,
+                }
+                .into());
             }
         }
     }
@@ -108,8 +110,30 @@ struct ParsedPiece {
     torn: Option<usize>,
 }
 
+/// What is wrong with a line: its words, and the key they are about when one is.
+struct Problem {
+    key: Option<String>,
+    text: String,
+}
+
+impl Problem {
+    fn of(text: impl Into<String>) -> Self {
+        Self {
+            key: None,
+            text: text.into(),
+        }
+    }
+
+    fn at_key(key: &str, text: String) -> Self {
+        Self {
+            key: Some(key.to_string()),
+            text,
+        }
+    }
+}
+
 /// Parses the lines of one piece; an error carries the line's index within the piece.
-fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<ParsedPiece, (usize, String)> {
+fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<ParsedPiece, (usize, Problem)> {
     let mut columns = Columns::new();
     let mut torn = None;
     let mut lines = chunk.split(|b| *b == b'\n').enumerate().peekable();
@@ -118,7 +142,8 @@ fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<ParsedPiece, (usiz
         if is_last && raw.is_empty() {
             break;
         }
-        let line = std::str::from_utf8(raw).map_err(|e| (index, format!("not UTF-8 ({e})")))?;
+        let line = std::str::from_utf8(raw)
+            .map_err(|e| (index, Problem::of(format!("not UTF-8 ({e})"))))?;
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
@@ -134,18 +159,23 @@ fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<ParsedPiece, (usiz
         };
         columns.push(row).map_err(|why| (index, why))?;
     }
-    let batch = columns.finish().map_err(|e| (0, e.to_string()))?;
+    let batch = columns
+        .finish()
+        .map_err(|e| (0, Problem::of(e.to_string())))?;
     Ok(ParsedPiece { batch, torn })
 }
 
 /// One line as a row, with a clear word for what JSON cannot hold.
-fn parse_row(line: &str) -> Result<Row<'_>, String> {
+fn parse_row(line: &str) -> Result<Row<'_>, Problem> {
     match serde_json::from_str::<Parsed<'_>>(line) {
         Ok(Parsed(Some(row))) => Ok(row),
-        Ok(Parsed(None)) => Err("not a JSON object".into()),
+        Ok(Parsed(None)) => Err(Problem::of("not a JSON object")),
         Err(e) => Err(match non_finite_key(line) {
-            Some(key) => format!("key {key:?}: NaN or an infinity is not a number a row may hold"),
-            None => format!("not JSON ({e})"),
+            Some(key) => Problem::at_key(
+                &key,
+                format!("key {key:?}: NaN or an infinity is not a number a row may hold"),
+            ),
+            None => Problem::of(format!("not JSON ({e})")),
         }),
     }
 }
@@ -353,12 +383,12 @@ impl Columns {
         }
     }
 
-    fn push(&mut self, row: Row<'_>) -> Result<(), String> {
+    fn push(&mut self, row: Row<'_>) -> Result<(), Problem> {
         // Checked before anything is appended, so a bad row leaves the builders even.
         for ((name, kind), value) in FIXED_COLUMNS.iter().zip(&row.fixed) {
             let value = value
                 .as_ref()
-                .ok_or_else(|| format!("key {name:?} is missing"))?;
+                .ok_or_else(|| Problem::at_key(name, format!("key {name:?} is missing")))?;
             let fits = match (kind, value) {
                 (Kind::Text, Scalar::Str(_)) | (Kind::Int, Scalar::Int(_)) => true,
                 (Kind::Float, Scalar::Int(_) | Scalar::UInt(_)) => true,
@@ -366,11 +396,12 @@ impl Columns {
                 _ => false,
             };
             if !fits {
-                return Err(format!(
+                let text = format!(
                     "key {name:?}: expected {}, found {}",
                     kind.noun(),
                     value.describe()
-                ));
+                );
+                return Err(Problem::at_key(name, text));
             }
         }
         for (builder, value) in self.fixed.iter_mut().zip(row.fixed) {
@@ -469,6 +500,25 @@ mod tests {
         }
     }
 
+    /// A row that breaks the schema is a `RowError` with its shard, line and key as
+    /// data, and the message users read.
+    #[test]
+    fn a_bad_row_names_its_shard_line_and_key() {
+        let row = r#"{"corpus": "lsvq", "corpus_version": "v1", "duration_s": 1.0, "encoder_upstream": "h264", "framerate": 25.0, "height": 120, "ingested_at_utc": "t", "mos": 50.0, "mos_std_dev": 0.0, "n_ratings": 0, "pix_fmt": "yuv420p", "src": "a.mp4", "src_sha256": "00", "src_size_bytes": 1, "width": 160}"#;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.jsonl");
+        let without_mos = row.replace(r#""mos": 50.0, "#, "");
+        std::fs::write(&path, format!("{row}\n{without_mos}\n")).unwrap();
+        let Err(Error::Row(error)) = read_jsonl(&path) else {
+            panic!("a row without mos was read");
+        };
+        assert_eq!((error.line, error.key.as_deref()), (2, Some("mos")));
+        assert_eq!(
+            error.to_string(),
+            format!("{}:2: key \"mos\" is missing", path.display())
+        );
+    }
+
     #[test]
     fn python_non_finite_numbers_are_named_by_key() {
         let line = r#"{"framerate": 25.0, "mos": NaN, "src": "a.mp4"}"#;
@@ -476,8 +526,15 @@ mod tests {
         let line = r#"{"duration_s": -Infinity}"#;
         assert_eq!(non_finite_key(line).as_deref(), Some("duration_s"));
         assert_eq!(non_finite_key(r#"{"src": "NaN.mp4"}"#), None);
-        let err = parse_row(r#"{"mos": Infinity}"#).err().unwrap_or_default();
-        assert!(err.starts_with(r#"key "mos": NaN or an infinity"#), "{err}");
+        let Err(problem) = parse_row(r#"{"mos": Infinity}"#) else {
+            panic!("Infinity parsed as a row");
+        };
+        assert_eq!(problem.key.as_deref(), Some("mos"));
+        assert!(
+            problem.text.starts_with(r#"key "mos": NaN or an infinity"#),
+            "{}",
+            problem.text
+        );
     }
 
     #[test]

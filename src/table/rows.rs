@@ -73,7 +73,8 @@ impl RowReader {
                     return Err(RowError {
                         path: self.path.clone(),
                         line: line.number,
-                        reason: e.to_string(),
+                        key: None,
+                        reason: format!("not a MOS-corpus row ({e})"),
                     }
                     .into());
                 }
