@@ -151,7 +151,7 @@ fn only_needed_archives_are_fetched_and_the_token_stays_on_the_hub() {
 
     // Dry run: two archives (rows 0-5 live in the first two folders), sizes, no download.
     let dry = run_hub(&s, &hub, &["--max-rows", "6", "--dry-run"]);
-    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    dry.exits(0);
     assert!(
         dry.stdout.contains("yfcc-batch1.tar.gz") && dry.stdout.contains("ia-batch2.tar.gz"),
         "{}",
@@ -171,7 +171,7 @@ fn only_needed_archives_are_fetched_and_the_token_stays_on_the_hub() {
     );
 
     let run = run_hub(&s, &hub, &["--max-rows", "6"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("6 rows written"), "{}", run.stdout);
     assert!(
         run.stdout.contains("archives: 2 ready, 0 failed"),
@@ -216,7 +216,7 @@ fn only_needed_archives_are_fetched_and_the_token_stays_on_the_hub() {
     // A re-run fetches nothing.
     let before = hub.cdn.requests().len();
     let again = run_hub(&s, &hub, &["--max-rows", "6"]);
-    assert_eq!(again.code, 0, "{}", again.stderr);
+    again.exits(0);
     assert!(
         again.stdout.contains("0 rows written, 6 already present"),
         "{}",
@@ -239,7 +239,7 @@ fn a_missing_archive_is_recorded_as_failed_and_not_retried() {
     let s = Sandbox::new();
     manifest(&s, &clips);
     let run = run_hub(&s, &hub, &["--max-rows", "8"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         run.stdout.contains("4 rows written") && run.stdout.contains("archives: 1 ready, 1 failed"),
         "{}",
@@ -256,10 +256,10 @@ fn a_missing_archive_is_recorded_as_failed_and_not_retried() {
     };
     let before = asked(&hub);
     let again = run_hub(&s, &hub, &["--max-rows", "8"]);
-    assert_eq!(again.code, 0, "{}", again.stderr);
+    again.exits(0);
     assert_eq!(asked(&hub), before, "a permanent failure is not retried");
     let retry = run_hub(&s, &hub, &["--max-rows", "8", "--retry-failed"]);
-    assert_eq!(retry.code, 0, "{}", retry.stderr);
+    retry.exits(0);
     assert!(asked(&hub) > before, "--retry-failed asks again");
 }
 
@@ -296,7 +296,7 @@ fn a_transfer_cut_at_random_points_resumes_byte_identically() {
             "5",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let kept = std::fs::read(s.work().join("archives/yfcc-batch1.tar.gz")).unwrap();
     assert_eq!(
         kept, *archives["yfcc-batch1"],
@@ -564,7 +564,7 @@ fn archives_dir_ingests_lsvq_and_konvid_archives_without_network() {
         std::fs::write(store.join(format!("{folder}.tar.gz")), body.as_slice()).unwrap();
     }
     let run = s.ingest(&["--archives-dir", "work/store"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         run.stdout.contains("12 rows written") && run.stdout.contains("archives: 3 ready"),
         "{}",
@@ -604,7 +604,7 @@ fn archives_dir_ingests_lsvq_and_konvid_archives_without_network() {
             "work",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("3 rows written"), "{}", run.stdout);
     assert!(
         k.work()
@@ -658,7 +658,7 @@ fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl(
     let reference = Sandbox::new();
     with_late(&reference);
     let run = run_hub(&reference, &hub, &["--full"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let expected = rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
     assert_eq!(expected.len(), 16);
 
@@ -733,7 +733,7 @@ fn killed_during_download_extraction_and_ingest_then_rerun_gives_the_same_jsonl(
         "phases interrupted: {hit:?}"
     );
     let last = run_hub(&s, &hub, &["--full"]);
-    assert_eq!(last.code, 0, "{}", last.stderr);
+    last.exits(0);
     assert_eq!(rows_without_timestamp(&work.join("lsvq.jsonl")), expected);
     for (name, bytes) in &clips {
         assert_eq!(
@@ -774,7 +774,7 @@ fn an_html_page_or_a_broken_archive_is_not_kept_and_its_clips_say_why() {
     let s = Sandbox::new();
     manifest(&s, &clips);
     let run = run_hub(&s, &hub, &["--full", "--report-json", "work/report.json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
     assert!(!s.work().join("archives/yfcc-batch1.tar.gz").exists());
     assert!(
@@ -819,7 +819,7 @@ fn an_html_page_or_a_broken_archive_is_not_kept_and_its_clips_say_why() {
     // The Hub fixed: a retry completes the corpus.
     let fixed = Hub::start(&good, |_, body| vec![Reply::Body(body)]);
     let run = run_hub(&s, &fixed, &["--full", "--retry-failed"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("8 rows written"), "{}", run.stdout);
 
     // A clip deleted after its archive was done brings the archive back.
@@ -882,7 +882,7 @@ fn a_large_archive_comes_over_parallel_ranges_and_a_sigkill_resumes_every_range(
     let reference = Sandbox::new();
     manifest(&reference, &clips);
     let run = run_hub(&reference, &hub, &["--full", "--connections-per-file", "1"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let expected = rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
     assert_eq!(expected.len(), 12);
     assert!(
@@ -1004,7 +1004,7 @@ fn a_server_without_ranges_gets_one_stream() {
     let s = Sandbox::new();
     manifest(&s, &clips);
     let run = run_hub(&s, &hub, &["--full", "--connections-per-file", "8"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("12 rows written"), "{}", run.stdout);
     for folder in FOLDERS {
         // The one-byte question, then the whole file over one stream.
@@ -1094,7 +1094,7 @@ fn an_archive_that_fails_its_checksum_leaves_nothing_of_what_was_extracted_durin
     let s = Sandbox::new();
     manifest(&s, &clips);
     let run = run_hub(&s, &hub, &["--full", "--connections-per-file", "2"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stderr.contains("checksum-mismatch"), "{}", run.stderr);
     assert!(
         ranges_asked(&hub, "backup").len() > 2,
@@ -1116,7 +1116,7 @@ fn archives_share_the_connections_and_the_next_starts_on_those_the_last_frees() 
     let s = Sandbox::new();
     manifest(&s, &clips);
     let run = run_hub(&s, &hub, &["--full", "--connections-per-file", "2"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("12 rows written"), "{}", run.stdout);
     assert!(
         hub.cdn.most_ranges_at_once() <= 2,
@@ -1153,13 +1153,13 @@ fn an_open_ended_206_is_used_and_a_range_starting_elsewhere_is_bad_range() {
         std::fs::write(store.join(format!("{folder}.tar.gz")), body.as_slice()).unwrap();
     }
     let run = local.ingest(&["--archives-dir", "work/store"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
 
     let hub = Hub::start(&archives, |_, body| vec![Reply::BodyToTheEnd(body)]);
     let s = Sandbox::new();
     manifest(&s, &clips);
     let run = run_hub(&s, &hub, &["--full", "--connections-per-file", "4"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("12 rows written"), "{}", run.stdout);
     for folder in FOLDERS {
         let ranged = ranges_asked(&hub, folder);

@@ -17,7 +17,7 @@ fn sandbox_with_a_row() -> (Sandbox, Vec<u8>) {
     );
     s.write("first.csv", "name,mos\nyfcc-batch1/1,55.5\n");
     let run = s.ingest(&["--manifest-csv", "work/first.csv"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let output = std::fs::read(s.work().join("lsvq.jsonl")).unwrap();
     assert_eq!(output.iter().filter(|b| **b == b'\n').count(), 1);
     (s, output)
@@ -152,7 +152,7 @@ fn bad_rows_are_skipped_with_file_and_line_and_the_run_goes_on() {
          yfcc-batch1/2,66.75\n",
     );
     let run = s.ingest(&["--manifest-csv", "work/rows.csv"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     for (line, needle) in [
         (3, "no clip name"),
         (4, "no MOS"),
@@ -212,7 +212,7 @@ fn truncated_and_non_video_files_are_broken_not_rows() {
         "name,mos\ntruncated,10\npage,20\nyfcc-batch1/1,55.5\n",
     );
     let run = s.ingest(&["--manifest-csv", "work/rows.csv"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         run.stdout.contains(
             "0 rows written, 1 already present (dedup), 0 download failures, 2 broken clips"
@@ -516,5 +516,5 @@ fn every_command_follows_the_one_exit_code_rule() {
         s.root.path(),
         &["probe", "--prober", "native", broken.to_str().unwrap()],
     );
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.exits(1);
 }

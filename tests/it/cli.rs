@@ -77,7 +77,7 @@ fn every_help_text_is_snapshotted_and_every_flag_is_in_the_readme() {
 fn demo_runs_offline_with_its_404s_and_broken_clip_and_writes_a_report() {
     let dir = tempfile::tempdir().unwrap();
     let run = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "60"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         run.stdout.contains("57 rows written, 0 already present (dedup), 3 download failures, 0 broken clips, 0 bad label rows; 60 selected of 1200"),
         "{}",
@@ -107,13 +107,13 @@ fn demo_runs_offline_with_its_404s_and_broken_clip_and_writes_a_report() {
     );
     // A second demo clears its own folder and starts again.
     let again = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "5"]);
-    assert_eq!(again.code, 0, "{}", again.stderr);
+    again.exits(0);
     assert!(again.stdout.contains("5 rows written"), "{}", again.stdout);
     // It refuses a folder it did not make.
     std::fs::create_dir_all(dir.path().join("mine")).unwrap();
     std::fs::write(dir.path().join("mine/keep.txt"), "x").unwrap();
     let refused = moscorpus(dir.path(), &["demo", "--dir", "mine"]);
-    assert_eq!(refused.code, 2);
+    refused.exits(2);
     assert!(dir.path().join("mine/keep.txt").exists());
 }
 
@@ -147,7 +147,7 @@ fn konvid_150k_score_files_beside_extracted_folders() {
             "3",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let text = std::fs::read_to_string(s.work().join("konvid_150k.jsonl")).unwrap();
     let rows: Vec<serde_json::Value> = text
         .lines()
@@ -179,7 +179,7 @@ fn konvid_150k_score_files_beside_extracted_folders() {
             "4",
         ],
     );
-    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    refused.exits(2);
 }
 
 #[test]
@@ -208,7 +208,7 @@ fn report_json_has_the_counts_and_the_most_frequent_failures() {
             "work/report.json",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         run.stdout.contains("most frequent failures:"),
         "{}",
@@ -302,7 +302,7 @@ fn audit_names_exactly_the_damaged_clips_of_a_folder() {
         root,
         &["audit", "work/clips", "--output", "work/audit.jsonl"],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         run.stdout.contains("6 clips: ok 3, truncated 1, corrupt 2"),
         "{}",
@@ -337,7 +337,7 @@ fn audit_names_exactly_the_damaged_clips_of_a_folder() {
     );
     assert_eq!(lines[1]["src_sha256"], common::sha256_hex(&good));
     let run = moscorpus(root, &["audit", "work/clips", "--fail-on-damage"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.exits(1);
     assert_eq!(
         run.stdout.lines().count(),
         6,
@@ -350,7 +350,7 @@ fn audit_names_exactly_the_damaged_clips_of_a_folder() {
         root,
         &["audit", "work/shard.jsonl", "--clips-dir", "work/clips"],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let verdicts: Vec<String> = run
         .stdout
         .lines()
@@ -376,7 +376,7 @@ fn audit_names_exactly_the_damaged_clips_of_a_folder() {
             "--json",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let check: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let reason = check["without_row"][0]["reason"].as_str().unwrap();
     assert!(reason.starts_with("truncated: "), "{check}");
@@ -390,7 +390,7 @@ fn audit_names_exactly_the_damaged_clips_of_a_folder() {
 fn audit_of_the_demo_names_exactly_the_three_damaged_clips() {
     let dir = tempfile::tempdir().unwrap();
     let run = moscorpus(dir.path(), &["demo", "--dir", "demo", "--max-rows", "40"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let demo = dir.path().join("demo");
     let rows: Vec<serde_json::Value> = std::fs::read_to_string(demo.join("lsvq.jsonl"))
         .unwrap()
@@ -426,7 +426,7 @@ fn audit_of_the_demo_names_exactly_the_three_damaged_clips() {
             "--force",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(demo.join("lsvq.audit.jsonl"))
         .unwrap()
         .lines()
@@ -462,7 +462,7 @@ fn audit_of_the_demo_names_exactly_the_three_damaged_clips() {
             "damage.html",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let page = std::fs::read_to_string(dir.path().join("damage.html")).unwrap();
     assert!(page.contains("<h2>Damaged clips</h2>"), "no damage section");
     for (name, verdict) in &expected {
@@ -481,7 +481,7 @@ fn audit_of_the_demo_names_exactly_the_three_damaged_clips() {
             "--json",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let check: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let named: Vec<(String, String)> = check["damaged_rows"]
         .as_array()

@@ -200,13 +200,13 @@ fn konvid_1k_from_every_label_shape_and_long_names() {
         "from-mat.jsonl",
         &[],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(labels_of(&rows(&s, "from-mat.jsonl")), expected);
     // A name that is no flickr id, and a MOS off the 1–5 scale, are refused by line.
     let bad = "flickr_id,mos\n8536919744,1.31\nnot-an-id,2.0\n3339962845,5.5\n";
     let label = put_bytes(&s, "bad.csv", bad.as_bytes());
     let run = ingest(&s, "konvid-1k", &label, "bad.jsonl", &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(rows(&s, "bad.jsonl").len(), 1);
     run.assert_logged(&["bad.csv:3", "flickr id"]);
     run.assert_logged(&["bad.csv:4", "outside konvid-1k's 1–5"]);
@@ -248,7 +248,7 @@ fn konvid_1k_zip_through_archives_dir_and_from_url() {
         "konvid_1k.jsonl",
         &["--archives-dir", "downloads"],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         !run.stderr.contains("refused"),
         "the top folder's own entry is no refused member: {}",
@@ -280,7 +280,7 @@ fn konvid_1k_zip_through_archives_dir_and_from_url() {
             "konvid_1k.jsonl",
             &["--from-url", &url],
         );
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.exits(0);
     };
     from_url();
     assert_eq!(labels_of(&rows(&s, "konvid_1k.jsonl")), expected);
@@ -294,7 +294,7 @@ fn konvid_1k_zip_through_archives_dir_and_from_url() {
     assert_eq!(server.requests().len(), before);
     // --from-url is for a corpus shipped as one archive.
     let run = ingest(&s, "lsvq", &label, "x.jsonl", &["--from-url", &url]);
-    assert_eq!(run.code, 2);
+    run.exits(2);
     run.assert_logged(&["--from-url"]);
 }
 
@@ -348,7 +348,7 @@ fn live_vqc_from_mat_videval_and_dover_with_new_spellings() {
     let hostile = "File,MOS\n../../outside/sentinel.txt,50\n..,40\nA001.mp4,80.31\n";
     let label = put_bytes(&s, "hostile.csv", hostile.as_bytes());
     let run = ingest(&s, "live-vqc", &label, "hostile.jsonl", &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     run.assert_logged(&["hostile.csv:2", "refused"]);
     run.assert_logged(&["hostile.csv:3", "refused"]);
     let keys: Vec<String> = labels_of(&rows(&s, "hostile.jsonl")).into_keys().collect();
@@ -412,7 +412,7 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
         "xlsx.jsonl",
         &flags,
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(labels_of(&rows(&s, "xlsx.jsonl")), plain);
     for (vid, _) in UGC {
         assert_eq!(
@@ -439,7 +439,7 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
         &[],
         &[("MOSCORPUS_YOUTUBE_UGC_URL_BASE", base.as_str())],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(rows(&s, "diff2.jsonl").len(), 2);
     assert_eq!(server.requests().len(), before);
 
@@ -474,7 +474,7 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
         "simplevqa.jsonl",
         &flags,
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(labels_of(&rows(&s, "simplevqa.jsonl")), plain);
 
     // DMOS is not MOS.
@@ -485,14 +485,14 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
         "dmos.jsonl",
         &flags,
     );
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
     run.assert_logged(&["DMOS is not MOS", "DMOS orig-vp9"]);
     assert!(!s.work().join("dmos.jsonl").exists());
     // Hostile ids are refused, not fetched.
     let hostile = "vid,MOSFull\n../../outside/x_1P-0000,3.0\nSports_2160P-4e9f,4.41\n";
     let label = put_bytes(&s, "hostile.csv", hostile.as_bytes());
     let run = ingest(&s, "youtube-ugc", &label, "hostile.jsonl", &flags);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(rows(&s, "hostile.jsonl").len(), 1);
     run.assert_logged(&["hostile.csv:2"]);
 }
@@ -512,14 +512,14 @@ fn youtube_ugc_raw_variant_names_the_mkv_originals() {
         "raw.jsonl",
         &["--variant", "raw", "--clips-url-base", &base],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let rows = rows(&s, "raw.jsonl");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["src"], object);
     assert_eq!(rows[0]["encoder_upstream"], "vp9");
     assert_eq!(std::fs::read(s.work().join(object)).unwrap(), webm);
     let run = ingest(&s, "live-vqc", &label, "x.jsonl", &["--variant", "raw"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
 }
 
 #[test]
@@ -630,7 +630,7 @@ fn live_yt_gaming_from_its_mat_file() {
         "gaming.jsonl",
         &[],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(
         labels_of(&rows(&s, "gaming.jsonl")),
         expect(&[
@@ -647,7 +647,7 @@ fn live_yt_gaming_from_its_mat_file() {
         "x.jsonl",
         &[],
     );
-    assert_eq!(run.code, 2);
+    run.exits(2);
     run.assert_logged(&["error:", "mat73_header.mat", "MAT 7.3"]);
     run.assert_logged(&["hint:", "octave --eval", "save('-v7'"]);
 }
@@ -656,9 +656,9 @@ fn live_yt_gaming_from_its_mat_file() {
 fn corpora_lists_every_corpus_with_scale_licence_and_citation() {
     let dir = tempfile::tempdir().unwrap();
     let table = moscorpus(dir.path(), &["corpora"]);
-    assert_eq!(table.code, 0, "{}", table.stderr);
+    table.exits(0);
     let json = moscorpus(dir.path(), &["corpora", "--json"]);
-    assert_eq!(json.code, 0, "{}", json.stderr);
+    json.exits(0);
     // Every registry fact in one reviewed file: a changed fact shows in review.
     insta::assert_snapshot!("corpora_json", json.stdout);
     let all: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
@@ -701,7 +701,7 @@ fn a_missing_clips_folder_of_a_disk_only_corpus_is_named_before_the_run() {
         "live_vqc.jsonl",
         &[],
     );
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
     run.assert_logged(&["Video", "clips folder does not exist"]);
     assert!(!s.work().join("live_vqc.jsonl").exists());
     assert!(!s.work().join(".download-progress.json").exists());
@@ -716,7 +716,7 @@ fn a_missing_clips_folder_of_a_disk_only_corpus_is_named_before_the_run() {
         "live_vqc.jsonl",
         &[],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
 }
 
 /// #24 item 6: a run never writes into another corpus's state file. A KoNViD-1k folder
@@ -744,7 +744,7 @@ fn a_run_never_writes_into_another_corpus_s_state_file() {
         "1",
     ];
     let run = moscorpus(s.root.path(), &args);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
     run.assert_logged(&["konvid-1k's working folder", "youtube-ugc"]);
     assert_eq!(
         std::fs::read_to_string(s.work().join(".download-progress.json")).unwrap(),
@@ -759,7 +759,7 @@ fn a_run_never_writes_into_another_corpus_s_state_file() {
         ]
         .concat(),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(
         std::fs::read_to_string(s.work().join(".download-progress.json")).unwrap(),
         state

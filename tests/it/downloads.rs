@@ -335,7 +335,7 @@ fn a_truncated_clip_gets_no_row_and_a_cut_download_is_fetched_again() {
     s.put_clip("whole.mp4", &whole);
     s.write("manifest.csv", "name,mos\nlocal,50\nzeroed,40\nwhole,30\n");
     let run = s.ingest(&["--prober", "native", "--report-json", "work/report.json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     run.assert_logged(&["local.mp4", &reason]);
     run.assert_logged(&["zeroed.mp4", "corrupt: sample", "inside a NAL unit"]);
     assert!(run.stdout.contains("1 rows written"), "{}", run.stdout);
@@ -367,14 +367,14 @@ fn a_truncated_clip_gets_no_row_and_a_cut_download_is_fetched_again() {
     let s = common::Sandbox::new();
     s.write("manifest.csv", &manifest);
     let run = s.ingest(&["--prober", "native"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     run.assert_logged(&["clip.mp4", &reason]);
     assert!(
         !s.clips().join("clip.mp4").exists(),
         "a cut download is not kept"
     );
     let run = s.ingest(&["--prober", "native"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("1 rows written"), "{}", run.stdout);
     let clean_server = LoopbackServer::start(
         [("/clip.mp4".to_string(), vec![Reply::Body(whole)])]
@@ -443,7 +443,7 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
 
     let plain = sandbox(false);
     let run = plain.ingest(&["--prober", "native"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let lines = audit_of(&plain);
     let verdicts: Vec<(&str, &str)> = lines
         .iter()
@@ -473,7 +473,7 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
 
     let kept = sandbox(false);
     let run = kept.ingest(&["--prober", "native", "--keep-damaged"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
     let kept_rows = common::rows_without_timestamp(&kept.work().join("lsvq.jsonl"));
     let plain_rows = common::rows_without_timestamp(&plain.work().join("lsvq.jsonl"));
@@ -491,7 +491,7 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
         common::moscorpus(root, &args)
     };
     let run = export(&["--output", "work/dover.txt"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         run.stderr.contains("left out 2 damaged clips")
             && run.stderr.contains("cut.mp4 (truncated)")
@@ -506,7 +506,7 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
         .collect();
     assert_eq!(names, ["whole.mp4", "other.mp4"], "{listed}");
     let run = export(&["--output", "work/all.txt", "--include-damaged"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let listed = std::fs::read_to_string(kept.work().join("all.txt")).unwrap();
     assert_eq!(listed.lines().count(), 4, "{listed}");
     let split = |extra: &[&str]| {
@@ -518,7 +518,7 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
         ];
         args.extend_from_slice(extra);
         let run = common::moscorpus(root, &args);
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.exits(0);
         let text = std::fs::read_to_string(kept.work().join("split.json")).unwrap();
         let header = text.lines().next().unwrap();
         serde_json::from_str::<serde_json::Value>(header).unwrap()["clips"].as_u64()
@@ -536,13 +536,13 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
 
     let unchecked = sandbox(false);
     let run = unchecked.ingest(&["--prober", "native", "--no-damage-checks"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("4 rows written"), "{}", run.stdout);
     assert!(audit_of(&unchecked).is_empty());
 
     let missing = sandbox(false);
     let run = missing.ingest(&["--decode", "--ffmpeg", "/nonexistent/ffmpeg"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
     assert!(
         run.stderr.contains("--decode needs ffmpeg"),
         "{}",
@@ -555,7 +555,7 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
     }
     let decoded = sandbox(true);
     let run = decoded.ingest(&["--prober", "native", "--decode"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let lines = audit_of(&decoded);
     let whole_line = lines.iter().find(|l| l["src"] == "whole.mp4").unwrap();
     assert_eq!(whole_line["decoded_frames"], frames);

@@ -120,7 +120,7 @@ fn setup() -> tempfile::TempDir {
 fn evaluate_joins_by_clip_name_and_counts_what_did_not_match() {
     let dir = setup();
     let run = evaluate(dir.path(), "labels.txt", "preds.csv", &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         run.stdout.contains(
             "N = 28 matched pairs (2 labels without prediction, 3 predictions without label"
@@ -137,7 +137,7 @@ fn evaluate_joins_by_clip_name_and_counts_what_did_not_match() {
         "preds.csv",
         &["--json", "--bootstrap", "200", "--logistic"],
     );
-    assert_eq!(json.code, 0, "{}", json.stderr);
+    json.exits(0);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(v["n"], 28);
     assert_eq!(v["labels_without_prediction"], 2);
@@ -148,7 +148,7 @@ fn evaluate_joins_by_clip_name_and_counts_what_did_not_match() {
     assert!(ci[0].as_f64().unwrap() <= srocc && srocc <= ci[1].as_f64().unwrap());
     assert!(v["logistic"]["plcc"].as_f64().unwrap() > 0.9);
     let strict = evaluate(dir.path(), "labels.txt", "preds.csv", &["--strict"]);
-    assert_eq!(strict.code, 2);
+    strict.exits(2);
     assert!(
         strict
             .stderr
@@ -176,7 +176,7 @@ fn predictions_as_jsonl_and_labels_as_corpus_jsonl() {
     std::fs::write(dir.path().join("corpus.jsonl"), labels).unwrap();
     std::fs::write(dir.path().join("preds.jsonl"), preds).unwrap();
     let run = evaluate(dir.path(), "corpus.jsonl", "preds.jsonl", &["--json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["n"], 10);
     assert!(

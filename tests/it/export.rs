@@ -23,7 +23,7 @@ fn row(corpus: &str, src: &str, mos: f64, duration: f64, fps: f64) -> String {
 
 fn export(dir: &Path, args: &[&str]) -> String {
     let run = moscorpus(dir, &[&["export"][..], args, &["--force"]].concat());
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let out = args[args.iter().position(|a| *a == "--output").unwrap() + 1];
     // SimpleVQA's MAT files are binary: read as text only to compare text formats.
     String::from_utf8_lossy(&std::fs::read(dir.join(out)).unwrap()).into_owned()
@@ -104,7 +104,7 @@ fn each_format_matches_its_golden_file() {
             "x.txt",
         ],
     );
-    assert_eq!(run.code, 2);
+    run.exits(2);
     run.assert_logged(&["several corpora"]);
     let run = moscorpus(
         dir.path(),
@@ -118,7 +118,7 @@ fn each_format_matches_its_golden_file() {
             "--force",
         ],
     );
-    assert_eq!(run.code, 2);
+    run.exits(2);
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn one_side_of_a_split_and_round_trips_through_ingest() {
                 "1",
             ],
         );
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.exits(0);
     };
     ingest("work/KoNViD_1k_attributes.csv", "work/konvid_1k.jsonl");
     let original = rows_without_timestamp(&s.work().join("konvid_1k.jsonl"));
@@ -192,7 +192,7 @@ fn one_side_of_a_split_and_round_trips_through_ingest() {
             "work/split.jsonl",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let split = std::fs::read_to_string(s.work().join("split.jsonl")).unwrap();
     let test_side: Vec<String> = split
         .lines()
@@ -285,7 +285,7 @@ fn pyiqa_split_dictionary_indexes_the_meta_info_rows() {
             "konvid_1k.splits.json",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     run.assert_logged(&["split.jsonl", "1 clips have no row"]);
     let meta = std::fs::read_to_string(dir.path().join("meta_info_KoNViD1k.csv")).unwrap();
     let json = std::fs::read_to_string(dir.path().join("konvid_1k.splits.json")).unwrap();
@@ -337,7 +337,7 @@ fn pyiqa_split_dictionary_indexes_the_meta_info_rows() {
             "0.5",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let held: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("held.json")).unwrap())
             .unwrap();
@@ -365,7 +365,7 @@ fn pyiqa_split_dictionary_indexes_the_meta_info_rows() {
             "split.jsonl",
         ],
     );
-    assert_eq!(run.code, 2);
+    run.exits(2);
     assert!(!dir.path().join("other.csv").exists());
 }
 
@@ -404,7 +404,7 @@ fn simplevqa_lsvq_csv_round_trips_through_ingest_and_marks_a_split_side() {
             s.root.path(),
             &common::ingest_args(&["--manifest-csv", label, "--output", output]),
         );
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.exits(0);
     };
     ingest("work/LSVQ_whole_test.csv", "work/lsvq.jsonl");
     let original = rows_without_timestamp(&s.work().join("lsvq.jsonl"));
@@ -441,7 +441,7 @@ fn simplevqa_lsvq_csv_round_trips_through_ingest_and_marks_a_split_side() {
             "work/s.jsonl",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let text = export(
         s.root.path(),
         &[
@@ -477,7 +477,7 @@ fn simplevqa_lsvq_csv_round_trips_through_ingest_and_marks_a_split_side() {
             "work/x.csv",
         ],
     );
-    assert_eq!(run.code, 2);
+    run.exits(2);
     run.assert_logged(&["yfcc-batch1/1.webm", ".mp4"]);
     assert!(!s.work().join("x.csv").exists());
 }

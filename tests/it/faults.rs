@@ -274,7 +274,7 @@ fn a_faulty_server_and_faulty_clips_cost_only_their_own_rows() {
     put_local_clips(&clean, false);
     write_manifest(&clean, &clean_server.base_url());
     let run = ingest(clean.root.path(), &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let clean_rows = rows_without_timestamp(&clean.work().join("lsvq.jsonl"));
     assert_eq!(clean_rows.len(), SERVED.len() + 3, "{}", run.stdout);
 
@@ -372,7 +372,7 @@ fn a_faulty_server_and_faulty_clips_cost_only_their_own_rows() {
     write_manifest(&s, &fixed.base_url());
     put_local_clips(&s, false);
     let run = ingest(s.root.path(), &["--retry-failed"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     // The same rows in the same (label-file) order as the clean run, though the retried
     // clips were written last.
     let rows = rows_without_timestamp(&s.work().join("lsvq.jsonl"));

@@ -131,7 +131,7 @@ fn kills_interrupts_and_a_full_disk_then_the_same_rows_as_a_clean_run() {
     let clean = Sandbox::new();
     corpus(&clean, &server.base_url(), &bodies);
     let run = moscorpus(clean.root.path(), &args());
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let expected = rows_without_timestamp(&clean.work().join("lsvq.jsonl"));
     assert_eq!(expected.len(), ROWS);
 
@@ -252,7 +252,7 @@ fn kills_interrupts_and_a_full_disk_then_the_same_rows_as_a_clean_run() {
     );
 
     let last = moscorpus(s.root.path(), &args());
-    assert_eq!(last.code, 0, "{}", last.stderr);
+    last.exits(0);
     let text = std::fs::read_to_string(&output).unwrap();
     for line in text.lines() {
         serde_json::from_str::<serde_json::Value>(line).expect("no torn row");

@@ -22,7 +22,7 @@ fn simplevqa_row(name: &str, mos: &str) -> String {
 }
 
 fn json(run: &common::Run) -> Value {
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 
@@ -90,7 +90,7 @@ fn diff_reports_exactly_the_planted_differences_between_dover_and_simplevqa_list
 
     // The text form names the same clips; a zero tolerance also sees the extra digits.
     let text = moscorpus(dir.path(), &args);
-    assert_eq!(text.code, 0, "{}", text.stderr);
+    text.exits(0);
     for needle in [
         "only in A: 2",
         "only in B: 3",
@@ -146,7 +146,7 @@ fn diff_uses_the_corpus_name_rules() {
     assert_eq!(lsvq["same"], 0);
     // A missing file is an input error naming it.
     let run = moscorpus(dir.path(), &["labels", "diff", "labels.txt", "nope.csv"]);
-    assert_eq!(run.code, 2);
+    run.exits(2);
     run.assert_logged(&["nope.csv"]);
 }
 
@@ -187,7 +187,7 @@ fn check_names_every_labelled_clip_without_a_row_with_its_reason() {
             .filter(|a| *a != "--full")
             .collect::<Vec<_>>(),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let shard = std::fs::read(s.work().join("lsvq.jsonl")).unwrap();
     let state = std::fs::read(s.work().join(".download-progress.json")).unwrap();
     // The labels under test: c0 left out, c1 with another MOS, c9 never fetched.
@@ -261,7 +261,7 @@ fn check_names_every_labelled_clip_without_a_row_with_its_reason() {
 
     // The text form says the same, one clip a line with its reason.
     let text = moscorpus(s.root.path(), &check);
-    assert_eq!(text.code, 0, "{}", text.stderr);
+    text.exits(0);
     for needle in [
         "labelled clips without a row: 4 (1 broken, 1 failed, 1 missing, 1 not-ingested)",
         "  yfcc-batch1/c7.mp4  failed: http-404",

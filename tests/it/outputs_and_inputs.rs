@@ -48,7 +48,7 @@ fn a_corrected_mos_rewrites_its_row_in_place() {
     let before = lines(&s.work().join("lsvq.jsonl"));
     s.write("manifest.csv", "name,mos\na,55.5\nb,60\n");
     let run = ingest(&s, &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(
         run.stdout.contains("0 rows written, 1 already present")
             && run.stdout.contains("updated: 1 rows rewritten"),
@@ -141,7 +141,7 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
         let shard = format!("{k}/3");
         let out = format!("work/s{k}.jsonl");
         let run = ingest(&s, &["--shard", &shard, "--output", &out]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.exits(0);
     }
     let root = s.root.path();
     let shard0 = std::fs::read(s.work().join("s0.jsonl")).unwrap();
@@ -333,7 +333,7 @@ fn labels_from_a_fifo_in_utf16_and_with_a_bad_byte() {
     };
     let run = ingest(&s, &["--manifest-csv", "work/labels.fifo"]);
     writer.join().unwrap();
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("2 rows written"), "{}", run.stdout);
 
     // UTF-16 LE with a BOM, as Excel's "Unicode text" saves it; and a bad byte in a row.
@@ -344,7 +344,7 @@ fn labels_from_a_fifo_in_utf16_and_with_a_bad_byte() {
     utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     std::fs::write(s.work().join("utf16.csv"), utf16).unwrap();
     let run = ingest(&s, &["--manifest-csv", "work/utf16.csv"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(run.stdout.contains("2 rows written"), "{}", run.stdout);
 
     let s = Sandbox::new();
@@ -411,7 +411,7 @@ fn probe_into_a_closed_pipe_and_of_things_that_are_not_files() {
         ],
     );
     // Paths that are not files are bad input: exit 2 (the one rule, #24).
-    assert_eq!(run.code, 2);
+    run.exits(2);
     assert_eq!(
         run.stderr.matches("not a regular file").count(),
         3,
@@ -451,7 +451,7 @@ fn files_follow_the_umask_and_a_dry_run_changes_nothing() {
     let state = s.work().join(".download-progress.json");
     std::fs::write(&state, "{not json").unwrap();
     let run = ingest(&s, &["--archives-dir", "work", "--dry-run"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(std::fs::read_to_string(&state).unwrap(), "{not json");
     assert!(!s.work().join(".download-progress.json.unreadable").exists());
 }
@@ -545,7 +545,7 @@ fn every_writing_command_goes_through_one_output_guard() {
             "work/split.json",
         ],
     );
-    assert_eq!(split.code, 0, "{}", split.stderr);
+    split.exits(0);
     const SHARD: &str = "work/lsvq.jsonl";
     const LABELS: &str = "work/manifest.csv";
     const STATE: &str = "work/.download-progress.json";

@@ -61,7 +61,7 @@ fn jsonl_probe_fields_equal_ffprobe() {
         s.root.path(),
         &["ingest", "lsvq", "--dir", "work", "--min-csv-rows", "1"],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let rows: Vec<serde_json::Value> = std::fs::read_to_string(s.work().join("lsvq.jsonl"))
         .unwrap()
         .lines()

@@ -129,7 +129,7 @@ fn figures_equal_values_computed_here_and_the_page_is_self_contained() {
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path());
     let run = moscorpus(dir.path(), &ARGS);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let figures: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let rows = rows();
 
@@ -271,7 +271,7 @@ fn bad_shards_are_clear_errors_and_an_input_is_never_the_output() {
             "hostile.html",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let page = std::fs::read_to_string(dir.path().join("hostile.html")).unwrap();
     assert!(
         !page.contains("<script") && !page.contains("<img"),

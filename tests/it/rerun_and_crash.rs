@@ -78,7 +78,7 @@ fn a_rerun_writes_nothing_and_counts_every_clip_as_a_dedup() {
     let s = Sandbox::new();
     corpus(&s, &server.base_url(), &clips);
     let first = moscorpus(s.root.path(), &ARGS);
-    assert_eq!(first.code, 0, "{}", first.stderr);
+    first.exits(0);
     assert!(
         first.stdout.contains("40 rows written, 0 already present"),
         "{}",
@@ -86,7 +86,7 @@ fn a_rerun_writes_nothing_and_counts_every_clip_as_a_dedup() {
     );
     let output = std::fs::read(s.work().join("lsvq.jsonl")).unwrap();
     let second = moscorpus(s.root.path(), &ARGS);
-    assert_eq!(second.code, 0, "{}", second.stderr);
+    second.exits(0);
     assert!(
         second
             .stdout
@@ -111,7 +111,7 @@ fn sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run() {
     corpus(&reference, &server.base_url(), &clips);
     let started = Instant::now();
     let run = moscorpus(reference.root.path(), &ARGS);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let full_run = started.elapsed();
     let expected = rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
     assert_eq!(expected.len(), 40);
@@ -162,7 +162,7 @@ fn sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run() {
         "the test must really interrupt runs ({kills_mid_run})"
     );
     let last = moscorpus(s.root.path(), &ARGS);
-    assert_eq!(last.code, 0, "{}", last.stderr);
+    last.exits(0);
     assert_eq!(
         rows_without_timestamp(&jsonl),
         expected,
@@ -199,7 +199,7 @@ fn a_second_run_on_the_same_folder_is_refused_and_a_crashed_one_does_not_block()
         "work/second-state.json",
     ]);
     let second = moscorpus(s.root.path(), &args);
-    assert_eq!(second.code, 2, "{}", second.stderr);
+    second.exits(2);
     assert!(
         second
             .stderr
@@ -242,7 +242,7 @@ fn a_rerun_trusts_unchanged_clips_and_hashes_changed_ones_again() {
         "name,mos\nyfcc-batch1/a,10.5\nyfcc-batch1/b,20.5\n",
     );
     let first = moscorpus(s.root.path(), &ARGS);
-    assert_eq!(first.code, 0, "{}", first.stderr);
+    first.exits(0);
     assert!(s.work().join("lsvq.jsonl.clip-index").is_file());
 
     // Same size and mtime, different bytes: a re-run that trusts the index cannot notice.
@@ -271,7 +271,7 @@ fn a_rerun_trusts_unchanged_clips_and_hashes_changed_ones_again() {
         .unwrap();
 
     let second = moscorpus(s.root.path(), &ARGS);
-    assert_eq!(second.code, 0, "{}", second.stderr);
+    second.exits(0);
     assert!(
         second.stdout.contains("0 rows written, 1 already present")
             && second.stdout.contains("updated: 1 rows rewritten"),
@@ -308,7 +308,7 @@ fn output_is_the_same_for_any_number_of_jobs() {
         let mut args = ARGS.to_vec();
         args.extend(["--jobs", jobs, "--downloads", jobs]);
         let run = moscorpus(s.root.path(), &args);
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.exits(0);
         outputs.push(rows_without_timestamp(&s.work().join("lsvq.jsonl")));
     }
     assert_eq!(outputs[0].len(), 40);
@@ -363,7 +363,7 @@ fn fifty_sigkills_at_random_moments_then_the_same_jsonl() {
     let reference = Sandbox::new();
     make(&reference);
     let run = moscorpus(reference.root.path(), &args);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let expected = rows_without_timestamp(&reference.work().join("lsvq.jsonl"));
     assert_eq!(expected.len(), 120);
 
@@ -388,7 +388,7 @@ fn fifty_sigkills_at_random_moments_then_the_same_jsonl() {
         "only {real_kills} of {tries} kills landed inside a run"
     );
     let last = moscorpus(s.root.path(), &args);
-    assert_eq!(last.code, 0, "{}", last.stderr);
+    last.exits(0);
     let text = std::fs::read_to_string(s.work().join("lsvq.jsonl")).unwrap();
     for line in text.lines() {
         serde_json::from_str::<serde_json::Value>(line).expect("no torn row");
@@ -412,7 +412,7 @@ fn a_temp_file_left_by_a_killed_state_write_is_cleaned_up() {
     let kept = s.work().join("notes.tmp");
     std::fs::write(&kept, "the user's own file").unwrap();
     let run = moscorpus(s.root.path(), &ARGS);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert!(!stale.exists(), "the stale temp file is removed");
     assert!(kept.exists(), "other files are left alone");
 }

@@ -44,7 +44,7 @@ fn three_shards_merged_equal_one_run() {
     let mut args = BASE.to_vec();
     args.extend(["--output", "work/single.jsonl"]);
     let single = moscorpus(s.root.path(), &args);
-    assert_eq!(single.code, 0, "{}", single.stderr);
+    single.exits(0);
     assert!(
         single.stdout.contains("30 rows written, 1 already present"),
         "{}",
@@ -58,7 +58,7 @@ fn three_shards_merged_equal_one_run() {
         let mut args = BASE.to_vec();
         args.extend(["--output", &out, "--shard", &shard]);
         let run = moscorpus(s.root.path(), &args);
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.exits(0);
         sizes.push(rows_without_timestamp(&s.root.path().join(&out)).len());
     }
     assert_eq!(
@@ -81,7 +81,7 @@ fn three_shards_merged_equal_one_run() {
             "work/manifest.csv",
         ],
     );
-    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    merged.exits(0);
     assert!(
         merged
             .stdout
@@ -113,7 +113,7 @@ fn three_shards_merged_equal_one_run() {
             "work/manifest.csv",
         ],
     );
-    assert_eq!(globbed.code, 0, "{}", globbed.stderr);
+    globbed.exits(0);
     assert_eq!(
         std::fs::read(s.work().join("globbed.jsonl")).unwrap(),
         std::fs::read(s.work().join("merged.jsonl")).unwrap()
@@ -129,7 +129,7 @@ fn three_shards_merged_equal_one_run() {
         s.root.path(),
         &["ingest", "lsvq", "--dir", "work", "--shard", "3/3"],
     );
-    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    bad.exits(2);
 }
 
 /// #24 item 2: one torn-line rule for every command that reads rows. A last line without

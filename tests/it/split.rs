@@ -44,7 +44,7 @@ fn sha(i: usize) -> String {
 
 fn split(dir: &Path, args: &[&str]) -> (Value, Vec<Value>) {
     let run = moscorpus(dir, &[&["split"][..], args, &["--force"]].concat());
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let out = args[args.iter().position(|a| *a == "--output").unwrap() + 1];
     let text = std::fs::read_to_string(dir.join(out)).unwrap();
     let mut lines = text
@@ -180,7 +180,7 @@ fn same_seed_same_bytes_and_overlap_excluded_exactly() {
             "y.jsonl",
         ],
     );
-    assert_eq!(run.code, 2);
+    run.exits(2);
     run.assert_logged(&["several corpora", "konvid-1k, lsvq"]);
 }
 
@@ -349,7 +349,7 @@ fn evaluate_on_every_repeat_equals_a_per_repeat_loop() {
         dir.path(),
         &[&base[..], &["--split-file", "s.jsonl", "--repeat", "all"]].concat(),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let all: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(all["repeats"], 5);
     // The loop: each repeat's test clips as a label file of their own, scored plainly.
@@ -420,14 +420,14 @@ fn evaluate_on_every_repeat_equals_a_per_repeat_loop() {
         dir.path(),
         &[&base[..], &["--split-file", "s.jsonl", "--repeat", "9"]].concat(),
     );
-    assert_eq!(run.code, 2);
+    run.exits(2);
     run.assert_logged(&["--repeat 9", "0 to 4"]);
     // A file that is no split file is refused by name and line.
     let run = moscorpus(
         dir.path(),
         &[&base[..], &["--split-file", "preds.csv"]].concat(),
     );
-    assert_eq!(run.code, 2);
+    run.exits(2);
     run.assert_logged(&["preds.csv:1", "not a split file"]);
 }
 
@@ -460,7 +460,7 @@ fn results_record_their_clip_set_and_compare_refuses_different_ones() {
             "--json",
         ];
         let run = moscorpus(dir.path(), &[&args[..], extra].concat());
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.exits(0);
         std::fs::write(dir.path().join(out), &run.stdout).unwrap();
         serde_json::from_str::<Value>(&run.stdout).unwrap()
     };
@@ -492,7 +492,7 @@ fn results_record_their_clip_set_and_compare_refuses_different_ones() {
         dir.path(),
         &["evaluate", "--compare", "a.json", "a_logistic.json"],
     );
-    assert_eq!(same.code, 0, "{}", same.stderr);
+    same.exits(0);
     assert!(same.stdout.contains("same clip set"), "{}", same.stdout);
     same.assert_logged(&["WARN", "logistic"]);
     let different = moscorpus(dir.path(), &["evaluate", "--compare", "a.json", "b.json"]);
@@ -530,7 +530,7 @@ fn results_record_their_clip_set_and_compare_refuses_different_ones() {
         0
     );
     let run = moscorpus(dir.path(), &["evaluate", "--compare", "s.json", "t.json"]);
-    assert_eq!(run.code, 2);
+    run.exits(2);
     run.assert_logged(&["different clip sets"]);
 }
 
@@ -579,7 +579,7 @@ fn evaluate_on_every_repeat_equals_scipy_on_each_test_side() {
         ]
         .concat(),
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     let all: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(all["repeats"], repeats);
     let close = |got: &Value, want: &Value, tol: f64, what: &str| {
@@ -658,17 +658,17 @@ fn empty_sides_are_refused_and_a_split_is_tied_to_its_clip_set() {
         "10",
     ];
     let run = moscorpus(dir.path(), &args);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
     run.assert_logged(&[
         "repeats would have an empty side",
         "30 clips in 3 source groups",
     ]);
     assert!(!dir.path().join("s.jsonl").exists());
     let run = moscorpus(dir.path(), &[&args[..], &["--allow-empty-sides"]].concat());
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     run.assert_logged(&["repeats would have an empty side"]);
     let run = moscorpus(dir.path(), &[&args[..6], &["--repeats", "100000"]].concat());
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
 
     // A KoNViD-1k shard, its split, and rows it was not made from.
     let konvid: Vec<String> = (0..20)
@@ -715,7 +715,7 @@ fn empty_sides_are_refused_and_a_split_is_tied_to_its_clip_set() {
         )
     };
     let run = export("konvid_1k.jsonl", "k.split.jsonl");
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.exits(0);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("out.txt"))
             .unwrap()
@@ -724,10 +724,10 @@ fn empty_sides_are_refused_and_a_split_is_tied_to_its_clip_set() {
         4
     );
     let run = export("chug.jsonl", "k.split.jsonl");
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
     run.assert_logged(&["a split of konvid-1k", "chug"]);
     let run = export("fewer.jsonl", "k.split.jsonl");
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
     run.assert_logged(&["made from 20 clips", "hold 15 clips"]);
     std::fs::write(dir.path().join("preds.csv"), "name,score\n1000.mp4,1\n").unwrap();
     let run = moscorpus(
@@ -742,6 +742,6 @@ fn empty_sides_are_refused_and_a_split_is_tied_to_its_clip_set() {
             "k.split.jsonl",
         ],
     );
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.exits(2);
     run.assert_logged(&["a split of konvid-1k", "chug"]);
 }

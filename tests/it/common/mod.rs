@@ -235,6 +235,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// Asserts the exit code; on a mismatch, shows what the run printed on both streams.
+    #[track_caller]
+    pub fn exits(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code {} instead of {code}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
     /// `assert_cmd`'s assertions on this run (`.code(2).stderr(contains(…))`).
     pub fn assert(&self) -> assert_cmd::assert::Assert {
         assert_cmd::assert::Assert::new(self.output.clone())
