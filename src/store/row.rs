@@ -35,11 +35,17 @@ pub struct CorpusRow {
     pub extras: Vec<(Cow<'static, str>, Extra)>,
 }
 
-/// The value of an extra key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The value of an extra key. A corpus's own keys are strings or whole numbers; rows
+/// written by other tools (`aggregate`'s unified MOS, a flag) may hold any JSON value,
+/// and a row read back keeps it.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Extra {
     Str(String),
     Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// `null`, an array or an object, as it was.
+    Json(serde_json::Value),
 }
 
 /// One value of a row, as the row's `Serialize` hands it on.
@@ -50,6 +56,8 @@ enum Field<'a> {
     Digest(Digest),
     Int(i64),
     Float(f64),
+    Bool(bool),
+    Json(&'a serde_json::Value),
 }
 
 impl Serialize for CorpusRow {
@@ -79,6 +87,9 @@ impl Serialize for CorpusRow {
                 match value {
                     Extra::Str(text) => Field::Str(text),
                     Extra::Int(n) => Field::Int(*n),
+                    Extra::Float(x) => Field::Float(*x),
+                    Extra::Bool(b) => Field::Bool(*b),
+                    Extra::Json(value) => Field::Json(value),
                 },
             ));
         }
@@ -225,37 +236,20 @@ impl<'de> Visitor<'de> for RowVisitor {
 }
 
 impl<'de> Deserialize<'de> for Extra {
-    /// A string, or a whole number (`1`, or `1.0` as some writers give integers).
+    /// Any JSON value: a string, a whole number, a float, a boolean, or (kept as it is)
+    /// `null`, an array or an object.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ExtraVisitor;
-        impl Visitor<'_> for ExtraVisitor {
-            type Value = Extra;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or a whole number")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Extra, E> {
-                Ok(Extra::Str(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Extra, E> {
-                Ok(Extra::Str(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Extra, E> {
-                Ok(Extra::Int(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Extra, E> {
-                i64::try_from(v)
-                    .map(Extra::Int)
-                    .map_err(|_| E::custom("a whole number past i64"))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Extra, E> {
-                if v.fract() == 0.0 && v.abs() < 9.0e15 {
-                    Ok(Extra::Int(v as i64))
-                } else {
-                    Err(E::custom(format!("{v} is not a whole number")))
-                }
-            }
-        }
-        deserializer.deserialize_any(ExtraVisitor)
+        use serde_json::Value;
+        Ok(match Value::deserialize(deserializer)? {
+            Value::String(text) => Extra::Str(text),
+            Value::Bool(b) => Extra::Bool(b),
+            Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => Extra::Int(i),
+                (None, Some(x)) if n.is_f64() => Extra::Float(x),
+                _ => Extra::Json(Value::Number(n)),
+            },
+            other => Extra::Json(other),
+        })
     }
 }
 
@@ -341,8 +335,18 @@ mod tests {
         let bad_hash = line.replace(&row.src_sha256.to_string(), "abc");
         let error = serde_json::from_str::<CorpusRow>(&bad_hash).unwrap_err();
         assert!(error.to_string().contains("not a SHA-256"), "{error}");
-        let nested = line.replace("\"1080p_3M\"", "[1]");
-        assert!(serde_json::from_str::<CorpusRow>(&nested).is_err());
+        // Keys other tools add keep their values: a float, a flag, an array.
+        let other = line.replace("\"1080p_3M\"", "[1, {\"a\": null}]").replace(
+            "\"chug_ladder_rung\": 4",
+            "\"chug_ladder_rung\": 4, \"mos_unified\": 61.25, \"reviewed\": true",
+        );
+        let back: CorpusRow = serde_json::from_str(&other).unwrap();
+        let value = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        assert_eq!(value(&back.to_json_line()), value(&other));
+        assert!(
+            back.extras
+                .contains(&(Cow::Borrowed("reviewed"), Extra::Bool(true)))
+        );
     }
 
     #[test]
