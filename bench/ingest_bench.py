@@ -43,15 +43,6 @@ def unique_clip(i, padding):
     return base + struct.pack(">I", 8 + len(payload)) + b"free" + payload
 
 
-def median_time(fn, runs):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def median_times(fns, runs):
     """Medians of each of `fns`, their runs interleaved (noise hits them alike)."""
     times = [[] for _ in fns]
@@ -61,6 +52,10 @@ def median_times(fns, runs):
             fn()
             kept.append(time.perf_counter() - start)
     return [statistics.median(t) for t in times]
+
+
+def median_time(fn, runs):
+    return median_times([fn], runs)[0]
 
 
 def ingest(work, *extra, exe=None):

@@ -28,26 +28,32 @@ const SIGINT: i32 = 2;
 /// The library's error as the Python exception a user would expect.
 fn to_py(error: Error) -> PyErr {
     match error {
-        Error::Input { message, hint } => {
-            corpus_error(with_hint(message, hint.as_deref()), None, None, "input")
-        }
+        Error::Input { message, hint } => corpus_error(
+            with_hint(message, hint.as_deref()),
+            None,
+            None,
+            "input",
+            None,
+        ),
         Error::Label(label) => {
             let message = with_hint(label.to_string(), label.hint().as_deref());
             let path = Some(label.path.display().to_string());
-            corpus_error(message, path, label.line, label.kind.name())
+            corpus_error(message, path, label.line, label.kind.name(), None)
         }
         Error::Row(row) => {
             let path = Some(row.path.display().to_string());
-            let error = corpus_error(row.to_string(), path, Some(row.line), "row");
-            Python::attach(|py| {
-                let _ = error.value(py).setattr("key", row.key.as_deref());
-            });
-            error
+            corpus_error(
+                row.to_string(),
+                path,
+                Some(row.line),
+                "row",
+                row.key.as_deref(),
+            )
         }
-        Error::BadArchive { message } => corpus_error(message, None, None, "bad_archive"),
+        Error::BadArchive { message } => corpus_error(message, None, None, "bad_archive", None),
         Error::MissingInput { ref path, .. } => {
             let path = Some(path.display().to_string());
-            corpus_error(error.to_string(), path, None, "missing_input")
+            corpus_error(error.to_string(), path, None, "missing_input", None)
         }
         Error::Io { path, source } => PyOSError::new_err((
             os_code(&source).unwrap_or(0),
@@ -62,15 +68,22 @@ fn to_py(error: Error) -> PyErr {
 }
 
 /// A `CorpusError` carrying where and what as attributes: `.path` (the file, or
-/// `None`), `.line` (1-based, or `None`) and `.kind` (e.g. `"missing_column"`).
-fn corpus_error(message: String, path: Option<String>, line: Option<usize>, kind: &str) -> PyErr {
+/// `None`), `.line` (1-based, or `None`), `.kind` (e.g. `"missing_column"`) and `.key`
+/// (a shard row's key at fault, or `None`).
+fn corpus_error(
+    message: String,
+    path: Option<String>,
+    line: Option<usize>,
+    kind: &str,
+    key: Option<&str>,
+) -> PyErr {
     let error = CorpusError::new_err(message);
     Python::attach(|py| {
         let value = error.value(py);
         let _ = value.setattr("path", path);
         let _ = value.setattr("line", line);
         let _ = value.setattr("kind", kind);
-        let _ = value.setattr("key", None::<String>);
+        let _ = value.setattr("key", key);
     });
     error
 }

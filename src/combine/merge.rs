@@ -80,7 +80,7 @@ fn read_shard(
             None => 0,
         };
         report.rows_read += 1;
-        let mut text = String::from_utf8_lossy(&read.raw).into_owned();
+        let mut text = String::from_utf8_lossy(reader.raw()).into_owned();
         if !text.ends_with('\n') {
             text.push('\n');
         }

@@ -121,25 +121,6 @@ impl CorpusRow {
     }
 }
 
-/// The 15 keys, as rows spell them.
-const KEYS: [&str; 15] = [
-    "src",
-    "src_sha256",
-    "src_size_bytes",
-    "width",
-    "height",
-    "framerate",
-    "duration_s",
-    "pix_fmt",
-    "encoder_upstream",
-    "mos",
-    "mos_std_dev",
-    "n_ratings",
-    "corpus",
-    "corpus_version",
-    "ingested_at_utc",
-];
-
 impl<'de> Deserialize<'de> for CorpusRow {
     /// A row as a shard holds it: the 15 keys, each of its type (a missing one, a hash
     /// that is not 64 hex digits or a float that is not finite is an error naming the
@@ -215,21 +196,29 @@ impl<'de> Visitor<'de> for RowVisitor {
         }
         let missing = |key: &'static str| de::Error::missing_field(key);
         Ok(CorpusRow {
-            src: row.src.ok_or_else(|| missing(KEYS[0]))?,
-            src_sha256: row.src_sha256.ok_or_else(|| missing(KEYS[1]))?,
-            src_size_bytes: row.src_size_bytes.ok_or_else(|| missing(KEYS[2]))?,
-            width: row.width.ok_or_else(|| missing(KEYS[3]))?,
-            height: row.height.ok_or_else(|| missing(KEYS[4]))?,
-            framerate: row.framerate.ok_or_else(|| missing(KEYS[5]))?,
-            duration_s: row.duration_s.ok_or_else(|| missing(KEYS[6]))?,
-            pix_fmt: row.pix_fmt.ok_or_else(|| missing(KEYS[7]))?,
-            encoder_upstream: row.encoder_upstream.ok_or_else(|| missing(KEYS[8]))?,
-            mos: row.mos.ok_or_else(|| missing(KEYS[9]))?,
-            mos_std_dev: row.mos_std_dev.ok_or_else(|| missing(KEYS[10]))?,
-            n_ratings: row.n_ratings.ok_or_else(|| missing(KEYS[11]))?,
-            corpus: row.corpus.ok_or_else(|| missing(KEYS[12]))?,
-            corpus_version: row.corpus_version.ok_or_else(|| missing(KEYS[13]))?,
-            ingested_at_utc: row.ingested_at_utc.ok_or_else(|| missing(KEYS[14]))?,
+            src: row.src.ok_or_else(|| missing("src"))?,
+            src_sha256: row.src_sha256.ok_or_else(|| missing("src_sha256"))?,
+            src_size_bytes: row
+                .src_size_bytes
+                .ok_or_else(|| missing("src_size_bytes"))?,
+            width: row.width.ok_or_else(|| missing("width"))?,
+            height: row.height.ok_or_else(|| missing("height"))?,
+            framerate: row.framerate.ok_or_else(|| missing("framerate"))?,
+            duration_s: row.duration_s.ok_or_else(|| missing("duration_s"))?,
+            pix_fmt: row.pix_fmt.ok_or_else(|| missing("pix_fmt"))?,
+            encoder_upstream: row
+                .encoder_upstream
+                .ok_or_else(|| missing("encoder_upstream"))?,
+            mos: row.mos.ok_or_else(|| missing("mos"))?,
+            mos_std_dev: row.mos_std_dev.ok_or_else(|| missing("mos_std_dev"))?,
+            n_ratings: row.n_ratings.ok_or_else(|| missing("n_ratings"))?,
+            corpus: row.corpus.ok_or_else(|| missing("corpus"))?,
+            corpus_version: row
+                .corpus_version
+                .ok_or_else(|| missing("corpus_version"))?,
+            ingested_at_utc: row
+                .ingested_at_utc
+                .ok_or_else(|| missing("ingested_at_utc"))?,
             extras: row.extras,
         })
     }

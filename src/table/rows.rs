@@ -14,17 +14,16 @@ use crate::store::row::CorpusRow;
 pub struct RowReader {
     path: PathBuf,
     lines: JsonlReader<Box<dyn std::io::BufRead + Send>>,
+    /// The last row's line as the file holds it (one buffer, reused).
+    raw: Vec<u8>,
     /// Torn last lines skipped so far.
     pub torn: u64,
 }
 
-/// One row, where it is, and its line as the file holds it.
+/// One row, and where it is.
 pub struct ReadRow {
     pub line: usize,
     pub row: CorpusRow,
-    /// The line's bytes as the file holds them, with its line end (a last line may
-    /// lack one).
-    pub raw: Vec<u8>,
 }
 
 impl RowReader {
@@ -49,6 +48,7 @@ impl RowReader {
         Ok(Self {
             path: path.to_path_buf(),
             lines,
+            raw: Vec::new(),
             torn: 0,
         })
     }
@@ -59,10 +59,11 @@ impl RowReader {
             bytes_read(line.raw.len() as u64);
             match serde_json::from_slice::<CorpusRow>(line.content()) {
                 Ok(row) => {
+                    self.raw.clear();
+                    self.raw.extend_from_slice(line.raw);
                     return Ok(Some(ReadRow {
                         line: line.number,
                         row,
-                        raw: line.raw.to_vec(),
                     }));
                 }
                 Err(_) if line.lacks_newline() => {
@@ -81,5 +82,11 @@ impl RowReader {
             }
         }
         Ok(None)
+    }
+
+    /// The line of the row [`RowReader::next_row`] last returned, as the file holds it:
+    /// with its line end (a last line may lack one).
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
     }
 }
