@@ -1,6 +1,6 @@
-//! Reading one clip for its row: is it a regular file, its hash, and what its probe (and
-//! the damage checks, #23) make of it — the row's geometry or the clip's failure. A leaf
-//! the workers and the writer both use.
+//! Checking one clip for its row: is it a regular file, and what its probe (and
+//! the damage checks, #23) make of it — the row's geometry or the clip's failure. Used
+//! by the check pool's threads (`worker.rs`).
 
 use std::path::Path;
 
@@ -8,13 +8,6 @@ use crate::audit::{AuditLine, Verdict};
 use crate::error::Error;
 use crate::failure::{Failure, FailureKind};
 use crate::probe::{ClipGeometry, ProbeError, Prober};
-use crate::store::hash::{Digest, sha256_file};
-
-/// Hashes a clip on disk; a clip that cannot be read is that clip's failure.
-pub(super) fn read_clip(clip: &Path) -> Result<(Digest, u64), Failure> {
-    check_regular(clip)?;
-    sha256_file(clip).map_err(|e| Failure::local(clip, &e))
-}
 
 /// A clip must be a regular file: a folder, a FIFO or a device is that clip's failure.
 pub(super) fn check_regular(clip: &Path) -> Result<(), Failure> {

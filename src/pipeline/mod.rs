@@ -4,11 +4,11 @@
 //! in label-file order: make sure the clip is on disk, hash it, skip it if its row is in
 //! the output and still matches (same bytes, MOS and version), else probe it and write
 //! (or rewrite) its row. That work is split like ripgrep's walker / worker / printer:
-//! [`run`] schedules the rows and hands results over in order, `worker` does one clip's
-//! work on a worker thread, `writer` applies results to what the run writes, `slots`
-//! holds the limits; `job` (what travels between them) and `clip_check` (one clip's
-//! read, probe and damage verdict) are leaves the three share, so none imports another
-//! back. A clip unchanged since its row was written (same size and mtime in the clip
+//! [`run`] schedules the rows (downloads as tasks under semaphores, checks on a pool of
+//! `--jobs` threads) and hands results over in order, `worker` checks one clip on a
+//! pool thread, `writer` applies results to what the run writes and never reads a
+//! clip; `job` (what travels between them) and `clip_check` (one clip's probe and
+//! damage verdict) are leaves, so none imports another back. A clip unchanged since its row was written (same size and mtime in the clip
 //! index) is neither read nor probed again. Whatever stops a run, the rows finished
 //! before and the state file are written first.
 
@@ -21,7 +21,6 @@ mod clip_check;
 mod job;
 pub mod run;
 pub mod select;
-mod slots;
 mod state;
 mod worker;
 mod writer;

@@ -1,36 +1,40 @@
-//! The scheduler of a run (the walker, in ripgrep's terms). The main thread walks the rows
-//! in label-file order and decides, from the state file, what each needs; worker threads
-//! (`worker.rs`) download (at most `--downloads` at once, `--downloads-per-host`
-//! per host), hash and probe (at most `--jobs` at once); the main thread then hands the
-//! results strictly in row order to the writer (`writer.rs`) — so the output is
-//! the same for any `--jobs`. At most [`WINDOW`] rows are between "sent" and "applied":
-//! memory stays bounded whatever the corpus size. The limits are in `slots.rs`.
+//! The scheduler of a run (the walker, in ripgrep's terms), which owns the run's
+//! concurrency. The main thread walks the rows in label-file order and decides, from
+//! the state file and the output, what each needs. A clip to download becomes a task on
+//! the run's runtime, bounded by two semaphores (all downloads, `--downloads`; one host,
+//! `--downloads-per-host`), as hf_transfer bounds its transfers. A clip on disk, or
+//! downloaded, goes to the check pool: `--jobs` threads that hash, check and probe
+//! (`worker.rs`), each given one job at a time by the scheduler. Every result comes back
+//! to the main thread as an [`Event`], and is handed to the writer (`writer.rs`)
+//! strictly in row order — so the output is the same for any `--jobs`. At most
+//! [`WINDOW`] rows are between "sent" and "applied": memory stays bounded whatever the
+//! corpus size.
 //!
-//! Whatever goes wrong with one clip is that clip's [`Failure`]; a worker returns an
+//! Whatever goes wrong with one clip is that clip's [`Failure`]; a check returns an
 //! `Err` only for a fault of the whole run. Such a fault, or SIGINT/SIGTERM, stops the
 //! walk: rows already sent are finished and applied up to the faulty one, then the run
 //! returns the error.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use indicatif::ProgressStyle;
+use tokio::sync::Semaphore;
 use tracing::info;
 use tracing_indicatif::span_ext::IndicatifSpanExt;
 
 use crate::error::Error;
-use crate::failure::Failure;
+use crate::failure::{Failure, FailureKind};
 use crate::manifest::ManifestRow;
-use crate::source::http::{DownloadPolicy, RunTransport};
+use crate::source::http::{DownloadPolicy, Downloaded, Downloader, RunTransport};
 use crate::source::{Fetch, decide};
 use crate::store::state_file::ClipState;
 
-use super::job::{Found, Job, Outcome};
-use super::slots::Slots;
-use super::worker::{Shared, worker};
-use super::writer::Applier;
+use super::job::{Event, Found, Job, Outcome, RowNow};
+use super::worker::{Shared, checker};
+use super::writer::{Applier, Recheck};
 
 /// Rows in flight between the walk and the in-order application of their results.
 pub const WINDOW: usize = 512;
@@ -38,7 +42,7 @@ pub const WINDOW: usize = 512;
 /// How much runs at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Concurrency {
-    /// Hashing and probing at once.
+    /// Checking threads: hashing and probing at once.
     pub jobs: usize,
     /// Downloads at once.
     pub downloads: usize,
@@ -70,56 +74,343 @@ pub(super) fn process_rows(
 ) -> Result<(), Error> {
     let shared = Shared {
         prober: applier.prober,
-        policy: policy.clone(),
         known_hashes: applier.state.sink.start_hashes(),
         index: applier.state.index.snapshot(),
         extracted: applier.extracted,
         rows,
-        cpu: Slots::new(concurrency.jobs),
-        downloads: Slots::new(concurrency.downloads),
-        per_host: Mutex::new(HashMap::new()),
-        per_host_limit: concurrency.per_host,
-        transport,
         checks: applier.checks,
     };
-    let workers = concurrency.jobs.max(1) + concurrency.downloads.max(1);
     let span = progress_bar(rows.len());
     let _entered = span.enter();
     std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
-        let job_rx = Arc::new(Mutex::new(job_rx));
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Found, Error>)>();
-        for _ in 0..workers {
-            let (job_rx, done_tx, shared) = (job_rx.clone(), done_tx.clone(), &shared);
-            scope.spawn(move || worker(shared, &job_rx, &done_tx));
+        let (events_tx, events) = mpsc::channel::<Event>();
+        let mut pool = CheckPool::default();
+        for worker in 0..concurrency.jobs.max(1) {
+            let (jobs_tx, jobs) = mpsc::channel::<Job>();
+            let (events_tx, shared) = (events_tx.clone(), &shared);
+            scope.spawn(move || checker(worker, shared, jobs, events_tx));
+            pool.senders.push(jobs_tx);
+            pool.idle.push(worker);
         }
-        drop(done_tx);
-        let mut order = InOrder {
-            bytes: 0,
-            pending: BTreeMap::new(),
-            next: 0,
-            sent: 0,
-            fatal: None,
-            last_log: Instant::now(),
+        let mut walk = Walk {
+            events,
+            events_tx,
+            pool,
+            downloads: Downloads::new(transport, policy, concurrency),
+            order: InOrder {
+                bytes: 0,
+                pending: BTreeMap::new(),
+                next: 0,
+                sent: 0,
+                fatal: None,
+                last_log: Instant::now(),
+            },
         };
         for (index, row) in rows.iter().enumerate() {
-            if order.fatal.is_some() || crate::interrupt::requested().is_some() {
+            if walk.order.fatal.is_some() || crate::interrupt::requested().is_some() {
                 break;
             }
-            while index >= order.next + WINDOW && order.fatal.is_none() {
-                order.receive(&done_rx, true)?;
-                order.apply_ready(applier, rows)?;
+            while index >= walk.order.next + WINDOW && walk.order.fatal.is_none() {
+                walk.receive(true)?;
+                walk.apply_ready(applier, rows)?;
             }
-            if let Some(skipped) = send_or_skip(index, row, retry_failed, applier, &job_tx)? {
-                order.pending.insert(index, skipped);
-            }
-            order.sent = index + 1;
-            order.receive(&done_rx, false)?;
-            order.apply_ready(applier, rows)?;
+            walk.start(index, row, retry_failed, applier)?;
+            walk.order.sent = index + 1;
+            walk.receive(false)?;
+            walk.apply_ready(applier, rows)?;
         }
-        drop(job_tx);
-        order.finish(&done_rx, applier, rows)
+        walk.finish(applier, rows)
+        // `walk` drops here, closing the pool's channels: its threads end, and the
+        // scope joins them.
     })
+}
+
+/// The walk's moving parts: where results arrive, the check pool, the downloads and
+/// the rows waiting for their turn.
+struct Walk<'a> {
+    events: mpsc::Receiver<Event>,
+    /// Cloned into each download task.
+    events_tx: mpsc::Sender<Event>,
+    pool: CheckPool,
+    downloads: Downloads<'a>,
+    order: InOrder,
+}
+
+impl Walk<'_> {
+    /// Decides, from the state file, what row `index` needs: a download, a check, or
+    /// nothing (the reason it is skipped waits for its turn).
+    fn start(
+        &mut self,
+        index: usize,
+        row: &ManifestRow,
+        retry_failed: bool,
+        applier: &mut Applier<'_>,
+    ) -> Result<(), Error> {
+        let clip = applier.clip_path(row);
+        let state = applier.state.state_file.state(&row.key);
+        let job = Job {
+            index,
+            clip,
+            fresh: None,
+            row_now: applier.row_now(row),
+        };
+        match decide(&job.clip, &state, row.url.as_deref(), retry_failed) {
+            Fetch::Skip { reason, remembered } => {
+                let failure = missing_clip_failure(applier, &row.key, &reason, remembered);
+                let skipped = Outcome::Skip {
+                    failure,
+                    remembered,
+                };
+                self.order.pending.insert(index, skipped);
+                Ok(())
+            }
+            Fetch::Download(url) => {
+                if matches!(state, ClipState::Failed { .. }) {
+                    applier.retrying(&row.key);
+                }
+                if let Err(fault) = self.downloads.start(job, url, &self.events_tx) {
+                    self.order.fault(index, fault);
+                }
+                Ok(())
+            }
+            _ => self.pool.submit(job),
+        }
+    }
+
+    /// Takes events in: all that are ready, or at least one if `wait`. A finished
+    /// download goes to the check pool; a finished check frees its thread.
+    fn receive(&mut self, wait: bool) -> Result<(), Error> {
+        if wait {
+            let event = self
+                .events
+                .recv()
+                .map_err(|_| Error::Other("the run's threads stopped".into()))?;
+            self.take(event)?;
+        }
+        while let Ok(event) = self.events.try_recv() {
+            self.take(event)?;
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, event: Event) -> Result<(), Error> {
+        match event {
+            Event::Downloaded { mut job, result } => match result {
+                Ok(Downloaded { sha256, size, .. }) => {
+                    job.fresh = Some((sha256, size));
+                    return self.pool.submit(job);
+                }
+                Err(failure) => {
+                    let failed = Outcome::Found(Found::DownloadFailed(failure));
+                    self.order.pending.insert(job.index, failed);
+                }
+            },
+            Event::Checked {
+                worker,
+                index,
+                result,
+            } => {
+                self.pool.free(worker)?;
+                match result {
+                    Ok(found) => {
+                        self.order.pending.insert(index, Outcome::Found(found));
+                    }
+                    Err(fault) => self.order.fault(index, fault),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the results that are next in row order. A row whose clip the writer
+    /// wants probed after all goes back to the pool first in line, and the walk waits
+    /// for it.
+    fn apply_ready(
+        &mut self,
+        applier: &mut Applier<'_>,
+        rows: &[ManifestRow],
+    ) -> Result<(), Error> {
+        while let Some(outcome) = self.order.pending.remove(&self.order.next) {
+            let index = self.order.next;
+            if let Some(Recheck { fresh }) = self.order.apply(applier, rows, outcome)? {
+                let job = Job {
+                    index,
+                    clip: applier.clip_path(&rows[index]),
+                    fresh,
+                    row_now: RowNow::Stale,
+                };
+                self.pool.submit_first(job)?;
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// After the last row is sent: rows sent are finished (downloads wind down at once
+    /// when interrupted), then applied up to the first row a fault of the run stopped;
+    /// that fault, or the interruption, is the walk's result.
+    fn finish(&mut self, applier: &mut Applier<'_>, rows: &[ManifestRow]) -> Result<(), Error> {
+        while self.order.next < self.order.sent {
+            if !self.order.pending.contains_key(&self.order.next) {
+                if self.order.fatal_at(self.order.next) {
+                    break;
+                }
+                self.receive(true)?;
+                continue;
+            }
+            self.apply_ready(applier, rows)?;
+        }
+        if let Some((_, error)) = self.order.fatal.take() {
+            return Err(error);
+        }
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Error::Interrupted { signal });
+        }
+        Ok(())
+    }
+}
+
+/// The check pool's threads, as the scheduler sees them: a channel to each, which are
+/// free, and the jobs waiting for one.
+#[derive(Default)]
+struct CheckPool {
+    senders: Vec<mpsc::Sender<Job>>,
+    idle: Vec<usize>,
+    waiting: VecDeque<Job>,
+}
+
+impl CheckPool {
+    fn submit(&mut self, job: Job) -> Result<(), Error> {
+        match self.idle.pop() {
+            Some(worker) => self.send(worker, job),
+            None => {
+                self.waiting.push_back(job);
+                Ok(())
+            }
+        }
+    }
+
+    /// Like [`Self::submit`], ahead of every waiting job (the writer waits for it).
+    fn submit_first(&mut self, job: Job) -> Result<(), Error> {
+        match self.idle.pop() {
+            Some(worker) => self.send(worker, job),
+            None => {
+                self.waiting.push_front(job);
+                Ok(())
+            }
+        }
+    }
+
+    /// Thread `worker` finished its job: it takes the next waiting one, or rests.
+    fn free(&mut self, worker: usize) -> Result<(), Error> {
+        match self.waiting.pop_front() {
+            Some(job) => self.send(worker, job),
+            None => {
+                self.idle.push(worker);
+                Ok(())
+            }
+        }
+    }
+
+    fn send(&self, worker: usize, job: Job) -> Result<(), Error> {
+        self.senders[worker]
+            .send(job)
+            .map_err(|_| Error::Other("a checking thread stopped".into()))
+    }
+}
+
+/// The run's downloads: tasks on its runtime under a semaphore for all downloads and
+/// one per host, with one [`Downloader`] (made at the first download) shared by all.
+struct Downloads<'a> {
+    transport: &'a RunTransport,
+    policy: &'a DownloadPolicy,
+    downloader: Option<Arc<Downloader>>,
+    all: Arc<Semaphore>,
+    per_host_limit: usize,
+    per_host: HashMap<String, Arc<Semaphore>>,
+}
+
+impl<'a> Downloads<'a> {
+    fn new(transport: &'a RunTransport, policy: &'a DownloadPolicy, c: Concurrency) -> Self {
+        Self {
+            transport,
+            policy,
+            downloader: None,
+            all: Arc::new(Semaphore::new(c.downloads.max(1))),
+            per_host_limit: c.per_host.max(1),
+            per_host: HashMap::new(),
+        }
+    }
+
+    /// Starts the download of `job`'s clip from `url`; its end comes back as an
+    /// [`Event::Downloaded`]. An `Err` is a fault of the run (no runtime or client).
+    fn start(&mut self, job: Job, url: String, events: &mpsc::Sender<Event>) -> Result<(), Error> {
+        let transport = self.transport.get(self.policy)?;
+        let downloader = match &self.downloader {
+            Some(downloader) => Arc::clone(downloader),
+            None => Arc::clone(
+                self.downloader
+                    .insert(Arc::new(Downloader::over(&transport, self.policy.clone()))),
+            ),
+        };
+        let host = reqwest::Url::parse(&url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let limit = self.per_host_limit;
+        let host = Arc::clone(
+            self.per_host
+                .entry(host)
+                .or_insert_with(|| Arc::new(Semaphore::new(limit))),
+        );
+        let all = Arc::clone(&self.all);
+        let reply = Reply {
+            events: events.clone(),
+            job: Some(job),
+        };
+        transport.spawn(async move {
+            let mut reply = reply;
+            let result = async {
+                let _host = host.acquire_owned().await;
+                let _slot = all.acquire_owned().await;
+                if crate::interrupt::requested().is_some() {
+                    return Err(Failure::new(
+                        FailureKind::Interrupted,
+                        "the run was interrupted",
+                    ));
+                }
+                let clip = &reply.job.as_ref().expect("the job until the reply").clip;
+                downloader.fetch(&url, clip).await
+            }
+            .await;
+            reply.send(result);
+        });
+        Ok(())
+    }
+}
+
+/// A download task's answer: sent when the task ends, or, should it end any other way
+/// (a panic), sent on drop as a failed download, so the walk never waits for it.
+struct Reply {
+    events: mpsc::Sender<Event>,
+    job: Option<Job>,
+}
+
+impl Reply {
+    fn send(&mut self, result: Result<Downloaded, Failure>) {
+        if let Some(job) = self.job.take() {
+            let _ = self.events.send(Event::Downloaded { job, result });
+        }
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        self.send(Err(Failure::new(
+            FailureKind::Request,
+            "the download task stopped unexpectedly",
+        )));
+    }
 }
 
 /// A progress bar when the binary draws them (a terminal), nothing otherwise.
@@ -132,38 +423,6 @@ fn progress_bar(rows: usize) -> tracing::Span {
     }
     span.pb_set_length(rows as u64);
     span
-}
-
-/// Decides, from the state file, what row `index` needs: a job for a worker (sent), or
-/// the reason it is skipped (returned, to be applied in its turn).
-fn send_or_skip(
-    index: usize,
-    row: &ManifestRow,
-    retry_failed: bool,
-    applier: &mut Applier<'_>,
-    jobs: &mpsc::SyncSender<Job>,
-) -> Result<Option<Outcome>, Error> {
-    let clip = applier.clip_path(row);
-    let state = applier.state.state_file.state(&row.key);
-    let url = match decide(&clip, &state, row.url.as_deref(), retry_failed) {
-        Fetch::Skip { reason, remembered } => {
-            let failure = missing_clip_failure(applier, &row.key, &reason, remembered);
-            return Ok(Some(Outcome::Skip {
-                failure,
-                remembered,
-            }));
-        }
-        Fetch::Download(url) => {
-            if matches!(state, ClipState::Failed { .. }) {
-                applier.retrying(&row.key);
-            }
-            Some(url)
-        }
-        _ => None,
-    };
-    jobs.send(Job { index, clip, url })
-        .map_err(|_| Error::Other("worker threads stopped".into()))?;
-    Ok(None)
 }
 
 /// The failure of a clip that is not on disk and will not be downloaded: the archive
@@ -187,12 +446,12 @@ pub(super) fn missing_clip_failure(
     }
 }
 
-/// Results waiting for their turn.
+/// Results waiting for their turn, and the one writer call that applies them.
 struct InOrder {
     pending: BTreeMap<usize, Outcome>,
     /// The next row to apply.
     next: usize,
-    /// Rows sent to workers or decided so far.
+    /// Rows started or decided so far.
     sent: usize,
     /// The first fault of the run itself, and the row it came from.
     fatal: Option<(usize, Error)>,
@@ -202,100 +461,54 @@ struct InOrder {
 }
 
 impl InOrder {
-    /// Takes the workers' results in: all that are ready, or at least one if `wait`.
-    /// Waiting on workers that have all stopped is an error, unless a fault of the run
-    /// already explains why.
-    fn receive(
-        &mut self,
-        done: &mpsc::Receiver<(usize, Result<Found, Error>)>,
-        wait: bool,
-    ) -> Result<(), Error> {
-        if wait {
-            match done.recv() {
-                Ok(result) => self.take(result),
-                Err(_) if self.fatal.is_some() => return Ok(()),
-                Err(_) => return Err(Error::Other("worker threads stopped".into())),
-            }
-        }
-        while let Ok(result) = done.try_recv() {
-            self.take(result);
-        }
-        Ok(())
-    }
-
-    fn take(&mut self, (index, result): (usize, Result<Found, Error>)) {
-        match result {
-            Ok(found) => {
-                self.pending.insert(index, Outcome::Found(found));
-            }
-            Err(error) => {
-                if self.fatal.as_ref().is_none_or(|(at, _)| index < *at) {
-                    self.fatal = Some((index, error));
-                }
-            }
+    /// Keeps the fault of the earliest row.
+    fn fault(&mut self, index: usize, error: Error) {
+        if self.fatal.as_ref().is_none_or(|(at, _)| index < *at) {
+            self.fatal = Some((index, error));
         }
     }
 
-    /// After the last row is sent: rows sent are finished (downloads wind down at once
-    /// when interrupted), then applied up to the first row a fault of the run stopped;
-    /// that fault, or the interruption, is the walk's result.
-    fn finish(
-        &mut self,
-        done: &mpsc::Receiver<(usize, Result<Found, Error>)>,
-        applier: &mut Applier<'_>,
-        rows: &[ManifestRow],
-    ) -> Result<(), Error> {
-        while self.next < self.sent {
-            if !self.pending.contains_key(&self.next) {
-                self.receive(done, true)?;
-            }
-            if self.fatal.as_ref().is_some_and(|(at, _)| *at == self.next) {
-                break;
-            }
-            self.apply_ready(applier, rows)?;
-        }
-        if let Some((_, error)) = self.fatal.take() {
-            return Err(error);
-        }
-        if let Some(signal) = crate::interrupt::requested() {
-            return Err(Error::Interrupted { signal });
-        }
-        Ok(())
+    fn fatal_at(&self, index: usize) -> bool {
+        self.fatal.as_ref().is_some_and(|(at, _)| *at == index)
     }
 
-    fn apply_ready(
+    /// Applies the next row's outcome, or returns what the writer needs first.
+    fn apply(
         &mut self,
         applier: &mut Applier<'_>,
         rows: &[ManifestRow],
-    ) -> Result<(), Error> {
-        while let Some(outcome) = self.pending.remove(&self.next) {
-            if let Outcome::Found(Found::Hashed { size, .. }) = &outcome {
-                self.bytes += size;
-            }
-            applier.apply(&rows[self.next], outcome)?;
-            self.next += 1;
-            let span = tracing::Span::current();
-            span.pb_inc(1);
-            if self.next.is_multiple_of(64) || self.next == rows.len() {
-                span.pb_set_message(&format!(
-                    "{} written, {} present, {} hashed",
-                    applier.state.stats.written,
-                    applier.state.stats.dedups,
-                    crate::files::human_size(self.bytes)
-                ));
-            }
-            applier.state.state_file.write_if_due()?;
-            if self.last_log.elapsed().as_secs() >= 5 {
-                info!(
-                    "{}/{} rows: {} written, {} already present",
-                    self.next,
-                    rows.len(),
-                    applier.state.stats.written,
-                    applier.state.stats.dedups
-                );
-                self.last_log = Instant::now();
-            }
+        outcome: Outcome,
+    ) -> Result<Option<Recheck>, Error> {
+        let hashed = match &outcome {
+            Outcome::Found(Found::Hashed { size, .. }) => *size,
+            _ => 0,
+        };
+        if let Some(recheck) = applier.apply(&rows[self.next], outcome)? {
+            return Ok(Some(recheck));
         }
-        Ok(())
+        self.bytes += hashed;
+        self.next += 1;
+        let span = tracing::Span::current();
+        span.pb_inc(1);
+        if self.next.is_multiple_of(64) || self.next == rows.len() {
+            span.pb_set_message(&format!(
+                "{} written, {} present, {} hashed",
+                applier.state.stats.written,
+                applier.state.stats.dedups,
+                crate::files::human_size(self.bytes)
+            ));
+        }
+        applier.state.state_file.write_if_due()?;
+        if self.last_log.elapsed().as_secs() >= 5 {
+            info!(
+                "{}/{} rows: {} written, {} already present",
+                self.next,
+                rows.len(),
+                applier.state.stats.written,
+                applier.state.stats.dedups
+            );
+            self.last_log = Instant::now();
+        }
+        Ok(None)
     }
 }

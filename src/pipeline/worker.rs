@@ -1,92 +1,85 @@
-//! The per-clip work, run on worker threads and unaware of them: download the clip if it
-//! needs it, hash it (or trust the hash taken when it was extracted or when its row was
-//! written), probe it. What goes wrong with the clip is its [`Found`]; only a fault of
-//! the whole run is an `Err`. The workers' downloads share one runtime and one connection
-//! pool ([`Transport`]).
+//! The per-clip check, run on the check pool's threads and unaware of them: hash the
+//! clip (or trust the hash taken when it was downloaded, extracted, or when its row was
+//! written), check its bytes, probe it. What goes wrong with the clip is its [`Found`];
+//! only a fault of the whole run is an `Err`. Downloads are not done here: they are
+//! tasks on the run's runtime (`run.rs`), and a downloaded clip arrives with its hash.
 
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 
 use crate::audit::{AuditLine, Verdict};
 use crate::error::Error;
-use crate::failure::{Failure, FailureKind};
+use crate::failure::Failure;
 use crate::manifest::ManifestRow;
 use crate::probe::{ClipGeometry, Prober};
-use crate::source::http::{DownloadPolicy, Downloaded, Downloader, RunTransport};
 use crate::store::clip_index::Stamp;
 use crate::store::hash::{Digest, HashPrefix};
 use crate::store::src_id::SrcId;
 
 use super::DamageChecks;
 use super::clip_check::{check_regular, geometry_of, probe_geometry};
-use super::job::{Found, Job};
-use super::slots::Slots;
+use super::job::{Event, Found, Job};
 
-/// What the workers share (read-only, or behind locks).
+/// What the checking threads share, read-only.
 pub(super) struct Shared<'a> {
     pub(super) prober: &'a (dyn Prober + Sync),
-    pub(super) policy: DownloadPolicy,
+    /// The hashes in the output when the run opened it.
     pub(super) known_hashes: Arc<HashMap<HashPrefix, SrcId>>,
+    /// The clip index: each clip's size, mtime and hash when its row was written.
     pub(super) index: Arc<HashMap<SrcId, (Stamp, Digest)>>,
     pub(super) extracted: &'a HashMap<PathBuf, (Stamp, Digest)>,
     pub(super) rows: &'a [ManifestRow],
-    pub(super) cpu: Slots,
-    pub(super) downloads: Slots,
-    pub(super) per_host: Mutex<HashMap<String, Arc<Slots>>>,
-    pub(super) per_host_limit: usize,
-    /// The run's one runtime and connection pool (archive staging's too).
-    pub(super) transport: &'a RunTransport,
     pub(super) checks: &'a DamageChecks,
 }
 
-pub(super) fn worker(
+/// A checking thread: checks the jobs the scheduler sends it, one at a time, and says
+/// so with an [`Event::Checked`] that names it (the scheduler then knows it is free).
+pub(super) fn checker(
+    worker: usize,
     shared: &Shared<'_>,
-    jobs: &Mutex<mpsc::Receiver<Job>>,
-    done: &mpsc::Sender<(usize, Result<Found, Error>)>,
+    jobs: mpsc::Receiver<Job>,
+    events: mpsc::Sender<Event>,
 ) {
-    let mut downloader: Option<Downloader> = None;
-    loop {
-        let job = match jobs.lock().unwrap_or_else(|e| e.into_inner()).recv() {
-            Ok(job) => job,
-            Err(_) => return,
+    for job in jobs {
+        let index = job.index;
+        let result = catch_unwind(AssertUnwindSafe(|| work(shared, &job))).unwrap_or_else(|_| {
+            Err(Error::Other(format!(
+                "checking {} failed unexpectedly (a bug: please report it)",
+                job.clip.display()
+            )))
+        });
+        let checked = Event::Checked {
+            worker,
+            index,
+            result,
         };
-        let result = work(shared, &job, &mut downloader);
-        if done.send((job.index, result)).is_err() {
+        if events.send(checked).is_err() {
             return;
         }
     }
 }
 
-/// One row's work: download if needed, hash, probe. Anything that goes wrong with this
-/// clip is this clip's [`Found`]; only a fault of the whole run is an `Err`.
-pub(super) fn work(
-    shared: &Shared<'_>,
-    job: &Job,
-    downloader: &mut Option<Downloader>,
-) -> Result<Found, Error> {
-    let fresh = match &job.url {
-        Some(url) => match download(shared, url, job, downloader)? {
-            Ok(done) => Some(done),
-            Err(failure) => return Ok(Found::DownloadFailed(failure)),
-        },
-        None => None,
-    };
+/// One row's check: hash, check, probe. Anything that goes wrong with this clip is this
+/// clip's [`Found`]; only a fault of the whole run is an `Err`.
+pub(super) fn work(shared: &Shared<'_>, job: &Job) -> Result<Found, Error> {
     let key = &shared.rows[job.index].key;
     let stamp = Stamp::of(&job.clip);
-    if fresh.is_none()
+    let known_elsewhere = |sha: &Digest| shared.known_hashes.contains_key(&sha.prefix());
+    if job.fresh.is_none()
         && let Some(stamp) = stamp
         && let Some((recorded, digest)) = shared.index.get(&SrcId::of(key))
         && *recorded == stamp
+        && !job.row_now.needs_fields(digest, known_elsewhere(digest))
     {
         return Ok(Found::Trusted {
             sha: *digest,
             stamp: Some(stamp),
         });
     }
-    let _cpu = shared.cpu.take();
-    let downloaded = fresh.is_some();
+    let downloaded = job.fresh.is_some();
     // A clip extracted this run and untouched since was hashed as it was written.
     let extracted = stamp.and_then(|now| {
         shared
@@ -95,22 +88,19 @@ pub(super) fn work(
             .filter(|(written, _)| *written == now)
             .map(|(_, digest)| (*digest, now.size))
     });
-    let hashed_before = match fresh {
-        Some(done) => Some((done.sha256, done.size)),
-        None => extracted,
-    };
-    let (sha, size, probed, audit) = match hashed_before {
+    let (sha, size, probed, audit) = match job.fresh.or(extracted) {
         Some((sha, size)) if shared.checks.skip => (sha, size, None, None),
         _ => match check(shared, job, key, extracted, downloaded)? {
             Ok(checked) => checked,
             Err(failure) => return Ok(Found::Unreadable(failure)),
         },
     };
-    // A hash already in the output at the start needs no probe fields (a dedup).
     let geometry = match probed {
-        _ if shared.known_hashes.contains_key(&sha.prefix()) => None,
         Some(geometry) => Some(geometry),
-        None => Some(probe_geometry(shared.prober, &job.clip)?),
+        None if job.row_now.needs_fields(&sha, known_elsewhere(&sha)) => {
+            Some(probe_geometry(shared.prober, &job.clip)?)
+        }
+        None => None,
     };
     Ok(Found::Hashed {
         sha,
@@ -120,42 +110,6 @@ pub(super) fn work(
         geometry,
         audit,
     })
-}
-
-/// Downloads `url` to the job's clip within the run's limits (all downloads, and
-/// downloads from its host); the clip's failure is the inner `Err`.
-fn download(
-    shared: &Shared<'_>,
-    url: &str,
-    job: &Job,
-    downloader: &mut Option<Downloader>,
-) -> Result<Result<Downloaded, Failure>, Error> {
-    let host = reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
-    let host_slots = {
-        let mut map = shared.per_host.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(host)
-            .or_insert_with(|| Arc::new(Slots::new(shared.per_host_limit)))
-            .clone()
-    };
-    let _host = host_slots.take();
-    let _slot = shared.downloads.take();
-    if crate::interrupt::requested().is_some() {
-        return Ok(Err(Failure::new(
-            FailureKind::Interrupted,
-            "the run was interrupted",
-        )));
-    }
-    let client = match downloader {
-        Some(client) => client,
-        None => downloader.insert(Downloader::over(
-            &shared.transport.get(&shared.policy)?,
-            shared.policy.clone(),
-        )),
-    };
-    Ok(client.download(url, &job.clip))
 }
 
 /// The clip's hash, size, geometry and audit line.

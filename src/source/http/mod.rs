@@ -151,6 +151,14 @@ pub struct Transport {
 }
 
 impl Transport {
+    /// Runs `task` on the run's runtime, beside the transfers already there.
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        drop(self.runtime.spawn(task));
+    }
+
     pub fn new(policy: &DownloadPolicy) -> Result<Self, Error> {
         let client = reqwest::Client::builder()
             .read_timeout(policy.read_timeout)
@@ -284,9 +292,17 @@ impl Downloader {
         authorise(&self.bearer, request, url)
     }
 
-    /// Downloads `url` to `dest`, retrying transient failures. The SHA-256 is computed
-    /// while the bytes stream to disk, so a fresh file is never read back.
+    /// Downloads `url` to `dest`, retrying transient failures, blocking the calling
+    /// thread (which must not be one of the runtime's) until it ends. See
+    /// [`Downloader::fetch`].
     pub fn download(&self, url: &str, dest: &Path) -> Result<Downloaded, Failure> {
+        self.transport.runtime.block_on(self.fetch(url, dest))
+    }
+
+    /// Downloads `url` to `dest`, retrying transient failures: the task form of
+    /// [`Downloader::download`], for the run's runtime. The SHA-256 is computed while
+    /// the bytes stream to disk, so a fresh file is never read back.
+    pub async fn fetch(&self, url: &str, dest: &Path) -> Result<Downloaded, Failure> {
         check_url(url)?;
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(|e| Failure::local(parent, &e))?;
@@ -296,11 +312,11 @@ impl Downloader {
         for attempt in 0..attempts {
             if attempt > 0 {
                 let wait = self.wait_before(attempt, last.as_ref());
-                if self.sleep_unless_stopped(wait) {
+                if self.sleep_unless_stopped(wait).await {
                     return Err(interrupted());
                 }
             }
-            match self.transport.runtime.block_on(self.attempt(url, dest)) {
+            match self.attempt(url, dest).await {
                 Ok((done, None)) => return Ok(done),
                 Ok((done, Some(expected))) => {
                     if done.sha256 == expected {
@@ -714,7 +730,7 @@ fn interrupted() -> Failure {
 
 impl Downloader {
     /// Sleeps `wait`, waking early when the run stops (then returns true).
-    fn sleep_unless_stopped(&self, wait: Duration) -> bool {
+    async fn sleep_unless_stopped(&self, wait: Duration) -> bool {
         let until = Instant::now() + wait;
         loop {
             if self.stopping() {
@@ -724,7 +740,7 @@ impl Downloader {
             if now >= until {
                 return false;
             }
-            std::thread::sleep((until - now).min(TICK));
+            tokio::time::sleep((until - now).min(TICK)).await;
         }
     }
 }
