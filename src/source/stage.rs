@@ -60,8 +60,19 @@ pub struct ArchiveOptions {
     pub source: ArchiveSource,
     /// Keep downloaded archives after extraction (default: delete them to save disk).
     pub keep_archives: bool,
-    /// Ranged connections per downloaded archive (1: one stream).
+    /// Ranged connections per downloaded archive (1: one stream). The chunk size and
+    /// memory window follow from it (`RangedLayout`), as do [`Self::connections_in_all`]
+    /// and [`follows_download`].
     pub connections_per_file: usize,
+}
+
+impl ArchiveOptions {
+    /// Ranged connections open at once across archives: one archive's worth. Archives
+    /// download one after the other, and the next starts on the connections the last
+    /// one's final chunks free, so two overlap at their ends and never exceed this.
+    pub fn connections_in_all(&self) -> usize {
+        self.connections_per_file
+    }
 }
 
 /// One archive a run needs.
@@ -271,7 +282,7 @@ pub fn stage(
         source if source.is_remote() => Some(
             Downloader::over(&transport.get(policy)?, policy.clone())
                 .with_bearer(source.bearer())
-                .with_connection_limit(opts.connections_per_file),
+                .with_connection_limit(opts.connections_in_all()),
         ),
         _ => None,
     };

@@ -19,9 +19,9 @@
 //! - The connections only fetch; each chunk's bytes go to the part writer's thread
 //!   (`part_writer.rs`), which writes them, records the range map and computes
 //!   the SHA-256 in file order as chunks complete (the chunks a previous run fetched
-//!   are read back once); a connection does not start a chunk more than
-//!   `WINDOW_CHUNKS_PER_CONNECTION` × N chunks ahead of the hash, so the chunks waiting
-//!   to be hashed stay bounded: N × 2 × chunk size (8 × 2 × 8 MiB = 128 MiB at most).
+//!   are read back once); a connection does not start a chunk more than the window
+//!   ahead of the hash, so the chunks waiting to be hashed stay bounded. The chunk size
+//!   and the window follow from the connections: [`RangedLayout`].
 //!   The announced SHA-256 (the Hub's `X-Linked-Etag`) is checked at the end.
 
 use std::cell::RefCell;
@@ -49,15 +49,46 @@ use crate::store::hash::Digest;
 
 /// Chunks a connection may run ahead of the hash, per connection.
 const WINDOW_CHUNKS_PER_CONNECTION: usize = 2;
+/// Chunks per connection a file is cut into, when the chunk bounds allow.
+const CHUNKS_PER_CONNECTION: u64 = 8;
+/// The smallest and the largest chunk.
+const CHUNK_BOUNDS: (u64, u64) = (1 << 20, 8 << 20);
 /// Files smaller than this many chunks go over one stream.
 const MIN_CHUNKS: u64 = 2;
 
-/// The chunk size for a file: eight chunks per connection (rounded up, so no sliver of
-/// a chunk is left at the end), between 1 and 8 MiB.
-pub fn chunk_size(total: u64, connections: usize) -> u64 {
-    total
-        .div_ceil(connections.max(1) as u64 * 8)
-        .clamp(1 << 20, 8 << 20)
+/// How one file is cut for its connections. `--connections-per-file` sets only the
+/// connections; the chunk size and the memory window follow from it and the file's
+/// size, as named here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangedLayout {
+    /// Connections fetching this file's chunks at once.
+    pub connections: usize,
+    /// Bytes per chunk: [`CHUNKS_PER_CONNECTION`] chunks per connection (rounded up, so
+    /// no sliver of a chunk is left at the end), within [`CHUNK_BOUNDS`].
+    pub chunk: u64,
+    /// Chunks a connection may start ahead of the hash:
+    /// [`WINDOW_CHUNKS_PER_CONNECTION`] per connection. The bytes waiting to be hashed
+    /// stay under `window × chunk` (128 MiB at 8 connections).
+    pub window: usize,
+}
+
+impl RangedLayout {
+    pub fn of(total: u64, connections: usize) -> Self {
+        let connections = connections.max(1);
+        let (smallest, largest) = CHUNK_BOUNDS;
+        Self {
+            connections,
+            chunk: total
+                .div_ceil(connections as u64 * CHUNKS_PER_CONNECTION)
+                .clamp(smallest, largest),
+            window: WINDOW_CHUNKS_PER_CONNECTION * connections,
+        }
+    }
+
+    /// Whether a file this large is worth ranged connections.
+    fn worth_it(&self, total: u64) -> bool {
+        self.connections > 1 && total >= self.chunk * MIN_CHUNKS
+    }
 }
 
 /// What the one-byte request learned.
@@ -117,8 +148,7 @@ impl Downloader {
             handed_out,
         } = how;
         let verdict = SettleOnDrop(follower);
-        let large = size.is_some_and(|size| size >= chunk_size(size, connections) * MIN_CHUNKS);
-        if connections <= 1 || !large {
+        if !size.is_some_and(|size| RangedLayout::of(size, connections).worth_it(size)) {
             return self.download(url, dest);
         }
         if let Some(parent) = dest.parent() {
@@ -130,13 +160,13 @@ impl Downloader {
         if remote.total > self.policy.max_clip_bytes {
             return Err(too_big(remote.total, self.policy.max_clip_bytes));
         }
-        let chunk = chunk_size(remote.total, connections);
-        if remote.total < chunk * MIN_CHUNKS {
+        let layout = RangedLayout::of(remote.total, connections);
+        if !layout.worth_it(remote.total) {
             return self.download(url, dest);
         }
         let announced = remote.announced_sha;
         let total = remote.total;
-        match self.fetch_chunks(remote, dest, connections, chunk, follower, handed_out) {
+        match self.fetch_chunks(remote, dest, layout, follower, handed_out) {
             Ok((sha256, fetched)) => {
                 if let Some(expected) = announced.filter(|expected| *expected != sha256) {
                     part::forget(dest);
@@ -208,11 +238,15 @@ impl Downloader {
         &self,
         remote: Remote,
         dest: &Path,
-        connections: usize,
-        chunk: u64,
+        layout: RangedLayout,
         follower: Option<&Growing>,
         handed_out: Option<mpsc::Sender<()>>,
     ) -> Result<(Digest, u64), Failure> {
+        let RangedLayout {
+            connections,
+            chunk,
+            window,
+        } = layout;
         let chunks = remote.total.div_ceil(chunk) as usize;
         let (part, on_disk) = prepare_part(dest, &remote, chunk, chunks)?;
         let missing = on_disk.iter().filter(|done| !**done).count() as u64;
@@ -243,7 +277,7 @@ impl Downloader {
             dest: dest.to_path_buf(),
             writer,
             chunk,
-            window: WINDOW_CHUNKS_PER_CONNECTION * connections,
+            window,
             permits: self.connection_permits.clone(),
             handed_out: RefCell::new(handed_out),
             cancel: self.cancel.clone(),
@@ -519,9 +553,20 @@ mod tests {
 
     #[test]
     fn chunks_are_a_few_per_connection_within_bounds() {
-        assert_eq!(chunk_size(1_400_000_000, 8), 8 << 20);
-        assert_eq!(chunk_size(100 << 20, 8), (100 << 20) / 64);
-        assert_eq!(chunk_size(3 << 20, 8), 1 << 20);
-        assert_eq!(chunk_size(3 << 20, 0), 1 << 20);
+        let chunk = |total, connections| RangedLayout::of(total, connections).chunk;
+        assert_eq!(chunk(1_400_000_000, 8), 8 << 20);
+        assert_eq!(chunk(100 << 20, 8), (100 << 20) / 64);
+        assert_eq!(chunk(3 << 20, 8), 1 << 20);
+        assert_eq!(chunk(3 << 20, 0), 1 << 20);
+    }
+
+    #[test]
+    fn the_window_and_one_stream_follow_from_the_connections() {
+        let layout = RangedLayout::of(1_400_000_000, 8);
+        assert_eq!(layout.window, 16);
+        assert_eq!(layout.window as u64 * layout.chunk, 128 << 20);
+        assert!(layout.worth_it(1_400_000_000));
+        assert!(!RangedLayout::of(1_400_000_000, 1).worth_it(1_400_000_000));
+        assert!(!RangedLayout::of(1 << 20, 8).worth_it(1 << 20));
     }
 }
