@@ -1,6 +1,7 @@
 //! The scheduler of a run (the walker, in ripgrep's terms), which owns the run's
 //! concurrency. The main thread walks the rows in label-file order and decides, from
-//! the state file and the output, what each needs. A clip to download becomes a task on
+//! the state file and the output, what each needs; a clip unchanged since its row was
+//! written (the clip index) is trusted there, unread. A clip to download becomes a task on
 //! the run's runtime, bounded by two semaphores (all downloads, `--downloads`; one host,
 //! `--downloads-per-host`), as hf_transfer bounds its transfers. A clip on disk, or
 //! downloaded, goes to the check pool: `--jobs` threads that hash, check and probe
@@ -33,7 +34,7 @@ use crate::source::{Fetch, decide};
 use crate::store::state_file::ClipState;
 
 use super::job::{Event, Found, Job, Outcome, RowNow};
-use super::worker::{Shared, checker};
+use super::worker::{Shared, checker, trusted};
 use super::writer::{Applier, Recheck};
 
 /// Rows in flight between the walk and the in-order application of their results.
@@ -93,6 +94,7 @@ pub(super) fn process_rows(
             pool.idle.push(worker);
         }
         let mut walk = Walk {
+            shared: &shared,
             events,
             events_tx,
             pool,
@@ -128,6 +130,7 @@ pub(super) fn process_rows(
 /// The walk's moving parts: where results arrive, the check pool, the downloads and
 /// the rows waiting for their turn.
 struct Walk<'a> {
+    shared: &'a Shared<'a>,
     events: mpsc::Receiver<Event>,
     /// Cloned into each download task.
     events_tx: mpsc::Sender<Event>,
@@ -173,7 +176,13 @@ impl Walk<'_> {
                 }
                 Ok(())
             }
-            _ => self.pool.submit(job),
+            Fetch::OnDisk => match trusted(self.shared, &job) {
+                Some(found) => {
+                    self.order.pending.insert(index, Outcome::Found(found));
+                    Ok(())
+                }
+                None => self.pool.submit(job),
+            },
         }
     }
 

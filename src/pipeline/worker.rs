@@ -1,6 +1,7 @@
 //! The per-clip check, run on the check pool's threads and unaware of them: hash the
-//! clip (or trust the hash taken when it was downloaded, extracted, or when its row was
-//! written), check its bytes, probe it. What goes wrong with the clip is its [`Found`];
+//! clip (or trust the hash taken when it was downloaded or extracted), check its bytes,
+//! probe it. Whether a clip unchanged since its row was written needs a check at all
+//! is [`trusted`], which the scheduler asks. What goes wrong with the clip is its [`Found`];
 //! only a fault of the whole run is an `Err`. Downloads are not done here: they are
 //! tasks on the run's runtime (`run.rs`), and a downloaded clip arrives with its hash.
 
@@ -62,23 +63,28 @@ pub(super) fn checker(
     }
 }
 
+/// A clip on disk whose size and mtime are those the clip index recorded with its
+/// hash, and whose row needs no probe fields, is not read: the scheduler asks this
+/// (two `stat`s) before it sends the clip to be checked.
+pub(super) fn trusted(shared: &Shared<'_>, job: &Job) -> Option<Found> {
+    let stamp = Stamp::of(&job.clip)?;
+    let (recorded, digest) = shared.index.get(&SrcId::of(&shared.rows[job.index].key))?;
+    let known_elsewhere = shared.known_hashes.contains_key(&digest.prefix());
+    (job.fresh.is_none()
+        && *recorded == stamp
+        && !job.row_now.needs_fields(digest, known_elsewhere))
+    .then_some(Found::Trusted {
+        sha: *digest,
+        stamp: Some(stamp),
+    })
+}
+
 /// One row's check: hash, check, probe. Anything that goes wrong with this clip is this
 /// clip's [`Found`]; only a fault of the whole run is an `Err`.
 pub(super) fn work(shared: &Shared<'_>, job: &Job) -> Result<Found, Error> {
     let key = &shared.rows[job.index].key;
     let stamp = Stamp::of(&job.clip);
     let known_elsewhere = |sha: &Digest| shared.known_hashes.contains_key(&sha.prefix());
-    if job.fresh.is_none()
-        && let Some(stamp) = stamp
-        && let Some((recorded, digest)) = shared.index.get(&SrcId::of(key))
-        && *recorded == stamp
-        && !job.row_now.needs_fields(digest, known_elsewhere(digest))
-    {
-        return Ok(Found::Trusted {
-            sha: *digest,
-            stamp: Some(stamp),
-        });
-    }
     let downloaded = job.fresh.is_some();
     // A clip extracted this run and untouched since was hashed as it was written.
     let extracted = stamp.and_then(|now| {
