@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::files::jsonl::TornLine;
 use crate::files::output::ClaimedOutput;
+use crate::store::hash::{Digest, NotADigest};
 use crate::store::json::compact_sorted;
 use crate::store::row::utc_timestamp_now;
 
@@ -49,7 +50,7 @@ pub fn aggregate_at(
 ) -> Result<AggregateStats, Error> {
     let mut stats = AggregateStats::default();
     let mut kept: Vec<Map<String, Value>> = Vec::new();
-    let mut slot_of: HashMap<String, usize> = HashMap::new();
+    let mut slot_of: HashMap<Digest, usize> = HashMap::new();
     for input in inputs {
         if !input.exists() {
             tracing::warn!("{}: no such input; skipped", input.display());
@@ -65,10 +66,9 @@ pub fn aggregate_at(
                 continue;
             }
             stats.rows_read += 1;
-            let Some(row) = unify(line.content(), aggregated_at, &at, &mut stats)? else {
+            let Some((sha, row)) = unify(line.content(), aggregated_at, &at, &mut stats)? else {
                 continue;
             };
-            let sha = row["src_sha256"].as_str().unwrap_or_default().to_string();
             match slot_of.get(&sha) {
                 None => {
                     slot_of.insert(sha, kept.len());
@@ -104,13 +104,13 @@ pub fn aggregate_at(
     Ok(stats)
 }
 
-/// Rebases one row; `None` when it is dropped (and counted).
+/// Rebases one row, with its clip's hash; `None` when it is dropped (and counted).
 fn unify(
     line: &[u8],
     aggregated_at: &str,
     at: &dyn Fn() -> String,
     stats: &mut AggregateStats,
-) -> Result<Option<Map<String, Value>>, Error> {
+) -> Result<Option<(Digest, Map<String, Value>)>, Error> {
     let bad = |what: &str| Error::input(format!("{}: {what}", at()));
     let mut row: Map<String, Value> = match serde_json::from_slice(line) {
         Ok(Value::Object(map)) => map,
@@ -131,9 +131,12 @@ fn unify(
             "pass the corpus shards that ingest wrote, not an aggregated file",
         ));
     }
-    if row.get("src_sha256").and_then(Value::as_str).is_none() {
-        return Err(bad("no src_sha256 field (re-run the ingest that wrote it)"));
-    }
+    let sha: Digest = row
+        .get("src_sha256")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no src_sha256 field (re-run the ingest that wrote it)"))?
+        .parse()
+        .map_err(|e: NotADigest| bad(&format!("src_sha256 is {e}")))?;
     let mos = row
         .get("mos")
         .and_then(Value::as_f64)
@@ -162,7 +165,7 @@ fn unify(
     row.insert("mos_native_scale".into(), Value::from(scale.label));
     row.insert("corpus_source".into(), Value::from(corpus));
     row.insert("aggregated_at_utc".into(), Value::from(aggregated_at));
-    Ok(Some(row))
+    Ok(Some((sha, row)))
 }
 
 fn float(v: f64) -> Value {

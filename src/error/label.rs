@@ -85,6 +85,9 @@ pub enum ErrorKind {
     /// A JSONL line without any of the keys that name its clip or its value.
     #[error("no {0} field")]
     NoField(String),
+    /// A shard row whose `src_sha256` is not a SHA-256.
+    #[error("src_sha256 is {0}")]
+    NotADigest(#[from] crate::store::hash::NotADigest),
 }
 
 impl ErrorKind {
@@ -107,6 +110,7 @@ impl ErrorKind {
             ErrorKind::NotFinite(_) => "not_finite",
             ErrorKind::NotJson(_) => "not_json",
             ErrorKind::NoField(_) => "no_field",
+            ErrorKind::NotADigest(_) => "not_a_digest",
         }
     }
 }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::manifest::labels::{HeldOut, read_labels_and_hashes};
+use crate::store::hash::Digest;
 use bootstrap::BootstrapIntervals;
 use inputs::Joined;
 
@@ -57,7 +58,7 @@ pub struct EvalReport {
 }
 
 /// Reads labels and predictions and joins them; also the labels' clip hashes by key.
-fn read_joined(opts: &EvalOptions) -> Result<(Joined, HashMap<String, String>), Error> {
+fn read_joined(opts: &EvalOptions) -> Result<(Joined, HashMap<String, Digest>), Error> {
     let (labels, hashes) = read_labels_and_hashes(&opts.labels, opts.split, opts.corpus)?;
     let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
     inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
@@ -96,15 +97,19 @@ pub struct ClipSet {
 }
 
 impl ClipSet {
-    pub fn of(keys: &[String], hashes: &HashMap<String, String>) -> ClipSet {
-        use sha2::{Digest, Sha256};
+    pub fn of(keys: &[String], hashes: &HashMap<String, Digest>) -> ClipSet {
+        use sha2::{Digest as _, Sha256};
         let by_bytes = !keys.is_empty() && keys.iter().all(|k| hashes.contains_key(k));
-        let mut items: Vec<&str> = if by_bytes {
-            keys.iter().map(|k| hashes[k].as_str()).collect()
+        // Digests sort as their hex does (fixed width, lowercase).
+        let items: Vec<String> = if by_bytes {
+            let mut digests: Vec<&Digest> = keys.iter().map(|k| &hashes[k]).collect();
+            digests.sort_unstable();
+            digests.iter().map(ToString::to_string).collect()
         } else {
-            keys.iter().map(String::as_str).collect()
+            let mut keys = keys.to_vec();
+            keys.sort_unstable();
+            keys
         };
-        items.sort_unstable();
         let mut hasher = Sha256::new();
         for item in &items {
             hasher.update(item.as_bytes());

@@ -11,6 +11,7 @@ use super::{ErrorKind, LabelError, ManifestRow, ParseOptions, parse_label_file};
 use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::files::jsonl::TornLine;
+use crate::store::hash::Digest;
 use crate::table::inputs::is_shard;
 
 /// Which LSVQ held-out list to score on.
@@ -44,7 +45,7 @@ pub fn read_labels_and_hashes(
     paths: &[PathBuf],
     split: HeldOut,
     corpus: CorpusId,
-) -> Result<(LabelPairs, HashMap<String, String>), Error> {
+) -> Result<(LabelPairs, HashMap<String, Digest>), Error> {
     let mut labels = Vec::new();
     let mut hashes = HashMap::new();
     for path in paths {
@@ -129,7 +130,7 @@ pub fn read_named_values(
     names: &[&str],
     values: &[&str],
     corpus: CorpusId,
-    mut hashes: Option<&mut HashMap<String, String>>,
+    mut hashes: Option<&mut HashMap<String, Digest>>,
 ) -> Result<Vec<(String, f64)>, Error> {
     // Label files written by hand may lack the final newline.
     if !path.exists() {
@@ -166,7 +167,8 @@ pub fn read_named_values(
         };
         let (key, figure) = named_value(path, line_no, name, &text, corpus)?;
         if let (Some(hashes), Some(sha)) = (hashes.as_deref_mut(), value["src_sha256"].as_str()) {
-            hashes.entry(key.clone()).or_insert_with(|| sha.to_string());
+            let sha: Digest = sha.parse().map_err(|e| bad(ErrorKind::NotADigest(e)))?;
+            hashes.entry(key.clone()).or_insert(sha);
         }
         out.push((key, figure));
     }

@@ -17,11 +17,13 @@ fn claim(path: &std::path::Path) -> ClaimedOutput {
 }
 use moscorpus::corpus::{SCALES, scale_of};
 
-fn row(sha: &str, corpus: &str, mos: f64, std: f64) -> String {
+/// A row of clip `name` (its hash made from the name: the same name, the same bytes).
+fn row(name: &str, corpus: &str, mos: f64, std: f64) -> String {
+    let sha = moscorpus::store::hash::Digest::of_bytes(name.as_bytes());
     format!(
         "{{\"corpus\": \"{corpus}\", \"corpus_version\": \"v\", \"duration_s\": 1.0, \"encoder_upstream\": \"h264\", \
          \"framerate\": 25.0, \"height\": 2, \"ingested_at_utc\": \"2026-05-08T10:00:00+00:00\", \"mos\": {mos:?}, \
-         \"mos_std_dev\": {std:?}, \"n_ratings\": 0, \"pix_fmt\": \"yuv420p\", \"src\": \"{sha}.mp4\", \
+         \"mos_std_dev\": {std:?}, \"n_ratings\": 0, \"pix_fmt\": \"yuv420p\", \"src\": \"{name}.mp4\", \
          \"src_sha256\": \"{sha}\", \"src_size_bytes\": 1, \"width\": 2}}\n"
     )
 }
@@ -141,7 +143,7 @@ fn dedup_keeps_the_smaller_positive_std_dev_first_seen_on_a_tie() {
         .iter()
         .map(|r| {
             (
-                r["src_sha256"].as_str().unwrap().into(),
+                r["src"].as_str().unwrap().trim_end_matches(".mp4").into(),
                 r["corpus_source"].as_str().unwrap().into(),
             )
         })
@@ -238,6 +240,31 @@ fn missing_inputs_warn_and_all_missing_is_an_error() {
     run.assert()
         .code(2)
         .stderr(contains("bad.jsonl:2: no corpus field"));
+    assert!(!dir.path().join("w.jsonl").exists());
+    // A hash that is not a SHA-256 is refused, not used to deduplicate.
+    let x = moscorpus::store::hash::Digest::of_bytes(b"x").to_string();
+    std::fs::write(
+        dir.path().join("short.jsonl"),
+        row("x", "lsvq", 50.0, 0.0).replace(&x, "00"),
+    )
+    .unwrap();
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "aggregate",
+            "--inputs",
+            "short.jsonl",
+            "--output",
+            "w.jsonl",
+        ],
+    );
+    run.exits(2);
+    assert!(
+        run.stderr
+            .contains("short.jsonl:1: src_sha256 is not a SHA-256 (64 hex digits): \"00\""),
+        "{}",
+        run.stderr
+    );
     assert!(!dir.path().join("w.jsonl").exists());
 }
 
