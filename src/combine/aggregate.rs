@@ -104,13 +104,16 @@ pub fn aggregate_at(
     Ok(stats)
 }
 
+/// A row on the common scale, with its clip's hash.
+type Unified = (Digest, Map<String, Value>);
+
 /// Rebases one row, with its clip's hash; `None` when it is dropped (and counted).
 fn unify(
     line: &[u8],
     aggregated_at: &str,
     at: &dyn Fn() -> String,
     stats: &mut AggregateStats,
-) -> Result<Option<(Digest, Map<String, Value>)>, Error> {
+) -> Result<Option<Unified>, Error> {
     let bad = |what: &str| Error::input(format!("{}: {what}", at()));
     let mut row: Map<String, Value> = match serde_json::from_slice(line) {
         Ok(Value::Object(map)) => map,
