@@ -10,11 +10,11 @@
 //! the first seen on a tie, at the place the clip was first seen.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::Error;
+use crate::error::{Error, RowError};
 use crate::files::jsonl::TornLine;
 use crate::files::output::ClaimedOutput;
 use crate::store::hash::{Digest, NotADigest};
@@ -60,13 +60,18 @@ pub fn aggregate_at(
         // JSONL or Parquet, through the one shard reader.
         let mut reader = crate::table::shard_lines(input, TornLine::Accept)?;
         while let Some(line) = reader.next_line()? {
-            let at = || format!("{}:{}", input.display(), line.number);
             if line.lacks_newline() && serde_json::from_slice::<Value>(line.content()).is_err() {
                 crate::files::jsonl::warn_torn(input, line.number);
                 continue;
             }
             stats.rows_read += 1;
-            let Some((sha, row)) = unify(line.content(), aggregated_at, &at, &mut stats)? else {
+            let Some((sha, row)) = unify(
+                line.content(),
+                aggregated_at,
+                (input, line.number),
+                &mut stats,
+            )?
+            else {
                 continue;
             };
             match slot_of.get(&sha) {
@@ -109,20 +114,34 @@ type Unified = (Digest, Map<String, Value>);
 
 /// Rebases one row, with its clip's hash; `None` when it is dropped (and counted).
 fn unify(
-    line: &[u8],
+    content: &[u8],
     aggregated_at: &str,
-    at: &dyn Fn() -> String,
+    (path, line): (&Path, usize),
     stats: &mut AggregateStats,
 ) -> Result<Option<Unified>, Error> {
-    let bad = |what: &str| Error::input(format!("{}: {what}", at()));
-    let mut row: Map<String, Value> = match serde_json::from_slice(line) {
+    let at = || format!("{}:{line}", path.display());
+    let bad = |key: &str, reason: String| RowError {
+        path: path.to_path_buf(),
+        line,
+        key: Some(key.to_string()),
+        reason,
+    };
+    let mut row: Map<String, Value> = match serde_json::from_slice(content) {
         Ok(Value::Object(map)) => map,
-        _ => return Err(bad("not a JSON object")),
+        _ => {
+            return Err(RowError {
+                path: path.to_path_buf(),
+                line,
+                key: None,
+                reason: "not a JSON object".into(),
+            }
+            .into());
+        }
     };
     let corpus = row
         .get("corpus")
         .and_then(Value::as_str)
-        .ok_or_else(|| bad("no corpus field"))?
+        .ok_or_else(|| bad("corpus", "no corpus field".into()))?
         .to_string();
     if row.contains_key("mos_native") {
         return Err(Error::input_with_hint(
@@ -137,13 +156,16 @@ fn unify(
     let sha: Digest = row
         .get("src_sha256")
         .and_then(Value::as_str)
-        .ok_or_else(|| bad("no src_sha256 field (re-run the ingest that wrote it)"))?
+        .ok_or_else(|| {
+            let reason = "no src_sha256 field (re-run the ingest that wrote it)";
+            bad("src_sha256", reason.into())
+        })?
         .parse()
-        .map_err(|e: NotADigest| bad(&format!("src_sha256 is {e}")))?;
+        .map_err(|e: NotADigest| bad("src_sha256", format!("src_sha256 is {e}")))?;
     let mos = row
         .get("mos")
         .and_then(Value::as_f64)
-        .ok_or_else(|| bad("no numeric mos field"))?;
+        .ok_or_else(|| bad("mos", "no numeric mos field".into()))?;
     let Some(scale) = scale_of(&corpus) else {
         tracing::warn!("{}: unknown corpus {corpus:?}; row dropped", at());
         stats.dropped_unknown_corpus += 1;

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
+use crate::error::label::{ErrorKind, LabelError};
 use crate::manifest::labels::{named_value, read_named_values, read_text};
 use crate::table::inputs::is_jsonl;
 
@@ -33,7 +34,8 @@ pub fn read_predictions(path: &Path, corpus: CorpusId) -> Result<Vec<(String, f6
     let (mut name_col, mut score_col) = (0, 1);
     for (index, record) in reader.records().enumerate() {
         let line = index + 1;
-        let record = record.map_err(|e| Error::input(format!("{}:{line}: {e}", path.display())))?;
+        let record =
+            record.map_err(|e| LabelError::at(path, line, ErrorKind::Csv(e.to_string())))?;
         if record.iter().all(str::is_empty) {
             continue;
         }

@@ -21,7 +21,7 @@ use arrow_array::Array;
 use serde::Serialize;
 
 use crate::corpus::{CorpusId, RowGroup};
-use crate::error::Error;
+use crate::error::{Error, RowError};
 use crate::table::{ReadOptions, read_rows, single_corpus, text_column};
 use python_random::PythonRandom;
 
@@ -398,7 +398,12 @@ impl SplitFile {
 /// Reads a file [`render`] wrote; a bad line is an input error naming `file:line`.
 pub fn read_split_file(path: &std::path::Path) -> Result<SplitFile, Error> {
     let text = fs_err::read_to_string(path).map_err(|e| Error::opening(path, "file", e))?;
-    let bad = |line: usize, what: &str| Error::input(format!("{}:{line}: {what}", path.display()));
+    let bad = |line: usize, what: &str| RowError {
+        path: path.to_path_buf(),
+        line,
+        key: None,
+        reason: what.to_string(),
+    };
     let mut lines = text.lines().enumerate();
     let header: serde_json::Value = lines
         .next()
@@ -434,11 +439,11 @@ pub fn read_split_file(path: &std::path::Path) -> Result<SplitFile, Error> {
             Some("train") => {
                 trains.entry(repeat).or_default().insert(src.to_string());
             }
-            _ => return Err(bad(index + 1, "split is neither \"train\" nor \"test\"")),
+            _ => return Err(bad(index + 1, "split is neither \"train\" nor \"test\"").into()),
         }
     }
     if tests.is_empty() {
-        return Err(bad(2, "the split file has no clips"));
+        return Err(bad(2, "the split file has no clips").into());
     }
     Ok(SplitFile {
         header,

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::corpus::CorpusId;
-use crate::error::Error;
+use crate::error::{Error, RowError};
 use crate::files::jsonl::TornLine;
 
 /// Whether `path` holds rows: Parquet, or JSONL ([`is_jsonl`]).
@@ -56,8 +56,11 @@ pub fn corpus_of_inputs(paths: &[&Path], flag: Option<CorpusId>) -> Result<Corpu
                 continue;
             };
             let at = format!("{}:{}", path.display(), line.number);
-            let corpus = CorpusId::from_label(&label).ok_or_else(|| {
-                Error::input(format!("{at}: corpus {label:?} is not one moscorpus knows"))
+            let corpus = CorpusId::from_label(&label).ok_or_else(|| RowError {
+                path: path.to_path_buf(),
+                line: line.number,
+                key: Some("corpus".into()),
+                reason: format!("corpus {label:?} is not one moscorpus knows"),
             })?;
             match &named {
                 Some((first, first_at)) if *first != corpus => {

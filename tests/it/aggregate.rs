@@ -331,3 +331,23 @@ fn all_eight_corpora_rescale_mos_and_sd_and_dedup_on_the_rescaled_sd() {
     assert_eq!(shared["mos_std_dev"], 10.0);
     assert_eq!(shared["n_ratings"], 240);
 }
+
+/// A bad row is an error with its place and key as data, not only in the message.
+#[test]
+fn a_bad_row_names_its_line_and_key_as_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = row("x", "lsvq", 50.0, 0.0);
+    let no_mos = row("y", "lsvq", 50.0, 0.0).replace("\"mos\": 50.0, ", "");
+    let input = write(&dir, "a.jsonl", &[good, no_mos]);
+    let out = dir.path().join("u.jsonl");
+    match aggregate_at(std::slice::from_ref(&input), &claim(&out), AT) {
+        Err(moscorpus::error::Error::Row(error)) => {
+            assert_eq!(
+                (error.path.as_path(), error.line, error.key.as_deref()),
+                (input.as_path(), 2, Some("mos"))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!out.exists());
+}
