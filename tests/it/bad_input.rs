@@ -93,7 +93,7 @@ fn unusable_label_files_exit_2_naming_file_and_line() {
     for (file, text, needle) in cases {
         s.write(file, text);
         let run = s.ingest(&["--manifest-csv", &format!("work/{file}")]);
-        assert_eq!(run.code, 2, "{file}");
+        run.exits_in(2, format_args!("{file}"));
         assert!(run.stderr.contains(needle), "{file}: {}", run.stderr);
         assert_untouched(&s, &output);
     }
@@ -478,7 +478,7 @@ fn every_command_follows_the_one_exit_code_rule() {
             .collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = moscorpus(s.root.path(), &args);
-        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.exits_in(0, format_args!("{args:?}"));
         // Every input path swapped for a missing one: 2, naming it.
         let missing: Vec<&str> = args
             .iter()
@@ -496,7 +496,7 @@ fn every_command_follows_the_one_exit_code_rule() {
             }
             let run = moscorpus(s.root.path(), &missing);
             // aggregate warns of a missing input and refuses when none is left.
-            assert_eq!(run.code, 2, "{missing:?}: {}", run.stderr);
+            run.exits_in(2, format_args!("{missing:?}"));
             assert!(
                 run.stderr.contains("missing.jsonl"),
                 "{missing:?}: {}",
@@ -505,10 +505,10 @@ fn every_command_follows_the_one_exit_code_rule() {
         }
         // A flag it does not have: usage, 2.
         let run = moscorpus(s.root.path(), &[&args[..], &["--no-such-flag"]].concat());
-        assert_eq!(run.code, 2, "{args:?} --no-such-flag");
+        run.exits_in(2, format_args!("{args:?} --no-such-flag"));
     }
     for usage in [&["ingest"][..], &["demo", "--max-rows", "x"], &["nope"]] {
-        assert_eq!(moscorpus(s.root.path(), usage).code, 2, "{usage:?}");
+        moscorpus(s.root.path(), usage).exits_in(2, format_args!("{usage:?}"));
     }
     // A run that failed: a file the prober cannot read.
     let broken = repo.join("tests/fixtures/clips/html_error_page.mp4");

@@ -123,7 +123,7 @@ fn check_variants(
         let label = put_bytes(s, &format!("{variant}-{name}"), &bytes);
         let output = format!("{corpus}-{variant}-{name}.jsonl");
         let run = ingest(s, corpus, &label, &output, extra);
-        assert_eq!(run.code, 0, "{corpus} {name} {variant}: {}", run.stderr);
+        run.exits_in(0, format_args!("{corpus} {name} {variant}"));
         let rows = rows(s, &output);
         assert_eq!(&labels_of(&rows), expected, "{corpus} {name} {variant}");
         for row in &rows {
@@ -155,43 +155,28 @@ fn konvid_1k_from_every_label_shape_and_long_names() {
         8536919744,1015445,8536919744_original_centercrop_960x540_8s.mp4,1.31,4.5,1.2,0.3,0.4,0.1,2.2\n\
         3339962845,1015446,3339962845_original_centercrop_960x540_8s.mp4,4.61,4.1,1.0,0.2,0.5,0.2,2.0\n\
         4542323058,1015447,4542323058_original_centercrop_960x540_8s.mp4,3.25,3.9,0.9,0.1,0.6,0.3,1.9\n";
-    check_variants(
-        &s,
-        "konvid-1k",
-        "KoNViD_1k_attributes.csv",
-        official,
-        &[],
-        &expected,
-    );
     let mos_csv = "\"flickr_id\",\"mos\"\n8536919744,1.31\n3339962845,4.61\n4542323058,3.25\n";
-    check_variants(
-        &s,
-        "konvid-1k",
-        "KoNViD_1k_mos.csv",
-        mos_csv,
-        &[],
-        &expected,
-    );
     let videval = "flickr_id,mos,width,height,pixfmt,framerate,nb_frames,bitdepth,bitrate\n\
         8536919744,1.31,960,540,yuv420p,29.97002997003,240,8,704684\n\
         3339962845,4.61,960,540,yuv420p,23.976023976024,192,8,604684\n\
         4542323058,3.25,960,540,yuv420p,25,200,8,504684\n";
-    check_variants(
-        &s,
-        "konvid-1k",
-        "KONVID_1K_metadata.csv",
-        videval,
-        &[],
-        &expected,
-    );
     let dover = "KoNViD_1k_videos/8536919744.mp4, 8.008, 29.97002997002997, 1.31\n\
         KoNViD_1k_videos/3339962845.mp4, 8.0, 23.976023976023978, 4.61\n\
         KoNViD_1k_videos/4542323058.mp4, 8.008, 29.97002997002997, 3.25";
-    check_variants(&s, "konvid-1k", "labels.txt", dover, &[], &expected);
     let qalign = "[{\"img_path\": \"8536919744.mp4\", \"gt_score\": 1.31}, \
         {\"img_path\": \"3339962845.mp4\", \"gt_score\": 4.61}, \
         {\"img_path\": \"4542323058.mp4\", \"gt_score\": 3.25}]";
-    check_variants(&s, "konvid-1k", "konvid_test.json", qalign, &[], &expected);
+    // Every label shape the field's repositories use, each four ways (line ends, BOM).
+    let shapes = [
+        ("KoNViD_1k_attributes.csv", official),
+        ("KoNViD_1k_mos.csv", mos_csv),
+        ("KONVID_1K_metadata.csv", videval),
+        ("labels.txt", dover),
+        ("konvid_test.json", qalign),
+    ];
+    for (name, text) in shapes {
+        check_variants(&s, "konvid-1k", name, text, &[], &expected);
+    }
     // SimpleVQA's MAT file: long names in a char matrix, scores in a row.
     let run = ingest(
         &s,
@@ -321,7 +306,7 @@ fn live_vqc_from_mat_videval_and_dover_with_new_spellings() {
             &output,
             &[],
         );
-        assert_eq!(run.code, 0, "{mat}: {}", run.stderr);
+        run.exits_in(0, format_args!("{mat}"));
         assert_eq!(labels_of(&rows(&s, &output)), expected, "{mat}");
         run.assert_logged(&["A012.mp4", "A012NEW.mp4"]);
         run.assert_logged(&["B054NEW.mp4", "B054.mp4"]);
@@ -332,18 +317,12 @@ fn live_vqc_from_mat_videval_and_dover_with_new_spellings() {
         B054NEW.mp4,94.25,404,720,yuv420p,30,300,8,4924412\n\
         B101.mp4,51.0,1920,1080,yuv420p,30,300,8,19924412\n\
         C007.mp4,33.333333333333336,1920,1080,yuv420p,30,300,8,19924412\n";
-    check_variants(
-        &s,
-        "live-vqc",
-        "LIVE_VQC_metadata.csv",
-        videval,
-        &[],
-        &expected,
-    );
     let dover = "Video/A001.mp4, 10.002367, 30.0, 80.31\nVideo/A012.mp4, 10.0, 30.0, 6.2215\n\
         Video/B054NEW.mp4, 10.0, 30.0, 94.25\nVideo/B101.mp4, 10.0, 30.0, 51.0\n\
         Video/C007.mp4, 10.0, 30.0, 33.333333333333336";
-    check_variants(&s, "live-vqc", "labels.txt", dover, &[], &expected);
+    for (name, text) in [("LIVE_VQC_metadata.csv", videval), ("labels.txt", dover)] {
+        check_variants(&s, "live-vqc", name, text, &[], &expected);
+    }
     // Hostile names are refused by line and never leave the clips folder.
     let hostile = "File,MOS\n../../outside/sentinel.txt,50\n..,40\nA001.mp4,80.31\n";
     let label = put_bytes(&s, "hostile.csv", hostile.as_bytes());
@@ -543,7 +522,7 @@ fn waterloo_foreign_paths_become_encoder_number_file() {
         let label = put_bytes(&s, &format!("{variant}-waterloo.csv"), &bytes);
         let output = format!("{variant}.jsonl");
         let run = ingest(&s, "waterloo-ivc-4k", &label, &output, &[]);
-        assert_eq!(run.code, 0, "{variant}: {}", run.stderr);
+        run.exits_in(0, format_args!("{variant}"));
         assert_eq!(labels_of(&rows(&s, &output)), expected, "{variant}");
         run.assert_logged(&["waterloo.csv:5", "refused"]);
         run.assert_logged(&["waterloo.csv:6", "outside"]);
@@ -578,7 +557,7 @@ fn chug_downloads_by_url_validates_ids_and_keeps_ladder_facts() {
         let label = put_bytes(&s, &format!("{variant}-chug.csv"), &bytes);
         let output = format!("{variant}.jsonl");
         let run = ingest(&s, "chug", &label, &output, &["--clips-url-base", &base]);
-        assert_eq!(run.code, 0, "{variant}: {}", run.stderr);
+        run.exits_in(0, format_args!("{variant}"));
         let rows = rows(&s, &output);
         let labels = labels_of(&rows);
         assert_eq!(

@@ -390,7 +390,7 @@ fn a_truncated_clip_gets_no_row_and_a_cut_download_is_fetched_again() {
             clean_server.base_url()
         ),
     );
-    assert_eq!(clean.ingest(&["--prober", "native"]).code, 0);
+    clean.ingest(&["--prober", "native"]).exits(0);
     assert_eq!(
         common::rows_without_timestamp(&s.work().join("lsvq.jsonl")),
         common::rows_without_timestamp(&clean.work().join("lsvq.jsonl"))
@@ -468,7 +468,7 @@ fn the_audit_file_names_every_checked_clip_and_keep_damaged_keeps_rows() {
     );
     assert!(lines[2]["decoded_frames"].is_null());
     // A second run reads only what has no row: the damaged clips, checked again.
-    assert_eq!(plain.ingest(&["--prober", "native"]).code, 0);
+    plain.ingest(&["--prober", "native"]).exits(0);
     assert_eq!(audit_of(&plain).len(), 6);
 
     let kept = sandbox(false);

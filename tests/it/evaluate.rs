@@ -236,7 +236,7 @@ fn lsvq_held_out_splits_from_the_label_files() {
                 "--json",
             ],
         );
-        assert_eq!(run.code, 0, "{split}: {}", run.stderr);
+        run.exits_in(0, format_args!("{split}"));
         serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
     };
     let test = eval("test");
@@ -279,7 +279,7 @@ fn evaluate_json(
             "--json",
         ],
     );
-    assert_eq!(run.code, 0, "{corpus}: {}", run.stderr);
+    run.exits_in(0, format_args!("{corpus}"));
     serde_json::from_str(&run.stdout).unwrap()
 }
 
@@ -321,7 +321,7 @@ fn evaluate_keys_labels_and_predictions_by_the_corpus_name_rules() {
         "konvid_preds.csv",
         &[],
     );
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    run.exits(2);
     assert!(
         run.stderr.contains("cannot score 0 matched pairs"),
         "{}",

@@ -286,7 +286,7 @@ fn a_faulty_server_and_faulty_clips_cost_only_their_own_rows() {
     let started = Instant::now();
     let run = ingest(s.root.path(), &[]);
     let took = started.elapsed();
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.exits(0);
     assert!(
         took < Duration::from_secs(60),
         "the run must end in bounded time, took {took:?}"

@@ -389,7 +389,7 @@ fn the_corpus_comes_from_the_rows_and_mat_and_xlsx_labels_are_read() {
         let wrong = if corpus == "lsvq" { "chug" } else { "lsvq" };
         for args in [&check[..], &diff[..], &evaluate[..]] {
             let run = moscorpus(dir.path(), &[args, &["--corpus", wrong]].concat());
-            assert_eq!(run.code, 2, "{corpus} {args:?}: {}", run.stderr);
+            run.exits_in(2, format_args!("{corpus} {args:?}"));
             run.assert_logged(&[&format!("--corpus {wrong}"), corpus]);
         }
     }

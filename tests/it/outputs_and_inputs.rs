@@ -44,7 +44,7 @@ fn a_corrected_mos_rewrites_its_row_in_place() {
     let s = Sandbox::new();
     two_clips(&s);
     s.write("manifest.csv", "name,mos\na,50\nb,60\n");
-    assert_eq!(ingest(&s, &[]).code, 0);
+    ingest(&s, &[]).exits(0);
     let before = lines(&s.work().join("lsvq.jsonl"));
     s.write("manifest.csv", "name,mos\na,55.5\nb,60\n");
     let run = ingest(&s, &[]);
@@ -75,7 +75,7 @@ fn a_rewrite_keeps_blank_lines_a_user_left_between_rows() {
     let s = Sandbox::new();
     two_clips(&s);
     s.write("manifest.csv", "name,mos\na,50\nb,60\n");
-    assert_eq!(ingest(&s, &[]).code, 0);
+    ingest(&s, &[]).exits(0);
     let output = s.work().join("lsvq.jsonl");
     let rows = lines(&output);
     std::fs::write(&output, format!("{}\n\n{}\n\n  \n", rows[0], rows[1])).unwrap();
@@ -174,14 +174,14 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
         "work/s1.jsonl",
         "work/s2.jsonl",
     ];
-    assert_eq!(moscorpus(root, &merge).code, 0);
+    moscorpus(root, &merge).exits(0);
     let run = moscorpus(root, &merge);
     run.assert()
         .code(2)
         .stderr(contains("exists").and(contains("--force")));
     let mut forced = merge.to_vec();
     forced.push("--force");
-    assert_eq!(moscorpus(root, &forced).code, 0);
+    moscorpus(root, &forced).exits(0);
     assert_eq!(lines(&s.work().join("all.jsonl")).len(), 2);
 
     // aggregate: its own output is refused as an input, and so is --output = input.
@@ -192,7 +192,7 @@ fn merge_and_aggregate_never_overwrite_their_inputs() {
         "--output",
         "work/unified.jsonl",
     ];
-    assert_eq!(moscorpus(root, &aggregate).code, 0);
+    moscorpus(root, &aggregate).exits(0);
     let unified = std::fs::read(s.work().join("unified.jsonl")).unwrap();
     let run = moscorpus(
         root,
@@ -493,7 +493,7 @@ fn absurd_flags_and_paths_that_would_destroy_or_escape_are_refused() {
         ),
     ] {
         let run = ingest(&s, &flags);
-        assert_eq!(run.code, 2, "{flags:?}: {}", run.stderr);
+        run.exits_in(2, format_args!("{flags:?}"));
         assert!(run.stderr.contains(needle), "{flags:?}: {}", run.stderr);
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
@@ -533,7 +533,7 @@ fn every_writing_command_goes_through_one_output_guard() {
     let s = Sandbox::new();
     two_clips(&s);
     s.write("manifest.csv", "name,mos\na,50\nb,60\n");
-    assert_eq!(ingest(&s, &[]).code, 0);
+    ingest(&s, &[]).exits(0);
     let root = s.root.path();
     let split = moscorpus(
         root,
@@ -636,7 +636,7 @@ fn every_writing_command_goes_through_one_output_guard() {
                 args.push("--force".into());
             }
             let run = run_writer(root, &args);
-            assert_eq!(run.code, 2, "{name} with output {input}: {}", run.stderr);
+            run.exits_in(2, format_args!("{name} with output {input}"));
             assert!(
                 run.stderr.contains("is also an input"),
                 "{name}: {}",
@@ -652,7 +652,7 @@ fn every_writing_command_goes_through_one_output_guard() {
         let out = format!("work/out{n}");
         let args = with_output(writer.args, &out);
         let run = run_writer(root, &args);
-        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        run.exits_in(0, format_args!("{name}"));
         let first = std::fs::read(root.join(&out)).unwrap();
         assert!(!first.is_empty(), "{name} wrote nothing");
         assert!(
@@ -661,7 +661,10 @@ fn every_writing_command_goes_through_one_output_guard() {
         );
         if !writer.replaces {
             let run = run_writer(root, &args);
-            assert_eq!(run.code, 2, "{name} replaced its output without --force");
+            run.exits_in(
+                2,
+                format_args!("{name} replaced its output without --force"),
+            );
             assert!(run.stderr.contains("--force"), "{name}: {}", run.stderr);
             assert_eq!(std::fs::read(root.join(&out)).unwrap(), first);
         }
@@ -670,14 +673,14 @@ fn every_writing_command_goes_through_one_output_guard() {
             forced.push("--force".into());
         }
         let run = run_writer(root, &forced);
-        assert_eq!(run.code, 0, "{name} --force: {}", run.stderr);
+        run.exits_in(0, format_args!("{name} --force"));
         // Another run holds the output: refused even with --force, output kept.
         let before = std::fs::read(root.join(&out)).unwrap();
         let lock = std::fs::File::create(root.join(format!("{out}.lock"))).unwrap();
         lock.try_lock().unwrap();
         let run = run_writer(root, &forced);
         drop(lock);
-        assert_eq!(run.code, 2, "{name} wrote a held output: {}", run.stderr);
+        run.exits_in(2, format_args!("{name} wrote a held output"));
         assert!(
             run.stderr.contains("another moscorpus run"),
             "{name}: {}",
@@ -756,8 +759,8 @@ fn an_ingest_whose_stdout_and_stderr_close_finishes_quietly() {
     }
     let code = child.wait().unwrap().code();
     assert_eq!(code, Some(141), "a closed pipe ends the run quietly");
-    assert_eq!(ingest(&piped, &[]).code, 0);
-    assert_eq!(ingest(&clean, &[]).code, 0);
+    ingest(&piped, &[]).exits(0);
+    ingest(&clean, &[]).exits(0);
     let rows = |s: &Sandbox| common::rows_without_timestamp(&s.work().join("lsvq.jsonl"));
     assert_eq!(rows(&piped), rows(&clean));
     assert_eq!(rows(&clean).len(), 1);

@@ -328,7 +328,7 @@ fn a_real_browser_renders_the_page_and_prints_it() {
     };
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path());
-    assert_eq!(moscorpus(dir.path(), &ARGS).code, 0);
+    moscorpus(dir.path(), &ARGS).exits(0);
     let page = dir.path().join("report.html");
     let shot = dir.path().join("shot.png");
     let pdf = dir.path().join("report.pdf");

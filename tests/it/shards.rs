@@ -155,7 +155,7 @@ fn every_reader_follows_the_one_torn_line_rule() {
     for (shard, rows) in [("torn.jsonl", 4), ("unended.jsonl", 5)] {
         let counts = |args: &[&str]| {
             let run = moscorpus(dir.path(), args);
-            assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+            run.exits_in(0, format_args!("{args:?}"));
             if rows == 4 {
                 run.assert_logged(&[&format!("{shard}:5"), "torn last line skipped"]);
             }

@@ -246,6 +246,17 @@ impl Run {
         self
     }
 
+    /// [`Self::exits`], saying which case of a table failed.
+    #[track_caller]
+    pub fn exits_in(&self, code: i32, case: impl std::fmt::Display) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "{case}: exit code {} instead of {code}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
     /// `assert_cmd`'s assertions on this run (`.code(2).stderr(contains(…))`).
     pub fn assert(&self) -> assert_cmd::assert::Assert {
         assert_cmd::assert::Assert::new(self.output.clone())
