@@ -85,9 +85,9 @@ pub enum ErrorKind {
     /// A JSONL line without any of the keys that name its clip or its value.
     #[error("no {0} field")]
     NoField(String),
-    /// A shard row whose `src_sha256` is not a SHA-256.
-    #[error("src_sha256 is {0}")]
-    NotADigest(#[from] crate::store::hash::NotADigest),
+    /// A shard row whose `src_sha256` is not a SHA-256 (what it holds, cut short).
+    #[error("src_sha256 is not a SHA-256 (64 hex digits): {0:?}")]
+    NotADigest(String),
 }
 
 impl ErrorKind {

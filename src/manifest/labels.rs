@@ -11,7 +11,7 @@ use super::{ErrorKind, LabelError, ManifestRow, ParseOptions, parse_label_file};
 use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::files::jsonl::TornLine;
-use crate::store::hash::Digest;
+use crate::store::hash::{Digest, NotADigest};
 use crate::table::inputs::is_shard;
 
 /// Which LSVQ held-out list to score on.
@@ -167,7 +167,9 @@ pub fn read_named_values(
         };
         let (key, figure) = named_value(path, line_no, name, &text, corpus)?;
         if let (Some(hashes), Some(sha)) = (hashes.as_deref_mut(), value["src_sha256"].as_str()) {
-            let sha: Digest = sha.parse().map_err(|e| bad(ErrorKind::NotADigest(e)))?;
+            let sha: Digest = sha
+                .parse()
+                .map_err(|e: NotADigest| bad(ErrorKind::NotADigest(e.0)))?;
             hashes.entry(key.clone()).or_insert(sha);
         }
         out.push((key, figure));

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::error::row::RowError;
 use crate::files::jsonl::{JsonlReader, TornLine, warn_torn};
+use crate::store::hash::Digest;
 use crate::store::row::CorpusRow;
+
+use super::schema::{FIXED_COLUMNS, Kind};
 
 /// A shard's rows, in order.
 pub struct RowReader {
@@ -74,7 +77,7 @@ impl RowReader {
                     return Err(RowError {
                         path: self.path.clone(),
                         line: line.number,
-                        key: None,
+                        key: key_at_fault(line.content()).map(str::to_string),
                         reason: format!("not a MOS-corpus row ({e})"),
                     }
                     .into());
@@ -88,5 +91,56 @@ impl RowReader {
     /// with its line end (a last line may lack one).
     pub fn raw(&self) -> &[u8] {
         &self.raw
+    }
+}
+
+/// The first of the 15 keys a line that is not a row lacks, or holds a value of the
+/// wrong kind in; `None` when the line is no JSON object or its fault is elsewhere.
+/// Only asked once a line has failed to read, so it may read it again.
+fn key_at_fault(content: &[u8]) -> Option<&'static str> {
+    use serde_json::Value;
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(content) else {
+        return None;
+    };
+    FIXED_COLUMNS.iter().find_map(|(key, kind)| {
+        let fits = match (map.get(*key), kind) {
+            (None, _) => false,
+            (Some(value), _) if *key == "src_sha256" => value
+                .as_str()
+                .is_some_and(|hex| hex.parse::<Digest>().is_ok()),
+            (Some(value), Kind::Text) => value.is_string(),
+            (Some(value), Kind::Int) => value.is_u64(),
+            (Some(value), Kind::Float) => value.is_number(),
+        };
+        (!fits).then_some(*key)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_at_fault_is_the_missing_or_mistyped_one() {
+        let digest = Digest::of_bytes(b"a");
+        let row = |mos: &str, sha: &str| {
+            format!(
+                "{{\"src\": \"a.mp4\", \"src_sha256\": \"{sha}\", \"src_size_bytes\": 1, \
+                 \"width\": 2, \"height\": 2, \"framerate\": 25.0, \"duration_s\": 1.0, \
+                 \"pix_fmt\": \"yuv420p\", \"encoder_upstream\": \"h264\", {mos}\
+                 \"mos_std_dev\": 0.0, \"n_ratings\": 0, \"corpus\": \"lsvq\", \
+                 \"corpus_version\": \"v\", \"ingested_at_utc\": \"t\"}}"
+            )
+        };
+        let whole = row("\"mos\": 50.0, ", &digest.to_string());
+        assert!(serde_json::from_str::<CorpusRow>(&whole).is_ok());
+        assert_eq!(key_at_fault(whole.as_bytes()), None);
+        let no_mos = row("", &digest.to_string());
+        assert_eq!(key_at_fault(no_mos.as_bytes()), Some("mos"));
+        let text_mos = row("\"mos\": \"50\", ", &digest.to_string());
+        assert_eq!(key_at_fault(text_mos.as_bytes()), Some("mos"));
+        let short_hash = row("\"mos\": 50.0, ", "00");
+        assert_eq!(key_at_fault(short_hash.as_bytes()), Some("src_sha256"));
+        assert_eq!(key_at_fault(b"[1, 2]"), None);
     }
 }
