@@ -149,14 +149,18 @@ impl Walk<'_> {
         retry_failed: bool,
         applier: &mut Applier<'_>,
     ) -> Result<(), Error> {
-        let clip = applier.clip_path(row);
-        let state = applier.state.state_file.state(&row.key);
         let job = Job {
             index,
-            clip,
+            clip: applier.clip_path(row),
             fresh: None,
             row_now: applier.row_now(row),
         };
+        // One `stat` for a clip unchanged since its row was written (a re-run's rows).
+        if let Some(found) = trusted(self.shared, &job) {
+            self.order.pending.insert(index, Outcome::Found(found));
+            return Ok(());
+        }
+        let state = applier.state.state_file.state(&row.key);
         match decide(&job.clip, &state, row.url.as_deref(), retry_failed) {
             Fetch::Skip { reason, remembered } => {
                 let failure = missing_clip_failure(applier, &row.key, &reason, remembered);
@@ -176,13 +180,7 @@ impl Walk<'_> {
                 }
                 Ok(())
             }
-            Fetch::OnDisk => match trusted(self.shared, &job) {
-                Some(found) => {
-                    self.order.pending.insert(index, Outcome::Found(found));
-                    Ok(())
-                }
-                None => self.pool.submit(job),
-            },
+            Fetch::OnDisk => self.pool.submit(job),
         }
     }
 

@@ -67,8 +67,8 @@ pub(super) fn checker(
 /// hash, and whose row needs no probe fields, is not read: the scheduler asks this
 /// (two `stat`s) before it sends the clip to be checked.
 pub(super) fn trusted(shared: &Shared<'_>, job: &Job) -> Option<Found> {
-    let stamp = Stamp::of(&job.clip)?;
     let (recorded, digest) = shared.index.get(&SrcId::of(&shared.rows[job.index].key))?;
+    let stamp = Stamp::of(&job.clip)?;
     let known_elsewhere = shared.known_hashes.contains_key(&digest.prefix());
     (job.fresh.is_none()
         && *recorded == stamp
