@@ -5,7 +5,7 @@
 //! the run's runtime, bounded by two semaphores (all downloads, `--downloads`; one host,
 //! `--downloads-per-host`), as hf_transfer bounds its transfers. A clip on disk, or
 //! downloaded, goes to the check pool: `--jobs` threads that hash, check and probe
-//! (`worker.rs`), each given one job at a time by the scheduler. Every result comes back
+//! (`worker.rs`), each given at most two jobs at a time by the scheduler. Every result comes back
 //! to the main thread as an [`Event`], and is handed to the writer (`writer.rs`)
 //! strictly in row order — so the output is the same for any `--jobs`. At most
 //! [`WINDOW`] rows are between "sent" and "applied": memory stays bounded whatever the
@@ -91,7 +91,7 @@ pub(super) fn process_rows(
             let (events_tx, shared) = (events_tx.clone(), &shared);
             scope.spawn(move || checker(worker, shared, jobs, events_tx));
             pool.senders.push(jobs_tx);
-            pool.idle.push(worker);
+            pool.given.push(0);
         }
         let mut walk = Walk {
             shared: &shared,
@@ -277,18 +277,22 @@ impl Walk<'_> {
     }
 }
 
-/// The check pool's threads, as the scheduler sees them: a channel to each, which are
-/// free, and the jobs waiting for one.
+/// Jobs a checking thread holds at once: the one it checks and the next, so it never
+/// waits for the main thread between two.
+const JOBS_PER_CHECKER: usize = 2;
+
+/// The check pool's threads, as the scheduler sees them: a channel to each, how many
+/// jobs each holds, and the jobs waiting for room.
 #[derive(Default)]
 struct CheckPool {
     senders: Vec<mpsc::Sender<Job>>,
-    idle: Vec<usize>,
+    given: Vec<usize>,
     waiting: VecDeque<Job>,
 }
 
 impl CheckPool {
     fn submit(&mut self, job: Job) -> Result<(), Error> {
-        match self.idle.pop() {
+        match self.least_busy() {
             Some(worker) => self.send(worker, job),
             None => {
                 self.waiting.push_back(job);
@@ -299,7 +303,7 @@ impl CheckPool {
 
     /// Like [`Self::submit`], ahead of every waiting job (the writer waits for it).
     fn submit_first(&mut self, job: Job) -> Result<(), Error> {
-        match self.idle.pop() {
+        match self.least_busy() {
             Some(worker) => self.send(worker, job),
             None => {
                 self.waiting.push_front(job);
@@ -308,18 +312,24 @@ impl CheckPool {
         }
     }
 
-    /// Thread `worker` finished its job: it takes the next waiting one, or rests.
+    /// Thread `worker` finished a job: it takes the next waiting one, if any.
     fn free(&mut self, worker: usize) -> Result<(), Error> {
+        self.given[worker] -= 1;
         match self.waiting.pop_front() {
             Some(job) => self.send(worker, job),
-            None => {
-                self.idle.push(worker);
-                Ok(())
-            }
+            None => Ok(()),
         }
     }
 
-    fn send(&self, worker: usize, job: Job) -> Result<(), Error> {
+    /// The thread holding the fewest jobs, when one has room.
+    fn least_busy(&self) -> Option<usize> {
+        (0..self.given.len())
+            .min_by_key(|w| self.given[*w])
+            .filter(|w| self.given[*w] < JOBS_PER_CHECKER)
+    }
+
+    fn send(&mut self, worker: usize, job: Job) -> Result<(), Error> {
+        self.given[worker] += 1;
         self.senders[worker]
             .send(job)
             .map_err(|_| Error::Other("a checking thread stopped".into()))

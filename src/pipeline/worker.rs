@@ -37,7 +37,7 @@ pub(super) struct Shared<'a> {
 }
 
 /// A checking thread: checks the jobs the scheduler sends it, one at a time, and says
-/// so with an [`Event::Checked`] that names it (the scheduler then knows it is free).
+/// so with an [`Event::Checked`] that names it (the scheduler then knows it has room).
 pub(super) fn checker(
     worker: usize,
     shared: &Shared<'_>,
