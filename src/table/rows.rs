@@ -78,7 +78,7 @@ impl RowReader {
                         path: self.path.clone(),
                         line: line.number,
                         key: key_at_fault(line.content()).map(str::to_string),
-                        reason: format!("not a MOS-corpus row ({e})"),
+                        reason: format!("not a MOS-corpus row ({})", without_position(&e)),
                     }
                     .into());
                 }
@@ -91,6 +91,16 @@ impl RowReader {
     /// with its line end (a last line may lack one).
     pub fn raw(&self) -> &[u8] {
         &self.raw
+    }
+}
+
+/// serde_json's message without its " at line 1 column N": the shard's line is named
+/// already, and the column within it only confuses.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((message, _)) if e.line() > 0 => message.to_string(),
+        _ => text,
     }
 }
 
@@ -137,6 +147,8 @@ mod tests {
         assert_eq!(key_at_fault(whole.as_bytes()), None);
         let no_mos = row("", &digest.to_string());
         assert_eq!(key_at_fault(no_mos.as_bytes()), Some("mos"));
+        let error = serde_json::from_str::<CorpusRow>(&no_mos).unwrap_err();
+        assert_eq!(without_position(&error), "missing field `mos`");
         let text_mos = row("\"mos\": \"50\", ", &digest.to_string());
         assert_eq!(key_at_fault(text_mos.as_bytes()), Some("mos"));
         let short_hash = row("\"mos\": 50.0, ", "00");

@@ -238,7 +238,7 @@ fn missing_inputs_warn_and_all_missing_is_an_error() {
         &["aggregate", "--inputs", "bad.jsonl", "--output", "w.jsonl"],
     );
     run.assert().code(2).stderr(contains(
-        "bad.jsonl:2: not a MOS-corpus row (missing field `src`",
+        "bad.jsonl:2: not a MOS-corpus row (missing field `src`)",
     ));
     assert!(!dir.path().join("w.jsonl").exists());
     // A hash that is not a SHA-256 is refused, not used to deduplicate.
@@ -260,8 +260,9 @@ fn missing_inputs_warn_and_all_missing_is_an_error() {
     );
     run.exits(2);
     assert!(
-        run.stderr
-            .contains("short.jsonl:1: not a MOS-corpus row (not a SHA-256 (64 hex digits): \"00\""),
+        run.stderr.contains(
+            "short.jsonl:1: not a MOS-corpus row (not a SHA-256 (64 hex digits): \"00\")"
+        ),
         "{}",
         run.stderr
     );
