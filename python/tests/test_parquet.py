@@ -3,6 +3,7 @@ and moscorpus.read, with the documented schema, zstd and statistics."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 
@@ -25,9 +26,16 @@ def exported(two_corpora, cli, tmp_path):
     return out, expected
 
 
+def as_row_text(value):
+    """A reader's UTC timestamp as the text a row holds (`isoformat` writes `+00:00`)."""
+    assert value.utcoffset().total_seconds() == 0, value
+    return value.isoformat()
+
+
 def same(rows: list, expected: list) -> None:
     assert len(rows) == len(expected)
     for got, want in zip(rows, expected):
+        got = {**got, "ingested_at_utc": as_row_text(got["ingested_at_utc"])}
         got = {k: v for k, v in got.items() if not (v is None or (isinstance(v, float) and math.isnan(v)) and k == "is_test")}
         assert got == want
         assert {k: type(v) for k, v in got.items()} == {k: type(v) for k, v in want.items()}
@@ -36,6 +44,7 @@ def same(rows: list, expected: list) -> None:
 def test_pandas(exported):
     out, expected = exported
     frame = pd.read_parquet(out)
+    assert str(frame["ingested_at_utc"].dtype) == "datetime64[ms, UTC]"
     rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in frame.to_dict("records")]
     rows = [{k: v for k, v in r.items() if not (k == "is_test" and v is None)} for r in rows]
     same(rows, expected)
@@ -43,12 +52,16 @@ def test_pandas(exported):
 
 def test_polars(exported):
     out, expected = exported
-    same(pl.read_parquet(out).to_dicts(), expected)
+    frame = pl.read_parquet(out)
+    assert frame.schema["ingested_at_utc"] == pl.Datetime("ms", "UTC")
+    same(frame.to_dicts(), expected)
 
 
 def test_duckdb(exported):
     out, expected = exported
     con = duckdb.connect()
+    kind = con.execute(f"SELECT typeof(ingested_at_utc) FROM read_parquet('{out}') LIMIT 1").fetchone()
+    assert kind == ("TIMESTAMP WITH TIME ZONE",)
     cursor = con.execute(f"SELECT * FROM read_parquet('{out}')")
     names = [d[0] for d in cursor.description]
     same([dict(zip(names, r)) for r in cursor.fetchall()], expected)
@@ -73,6 +86,63 @@ def test_read_back_by_moscorpus_and_file_properties(exported, two_corpora):
         "WHERE path_in_schema = 'mos'"
     ).fetchall()
     assert stats == [(repr(min(mos_values)), repr(max(mos_values)))]
+
+
+def test_provenance_is_key_value_metadata_every_reader_sees(two_corpora, cli, tmp_path):
+    """#27: corpus, version, label file and its SHA-256, tool version and command in the
+    file's key-value metadata, as pyarrow, polars and DuckDB read it."""
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes(b"name,mos\na,50\n")
+    out = tmp_path / "with-labels.parquet"
+    inputs = list(map(str, two_corpora))
+    run_cli(cli, "export", "parquet", "--inputs", *inputs, "--output", str(out), "--labels", str(labels))
+    want = {
+        "moscorpus.corpus": "konvid-150k,lsvq",
+        "moscorpus.corpus_version": ",".join(
+            sorted({json.loads(line)["corpus_version"] for p in two_corpora for line in p.read_text().splitlines()})
+        ),
+        "moscorpus.tool_version": moscorpus.__version__,
+        "moscorpus.command": f"moscorpus export parquet --inputs {' '.join(inputs)} --output {out} --labels {labels}",
+        "moscorpus.label_file": "labels.csv",
+        "moscorpus.label_file_sha256": hashlib.sha256(labels.read_bytes()).hexdigest(),
+    }
+    by_pyarrow = {
+        k.decode(): v.decode() for k, v in pq.read_metadata(out).metadata.items() if k.startswith(b"moscorpus.")
+    }
+    assert by_pyarrow == want
+    by_polars = {k: v for k, v in pl.read_parquet_metadata(out).items() if k.startswith("moscorpus.")}
+    assert by_polars == want
+    by_duckdb = {
+        k.decode(): v.decode()
+        for k, v in duckdb.sql(f"SELECT key, value FROM parquet_kv_metadata('{out}')").fetchall()
+        if k.startswith(b"moscorpus.")
+    }
+    assert by_duckdb == want
+    assert pq.ParquetFile(out).metadata.num_row_groups == 1
+    done = run_cli(cli, "export", "parquet", "--inputs", *inputs, "--output", str(tmp_path / "n.parquet"),
+                   "--labels", str(tmp_path / "gone.csv"), check=False)
+    assert done.returncode == 2 and "gone.csv" in done.stderr
+    assert not (tmp_path / "n.parquet").exists()
+
+
+def test_timestamps_rewritten_by_other_tools_read_back_as_the_row_text(exported, two_corpora, tmp_path):
+    """The typed timestamp, rewritten by polars (ms), DuckDB (us) and pandas (ns), reads
+    back through moscorpus.read as the text the JSONL rows hold."""
+    out, _ = exported
+    want = moscorpus.read(list(two_corpora))
+    assert moscorpus.read(out).equals(want)
+    polars_copy = tmp_path / "polars.parquet"
+    pl.read_parquet(out).write_parquet(polars_copy)
+    duckdb_copy = tmp_path / "duckdb.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{out}')) TO '{duckdb_copy}' (FORMAT parquet)")
+    pandas_copy = tmp_path / "pandas.parquet"
+    frame = pd.read_parquet(out)
+    frame["ingested_at_utc"] = frame["ingested_at_utc"].astype("datetime64[ns, UTC]")
+    frame.to_parquet(pandas_copy)
+    for path in (polars_copy, duckdb_copy, pandas_copy):
+        got = moscorpus.read(path)
+        assert got.column("ingested_at_utc").to_pylist() == want.column("ingested_at_utc").to_pylist(), path
+        assert got.select(want.column_names).to_pylist() == want.to_pylist(), path
 
 
 def test_export_refuses_a_bad_row_and_an_existing_output(two_corpora, cli, tmp_path):

@@ -12,12 +12,14 @@ use crate::error::Error;
 use crate::export::{Format, RenderOptions, Side, pyiqa_splits, read_label_rows, render};
 use crate::files::output::{ClaimedOutput, ClaimedOutputs};
 use crate::split::{SplitFile, read_split_file};
-use crate::table::{ReadOptions, parquet::write_parquet, read_rows};
+use crate::table::parquet::{Provenance, write_parquet};
+use crate::table::{ReadOptions, read_rows};
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// One Parquet file (zstd, page statistics) with the row schema: the 15 keys with fixed
-    /// types, then the corpora's extra keys as nullable columns.
+    /// types (ingested_at_utc a UTC timestamp), then the corpora's extra keys as nullable
+    /// columns; its provenance as key-value metadata.
     Parquet(ParquetArgs),
     /// A DOVER label list (`path, a, t, mos`; duration and fps for KoNViD-1k and LIVE-VQC).
     Dover(LabelArgs),
@@ -100,6 +102,57 @@ pub struct ParquetArgs {
     /// Add mos_unified and mos_std_dev_unified (the 0–100 axis of `aggregate`).
     #[arg(long)]
     pub unified: bool,
+    /// The label file the rows were ingested from: its name and SHA-256 go into the
+    /// file's metadata (`moscorpus.label_file`, `moscorpus.label_file_sha256`).
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+}
+
+impl ParquetArgs {
+    /// The command as it would be typed again (paths as given), for the metadata.
+    fn command_line(&self) -> String {
+        let mut words = vec!["moscorpus export parquet --inputs".to_string()];
+        words.extend(self.files.inputs.iter().map(|p| p.display().to_string()));
+        words.push(format!("--output {}", self.files.output.display()));
+        if let Some(corpora) = &self.corpora {
+            words.push(format!("--corpora {}", corpora.join(" ")));
+        }
+        if let Some(labels) = &self.labels {
+            words.push(format!("--labels {}", labels.display()));
+        }
+        let flags = [
+            (self.unified, "--unified"),
+            (self.damaged.include_damaged, "--include-damaged"),
+            (self.files.force, "--force"),
+        ];
+        words.extend(
+            flags
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, flag)| flag.to_string()),
+        );
+        words.join(" ")
+    }
+
+    /// The label file's name and hash, when `--labels` names one.
+    fn label_file(&self) -> Result<Option<(String, String)>, Error> {
+        let Some(path) = &self.labels else {
+            return Ok(None);
+        };
+        if !path.is_file() {
+            return Err(Error::MissingInput {
+                path: path.clone(),
+                what: "label file",
+            });
+        }
+        let (sha256, _) = crate::store::hash::sha256_file(path)
+            .map_err(|e| Error::opening(path, "label file", e))?;
+        let name = path.file_name().unwrap_or(path.as_os_str());
+        Ok(Some((
+            name.to_string_lossy().into_owned(),
+            sha256.to_string(),
+        )))
+    }
 }
 
 pub fn run(command: ExportCommand) -> Result<(), Error> {
@@ -107,16 +160,27 @@ pub fn run(command: ExportCommand) -> Result<(), Error> {
         ExportCommand::Parquet(args) => {
             let output = ClaimedOutput::claim(
                 &args.files.output,
-                args.files.inputs.iter().map(PathBuf::as_path),
+                args.files
+                    .inputs
+                    .iter()
+                    .chain(&args.labels)
+                    .map(PathBuf::as_path),
                 args.files.force,
             )?;
+            let (label_file, command) = (args.label_file()?, args.command_line());
             let options = ReadOptions {
                 corpora: args.corpora,
                 unified: args.unified,
                 drop_damaged: !args.damaged.include_damaged,
             };
             let batch = read_rows(&args.files.inputs, &options)?;
-            let bytes = write_parquet(&batch, &output)?;
+            let provenance = Provenance {
+                corpus: Provenance::distinct(&batch, "corpus"),
+                corpus_version: Provenance::distinct(&batch, "corpus_version"),
+                command,
+                label_file,
+            };
+            let bytes = write_parquet(&batch, &output, &provenance)?;
             out!(
                 "{} rows, {} columns written to {} ({bytes} bytes)",
                 batch.num_rows(),

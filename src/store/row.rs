@@ -269,6 +269,53 @@ pub fn utc_timestamp(unix_secs: u64) -> String {
     )
 }
 
+/// Seconds since the Unix epoch of a timestamp [`utc_timestamp`] wrote; `None` for any
+/// other text (another format, an offset other than `+00:00`, a date before 1970), so
+/// that turning the text into a time and back gives the same bytes.
+pub fn parse_utc_timestamp(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    let shape_ok = b.len() == 25
+        && [4, 7].iter().all(|&i| b[i] == b'-')
+        && b[10] == b'T'
+        && [13, 16].iter().all(|&i| b[i] == b':')
+        && &b[19..] == b"+00:00";
+    if !shape_ok {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<i64> {
+        let digits = text.get(from..to)?;
+        digits
+            .bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| digits.parse().ok())?
+    };
+    let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
+    let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month as u32, day as u32);
+    let secs = u64::try_from(days * 86_400 + hour * 3600 + minute * 60 + second).ok()?;
+    // A day past its month's end (02-30) comes back as another date: refused.
+    (utc_timestamp(secs) == text).then_some(secs)
+}
+
+/// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -286,6 +333,27 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_timestamp_parses_back_to_its_seconds_and_nothing_else_does() {
+        for secs in [0, 951_782_400, 1_764_892_800, 1_798_761_599, 4_102_444_800] {
+            let text = utc_timestamp(secs);
+            assert_eq!(parse_utc_timestamp(&text), Some(secs), "{text}");
+        }
+        for other in [
+            "2026-12-07T06:47:24Z",
+            "2026-12-07 06:47:24+00:00",
+            "2026-12-07T06:47:24+01:00",
+            "2026-02-30T00:00:00+00:00",
+            "2026-13-01T00:00:00+00:00",
+            "2026-12-07T24:00:00+00:00",
+            "1969-12-31T23:59:59+00:00",
+            "+026-12-07T06:47:24+00:00",
+            "",
+        ] {
+            assert_eq!(parse_utc_timestamp(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn a_row_reads_back_as_it_was_written_and_bad_keys_are_named() {
