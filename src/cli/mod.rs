@@ -14,6 +14,7 @@ macro_rules! out {
 
 mod aggregate;
 mod audit;
+mod completions;
 mod corpora;
 mod demo;
 mod evaluate;
@@ -75,6 +76,8 @@ enum Command {
     /// Check clips' bytes for damage (cut files, broken sample tables, broken bitstream
     /// framing): folders, file lists or a shard's clips; one JSON line a clip.
     Audit(audit::AuditArgs),
+    /// Print a shell's completion script (`source <(moscorpus completions bash)`).
+    Completions(completions::CompletionsArgs),
 }
 
 impl Command {
@@ -313,5 +316,6 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Labels(command) => labels::run(command),
         Command::Split(args) => split::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Completions(args) => completions::run(args),
     }
 }

@@ -6,7 +6,7 @@ use crate::common;
 use common::{Sandbox, clip_bytes, moscorpus};
 
 /// Every command line whose help a user reads.
-const COMMANDS: [&[&str]; 21] = [
+const COMMANDS: [&[&str]; 22] = [
     &[],
     &["ingest"],
     &["corpora"],
@@ -28,6 +28,7 @@ const COMMANDS: [&[&str]; 21] = [
     &["labels", "check"],
     &["split"],
     &["audit"],
+    &["completions"],
 ];
 
 /// The `--flags` a help text offers.
@@ -495,4 +496,58 @@ fn audit_of_the_demo_names_exactly_the_three_damaged_clips() {
         })
         .collect();
     assert_eq!(named, expected);
+}
+
+/// The bash script `completions bash` prints, sourced in a real bash, completes
+/// commands, flags and values; the other shells' scripts name the command.
+#[test]
+fn shell_completions_complete_commands_flags_and_values_in_bash() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = moscorpus(dir.path(), &["completions", "bash"]);
+    run.exits(0);
+    let script = dir.path().join("moscorpus.bash");
+    std::fs::write(&script, &run.stdout).unwrap();
+    let complete = |words: &[&str]| -> String {
+        let (current, previous) = (words[words.len() - 1], words[words.len() - 2]);
+        let line = format!(
+            "source {}; COMP_WORDS=({}); COMP_CWORD={}; _moscorpus moscorpus '{current}' '{previous}'; \
+             echo \"${{COMPREPLY[*]}}\"",
+            script.display(),
+            words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            words.len() - 1
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &line])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(complete(&["moscorpus", "ing"]), "ingest");
+    assert_eq!(complete(&["moscorpus", "export", "parq"]), "parquet");
+    let flags = complete(&["moscorpus", "ingest", "lsvq", "--max-r"]);
+    assert!(flags.split(' ').any(|f| f == "--max-rows"), "{flags}");
+    let shells = complete(&["moscorpus", "completions", "z"]);
+    assert_eq!(shells, "zsh");
+    for (shell, needle) in [
+        ("zsh", "#compdef moscorpus"),
+        ("fish", "complete -c moscorpus"),
+    ] {
+        let run = moscorpus(dir.path(), &["completions", shell]);
+        run.exits(0);
+        assert!(
+            run.stdout.contains(needle),
+            "{shell}: {}",
+            &run.stdout[..200]
+        );
+    }
+    moscorpus(dir.path(), &["completions", "tcsh"]).exits(2);
 }
