@@ -29,7 +29,8 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     };
     let prober = args.probing.build();
     let report = run_demo(&opts, prober.as_ref())?;
-    super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report)?;
+    let stdout = &mut std::io::stdout().lock();
+    super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report, stdout)?;
     let page = report.output.with_file_name("report.html");
     let inputs = [&report.output, &report.state_path]
         .into_iter()

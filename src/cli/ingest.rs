@@ -3,7 +3,7 @@
 //! folder, output, `--max-rows`, floor, version) come from its registry entry, and the
 //! older adapters' flags keep working (`--lsvq-dir`, `--konvid-dir`, `--ugc-dir`, …).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -175,7 +175,8 @@ pub struct CommonArgs {
     /// Downloads at once from one host.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub downloads_per_host: usize,
-    /// Also write the run's summary (counts, attrition, top failure reasons) as JSON here.
+    /// Also write the run's summary (counts, attrition, top failure reasons) as JSON here
+    /// (`-`: on stdout, and the plain summary on stderr).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
     /// Print which archives, and how many bytes, a run would fetch or extract; change nothing.
@@ -315,6 +316,7 @@ impl Prepared {
         let run_files = [self.opts.output_path(), self.opts.state_file_path()];
         let label_file = self.opts.label_file.iter().map(PathBuf::as_path);
         let claimed = match &self.common.report_json {
+            Some(path) if path.as_os_str() == "-" => None,
             Some(path) => Some(ClaimedOutput::claim(
                 path,
                 run_files.iter().map(PathBuf::as_path).chain(label_file),
@@ -329,12 +331,24 @@ impl Prepared {
                 claimed.path(),
                 report.label_files.iter().map(PathBuf::as_path),
             )?;
-            let mut text = serde_json::to_string_pretty(&report_json(self.corpus, &report))
-                .unwrap_or_default();
-            text.push('\n');
-            claimed.write(text.as_bytes())?;
+            claimed.write(self.report_text(&report).as_bytes())?;
+        } else if self.common.report_json.as_deref() == Some(Path::new("-")) {
+            use std::io::Write as _;
+            let text = self.report_text(&report);
+            std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(super::stdout_error)?;
         }
         Ok(report)
+    }
+
+    /// The `--report-json` document, pretty, with its final newline.
+    fn report_text(&self, report: &RunReport) -> String {
+        let mut text =
+            serde_json::to_string_pretty(&report_json(self.corpus, report)).unwrap_or_default();
+        text.push('\n');
+        text
     }
 }
 
@@ -344,7 +358,12 @@ pub fn run(command: IngestCommand) -> Result<(), Error> {
         return print_plan(&prepared.opts);
     }
     let report = prepared.execute()?;
-    print_summary(prepared.corpus, &report)
+    // With `--report-json -` stdout holds the JSON alone; the summary goes to stderr.
+    if prepared.common.report_json.as_deref() == Some(Path::new("-")) {
+        print_summary(prepared.corpus, &report, &mut std::io::stderr().lock())
+    } else {
+        print_summary(prepared.corpus, &report, &mut std::io::stdout().lock())
+    }
 }
 
 /// The same run without printing: returns what `--report-json` holds (for the Python
@@ -616,10 +635,19 @@ pub fn report_json(corpus: CorpusId, report: &RunReport) -> serde_json::Value {
 }
 
 /// Prints a finished run's summary on stdout.
-pub fn print_summary(corpus: CorpusId, report: &RunReport) -> Result<(), Error> {
+pub fn print_summary(
+    corpus: CorpusId,
+    report: &RunReport,
+    to: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    macro_rules! say {
+        ($($arg:tt)*) => {
+            writeln!(to, $($arg)*).map_err(super::stdout_error)
+        };
+    }
     let info = corpus.info();
     let s = &report.stats;
-    out!(
+    say!(
         "{}: {} rows written, {} already present (dedup), {} download failures, \
          {} broken clips, {} bad label rows; {} selected of {} usable label rows",
         info.label,
@@ -632,7 +660,7 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) -> Result<(), Error> 
         s.label_rows
     )?;
     if let Some(st) = &report.staging {
-        out!(
+        say!(
             "archives: {} ready, {} failed; {} downloaded, {} files extracted, {} members refused",
             st.archives_ready,
             st.archives_failed,
@@ -641,16 +669,16 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) -> Result<(), Error> 
             st.members_refused
         )?;
     }
-    out!(
+    say!(
         "updated: {} rows rewritten (their clip or label changed since they were written)",
         s.updated
     )?;
-    out!("attrition: {:.2}%", s.attrition() * 100.0)?;
+    say!("attrition: {:.2}%", s.attrition() * 100.0)?;
     let top = s.top_failures(5);
     if !top.is_empty() {
-        out!("most frequent failures:")?;
+        say!("most frequent failures:")?;
         for failure in top {
-            out!(
+            say!(
                 "  {:>6}  {:<18} e.g. {}",
                 failure.count,
                 failure.example.kind.label(),
@@ -661,9 +689,9 @@ pub fn print_summary(corpus: CorpusId, report: &RunReport) -> Result<(), Error> 
     if let Some(warning) = &report.attrition_warning {
         tracing::warn!("{warning}");
     }
-    out!("output: {}", report.output.display())?;
-    out!("state file: {}", report.state_path.display())?;
-    out!("cite: {}", info.citation)?;
-    out!("licence: {}", info.licence_note)?;
+    say!("output: {}", report.output.display())?;
+    say!("state file: {}", report.state_path.display())?;
+    say!("cite: {}", info.citation)?;
+    say!("licence: {}", info.licence_note)?;
     Ok(())
 }

@@ -243,6 +243,35 @@ fn report_json_has_the_counts_and_the_most_frequent_failures() {
         "ingest_report_json",
         serde_json::to_string_pretty(&masked).unwrap()
     );
+    // `--report-json -`: the same document is the whole of stdout; the summary goes to
+    // stderr. (A re-run: its rows are present, so it is compared field by field.)
+    let again = moscorpus(
+        s.root.path(),
+        &[
+            "ingest",
+            "lsvq",
+            "--dir",
+            "work",
+            "--min-csv-rows",
+            "1",
+            "--manifest-csv",
+            "work/rows.csv",
+            "--report-json",
+            "-",
+        ],
+    );
+    again.exits(0);
+    let on_stdout: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(
+        (on_stdout["selected"].as_u64(), on_stdout["dedups"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert!(
+        again.stderr.contains("most frequent failures:"),
+        "{}",
+        again.stderr
+    );
+    assert!(!s.root.path().join("-").exists() && !s.work().join("-").exists());
 }
 
 /// A `--report-json` with this run's folder written `<root>` and its durations `<s>`.
