@@ -29,7 +29,7 @@ pub fn run(args: AggregateArgs) -> Result<(), Error> {
     let inputs = args.inputs.iter().map(PathBuf::as_path);
     let output = ClaimedOutput::claim(&args.output, inputs, args.force)?;
     let stats = aggregate(&args.inputs, &output)?;
-    out!(
+    summary!(
         "{} rows written from {} read: {} duplicates merged, {} dropped out of range, {} dropped from unknown corpora, {} inputs missing",
         stats.written,
         stats.rows_read,
@@ -39,8 +39,8 @@ pub fn run(args: AggregateArgs) -> Result<(), Error> {
         stats.inputs_missing
     )?;
     for (corpus, n) in &stats.per_corpus {
-        out!("  {corpus}: {n}")?;
+        summary!("  {corpus}: {n}")?;
     }
-    out!("output: {}", args.output.display())?;
+    summary!("output: {}", args.output.display())?;
     Ok(())
 }

@@ -89,8 +89,8 @@ pub fn run(args: AuditArgs) -> Result<(), Error> {
     match &claimed {
         Some(output) => {
             output.write(text.as_bytes())?;
-            out!("{summary}")?;
-            out!("audit: {}", output.path().display())?;
+            summary!("{summary}")?;
+            summary!("audit: {}", output.path().display())?;
         }
         None => {
             use std::io::Write as _;

@@ -47,12 +47,12 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         },
         &claimed,
     )?;
-    out!("report: {} (open it in a browser)", page.display())?;
+    summary!("report: {} (open it in a browser)", page.display())?;
     if let Some(first) = std::fs::read_to_string(&report.output)
         .ok()
         .and_then(|t| t.lines().next().map(str::to_string))
     {
-        out!("first row: {first}")?;
+        summary!("first row: {first}")?;
     }
     Ok(())
 }

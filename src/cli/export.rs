@@ -181,7 +181,7 @@ pub fn run(command: ExportCommand) -> Result<(), Error> {
                 label_file,
             };
             let bytes = write_parquet(&batch, &output, &provenance)?;
-            out!(
+            summary!(
                 "{} rows, {} columns written to {} ({bytes} bytes)",
                 batch.num_rows(),
                 batch.num_columns(),
@@ -276,7 +276,7 @@ fn say_written(
     clips: usize,
     corpus: crate::corpus::CorpusId,
 ) -> Result<(), Error> {
-    out!(
+    summary!(
         "{clips} clips of {} written to {}",
         corpus.info().label,
         output.display()
@@ -334,7 +334,7 @@ fn export_pyiqa(args: PyiqaArgs) -> Result<(), Error> {
     }
     say_written(&args.files.output, rows.len(), corpus)?;
     if let Some((json, _, repeats)) = splits {
-        out!("{repeats} splits written to {}", json.display())?;
+        summary!("{repeats} splits written to {}", json.display())?;
     }
     Ok(())
 }

@@ -640,6 +640,9 @@ pub fn print_summary(
     report: &RunReport,
     to: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
+    if super::quiet() {
+        return Ok(());
+    }
     macro_rules! say {
         ($($arg:tt)*) => {
             writeln!(to, $($arg)*).map_err(super::stdout_error)

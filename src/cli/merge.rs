@@ -93,13 +93,13 @@ pub fn run(args: MergeArgs) -> Result<(), Error> {
             joined.extend_from_slice(&bytes);
         }
         audit_output.write(&joined)?;
-        out!(
+        summary!(
             "audit: {} ({} audit files joined)",
             audit_output.path().display(),
             audits.len()
         )?;
     }
-    out!(
+    summary!(
         "{} rows written from {} read ({} duplicates dropped, {} not in the label file, {} torn lines skipped)",
         report.written,
         report.rows_read,
@@ -107,6 +107,6 @@ pub fn run(args: MergeArgs) -> Result<(), Error> {
         report.not_in_labels,
         report.torn
     )?;
-    out!("output: {}", args.output.display())?;
+    summary!("output: {}", args.output.display())?;
     Ok(())
 }

@@ -12,6 +12,18 @@ macro_rules! out {
     }};
 }
 
+/// A line of a command's summary of what it did (not its answer): on stdout like
+/// [`out!`], unless `--quiet`.
+macro_rules! summary {
+    ($($arg:tt)*) => {{
+        if $crate::cli::quiet() {
+            Ok(())
+        } else {
+            out!($($arg)*)
+        }
+    }};
+}
+
 mod aggregate;
 mod audit;
 mod completions;
@@ -41,6 +53,11 @@ pub struct Cli {
     /// How much to log on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogLevel::Info)]
     log_level: LogLevel,
+
+    /// Print errors only: no log lines below error, no progress bar, no summary of what
+    /// was done (a command's answer, such as `--json` or `--report-json -`, still prints).
+    #[arg(long, short = 'q', global = true, conflicts_with = "log_level")]
+    quiet: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -212,7 +229,12 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let cli = Cli::parse_from(args);
-    init_logging(cli.log_level.as_filter());
+    if cli.quiet {
+        QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
+        init_logging(tracing::level_filters::LevelFilter::ERROR, false);
+    } else {
+        init_logging(cli.log_level.as_filter(), true);
+    }
     // Commands that wind down on a signal (stop taking work, write what is finished) catch
     // it; the others keep the default and end at once, which loses nothing: every file
     // they write is a temp file until its rename.
@@ -242,13 +264,20 @@ pub(crate) fn say_on_stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// Logs on stderr. On a terminal, progress bars too, drawn so that logs never tear them.
-/// A process that already logs keeps its logger.
-fn init_logging(level: tracing::level_filters::LevelFilter) {
+/// Whether `--quiet` was given: [`summary!`] lines are not printed.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Logs on stderr. On a terminal, progress bars too (when `bars`), drawn so that logs
+/// never tear them. A process that already logs keeps its logger.
+fn init_logging(level: tracing::level_filters::LevelFilter, bars: bool) {
     use std::io::IsTerminal;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    if std::io::stderr().is_terminal() {
+    if bars && std::io::stderr().is_terminal() {
         let bars = tracing_indicatif::IndicatifLayer::new();
         let logs = tracing_subscriber::fmt::layer()
             .with_target(false)

@@ -78,7 +78,7 @@ pub fn run(args: ReportArgs) -> Result<(), Error> {
         Some(output) => {
             let figures = write(&opts, output)?;
             if !args.json {
-                out!("report: {}", output.path().display())?;
+                summary!("report: {}", output.path().display())?;
             }
             figures
         }

@@ -93,7 +93,7 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
         .iter()
         .map(|t| t.iter().filter(|x| **x).count())
         .collect();
-    out!(
+    summary!(
         "{}: {} clips of {} ({} source groups), {} repeats, test sizes {}..{}{}",
         args.files.output.display(),
         clips.len(),

@@ -580,3 +580,71 @@ fn shell_completions_complete_commands_flags_and_values_in_bash() {
     }
     moscorpus(dir.path(), &["completions", "tcsh"]).exits(2);
 }
+
+/// `--quiet`: a run with a failed download prints nothing at all, yet writes its rows;
+/// an answer (`--report-json -`, `report --json`) still prints; an error still shows.
+#[test]
+fn quiet_runs_print_only_answers_and_errors() {
+    let s = Sandbox::new();
+    s.put_clip("a.mp4", &clip_bytes("h264_160x120_ntsc.mp4", "quiet a"));
+    s.write("rows.csv", "name,mos\na,50\nmissing,20\n");
+    let ingest = |extra: &[&str]| {
+        let mut args = vec![
+            "ingest",
+            "lsvq",
+            "--dir",
+            "work",
+            "--min-csv-rows",
+            "1",
+            "--manifest-csv",
+            "work/rows.csv",
+        ];
+        args.extend_from_slice(extra);
+        moscorpus(s.root.path(), &args)
+    };
+    let loud = ingest(&["--output", "work/loud.jsonl"]);
+    loud.exits(0);
+    assert!(!loud.stdout.is_empty() && loud.stderr.contains("missing"));
+    let quiet = ingest(&["--quiet", "--output", "work/quiet.jsonl"]);
+    quiet.exits(0);
+    assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("", ""));
+    assert_eq!(
+        std::fs::read_to_string(s.work().join("quiet.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
+    let answer = ingest(&["-q", "--output", "work/quiet.jsonl", "--report-json", "-"]);
+    answer.exits(0);
+    let report: serde_json::Value = serde_json::from_str(&answer.stdout).unwrap();
+    assert_eq!(report["dedups"], 1);
+    assert_eq!(answer.stderr, "");
+    let json = moscorpus(
+        s.root.path(),
+        &[
+            "report",
+            "--inputs",
+            "work/quiet.jsonl",
+            "--json",
+            "--quiet",
+        ],
+    );
+    json.exits(0);
+    assert!(serde_json::from_str::<serde_json::Value>(&json.stdout).is_ok());
+    let wrong = moscorpus(
+        s.root.path(),
+        &[
+            "ingest",
+            "lsvq",
+            "--dir",
+            "work",
+            "--manifest-csv",
+            "work/gone.csv",
+            "-q",
+        ],
+    );
+    wrong.exits(2);
+    assert!(wrong.stderr.contains("gone.csv"), "{}", wrong.stderr);
+    ingest(&["--quiet", "--log-level", "debug"]).exits(2);
+}
