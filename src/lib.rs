@@ -32,6 +32,7 @@ pub mod pipeline;
 // fixed or justified where it stands.
 #[deny(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub mod probe;
+pub mod progress;
 pub mod report;
 pub mod source;
 pub mod split;

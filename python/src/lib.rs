@@ -7,6 +7,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod logs;
+
 use arrow_pyarrow::IntoPyArrow;
 use moscorpus::Error;
 use moscorpus::error::os_code;
@@ -95,22 +97,15 @@ fn with_hint(message: String, hint: Option<&str>) -> String {
     }
 }
 
-/// Logs on stderr at the level of `MOSCORPUS_LOG` (default `warn`), once per process.
-fn init_logging() {
-    use tracing::level_filters::LevelFilter;
-    let level = std::env::var("MOSCORPUS_LOG")
-        .ok()
-        .and_then(|v| v.parse::<LevelFilter>().ok())
-        .unwrap_or(LevelFilter::WARN);
-    moscorpus::cli::log_plainly(level);
-}
-
 /// Runs `work` on another thread with the GIL released, checking Python's signal
 /// handlers meanwhile: on `KeyboardInterrupt` the run is asked to stop, allowed to write
 /// what it finished, and the exception is raised.
+/// Meanwhile, the run's log lines go to `logging` and its progress to a tqdm bar.
 fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> PyResult<T> {
     moscorpus::interrupt::clear();
-    std::thread::scope(|scope| {
+    logs::start(py);
+    let mut bar = logs::ProgressBar::new();
+    let result = std::thread::scope(|scope| {
         let worker = scope.spawn(work);
         loop {
             if worker.is_finished() {
@@ -119,6 +114,8 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> Py
                     .map_err(|_| PyRuntimeError::new_err("the run panicked"));
             }
             py.detach(|| std::thread::sleep(Duration::from_millis(20)));
+            logs::flush(py);
+            bar.update(py);
             if let Err(signal) = py.check_signals() {
                 moscorpus::interrupt::request(SIGINT);
                 let _ = py.detach(|| worker.join());
@@ -126,7 +123,10 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> Py
                 return Err(signal);
             }
         }
-    })
+    });
+    bar.close(py);
+    logs::flush(py);
+    result
 }
 
 /// read(paths, corpora, unified) -> pyarrow.Table
@@ -138,15 +138,15 @@ fn read<'py>(
     corpora: Option<Vec<String>>,
     unified: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    init_logging();
+    logs::start(py);
     let options = moscorpus::table::ReadOptions {
         corpora,
         unified,
         drop_damaged: false,
     };
-    let batch = py
-        .detach(|| moscorpus::table::read_rows(&paths, &options))
-        .map_err(to_py)?;
+    let batch = py.detach(|| moscorpus::table::read_rows(&paths, &options));
+    logs::flush(py);
+    let batch = batch.map_err(to_py)?;
     let table = arrow_pyarrow::Table::try_new(vec![batch.clone()], batch.schema())
         .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     table.into_pyarrow(py)
@@ -155,7 +155,6 @@ fn read<'py>(
 /// command(argv) -> str: the JSON answer of `moscorpus <argv>` (ingest, evaluate, probe).
 #[pyfunction]
 fn command(py: Python<'_>, argv: Vec<String>) -> PyResult<String> {
-    init_logging();
     let cli = moscorpus::cli::try_parse(std::iter::once("moscorpus".to_string()).chain(argv))
         .map_err(PyTypeError::new_err)?;
     let answer = interruptible(py, move || moscorpus::cli::run_for_report(cli))?;

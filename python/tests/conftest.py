@@ -115,5 +115,3 @@ def rows_without_time(path: Path) -> list:
         row.pop("ingested_at_utc")
     return rows
 
-
-os.environ.setdefault("MOSCORPUS_LOG", "error")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -232,3 +233,48 @@ def test_corpus_errors_say_where_as_data(tmp_path):
         None,
         "missing_input",
     )
+
+
+def _with_a_missing_clip(demo_dir, folder):
+    folder = local_copy(demo_dir, folder, rows=40)
+    with open(folder / "manifest.csv", "a") as labels:
+        labels.write("gone/clip,,50\n")
+    return folder
+
+
+def test_ingest_logs_through_logging_and_draws_progress_with_tqdm(demo_dir, tmp_path, caplog, capsys):
+    """#27: the run's log lines are records of the `moscorpus` logger at the logger's
+    level, and its progress a tqdm bar on sys.stderr (where a notebook shows both)."""
+    folder = _with_a_missing_clip(demo_dir, tmp_path / "logged")
+    with caplog.at_level(logging.WARNING, logger="moscorpus"):
+        report = moscorpus.ingest("lsvq", dir=folder, min_csv_rows=1, full=True, prober="native")
+    assert report["written"] == 40
+    records = [r for r in caplog.records if r.name == "moscorpus"]
+    assert any(r.levelno == logging.WARNING and "gone/clip.mp4" in r.getMessage() for r in records), records
+    assert all(r.levelno >= logging.WARNING for r in records)
+    bar = capsys.readouterr().err
+    assert "moscorpus ingest" in bar and "41/41" in bar, bar
+    # The logger's level is read at each call: at DEBUG the same run says more.
+    with caplog.at_level(logging.DEBUG, logger="moscorpus"):
+        moscorpus.ingest("lsvq", dir=folder, min_csv_rows=1, full=True, prober="native")
+    assert any(r.levelno == logging.DEBUG for r in caplog.records if r.name == "moscorpus")
+
+
+def test_a_notebook_shows_the_warnings_and_the_bar(demo_dir, tmp_path):
+    """As in Jupyter, where ipykernel replaces `sys.stderr` with a stream of its own and
+    whatever goes to the process's file descriptor 2 is never shown: a program that set
+    up no logging gets the run's warnings and its tqdm bar on `sys.stderr`, nothing on
+    fd 2."""
+    folder = _with_a_missing_clip(demo_dir, tmp_path / "notebook")
+    cell = (
+        "import io, sys, moscorpus\n"
+        "shown = io.StringIO()\n"
+        "sys.stderr = shown\n"
+        f"moscorpus.ingest('lsvq', dir={str(folder)!r}, min_csv_rows=1, full=True, prober='native')\n"
+        "sys.__stdout__.write(shown.getvalue())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", cell], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "gone/clip.mp4" in done.stdout and "no-url" in done.stdout, done.stdout
+    assert "moscorpus ingest" in done.stdout and "41/41" in done.stdout, done.stdout
+    assert done.stderr == "", done.stderr

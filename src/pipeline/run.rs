@@ -83,6 +83,8 @@ pub(super) fn process_rows(
     };
     let span = progress_bar(rows.len());
     let _entered = span.enter();
+    crate::progress::begin(rows.len() as u64);
+    let _ended = EndProgress;
     std::thread::scope(|scope| {
         let (events_tx, events) = mpsc::channel::<Event>();
         let mut pool = CheckPool::default();
@@ -430,6 +432,15 @@ impl Drop for Reply {
     }
 }
 
+/// Says the run is over in [`crate::progress`], however the walk ends.
+struct EndProgress;
+
+impl Drop for EndProgress {
+    fn drop(&mut self) {
+        crate::progress::end();
+    }
+}
+
 /// A progress bar when the binary draws them (a terminal), nothing otherwise.
 fn progress_bar(rows: usize) -> tracing::Span {
     let span = tracing::info_span!("ingest");
@@ -505,6 +516,7 @@ impl InOrder {
         }
         self.bytes += hashed;
         self.next += 1;
+        crate::progress::reached(self.next as u64);
         let span = tracing::Span::current();
         span.pb_inc(1);
         if self.next.is_multiple_of(64) || self.next == rows.len() {
