@@ -55,6 +55,10 @@ def test_corpora_filter_and_globs(two_corpora):
     assert moscorpus.read(str(folder / "*.jsonl"), corpora="lsvq").num_rows == 40
     with pytest.raises(FileNotFoundError):
         moscorpus.read(str(folder / "nothing-*.jsonl"))
+    # A name no corpus has is refused with the names there are, never an empty table.
+    for typo, near in [(["LSVQ"], 'did you mean "lsvq"'), (["konvid150k"], "konvid-150k")]:
+        with pytest.raises(moscorpus.CorpusError, match=near):
+            moscorpus.read(str(folder / "*.jsonl"), corpora=typo)
 
 
 def test_unified_matches_aggregate(two_corpora, cli, tmp_path):
@@ -135,8 +139,9 @@ def test_not_json_and_missing_file(tmp_path):
     shard.write_text("<html>\n")
     with pytest.raises(moscorpus.CorpusError, match=rf"{shard}:1: not JSON"):
         moscorpus.read(shard)
-    with pytest.raises(OSError):
+    with pytest.raises(FileNotFoundError) as missing:
         moscorpus.read(tmp_path / "absent.jsonl")
+    assert missing.value.errno == 2 and "absent.jsonl" in str(missing.value)
 
 
 def test_empty_shard_gives_the_schema(tmp_path):

@@ -133,7 +133,8 @@ impl From<RowError> for Error {
     }
 }
 
-/// The operating system's error code behind an I/O error (through `fs_err`'s wrapper).
+/// The operating system's error code behind an I/O error (behind `fs_err`'s wrapper, by
+/// the error's kind), so Python raises the matching `OSError` subclass.
 pub fn os_code(error: &io::Error) -> Option<i32> {
     if let Some(code) = error.raw_os_error() {
         return Some(code);
@@ -148,7 +149,17 @@ pub fn os_code(error: &io::Error) -> Option<i32> {
         }
         cause = e.source();
     }
-    None
+    // `fs_err` hides the original error but keeps its kind: the usual codes by kind
+    // (Linux's numbers, which are POSIX's for these).
+    match error.kind() {
+        io::ErrorKind::NotFound => Some(2),
+        io::ErrorKind::PermissionDenied => Some(13),
+        io::ErrorKind::AlreadyExists => Some(17),
+        io::ErrorKind::NotADirectory => Some(20),
+        io::ErrorKind::IsADirectory => Some(21),
+        io::ErrorKind::StorageFull => Some(28),
+        _ => None,
+    }
 }
 
 /// Wraps an `io::Error` with the path it concerns.
@@ -156,5 +167,23 @@ pub fn io_error(path: &Path, source: io::Error) -> Error {
     Error::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod os_code_tests {
+    use super::*;
+
+    /// An error `fs_err` made still gives the system's code (Python then raises
+    /// `FileNotFoundError`, not `OSError` with errno 0).
+    #[test]
+    fn the_code_is_found_inside_fs_errs_wrapper() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("gone.jsonl");
+        let plain = std::fs::File::open(&gone).unwrap_err();
+        let wrapped = fs_err::File::open(&gone).unwrap_err();
+        assert_eq!(os_code(&plain), Some(2));
+        assert_eq!(os_code(&wrapped), Some(2));
+        assert_eq!(os_code(&io::Error::other("no code")), None);
     }
 }

@@ -256,8 +256,34 @@ pub fn single_corpus(batch: &RecordBatch, verb: &str) -> Result<crate::corpus::C
     }
 }
 
+/// Keeps the rows of `corpora`. A name that is neither a corpus moscorpus knows nor one
+/// the rows name is refused with the names there are (`LSVQ` for `lsvq` included), so a
+/// typo is never an empty table.
 fn keep_corpora(batch: &RecordBatch, corpora: &[String]) -> Result<RecordBatch, Error> {
     let corpus = text_column(batch, "corpus")?;
+    let in_rows: std::collections::BTreeSet<&str> = corpus.iter().flatten().collect();
+    for name in corpora {
+        if crate::corpus::CorpusId::from_label(name).is_some() || in_rows.contains(name.as_str()) {
+            continue;
+        }
+        let known: std::collections::BTreeSet<&str> = crate::corpus::CorpusId::ALL
+            .iter()
+            .map(|id| id.info().label)
+            .chain(in_rows.iter().copied())
+            .collect();
+        let near = known
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .map(|k| format!("did you mean {k:?}? "))
+            .unwrap_or_default();
+        return Err(Error::input_with_hint(
+            format!("unknown corpus {name:?}"),
+            format!(
+                "{near}corpus names are lower-case: {}",
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
     let keep: BooleanArray = corpus
         .iter()
         .map(|c| Some(c.is_some_and(|c| corpora.iter().any(|k| k == c))))
