@@ -105,15 +105,29 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> Py
     moscorpus::interrupt::clear();
     logs::start(py);
     let mut bar = logs::ProgressBar::new();
+    // The worker says when it is done, so a short call is not held to the next tick.
+    let done = (std::sync::Mutex::new(false), std::sync::Condvar::new());
     let result = std::thread::scope(|scope| {
-        let worker = scope.spawn(work);
+        let done = &done;
+        let worker = scope.spawn(move || {
+            let result = work();
+            *done.0.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            done.1.notify_all();
+            result
+        });
         loop {
+            py.detach(|| {
+                let finished = done.0.lock().unwrap_or_else(|e| e.into_inner());
+                let tick = Duration::from_millis(20);
+                let _ = done
+                    .1
+                    .wait_timeout_while(finished, tick, |finished| !*finished);
+            });
             if worker.is_finished() {
                 return py
                     .detach(|| worker.join())
                     .map_err(|_| PyRuntimeError::new_err("the run panicked"));
             }
-            py.detach(|| std::thread::sleep(Duration::from_millis(20)));
             logs::flush(py);
             bar.update(py);
             if let Err(signal) = py.check_signals() {
@@ -138,14 +152,13 @@ fn read<'py>(
     corpora: Option<Vec<String>>,
     unified: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    logs::start(py);
     let options = moscorpus::table::ReadOptions {
         corpora,
         unified,
         drop_damaged: false,
     };
-    let batch = py.detach(|| moscorpus::table::read_rows(&paths, &options));
-    logs::flush(py);
+    // On another thread, so that Ctrl-C stops a large read (with KeyboardInterrupt).
+    let batch = interruptible(py, || moscorpus::table::read_rows(&paths, &options))?;
     let batch = batch.map_err(to_py)?;
     let table = arrow_pyarrow::Table::try_new(vec![batch.clone()], batch.schema())
         .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;

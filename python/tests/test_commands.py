@@ -278,3 +278,40 @@ def test_a_notebook_shows_the_warnings_and_the_bar(demo_dir, tmp_path):
     assert "gone/clip.mp4" in done.stdout and "no-url" in done.stdout, done.stdout
     assert "moscorpus ingest" in done.stdout and "41/41" in done.stdout, done.stdout
     assert done.stderr == "", done.stderr
+
+
+READ_SCRIPT = """
+import sys, moscorpus
+print("reading", flush=True)
+try:
+    moscorpus.read(sys.argv[1:])
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", flush=True)
+    sys.exit(42)
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_stops_a_large_read(tmp_path):
+    """#27: Ctrl-C during a read of many shards raises KeyboardInterrupt promptly
+    instead of waiting for the read to end."""
+    from conftest import look_alike_row, write_shard
+
+    shard = write_shard(tmp_path / "big.jsonl", [look_alike_row("lsvq", i, 50.0, 1.0) for i in range(20_000)])
+    paths = []
+    for i in range(150):
+        link = tmp_path / f"copy{i:03d}.jsonl"
+        link.symlink_to(shard)
+        paths.append(str(link))
+    child = subprocess.Popen(
+        [sys.executable, "-c", READ_SCRIPT, *paths], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert child.stdout.readline().strip() == "reading"
+    time.sleep(0.5)
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    waited = time.monotonic() - sent
+    assert child.returncode == 42, (out, err)
+    assert "KeyboardInterrupt" in out and "finished" not in out
+    assert waited < 2.0, f"the read took {waited:.1f} s to stop"

@@ -53,6 +53,9 @@ pub fn read_jsonl(path: &Path) -> Result<RecordBatch, Error> {
             })
             .collect()
     });
+    if let Some(signal) = crate::interrupt::requested() {
+        return Err(Error::Interrupted { signal });
+    }
     let mut batches = Vec::with_capacity(results.len());
     let lines_before = |index: usize| -> usize {
         chunks[..index]
@@ -133,11 +136,18 @@ impl Problem {
 }
 
 /// Parses the lines of one piece; an error carries the line's index within the piece.
+/// Lines between two looks at [`crate::interrupt::requested`] while parsing.
+const INTERRUPT_CHECK_LINES: usize = 16 * 1024;
+
 fn parse_chunk(chunk: &[u8], holds_last_line: bool) -> Result<ParsedPiece, (usize, Problem)> {
     let mut columns = Columns::new();
     let mut torn = None;
     let mut lines = chunk.split(|b| *b == b'\n').enumerate().peekable();
     while let Some((index, raw)) = lines.next() {
+        // A host asked the read to stop (Ctrl-C in Python): the caller says so.
+        if index % INTERRUPT_CHECK_LINES == 0 && crate::interrupt::requested().is_some() {
+            break;
+        }
         let is_last = lines.peek().is_none();
         if is_last && raw.is_empty() {
             break;

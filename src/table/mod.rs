@@ -46,6 +46,9 @@ pub fn read_rows(paths: &[PathBuf], options: &ReadOptions) -> Result<RecordBatch
     }
     let mut batches = Vec::with_capacity(paths.len());
     for path in paths {
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Error::Interrupted { signal });
+        }
         let batch = if is_parquet(path)? {
             parquet::read_parquet(path)?
         } else {

@@ -166,9 +166,13 @@ pub fn read_parquet(path: &Path) -> Result<RecordBatch, Error> {
         .and_then(|b| b.with_batch_size(64 * 1024).build())
         .map_err(|e| bad(format!("not a readable Parquet file ({e})")))?;
     let schema = reader.schema();
-    let batches = reader
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(format!("cannot read ({e})")))?;
+    let mut batches = Vec::new();
+    for batch in reader {
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Error::Interrupted { signal });
+        }
+        batches.push(batch.map_err(|e| bad(format!("cannot read ({e})")))?);
+    }
     let batch = arrow_select::concat::concat_batches(&schema, &batches)
         .map_err(|e| bad(format!("cannot read ({e})")))?;
     let batch = with_row_types(batch).map_err(&bad)?;
@@ -312,22 +316,26 @@ fn timestamp_text(
             1_000_000_000,
         ),
     };
-    let texts: Result<arrow_array::StringArray, String> = values
-        .into_iter()
-        .map(|value| {
-            value
-                .map(|v| {
-                    if v < 0 || v % per_second != 0 {
-                        return Err(
-                            "holds a time before 1970 or with a fraction of a second".to_string()
-                        );
-                    }
-                    Ok(utc_timestamp((v / per_second) as u64))
-                })
-                .transpose()
-        })
-        .collect();
-    Ok(std::sync::Arc::new(texts?))
+    // The rows of one run share a time: each distinct second is formatted once.
+    let mut texts =
+        arrow_array::builder::StringBuilder::with_capacity(values.len(), values.len() * 25);
+    let mut last: Option<(i64, String)> = None;
+    for value in values {
+        let Some(v) = value else {
+            texts.append_null();
+            continue;
+        };
+        if v < 0 || v % per_second != 0 {
+            return Err("holds a time before 1970 or with a fraction of a second".to_string());
+        }
+        if last.as_ref().is_none_or(|(seen, _)| *seen != v) {
+            last = Some((v, utc_timestamp((v / per_second) as u64)));
+        }
+        if let Some((_, text)) = &last {
+            texts.append_value(text);
+        }
+    }
+    Ok(std::sync::Arc::new(texts.finish()))
 }
 
 fn widen<T: Into<i64>>(values: impl Iterator<Item = Option<T>>) -> arrow_array::ArrayRef {
