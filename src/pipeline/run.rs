@@ -6,7 +6,7 @@
 //! `--downloads-per-host`), as hf_transfer bounds its transfers. A clip on disk, or
 //! downloaded, goes to the check pool: `--jobs` threads that hash, check and probe
 //! (`worker.rs`), each given at most two jobs at a time by the scheduler. Every result comes back
-//! to the main thread as an [`Event`], and is handed to the writer (`writer.rs`)
+//! to the main thread as an `Event`, and is handed to the writer (`writer.rs`)
 //! strictly in row order — so the output is the same for any `--jobs`. At most
 //! [`WINDOW`] rows are between "sent" and "applied": memory stays bounded whatever the
 //! corpus size.

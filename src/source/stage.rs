@@ -62,7 +62,7 @@ pub struct ArchiveOptions {
     pub keep_archives: bool,
     /// Ranged connections per downloaded archive (1: one stream). The chunk size and
     /// memory window follow from it (`RangedLayout`), as do [`Self::connections_in_all`]
-    /// and [`follows_download`].
+    /// and `follows_download`.
     pub connections_per_file: usize,
 }
 

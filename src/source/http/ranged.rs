@@ -63,11 +63,11 @@ const MIN_CHUNKS: u64 = 2;
 pub struct RangedLayout {
     /// Connections fetching this file's chunks at once.
     pub connections: usize,
-    /// Bytes per chunk: [`CHUNKS_PER_CONNECTION`] chunks per connection (rounded up, so
-    /// no sliver of a chunk is left at the end), within [`CHUNK_BOUNDS`].
+    /// Bytes per chunk: `CHUNKS_PER_CONNECTION` chunks per connection (rounded up, so
+    /// no sliver of a chunk is left at the end), within `CHUNK_BOUNDS`.
     pub chunk: u64,
     /// Chunks a connection may start ahead of the hash:
-    /// [`WINDOW_CHUNKS_PER_CONNECTION`] per connection. The bytes waiting to be hashed
+    /// `WINDOW_CHUNKS_PER_CONNECTION` per connection. The bytes waiting to be hashed
     /// stay under `window × chunk` (128 MiB at 8 connections).
     pub window: usize,
 }
