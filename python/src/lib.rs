@@ -128,9 +128,12 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> Py
                     .detach(|| worker.join())
                     .map_err(|_| PyRuntimeError::new_err("the run panicked"));
             }
-            logs::flush(py);
-            bar.update(py);
-            if let Err(signal) = py.check_signals() {
+            // Python runs a pending Ctrl-C's handler in the next Python code, which may
+            // be a log handler or tqdm rather than `check_signals`.
+            let signalled = logs::flush(py)
+                .and_then(|()| bar.update(py))
+                .and_then(|()| py.check_signals());
+            if let Err(signal) = signalled {
                 moscorpus::interrupt::request(SIGINT);
                 let _ = py.detach(|| worker.join());
                 moscorpus::interrupt::clear();
@@ -138,9 +141,9 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> Py
             }
         }
     });
-    bar.close(py);
-    logs::flush(py);
-    result
+    let closed = bar.close(py).and_then(|()| logs::flush(py));
+    let value = result?;
+    closed.map(|()| value)
 }
 
 /// read(paths, corpora, unified) -> pyarrow.Table

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use tracing::{Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
@@ -121,8 +122,20 @@ fn logger(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         .call_method1("getLogger", ("moscorpus",))
 }
 
-/// Hands the queued events to the `moscorpus` logger (the GIL is held).
-pub fn flush(py: Python<'_>) {
+/// Drops a failed Python call's error, unless it is the `KeyboardInterrupt` a pending
+/// Ctrl-C raised inside it: Python runs its signal handlers in whatever Python code runs
+/// next, so a handler, tqdm or `logging` call may be where the interrupt lands.
+fn keep_interrupt<T>(py: Python<'_>, result: PyResult<T>) -> PyResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.is_instance_of::<PyKeyboardInterrupt>(py) => Err(error),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Hands the queued events to the `moscorpus` logger (the GIL is held). A Ctrl-C that
+/// lands in a handler is returned; other handler failures are dropped, as `logging` does.
+pub fn flush(py: Python<'_>) -> PyResult<()> {
     let (events, dropped) = {
         let mut queue = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
         (
@@ -131,18 +144,19 @@ pub fn flush(py: Python<'_>) {
         )
     };
     if events.is_empty() && dropped == 0 {
-        return;
+        return Ok(());
     }
-    let Ok(logger) = logger(py) else {
-        return;
+    let Some(logger) = keep_interrupt(py, logger(py))? else {
+        return Ok(());
     };
     for (level, text) in events {
-        let _ = logger.call_method1("log", (python_level(&level), text));
+        keep_interrupt(py, logger.call_method1("log", (python_level(&level), text)))?;
     }
     if dropped > 0 {
         let text = format!("{dropped} more log lines were dropped (too many at once)");
-        let _ = logger.call_method1("log", (30, text));
+        keep_interrupt(py, logger.call_method1("log", (30, text)))?;
     }
+    Ok(())
 }
 
 /// An ingest's progress as a `tqdm.auto` bar, when tqdm is installed: the first run
@@ -163,39 +177,39 @@ impl ProgressBar {
         }
     }
 
-    /// Brings the bar to where the run is (made at the run's first sight).
-    pub fn update(&mut self, py: Python<'_>) {
+    /// Brings the bar to where the run is (made at the run's first sight). A Ctrl-C that
+    /// lands inside tqdm is returned; without tqdm there is no bar.
+    pub fn update(&mut self, py: Python<'_>) -> PyResult<()> {
         let now = moscorpus::progress::now();
         if now.run <= self.before || now.run > self.before + 1 {
-            return;
+            return Ok(());
         }
         if self.bar.is_none() {
-            self.bar = py
-                .import("tqdm.auto")
-                .and_then(|tqdm| {
-                    let kwargs = pyo3::types::PyDict::new(py);
-                    kwargs.set_item("total", now.total)?;
-                    kwargs.set_item("unit", "row")?;
-                    kwargs.set_item("desc", "moscorpus ingest")?;
-                    tqdm.getattr("tqdm")?.call((), Some(&kwargs))
-                })
-                .ok()
-                .map(Bound::unbind);
+            let made = py.import("tqdm.auto").and_then(|tqdm| {
+                let kwargs = pyo3::types::PyDict::new(py);
+                kwargs.set_item("total", now.total)?;
+                kwargs.set_item("unit", "row")?;
+                kwargs.set_item("desc", "moscorpus ingest")?;
+                tqdm.getattr("tqdm")?.call((), Some(&kwargs))
+            });
+            self.bar = keep_interrupt(py, made)?.map(Bound::unbind);
         }
         if let Some(bar) = &self.bar
             && now.done > self.shown
         {
-            let _ = bar
-                .bind(py)
-                .call_method1("update", (now.done - self.shown,));
+            let step = now.done - self.shown;
             self.shown = now.done;
+            keep_interrupt(py, bar.bind(py).call_method1("update", (step,)))?;
         }
+        Ok(())
     }
 
-    pub fn close(&mut self, py: Python<'_>) {
-        self.update(py);
+    /// Brings the bar to the end of the run and closes it.
+    pub fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        let updated = self.update(py);
         if let Some(bar) = self.bar.take() {
-            let _ = bar.bind(py).call_method0("close");
+            keep_interrupt(py, bar.bind(py).call_method0("close"))?;
         }
+        updated
     }
 }

@@ -192,6 +192,47 @@ def test_ctrl_c_stops_an_ingest_and_the_rerun_completes(demo_dir, slow_server, t
     assert len({r["src"] for r in rows}) == 150
 
 
+# Sends Ctrl-C to itself from inside a `logging` handler or a tqdm update, so that
+# Python raises the KeyboardInterrupt there rather than in the module's own signal check.
+SIGNAL_INSIDE_SCRIPT = """
+import logging, os, signal, sys
+import tqdm.auto
+import moscorpus
+
+def interrupt_once(*_):
+    if not getattr(interrupt_once, "sent", False):
+        interrupt_once.sent = True
+        os.kill(os.getpid(), signal.SIGINT)
+
+if sys.argv[2] == "logging":
+    class Interrupting(logging.Handler):
+        def emit(self, record):
+            interrupt_once()
+    logging.getLogger("moscorpus").addHandler(Interrupting())
+    logging.getLogger("moscorpus").setLevel(logging.DEBUG)
+else:
+    update = tqdm.auto.tqdm.update
+    def interrupting_update(self, n=1):
+        interrupt_once()
+        return update(self, n)
+    tqdm.auto.tqdm.update = interrupting_update
+""" + INGEST_SCRIPT
+
+
+@pytest.mark.parametrize("inside", ["logging", "tqdm"])
+def test_ctrl_c_raised_inside_a_log_handler_or_tqdm_stops_the_ingest(demo_dir, slow_server, tmp_path, inside):
+    SlowClips.delay = 0.1
+    base = f"http://127.0.0.1:{slow_server.server_address[1]}"
+    work = local_copy(demo_dir, tmp_path / "work", rows=150, url_base=base)
+    child = subprocess.run(
+        [sys.executable, "-c", SIGNAL_INSIDE_SCRIPT, str(work), inside],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert child.returncode == 42, (child.stdout, child.stderr)
+    assert "KeyboardInterrupt" in child.stdout
+    assert len(list((work / "clips").rglob("*.mp4"))) < 150
+
+
 def test_console_script_exit_codes(cli, tmp_path):
     assert run_cli(cli, "--version").stdout.startswith("moscorpus ")
     missing = run_cli(cli, "ingest", "lsvq", "--dir", str(tmp_path / "absent"), check=False)
