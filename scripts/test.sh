@@ -3,7 +3,7 @@
 #   1. the Rust suite (`cargo test`);
 #   2. the Python package: a wheel built with maturin, installed in a virtual environment
 #      (.workingdir2/venv, rebuilt from PyPI when missing) with pyarrow, pandas, polars,
-#      duckdb, scipy, tqdm and pytest, then `pytest python/tests`.
+#      duckdb, scipy, tqdm, mlcroissant, datasets and pytest, then `pytest python/tests`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-  "maturin>=1.9,<2" "pyarrow>=14" pandas polars duckdb scipy pytest tqdm
+  "maturin>=1.9,<2" "pyarrow>=14" pandas polars duckdb scipy pytest tqdm mlcroissant datasets
 rm -rf "$wheels"
 "$venv/bin/maturin" build --release --quiet --out "$wheels"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheels"/moscorpus-*.whl

@@ -1,15 +1,16 @@
 //! `moscorpus export parquet`: corpus rows (JSONL shards or Parquet) into one Parquet
 //! file with the row schema, for pandas, polars, DuckDB and Spark; `export dover`,
 //! `fast-vqa`, `q-align`, `simplevqa`, `pyiqa`: the rows as those repositories' label
-//! files.
+//! files; `export croissant` and `export hf`: a corpus ready to publish, as a Croissant
+//! file describing its shards and clips, or as a Hugging Face dataset folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use crate::corpus::SimpleVqaLabels;
 use crate::error::Error;
-use crate::export::{Format, RenderOptions, Side, pyiqa_splits, read_label_rows, render};
+use crate::export::{Format, RenderOptions, Side, Sides, pyiqa_splits, read_label_rows, render};
 use crate::files::output::{ClaimedOutput, ClaimedOutputs};
 use crate::split::{SplitFile, read_split_file};
 use crate::table::parquet::{Provenance, write_parquet};
@@ -21,6 +22,13 @@ pub enum ExportCommand {
     /// types (ingested_at_utc a UTC timestamp), then the corpora's extra keys as nullable
     /// columns; its provenance as key-value metadata.
     Parquet(ParquetArgs),
+    /// A Croissant 1.1 JSON-LD file describing one corpus's shards where they are: the
+    /// shards and clips as file objects (SHA-256, size, media type), the rows as the
+    /// `clips` record set with every key typed, and the split of --split-file.
+    Croissant(CroissantArgs),
+    /// A folder in the Hugging Face dataset layout: `data/<split>.parquet` (rows with a
+    /// `file_name` column), the clips under `videos/`, and a dataset card (`README.md`).
+    Hf(HubArgs),
     /// A DOVER label list (`path, a, t, mos`; duration and fps for KoNViD-1k and LIVE-VQC).
     Dover(LabelArgs),
     /// A FAST-VQA label list (DOVER's shape).
@@ -88,6 +96,53 @@ pub struct LabelArgs {
         requires = "split_file"
     )]
     pub side: Option<Side>,
+}
+
+/// What `export croissant` and `export hf` share: the clips, the split, the name.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    #[command(flatten)]
+    pub damaged: super::DamagedRows,
+    /// The folder the rows' clips are in [default: the corpus's clips folder beside the
+    /// first shard, e.g. `clips/`]; every clip must be there with its row's size.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_clips")]
+    pub clips: Option<PathBuf>,
+    /// Leave the clips out and publish the rows alone (for corpora whose clips may not
+    /// be redistributed).
+    #[arg(long)]
+    pub no_clips: bool,
+    /// Give every row its side (train or test) in this split file (`moscorpus split`).
+    #[arg(long, value_name = "FILE")]
+    pub split_file: Option<PathBuf>,
+    /// The repeat of --split-file.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "split_file")]
+    pub repeat: u32,
+    /// The dataset's name [default: the corpus's title].
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CroissantArgs {
+    #[command(flatten)]
+    pub files: super::ShardsToFile,
+    #[command(flatten)]
+    pub publish: PublishArgs,
+    /// Where the dataset is published (the Croissant `url`).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HubArgs {
+    /// Corpus shards (JSONL or Parquet) of one corpus, in order; every row is checked.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// The folder to make (it must not exist; built beside it and renamed into place).
+    #[arg(long, value_name = "DIR")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub publish: PublishArgs,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +244,8 @@ pub fn run(command: ExportCommand) -> Result<(), Error> {
             )?;
             Ok(())
         }
+        ExportCommand::Croissant(args) => export_croissant(args),
+        ExportCommand::Hf(args) => export_hub(args),
         ExportCommand::Dover(args) => export_labels(Format::Dover, args),
         ExportCommand::FastVqa(args) => export_labels(Format::FastVqa, args),
         ExportCommand::QAlign(args) => export_labels(Format::QAlign, args),
@@ -263,6 +320,196 @@ fn export_labels(format: Format, args: LabelArgs) -> Result<(), Error> {
     let bytes = render(format, corpus, &rows, &options)?;
     output.write(&bytes)?;
     say_written(output.path(), rows.len(), corpus)
+}
+
+impl PublishArgs {
+    /// Every row's side in --split-file's --repeat, with the file's name; the split must
+    /// be made from these rows.
+    fn sides(
+        &self,
+        rows: &arrow_array::RecordBatch,
+        corpus: crate::corpus::CorpusId,
+    ) -> Result<Option<Sides>, Error> {
+        let Some(file) = &self.split_file else {
+            return Ok(None);
+        };
+        let split = read_split_file(file)?;
+        let src = crate::table::text_column(rows, "src")?;
+        split.check_made_from(file, corpus, &src.iter().flatten().collect())?;
+        let (Some(trains), Some(tests)) = (
+            split.trains.get(&self.repeat),
+            split.tests.get(&self.repeat),
+        ) else {
+            return Err(Error::input(format!(
+                "--repeat {}: {} has repeats 0 to {}",
+                self.repeat,
+                file.display(),
+                split.tests.len().saturating_sub(1)
+            )));
+        };
+        let by_src = trains
+            .iter()
+            .map(|src| (src.clone(), "train"))
+            .chain(tests.iter().map(|src| (src.clone(), "test")))
+            .collect();
+        let name = file.file_name().unwrap_or(file.as_os_str());
+        Ok(Some(Sides {
+            by_src,
+            split_file: name.to_string_lossy().into_owned(),
+        }))
+    }
+
+    /// The clips folder: --clips, none with --no-clips, else the corpus's clips folder
+    /// beside the first shard.
+    fn clips(&self, first_shard: &Path, corpus: crate::corpus::CorpusId) -> Option<PathBuf> {
+        match (&self.clips, self.no_clips) {
+            (_, true) => None,
+            (Some(dir), false) => Some(dir.clone()),
+            (None, false) => {
+                let beside = first_shard.parent().unwrap_or(Path::new("."));
+                Some(beside.join(corpus.info().clips_subdir))
+            }
+        }
+    }
+}
+
+fn export_croissant(args: CroissantArgs) -> Result<(), Error> {
+    let publish = &args.publish;
+    let guarded = args.files.inputs.iter().chain(&publish.split_file);
+    let output = ClaimedOutput::claim(
+        &args.files.output,
+        guarded.map(PathBuf::as_path),
+        args.files.force,
+    )?;
+    let formats: Vec<bool> = args
+        .files
+        .inputs
+        .iter()
+        .map(|path| crate::table::is_parquet(path))
+        .collect::<Result<_, _>>()?;
+    if formats.iter().any(|&p| p != formats[0]) {
+        return Err(Error::input(
+            "the inputs mix JSONL and Parquet shards: a Croissant file set has one format; \
+             give shards of one format (`export parquet` makes one Parquet file)",
+        ));
+    }
+    let everything = ReadOptions {
+        corpora: None,
+        unified: false,
+        drop_damaged: false,
+    };
+    let rows = read_rows(&args.files.inputs, &everything)?;
+    let corpus = crate::table::single_corpus(&rows, "export croissant")?;
+    // The shards are described as they are, so a damaged row cannot be left out.
+    if !publish.damaged.include_damaged {
+        let sound = read_rows(
+            &args.files.inputs,
+            &ReadOptions {
+                drop_damaged: true,
+                ..everything
+            },
+        )?;
+        if sound.num_rows() != rows.num_rows() {
+            return Err(Error::input_with_hint(
+                format!(
+                    "{} rows of the inputs are of clips their audit file calls damaged, and \
+                     a Croissant file describes the shards as they are",
+                    rows.num_rows() - sound.num_rows()
+                ),
+                "write shards without them first (`export parquet` leaves them out), \
+                 or --include-damaged to publish them",
+            ));
+        }
+    }
+    let sides = publish.sides(&rows, corpus)?;
+    let clips = publish.clips(&args.files.inputs[0], corpus);
+    let folder = std::path::absolute(
+        args.files
+            .output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    )
+    .map_err(|e| Error::opening(&args.files.output, "output", e))?;
+    let input = crate::export::croissant::CroissantInput {
+        shards: &args.files.inputs,
+        parquet: formats[0],
+        rows: &rows,
+        corpus,
+        clips: clips.as_deref(),
+        split: sides.as_ref(),
+        folder: &folder,
+        name: publish.name.as_deref(),
+        url: args.url.as_deref(),
+    };
+    let document = crate::export::croissant::describe(&input)?;
+    let mut bytes = serde_json::to_vec_pretty(&document)
+        .map_err(|e| Error::Other(format!("cannot write the Croissant file: {e}")))?;
+    bytes.push(b'\n');
+    output.write(&bytes)?;
+    summary!(
+        "{} rows of {}{} described in {}",
+        rows.num_rows(),
+        corpus.info().label,
+        if clips.is_some() {
+            " and their clips"
+        } else {
+            ""
+        },
+        args.files.output.display()
+    )
+}
+
+fn export_hub(args: HubArgs) -> Result<(), Error> {
+    let publish = &args.publish;
+    let guarded = args.inputs.iter().chain(&publish.split_file);
+    // The folder is claimed as one output: locked, and refused when it exists.
+    let _claimed = ClaimedOutput::claim(&args.output, guarded.map(PathBuf::as_path), false)?;
+    let options = ReadOptions {
+        corpora: None,
+        unified: false,
+        drop_damaged: !publish.damaged.include_damaged,
+    };
+    let rows = read_rows(&args.inputs, &options)?;
+    let corpus = crate::table::single_corpus(&rows, "export hf")?;
+    let sides = publish.sides(&rows, corpus)?;
+    let clips = publish.clips(&args.inputs[0], corpus);
+    let mut command = vec!["moscorpus export hf --inputs".to_string()];
+    command.extend(args.inputs.iter().map(|p| p.display().to_string()));
+    command.push(format!("--output {}", args.output.display()));
+    if let Some(file) = &publish.split_file {
+        command.push(format!(
+            "--split-file {} --repeat {}",
+            file.display(),
+            publish.repeat
+        ));
+    }
+    let input = crate::export::hub::HubInput {
+        rows: &rows,
+        corpus,
+        sides: sides.as_ref(),
+        clips: clips.as_deref(),
+        name: publish.name.as_deref(),
+        command: command.join(" "),
+    };
+    let written = crate::export::hub::write_hub_folder(&input, &args.output)?;
+    let splits: Vec<String> = written
+        .splits
+        .iter()
+        .map(|(split, rows)| format!("{split} {rows}"))
+        .collect();
+    let left_out = rows.num_rows() - written.splits.iter().map(|(_, n)| n).sum::<usize>();
+    if left_out > 0 {
+        tracing::warn!("{left_out} rows have no side in the split file: left out");
+    }
+    summary!(
+        "{} rows of {} ({}) and {} clips written to {}",
+        rows.num_rows() - left_out,
+        corpus.info().label,
+        splits.join(", "),
+        written.clips,
+        args.output.display()
+    )
 }
 
 /// The clip keys of `rows`.

@@ -82,7 +82,8 @@ enum Command {
     /// Write a self-contained HTML page (or --json figures) about shards: MOS, formats,
     /// coverage of the labels, failures, and clips shared between rows.
     Report(report::ReportArgs),
-    /// Write corpus rows in another format: `export parquet`.
+    /// Write corpus rows in another format: Parquet, a model repository's label file, a
+    /// Croissant file or a Hugging Face dataset folder.
     #[command(subcommand)]
     Export(export::ExportCommand),
     /// Compare label sets: `labels diff A B`, `labels check LABELS --against SHARD`.

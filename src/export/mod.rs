@@ -13,6 +13,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
+pub mod croissant;
+pub mod hub;
 pub mod mat;
 
 use crate::corpus::{CorpusId, DoverPath, MatScores, SimpleVqaLabels};
@@ -20,6 +22,16 @@ use crate::error::Error;
 use crate::split::SplitFile;
 use crate::store::json::{Layout, float_repr, to_python_json};
 use crate::table::{ReadOptions, float_column, int_column, read_rows, single_corpus, text_column};
+
+/// Every row's side in one repeat of a split file, for the exports that publish a
+/// corpus (`croissant`, `hf`).
+#[derive(Debug)]
+pub struct Sides {
+    /// `train` or `test`, by clip key.
+    pub by_src: HashMap<String, &'static str>,
+    /// The split file's name, for descriptions.
+    pub split_file: String,
+}
 
 /// A label format of a model repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

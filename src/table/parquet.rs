@@ -81,7 +81,18 @@ pub fn write_parquet(
     output: &crate::files::output::ClaimedOutput,
     provenance: &Provenance,
 ) -> Result<u64, Error> {
-    let path = output.path();
+    let bytes = parquet_bytes(batch, provenance, output.path())?;
+    output.write(&bytes)?;
+    Ok(bytes.len() as u64)
+}
+
+/// `batch` as the bytes of a Parquet file with its provenance (`path` names it in
+/// errors).
+pub fn parquet_bytes(
+    batch: &RecordBatch,
+    provenance: &Provenance,
+    path: &std::path::Path,
+) -> Result<Vec<u8>, Error> {
     let metadata = provenance
         .pairs()
         .into_iter()
@@ -103,8 +114,7 @@ pub fn write_parquet(
         ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props)).map_err(failed)?;
     writer.write(&batch).map_err(failed)?;
     writer.close().map_err(failed)?;
-    output.write(&bytes)?;
-    Ok(bytes.len() as u64)
+    Ok(bytes)
 }
 
 /// `batch` with [`TIMESTAMP_COLUMN`] as a UTC timestamp (whole seconds, in

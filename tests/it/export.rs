@@ -481,3 +481,117 @@ fn simplevqa_lsvq_csv_round_trips_through_ingest_and_marks_a_split_side() {
     run.assert_logged(&["yfcc-batch1/1.webm", ".mp4"]);
     assert!(!s.work().join("x.csv").exists());
 }
+
+/// `export croissant` (#27): the shard and each clip as file objects with their real
+/// hash and size, paths relative to the file, every key a typed field, the split's sides
+/// inline; a repeat the split file lacks, mixed formats and damaged rows are refused.
+#[test]
+fn croissant_describes_the_shard_and_clips_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip_bytes("h264_160x120_ntsc.mp4", "croissant");
+    let mut shard = String::new();
+    for (i, key) in ["a/1.mp4", "b/2.mp4"].iter().enumerate() {
+        let path = dir.path().join("lsvq/clips").join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &clip).unwrap();
+        let mut row: Value =
+            serde_json::from_str(&row("lsvq", key, 40.0 + i as f64, 1.0, 25.0)).unwrap();
+        row["src_size_bytes"] = json!(clip.len());
+        row["src_sha256"] = json!(common::sha256_hex(&clip));
+        shard.push_str(&format!("{row}\n"));
+    }
+    std::fs::write(dir.path().join("lsvq/lsvq.jsonl"), &shard).unwrap();
+    let split = split_file("lsvq", &[(0, "train", "a/1.mp4"), (0, "test", "b/2.mp4")])
+        .replace("\"repeats\":2", "\"repeats\":1");
+    std::fs::write(dir.path().join("lsvq/split.jsonl"), split).unwrap();
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+
+    let args = [
+        "croissant",
+        "--inputs",
+        "lsvq/lsvq.jsonl",
+        "--output",
+        "out/lsvq.json",
+    ];
+    let text = export(
+        dir.path(),
+        &[&args[..], &["--split-file", "lsvq/split.jsonl"]].concat(),
+    );
+    let document: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(document["conformsTo"], "http://mlcommons.org/croissant/1.1");
+    let objects = document["distribution"].as_array().unwrap();
+    let shard_object = &objects[0];
+    assert_eq!(shard_object["contentUrl"], "../lsvq/lsvq.jsonl");
+    assert_eq!(shard_object["sha256"], common::sha256_hex(shard.as_bytes()));
+    assert_eq!(shard_object["contentSize"], format!("{} B", shard.len()));
+    let clip_object = objects.iter().find(|o| o["@id"] == "clip/b/2.mp4").unwrap();
+    assert_eq!(clip_object["contentUrl"], "../lsvq/clips/b/2.mp4");
+    assert_eq!(clip_object["sha256"], common::sha256_hex(&clip));
+    let fields = document["recordSet"][2]["field"].as_array().unwrap();
+    let type_of =
+        |name: &str| fields.iter().find(|f| f["name"] == name).unwrap()["dataType"].clone();
+    assert_eq!(type_of("src_size_bytes"), "sc:Integer");
+    assert_eq!(type_of("mos"), "sc:Float");
+    assert_eq!(type_of("ingested_at_utc"), "sc:DateTime");
+    assert_eq!(type_of("pix_fmt"), "sc:Text");
+    let sides = &document["recordSet"][1]["data"];
+    assert_eq!(
+        sides,
+        &json!([
+            {"split_assignment/split": "train", "split_assignment/src": "a/1.mp4"},
+            {"split_assignment/split": "test", "split_assignment/src": "b/2.mp4"},
+        ])
+    );
+
+    // Refused, each with nothing written.
+    let other = moscorpus(
+        dir.path(),
+        &[
+            &["export"][..],
+            &args,
+            &[
+                "--force",
+                "--split-file",
+                "lsvq/split.jsonl",
+                "--repeat",
+                "3",
+            ],
+        ]
+        .concat(),
+    );
+    other.exits(2);
+    other.assert_logged(&["--repeat 3", "repeats 0 to 0"]);
+    std::fs::copy(
+        dir.path().join("lsvq/lsvq.jsonl"),
+        dir.path().join("copy.jsonl"),
+    )
+    .unwrap();
+    let parquet = moscorpus(
+        dir.path(),
+        &[
+            "export",
+            "parquet",
+            "--inputs",
+            "copy.jsonl",
+            "--output",
+            "copy.parquet",
+        ],
+    );
+    parquet.exits(0);
+    let mixed = moscorpus(
+        dir.path(),
+        &[
+            "export",
+            "croissant",
+            "--inputs",
+            "lsvq/lsvq.jsonl",
+            "copy.parquet",
+            "--output",
+            "mixed.json",
+            "--no-clips",
+        ],
+    );
+    mixed.exits(2);
+    mixed.assert_logged(&["mix JSONL and Parquet"]);
+    assert!(!dir.path().join("mixed.json").exists());
+}
