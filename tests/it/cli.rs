@@ -6,7 +6,7 @@ use crate::common;
 use common::{Sandbox, clip_bytes, moscorpus};
 
 /// Every command line whose help a user reads.
-const COMMANDS: [&[&str]; 22] = [
+const COMMANDS: [&[&str]; 24] = [
     &[],
     &["ingest"],
     &["corpora"],
@@ -23,6 +23,8 @@ const COMMANDS: [&[&str]; 22] = [
     &["export", "q-align"],
     &["export", "simplevqa"],
     &["export", "pyiqa"],
+    &["export", "croissant"],
+    &["export", "hf"],
     &["labels"],
     &["labels", "diff"],
     &["labels", "check"],
