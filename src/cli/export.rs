@@ -373,17 +373,9 @@ impl PublishArgs {
     }
 }
 
-fn export_croissant(args: CroissantArgs) -> Result<(), Error> {
-    let publish = &args.publish;
-    let guarded = args.files.inputs.iter().chain(&publish.split_file);
-    let output = ClaimedOutput::claim(
-        &args.files.output,
-        guarded.map(PathBuf::as_path),
-        args.files.force,
-    )?;
-    let formats: Vec<bool> = args
-        .files
-        .inputs
+/// Whether the shards are Parquet (else JSONL); a Croissant file set has one format.
+fn shards_of_one_format(inputs: &[PathBuf]) -> Result<bool, Error> {
+    let formats: Vec<bool> = inputs
         .iter()
         .map(|path| crate::table::is_parquet(path))
         .collect::<Result<_, _>>()?;
@@ -393,6 +385,43 @@ fn export_croissant(args: CroissantArgs) -> Result<(), Error> {
              give shards of one format (`export parquet` makes one Parquet file)",
         ));
     }
+    Ok(formats[0])
+}
+
+/// Refuses shards holding rows their audit file calls damaged: a Croissant file describes
+/// the shards as they are, so such a row cannot be left out of it.
+fn refuse_damaged_rows(inputs: &[PathBuf], all_rows: usize) -> Result<(), Error> {
+    let sound = read_rows(
+        inputs,
+        &ReadOptions {
+            corpora: None,
+            unified: false,
+            drop_damaged: true,
+        },
+    )?;
+    if sound.num_rows() == all_rows {
+        return Ok(());
+    }
+    Err(Error::input_with_hint(
+        format!(
+            "{} rows of the inputs are of clips their audit file calls damaged, and \
+             a Croissant file describes the shards as they are",
+            all_rows - sound.num_rows()
+        ),
+        "write shards without them first (`export parquet` leaves them out), \
+         or --include-damaged to publish them",
+    ))
+}
+
+fn export_croissant(args: CroissantArgs) -> Result<(), Error> {
+    let publish = &args.publish;
+    let guarded = args.files.inputs.iter().chain(&publish.split_file);
+    let output = ClaimedOutput::claim(
+        &args.files.output,
+        guarded.map(PathBuf::as_path),
+        args.files.force,
+    )?;
+    let parquet = shards_of_one_format(&args.files.inputs)?;
     let everything = ReadOptions {
         corpora: None,
         unified: false,
@@ -400,26 +429,8 @@ fn export_croissant(args: CroissantArgs) -> Result<(), Error> {
     };
     let rows = read_rows(&args.files.inputs, &everything)?;
     let corpus = crate::table::single_corpus(&rows, "export croissant")?;
-    // The shards are described as they are, so a damaged row cannot be left out.
     if !publish.damaged.include_damaged {
-        let sound = read_rows(
-            &args.files.inputs,
-            &ReadOptions {
-                drop_damaged: true,
-                ..everything
-            },
-        )?;
-        if sound.num_rows() != rows.num_rows() {
-            return Err(Error::input_with_hint(
-                format!(
-                    "{} rows of the inputs are of clips their audit file calls damaged, and \
-                     a Croissant file describes the shards as they are",
-                    rows.num_rows() - sound.num_rows()
-                ),
-                "write shards without them first (`export parquet` leaves them out), \
-                 or --include-damaged to publish them",
-            ));
-        }
+        refuse_damaged_rows(&args.files.inputs, rows.num_rows())?;
     }
     let sides = publish.sides(&rows, corpus)?;
     let clips = publish.clips(&args.files.inputs[0], corpus);
@@ -433,7 +444,7 @@ fn export_croissant(args: CroissantArgs) -> Result<(), Error> {
     .map_err(|e| Error::opening(&args.files.output, "output", e))?;
     let input = crate::export::croissant::CroissantInput {
         shards: &args.files.inputs,
-        parquet: formats[0],
+        parquet,
         rows: &rows,
         corpus,
         clips: clips.as_deref(),

@@ -44,36 +44,7 @@ pub struct CroissantInput<'a> {
 /// The Croissant JSON-LD document for `input`.
 pub fn describe(input: &CroissantInput) -> Result<Value, Error> {
     let info = input.corpus.info();
-    let mut distribution = Vec::new();
-    let mut includes = Vec::new();
-    let encoding = if input.parquet {
-        "application/x-parquet"
-    } else {
-        "application/jsonlines"
-    };
-    for shard in input.shards {
-        let url = relative_url(input.folder, shard)?;
-        let (sha256, size) = crate::store::hash::sha256_file(shard)
-            .map_err(|e| Error::opening(shard, "shard", e))?;
-        distribution.push(json!({
-            "@type": "cr:FileObject",
-            "@id": format!("shard/{url}"),
-            "name": url,
-            "contentUrl": url,
-            "contentSize": format!("{size} B"),
-            "encodingFormat": encoding,
-            "sha256": sha256.to_string(),
-        }));
-        includes.push(url);
-    }
-    distribution.push(json!({
-        "@type": "cr:FileSet",
-        "@id": "shards",
-        "name": "shards",
-        "description": "The corpus rows: one per clip, the MOS-corpus row schema.",
-        "encodingFormat": encoding,
-        "includes": includes,
-    }));
+    let mut distribution = shard_objects(input)?;
     if let Some(clips) = input.clips {
         distribution.extend(clip_objects(input.rows, clips, input.folder)?);
     }
@@ -127,6 +98,41 @@ pub fn describe(input: &CroissantInput) -> Result<Value, Error> {
         "recordSet": record_sets,
     }))
     .map(drop_nulls)
+}
+
+/// The shards as file objects, and the file set that names them all.
+fn shard_objects(input: &CroissantInput) -> Result<Vec<Value>, Error> {
+    let mut distribution = Vec::new();
+    let mut includes = Vec::new();
+    let encoding = if input.parquet {
+        "application/x-parquet"
+    } else {
+        "application/jsonlines"
+    };
+    for shard in input.shards {
+        let url = relative_url(input.folder, shard)?;
+        let (sha256, size) = crate::store::hash::sha256_file(shard)
+            .map_err(|e| Error::opening(shard, "shard", e))?;
+        distribution.push(json!({
+            "@type": "cr:FileObject",
+            "@id": format!("shard/{url}"),
+            "name": url,
+            "contentUrl": url,
+            "contentSize": format!("{size} B"),
+            "encodingFormat": encoding,
+            "sha256": sha256.to_string(),
+        }));
+        includes.push(url);
+    }
+    distribution.push(json!({
+        "@type": "cr:FileSet",
+        "@id": "shards",
+        "name": "shards",
+        "description": "The corpus rows: one per clip, the MOS-corpus row schema.",
+        "encodingFormat": encoding,
+        "includes": includes,
+    }));
+    Ok(distribution)
 }
 
 /// The JSON-LD context of Croissant 1.1 (as the format's specification gives it).
