@@ -44,13 +44,13 @@ pub struct CroissantInput<'a> {
 /// The Croissant JSON-LD document for `input`.
 pub fn describe(input: &CroissantInput) -> Result<Value, Error> {
     let info = input.corpus.info();
-    let mut distribution = shard_objects(input)?;
+    let (mut distribution, shards) = shard_objects(input)?;
     if let Some(clips) = input.clips {
         distribution.extend(clip_objects(input.rows, clips, input.folder)?);
     }
 
     let mut record_sets = Vec::new();
-    let mut fields = row_fields(input.rows, input.corpus);
+    let mut fields = row_fields(input.rows, input.corpus, &shards);
     if let Some(sides) = input.split {
         let split_file = &sides.split_file;
         record_sets.extend(split_record_sets(input.rows, sides)?);
@@ -100,8 +100,12 @@ pub fn describe(input: &CroissantInput) -> Result<Value, Error> {
     .map(drop_nulls)
 }
 
-/// The shards as file objects, and the file set that names them all.
-fn shard_objects(input: &CroissantInput) -> Result<Vec<Value>, Error> {
+/// The shards as file objects, and the file set that names them all; with the reference
+/// the row fields read from (the file set, or the one shard's file object).
+///
+/// A file set finds its files under the Croissant file's folder, so a shard outside it
+/// can be read only as the one file object: several such shards are refused.
+fn shard_objects(input: &CroissantInput) -> Result<(Vec<Value>, Value), Error> {
     let mut distribution = Vec::new();
     let mut includes = Vec::new();
     let encoding = if input.parquet {
@@ -124,15 +128,33 @@ fn shard_objects(input: &CroissantInput) -> Result<Vec<Value>, Error> {
         }));
         includes.push(url);
     }
-    distribution.push(json!({
-        "@type": "cr:FileSet",
-        "@id": "shards",
-        "name": "shards",
-        "description": "The corpus rows: one per clip, the MOS-corpus row schema.",
-        "encodingFormat": encoding,
-        "includes": includes,
-    }));
-    Ok(distribution)
+    let outside = includes.iter().any(|url| url.starts_with("../"));
+    match (outside, includes.as_slice()) {
+        (true, [one]) => Ok((
+            distribution,
+            json!({ "fileObject": { "@id": format!("shard/{one}") } }),
+        )),
+        (true, _) => Err(Error::input_with_hint(
+            format!(
+                "{} shards, not all under {}: a Croissant file set names files under the \
+                 Croissant file's folder",
+                includes.len(),
+                input.folder.display()
+            ),
+            "write the Croissant file in a folder that holds the shards (the dataset's root)",
+        )),
+        (false, _) => {
+            distribution.push(json!({
+                "@type": "cr:FileSet",
+                "@id": "shards",
+                "name": "shards",
+                "description": "The corpus rows: one per clip, the MOS-corpus row schema.",
+                "encodingFormat": encoding,
+                "includes": includes,
+            }));
+            Ok((distribution, json!({ "fileSet": { "@id": "shards" } })))
+        }
+    }
 }
 
 /// The JSON-LD context of Croissant 1.1 (as the format's specification gives it).
@@ -181,7 +203,7 @@ fn context() -> Value {
 }
 
 /// A field per column of `rows`, typed by the column's Arrow type, `src` first (the key).
-fn row_fields(rows: &RecordBatch, corpus: CorpusId) -> Vec<Value> {
+fn row_fields(rows: &RecordBatch, corpus: CorpusId, shards: &Value) -> Vec<Value> {
     let schema = rows.schema();
     let mut names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     names.sort_by_key(|name| (*name != "src", *name));
@@ -195,15 +217,14 @@ fn row_fields(rows: &RecordBatch, corpus: CorpusId) -> Vec<Value> {
                 (_, Ok(DataType::Boolean)) => "sc:Boolean",
                 _ => "sc:Text",
             };
+            let mut source = shards.clone();
+            source["extract"] = json!({ "column": name });
             let mut field = json!({
                 "@type": "cr:Field",
                 "@id": format!("clips/{name}"),
                 "name": name,
                 "dataType": data_type,
-                "source": {
-                    "fileSet": { "@id": "shards" },
-                    "extract": { "column": name },
-                },
+                "source": source,
             });
             if let Some(text) = key_description(name, corpus) {
                 field["description"] = json!(text);
