@@ -5,6 +5,8 @@ from typing import Optional, Sequence, Union
 
 import pyarrow
 
+__all__ = ["CorpusError", "read", "command", "corpora", "scales", "run_cli", "__version__"]
+
 __version__: str
 
 class CorpusError(ValueError):
@@ -17,7 +19,8 @@ class CorpusError(ValueError):
     """The 1-based line at fault, when one is."""
     kind: str
     """What is wrong, as a name: ``"missing_column"``, ``"no_header"``, ``"csv"``,
-    ``"row"`` (a shard row), ``"missing_input"``, ``"input"`` (no finer kind yet), …"""
+    ``"row"`` (a shard row), ``"bad_archive"``, ``"input"`` (no finer kind yet), …
+    A missing input file raises ``FileNotFoundError`` instead."""
     key: Optional[str]
     """For a shard row: the key whose value is missing or of the wrong type."""
 

@@ -13,7 +13,9 @@ use arrow_pyarrow::IntoPyArrow;
 use moscorpus::Error;
 use moscorpus::error::os_code;
 use pyo3::create_exception;
-use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
 
 create_exception!(
@@ -26,6 +28,8 @@ create_exception!(
 
 /// SIGINT's number, as the CLI records an interrupt.
 const SIGINT: i32 = 2;
+/// The errno of a missing file.
+const ENOENT: i32 = 2;
 
 /// The library's error as the Python exception a user would expect.
 fn to_py(error: Error) -> PyErr {
@@ -53,10 +57,12 @@ fn to_py(error: Error) -> PyErr {
             )
         }
         Error::BadArchive { message } => corpus_error(message, None, None, "bad_archive", None),
-        Error::MissingInput { ref path, .. } => {
-            let path = Some(path.display().to_string());
-            corpus_error(error.to_string(), path, None, "missing_input", None)
-        }
+        // FileNotFoundError(errno, strerror, filename), as `open` raises it.
+        Error::MissingInput { path, what } => PyFileNotFoundError::new_err((
+            ENOENT,
+            format!("no such {what}"),
+            path.display().to_string(),
+        )),
         Error::Io { path, source } => PyOSError::new_err((
             os_code(&source).unwrap_or(0),
             format!("{}: {source}", path.display()),

@@ -115,8 +115,7 @@ pub fn run(args: AuditArgs) -> Result<(), Error> {
 fn clips_of(paths: &[PathBuf], clips_dir: Option<&Path>) -> Result<Vec<(PathBuf, String)>, Error> {
     let mut clips = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+        let meta = std::fs::metadata(path).map_err(|e| Error::opening(path, "clip", e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
             walk(path, &mut found)?;

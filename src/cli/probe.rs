@@ -58,6 +58,7 @@ pub fn run_for_report(args: ProbeArgs) -> Result<serde_json::Value, Error> {
     let prober = args.probing.build();
     let mut reports = Vec::with_capacity(args.files.len());
     for file in &args.files {
+        std::fs::metadata(file).map_err(|e| Error::opening(file, "clip", e))?;
         crate::files::regular_file(file)
             .map_err(|why| Error::input(format!("{}: {why}", file.display())))?;
         let report = prober.probe(file).map_err(|e| match e {
