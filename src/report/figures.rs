@@ -19,7 +19,7 @@ use crate::table::rows::RowReader;
 
 /// Bins of every histogram.
 pub const BINS: usize = 20;
-/// Categories shown per table or bar chart (the rest are summed as "other").
+/// Categories shown per table or bar chart (the rest summed in one, [`others`]).
 pub const TOP: usize = 12;
 
 /// Everything the report shows.
@@ -430,8 +430,7 @@ fn corpus_figures(
             mos_mean: sum / rows as f64,
         })
         .collect();
-    by_height.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.height.cmp(&b.height)));
-    by_height.truncate(TOP);
+    // Every height: a point each is cheap, and leaving some out would hide rows.
     by_height.sort_by_key(|h| h.height);
     CorpusFigures {
         corpus,
@@ -453,17 +452,27 @@ fn corpus_figures(
     }
 }
 
-/// The most frequent values, most frequent first (ties by name), the rest as "other".
+/// The most frequent values, most frequent first (ties by name); past [`TOP`] values,
+/// the rest are summed in one last entry named by [`others`], so every row is counted.
 fn top(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
     let mut all: Vec<(String, u64)> = counts.into_iter().collect();
     all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     if all.len() > TOP {
-        let other: u64 = all[TOP - 1..].iter().map(|(_, n)| n).sum();
+        let rest = &all[TOP - 1..];
+        let summed = (others(rest.len()), rest.iter().map(|(_, n)| n).sum());
         all.truncate(TOP - 1);
-        all.push(("other".into(), other));
+        all.push(summed);
     }
     all
 }
+
+/// The name of the entry that sums `values` less frequent values.
+pub fn others(values: usize) -> String {
+    format!("{OTHERS_PREFIX}{values} values")
+}
+
+/// How the entry that sums the less frequent values begins.
+pub const OTHERS_PREFIX: &str = "all other ";
 
 fn coverage(
     files: &[PathBuf],

@@ -1,6 +1,7 @@
 //! The report page: one self-contained HTML file (inline CSS and SVG; no script, font,
 //! image or link to anything outside it), readable on a laptop screen and printable.
-//! Every chart has the numbers it was drawn from in a collapsible table below it.
+//! Every chart has the numbers it was drawn from in a collapsible table below it, a note
+//! when categories were summed, and a link that saves it as its own SVG file.
 
 use std::fmt::Write as _;
 
@@ -19,13 +20,15 @@ h2 { font-size: 1.25em; border-bottom: 2px solid #0072b2; padding-bottom: 4px; m
 table { border-collapse: collapse; font-size: 0.9em; margin: 6px 0; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 12px 20px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 12px 20px; }
 figure { margin: 0; }
-figure svg { width: 100%; height: auto; max-width: 640px; }
+figure svg { width: 100%; height: auto; min-width: 560px; max-width: 640px; }
+figcaption { color: #555; font-size: 0.9em; }
+a.svg { font-size: 0.85em; color: #0072b2; margin-right: 0.8em; }
 details { margin: 2px 0 8px 0; font-size: 0.9em; }
 summary { cursor: pointer; color: #0072b2; }
 .note { color: #555; font-size: 0.9em; }
-@media print { .grid { display: block; } figure { break-inside: avoid; } details { display: none; } body { max-width: none; } }
+@media print { .grid { display: block; } figure { break-inside: avoid; } details, a.svg { display: none; } body { max-width: none; } }
 ";
 
 /// The whole page.
@@ -110,7 +113,7 @@ fn unified_section(out: &mut String, unified: &[UnifiedHistogram]) -> Result<(),
         .map(|u| (u.corpus.clone(), &u.histogram))
         .collect();
     let svg = plots::overlaid("MOS, unified 0–100", "MOS (0–100)", &series)?;
-    figure(out, &svg, &histogram_table(&series));
+    figure(out, &svg, &histogram_table(&series), None);
     out.push_str("</div>\n");
     Ok(())
 }
@@ -139,7 +142,13 @@ fn coverage_section(out: &mut String, coverage: &Coverage) -> Result<(), Error> 
     if !coverage.failed_by_kind.is_empty() {
         out.push_str("<div class=\"grid\">");
         let svg = plots::bars("Failures by kind", "label rows", &coverage.failed_by_kind)?;
-        figure(out, &svg, &count_table("kind", &coverage.failed_by_kind));
+        let note = others_note(&coverage.failed_by_kind);
+        figure(
+            out,
+            &svg,
+            &count_table("kind", &coverage.failed_by_kind),
+            note,
+        );
         out.push_str("</div>");
         out.push_str("<p class=\"note\">Most frequent reasons:</p>");
         out.push_str(&count_table("reason", &coverage.top_reasons));
@@ -207,7 +216,31 @@ fn corpus_section(out: &mut String, i: usize, c: &CorpusFigures) -> Result<(), E
         "MOS (native scale)"
     };
     let svg = plots::histogram(&format!("{}: MOS", c.corpus), x_desc, &c.mos, i)?;
-    figure(out, &svg, &histogram_table(&named));
+    figure(out, &svg, &histogram_table(&named), None);
+    height_figure(out, c)?;
+    let durations = [(c.corpus.clone(), &c.duration)];
+    let svg = plots::histogram(
+        &format!("{}: duration", c.corpus),
+        "duration (s)",
+        &c.duration,
+        i,
+    )?;
+    figure(out, &svg, &histogram_table(&durations), None);
+    for (what, counts) in [
+        ("codec", &c.codecs),
+        ("pixel format", &c.pix_fmts),
+        ("frame rate (fps)", &c.framerates),
+        ("resolution", &c.resolutions),
+    ] {
+        let svg = plots::bars(&format!("{}: {what}", c.corpus), "clips", counts)?;
+        figure(out, &svg, &count_table(what, counts), others_note(counts));
+    }
+    out.push_str("</div>\n");
+    Ok(())
+}
+
+/// Mean MOS by picture height: every height of the corpus, with its rows.
+fn height_figure(out: &mut String, c: &CorpusFigures) -> Result<(), Error> {
     let (low, high) = c
         .scale
         .as_ref()
@@ -236,33 +269,102 @@ fn corpus_section(out: &mut String, i: usize, c: &CorpusFigures) -> Result<(), E
         );
     }
     table.push_str("</table>");
-    figure(out, &svg, &table);
-    let durations = [(c.corpus.clone(), &c.duration)];
-    let svg = plots::histogram(
-        &format!("{}: duration", c.corpus),
-        "duration (s)",
-        &c.duration,
-        i,
-    )?;
-    figure(out, &svg, &histogram_table(&durations));
-    for (what, counts) in [
-        ("codec", &c.codecs),
-        ("pixel format", &c.pix_fmts),
-        ("frame rate (fps)", &c.framerates),
-        ("resolution", &c.resolutions),
-    ] {
-        let svg = plots::bars(&format!("{}: {what}", c.corpus), "clips", counts)?;
-        figure(out, &svg, &count_table(what, counts));
-    }
-    out.push_str("</div>\n");
+    let note = format!(
+        "Every picture height of the {} rows: {} heights.",
+        c.rows,
+        c.mos_by_height.len()
+    );
+    figure(out, &svg, &table, Some(note));
     Ok(())
 }
 
-fn figure(out: &mut String, svg: &str, numbers: &str) {
+/// One chart: its SVG, a note when there is one, a link saving the SVG as a file
+/// (`<slug>.svg`, from its title) and its numbers. The figure's id is the slug.
+fn figure(out: &mut String, svg: &str, numbers: &str, note: Option<String>) {
+    let slug = slug(title_of(svg).unwrap_or("figure"));
+    let caption = note
+        .map(|note| format!("<figcaption>{}</figcaption>", escape(&note)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "<figure>{svg}<details><summary>Numbers</summary>{numbers}</details></figure>"
+        "<figure id=\"{slug}\">{svg}{caption}<a class=\"svg\" download=\"{slug}.svg\" \
+         href=\"data:image/svg+xml;charset=utf-8,{}\">Save as SVG</a>\
+         <details><summary>Numbers</summary>{numbers}</details></figure>",
+        percent_encoded(&standalone(svg))
     );
+}
+
+/// The note under a bar chart whose last bar sums the less frequent values.
+fn others_note(counts: &[(String, u64)]) -> Option<String> {
+    let (name, summed) = counts.last()?;
+    let values: usize = name
+        .strip_prefix(super::figures::OTHERS_PREFIX)?
+        .strip_suffix(" values")?
+        .parse()
+        .ok()?;
+    let shown = counts.len() - 1;
+    Some(format!(
+        "The {shown} most frequent of {} values; the other {values} (together {summed}) are \
+         summed in the last bar, so every one is counted.",
+        shown + values
+    ))
+}
+
+/// A figure's SVG as a file of its own: with the SVG namespace.
+pub fn standalone(svg: &str) -> String {
+    svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1)
+}
+
+/// The text of an SVG's `<title>`.
+fn title_of(svg: &str) -> Option<&str> {
+    let start = svg.find("<title>")? + "<title>".len();
+    let end = start + svg[start..].find("</title>")?;
+    Some(&svg[start..end])
+}
+
+/// A file name from a title: lowercase letters and digits, runs of anything else as `-`.
+fn slug(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
+/// `text` for a `data:` URL: bytes other than unreserved ASCII as `%XX`.
+fn percent_encoded(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len() + text.len() / 4);
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~=;,/()'!*+".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
+    }
+    encoded
+}
+
+/// Every figure of `page` as (slug, standalone SVG), in page order (`report --figures`).
+pub fn figures_of(page: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut rest = page;
+    while let Some(at) = rest.find("<figure id=\"") {
+        rest = &rest[at + "<figure id=\"".len()..];
+        let Some(slug_end) = rest.find('"') else {
+            break;
+        };
+        let slug = rest[..slug_end].to_string();
+        let (Some(start), Some(end)) = (rest.find("<svg "), rest.find("</svg>")) else {
+            break;
+        };
+        found.push((slug, standalone(&rest[start..end + "</svg>".len()])));
+        rest = &rest[end..];
+    }
+    found
 }
 
 fn histogram_table(series: &[(String, &Histogram)]) -> String {
@@ -310,7 +412,12 @@ fn damage_section(out: &mut String, damage: &DamageFigures) -> Result<(), Error>
     );
     out.push_str("<div class=\"grid\">");
     let svg = plots::bars("Clips by verdict", "clips", &damage.by_verdict)?;
-    figure(out, &svg, &count_table("verdict", &damage.by_verdict));
+    figure(
+        out,
+        &svg,
+        &count_table("verdict", &damage.by_verdict),
+        others_note(&damage.by_verdict),
+    );
     out.push_str("</div>");
     if damage.worst.is_empty() {
         out.push_str("<p>No damaged clip.</p>\n");

@@ -226,7 +226,7 @@ fn figures_equal_values_computed_here_and_the_page_is_self_contained() {
     // 1 unified overlay, 7 charts per corpus, 1 for failures by kind.
     assert_eq!(page.matches("<svg").count(), 1 + 2 * 7 + 1);
     assert_eq!(
-        page.matches("<figure>").count(),
+        page.matches("<figure id=").count(),
         page.matches("<svg").count()
     );
     assert!(!page.contains("http://") && !page.contains("https://"));
@@ -378,4 +378,278 @@ fn a_real_browser_renders_the_page_and_prints_it() {
     let text = String::from_utf8_lossy(&bytes);
     let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
     assert!((3..=20).contains(&pages), "{pages} pages");
+}
+
+/// A row's (height, width, frame rate).
+type Geometry = (u64, u64, f64);
+
+/// 150,000 look-alike rows over three corpora, with the spread of geometry UGC has: many
+/// heights, resolutions and frame rates. Returns each corpus's rows as (height, width,
+/// frame rate).
+fn write_large_shards(dir: &Path) -> Vec<(&'static str, Vec<Geometry>)> {
+    let corpora = [
+        ("lsvq", 90_000u64),
+        ("konvid-150k", 40_000),
+        ("youtube-ugc", 20_000),
+    ];
+    let mut all = Vec::new();
+    for (c, (corpus, n)) in corpora.into_iter().enumerate() {
+        let mut text = String::new();
+        let mut geometry = Vec::new();
+        for i in 0..n {
+            // Skewed: a few common heights, a long tail of odd ones.
+            let height = match i % 10 {
+                0..=3 => 720,
+                4..=5 => 1080,
+                6 => 360 + (i % 7) * 2,
+                _ => 240 + (i * 7919 % 613),
+            };
+            let width = height * 16 / 9 + (i % 5) * (i % 2);
+            let framerate = [30.0, 25.0, 29.97002997002997, 24.0, 60.0][(i % 5) as usize]
+                + if i % 13 == 0 {
+                    (i % 17) as f64 / 10.0
+                } else {
+                    0.0
+                };
+            let scale = if corpus == "lsvq" { 100.0 } else { 4.0 };
+            let mos = if corpus == "lsvq" { 0.0 } else { 1.0 }
+                + scale * ((i * 37 % 1000) as f64 / 1000.0);
+            text.push_str(&format!(
+                "{{\"corpus\": \"{corpus}\", \"corpus_version\": \"v1\", \"duration_s\": {}, \
+                 \"encoder_upstream\": \"{}\", \"framerate\": {framerate:?}, \"height\": {height}, \
+                 \"ingested_at_utc\": \"2026-05-08T10:00:00+00:00\", \"mos\": {mos:?}, \
+                 \"mos_std_dev\": 0.0, \"n_ratings\": 0, \"pix_fmt\": \"{}\", \"src\": \"{corpus}/{i}.mp4\", \
+                 \"src_sha256\": \"{:064x}\", \"src_size_bytes\": {}, \"width\": {width}}}\n",
+                5.0 + (i % 20) as f64,
+                ["h264", "hevc", "vp9"][(i % 3) as usize],
+                ["yuv420p", "yuvj420p"][(i % 2) as usize],
+                (c as u64) << 40 | i,
+                1000 + i,
+            ));
+            geometry.push((height, width, framerate));
+        }
+        std::fs::write(dir.join(format!("{corpus}.jsonl")), text).unwrap();
+        all.push((corpus, geometry));
+    }
+    all
+}
+
+/// The number in attribute `name` of an SVG tag's text.
+fn number_in(tag: &str, name: &str) -> Option<f64> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    tag[start..].split('"').next()?.parse().ok()
+}
+
+/// Every `<tag …>` of `svg`, as its text up to `>`.
+fn tags<'a>(svg: &'a str, tag: &str) -> Vec<&'a str> {
+    svg.match_indices(&format!("<{tag} "))
+        .map(|(at, _)| &svg[at..at + svg[at..].find('>').unwrap()])
+        .collect()
+}
+
+/// The boxes (x0, y0, x1, y1) of a chart's plotted marks: circles and line points.
+fn mark_boxes(svg: &str) -> Vec<(f64, f64, f64, f64)> {
+    let mut boxes = Vec::new();
+    for circle in tags(svg, "circle") {
+        let (x, y, r) = (
+            number_in(circle, "cx").unwrap(),
+            number_in(circle, "cy").unwrap(),
+            number_in(circle, "r").unwrap(),
+        );
+        boxes.push((x - r, y - r, x + r, y + r));
+    }
+    for line in tags(svg, "polyline") {
+        let start = line.find("points=\"").unwrap() + 8;
+        for point in line[start..].split('"').next().unwrap().split_whitespace() {
+            let (x, y) = point.split_once(',').unwrap();
+            let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+            boxes.push((x - 1.0, y - 1.0, x + 1.0, y + 1.0));
+        }
+    }
+    boxes
+}
+
+/// #27: the page of 150,000 rows over three corpora, as a paper would take its figures:
+/// no legend over a mark (from the SVG geometry), every category counted, text no
+/// smaller than 12 px as the page shows it, a title and description in every SVG, each
+/// figure saved as its own file by `--figures`; and a real browser renders it.
+#[test]
+fn figures_of_150000_rows_fit_for_a_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpora = write_large_shards(dir.path());
+    let run = moscorpus(
+        dir.path(),
+        &[
+            "report",
+            "--inputs",
+            "lsvq.jsonl",
+            "konvid-150k.jsonl",
+            "youtube-ugc.jsonl",
+            "--output",
+            "report.html",
+            "--figures",
+            "figures",
+            "--json",
+        ],
+    );
+    run.exits(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    // The CSS never shows a chart narrower than 560 of its 640 px.
+    assert!(
+        page.contains(
+            "figure svg { width: 100%; height: auto; min-width: 560px; max-width: 640px; }"
+        )
+    );
+    let smallest_scale = 560.0 / 640.0;
+
+    // Every category accounted for, in the JSON and in the bars drawn.
+    for (corpus, geometry) in &corpora {
+        let all = json["corpora"].as_array().unwrap();
+        let figures = all.iter().find(|f| f["corpus"] == *corpus).unwrap();
+        let rows = geometry.len() as u64;
+        for key in ["codecs", "pix_fmts", "framerates", "resolutions"] {
+            let counts = figures[key].as_array().unwrap();
+            let total: u64 = counts.iter().map(|pair| pair[1].as_u64().unwrap()).sum();
+            assert_eq!(total, rows, "{corpus} {key}");
+        }
+        let distinct = |value: &dyn Fn(&Geometry) -> String| {
+            geometry
+                .iter()
+                .map(value)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        };
+        let heights = distinct(&|g| g.0.to_string());
+        assert_eq!(figures["mos_by_height"].as_array().unwrap().len(), heights);
+        let resolutions = figures["resolutions"].as_array().unwrap();
+        let last = resolutions.last().unwrap()[0].as_str().unwrap();
+        let others = distinct(&|g| format!("{}x{}", g.1, g.0)) - (resolutions.len() - 1);
+        assert_eq!(last, format!("all other {others} values"));
+        assert!(
+            page.contains(&format!("the other {others} (together ")),
+            "{corpus}"
+        );
+    }
+
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("figures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), page.matches("<figure id=").count());
+    assert_eq!(files.len(), 1 + 3 * 7);
+    let mut legends = 0;
+    for file in &files {
+        let svg = std::fs::read_to_string(file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\""),
+            "{name}"
+        );
+        assert!(svg.trim_end().ends_with("</svg>"), "{name}");
+        let title = &svg[svg.find("<title>").unwrap() + 7..svg.find("</title>").unwrap()];
+        assert!(svg.contains("<desc>") && !title.is_empty(), "{name}");
+        assert!(page.contains(&format!(
+            "<figure id=\"{}\">",
+            name.trim_end_matches(".svg")
+        )));
+        for text in tags(&svg, "text") {
+            let size = number_in(text, "font-size").unwrap();
+            assert!(
+                size * smallest_scale >= 12.0,
+                "{name}: text of {size} px: {text}"
+            );
+        }
+        // A bar chart's bars together count every row of its corpus.
+        if let Some((corpus, geometry)) = corpora
+            .iter()
+            .find(|(c, _)| name == format!("{c}-resolution.svg"))
+        {
+            let counted: u64 = svg
+                .match_indices("  (")
+                .map(|(at, _)| {
+                    svg[at + 3..]
+                        .split(')')
+                        .next()
+                        .unwrap()
+                        .parse::<u64>()
+                        .unwrap()
+                })
+                .sum();
+            assert_eq!(counted, geometry.len() as u64, "{corpus}");
+        }
+        let Some(at) = svg.find("<g class=\"legend\">") else {
+            continue;
+        };
+        legends += 1;
+        let legend = tags(&svg[at..], "rect")[0];
+        let (x0, y0) = (
+            number_in(legend, "x").unwrap(),
+            number_in(legend, "y").unwrap(),
+        );
+        let (x1, y1) = (
+            x0 + number_in(legend, "width").unwrap(),
+            y0 + number_in(legend, "height").unwrap(),
+        );
+        let height = number_in(&svg, "height").unwrap();
+        assert!(y1 <= height, "{name}: the legend is inside the picture");
+        let marks = mark_boxes(&svg[..at]);
+        assert!(!marks.is_empty(), "{name}");
+        for (a0, b0, a1, b1) in marks {
+            let apart = a1 < x0 || a0 > x1 || b1 < y0 || b0 > y1;
+            assert!(
+                apart,
+                "{name}: a mark at ({a0}, {b0}) under the legend ({x0}, {y0})–({x1}, {y1})"
+            );
+        }
+    }
+    // The unified overlay and each corpus's MOS by height.
+    assert_eq!(legends, 1 + 3);
+    // Figures already there are replaced only with --force; a file is not a folder.
+    let again = moscorpus(
+        dir.path(),
+        &["report", "--inputs", "lsvq.jsonl", "--figures", "figures"],
+    );
+    again.exits(2);
+    assert!(again.stderr.contains("--figures: figures/") && again.stderr.contains("--force"));
+    let file = moscorpus(
+        dir.path(),
+        &[
+            "report",
+            "--inputs",
+            "lsvq.jsonl",
+            "--figures",
+            "lsvq.jsonl",
+        ],
+    );
+    file.exits(2);
+    assert!(file.stderr.contains("not a folder"), "{}", file.stderr);
+
+    let Some(bin) = chromium() else {
+        eprintln!("SKIPPED the screenshot of figures_of_150000_rows_fit_for_a_paper: no chromium");
+        return;
+    };
+    let shot = dir.path().join("shot.png");
+    headless(
+        &bin,
+        &dir.path().join("profile"),
+        &[
+            "--window-size=1360,2400".into(),
+            format!("--screenshot={}", shot.display()),
+        ],
+        &dir.path().join("report.html"),
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let ink = pixels
+        .chunks(info.color_type.samples())
+        .filter(|p| p.iter().take(3).any(|c| *c < 200))
+        .count();
+    let share = ink as f64 / (info.width * info.height) as f64;
+    assert!(
+        share > 0.02 && share < 0.8,
+        "{share:.3} of the pixels are ink"
+    );
 }
