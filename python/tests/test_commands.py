@@ -441,3 +441,39 @@ def test_ctrl_c_stops_a_large_read(tmp_path):
     assert child.returncode == 42, (out, err)
     assert "KeyboardInterrupt" in out and "finished" not in out
     assert waited < 2.0, f"the read took {waited:.1f} s to stop"
+
+
+EVALUATE_SCRIPT = """
+import sys, moscorpus
+print("scoring", flush=True)
+try:
+    moscorpus.evaluate(sys.argv[1], sys.argv[2], bootstrap=1_000_000)
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", flush=True)
+    sys.exit(42)
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_stops_a_long_evaluate(tmp_path):
+    """#27: Ctrl-C during a million-replicate bootstrap raises KeyboardInterrupt
+    promptly."""
+    from conftest import look_alike_row, write_shard
+
+    rows = [look_alike_row("lsvq", i, float(i % 97), 1.0) for i in range(5_000)]
+    shard = write_shard(tmp_path / "labels.jsonl", rows)
+    predictions = tmp_path / "pred.csv"
+    predictions.write_text("name,score\n" + "".join(f"{r['src']},{(i * 31) % 89}\n" for i, r in enumerate(rows)))
+    child = subprocess.Popen(
+        [sys.executable, "-c", EVALUATE_SCRIPT, str(shard), str(predictions)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert child.stdout.readline().strip() == "scoring"
+    time.sleep(1.0)
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=120)
+    waited = time.monotonic() - sent
+    assert child.returncode == 42, (out, err)
+    assert "KeyboardInterrupt" in out and "finished" not in out
+    assert waited < 2.0, f"the evaluate took {waited:.1f} s to stop"
