@@ -477,3 +477,36 @@ def test_ctrl_c_stops_a_long_evaluate(tmp_path):
     assert child.returncode == 42, (out, err)
     assert "KeyboardInterrupt" in out and "finished" not in out
     assert waited < 2.0, f"the evaluate took {waited:.1f} s to stop"
+
+
+AUDIT_SCRIPT = """
+import sys, moscorpus
+print("auditing", flush=True)
+try:
+    moscorpus.audit(sys.argv[1], decode=True, jobs=1)
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", flush=True)
+    sys.exit(42)
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_stops_a_long_audit(tmp_path):
+    """#27: Ctrl-C while ffmpeg decodes a folder of clips one by one raises
+    KeyboardInterrupt after the clip under way, not after the folder."""
+    fixtures = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "probe"
+    clip = fixtures / "h264_faststart.mp4"
+    for i in range(400):
+        (tmp_path / f"clip{i:03d}.mp4").symlink_to(clip)
+    child = subprocess.Popen(
+        [sys.executable, "-c", AUDIT_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert child.stdout.readline().strip() == "auditing"
+    time.sleep(1.0)
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=300)
+    waited = time.monotonic() - sent
+    assert child.returncode == 42, (out, err)
+    assert "KeyboardInterrupt" in out and "finished" not in out
+    assert waited < 2.0, f"the audit took {waited:.1f} s to stop"

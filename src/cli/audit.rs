@@ -67,7 +67,7 @@ fn audit_lines(args: &AuditArgs) -> Result<Vec<AuditLine>, Error> {
     let decoder = args.decoding.decoder()?;
     let clips = clips_of(&args.paths, args.clips_dir.as_deref())?;
     let prober = args.prober.build();
-    Ok(audit_all(&clips, prober.as_ref(), jobs, decoder))
+    audit_all(&clips, prober.as_ref(), jobs, decoder)
 }
 
 pub fn run(args: AuditArgs) -> Result<(), Error> {
@@ -194,7 +194,7 @@ fn audit_all(
     prober: &(dyn crate::probe::Prober + Send + Sync),
     jobs: usize,
     decoder: Option<&Path>,
-) -> Vec<AuditLine> {
+) -> Result<Vec<AuditLine>, Error> {
     let next = AtomicUsize::new(0);
     let mut lines: Vec<Option<AuditLine>> = vec![None; clips.len()];
     std::thread::scope(|scope| {
@@ -203,6 +203,11 @@ fn audit_all(
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
+                        // A stop asked for (Ctrl-C in the Python module) ends the audit
+                        // between clips.
+                        if crate::interrupt::requested().is_some() {
+                            return done;
+                        }
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some((path, name)) = clips.get(i) else {
                             return done;
@@ -218,7 +223,10 @@ fn audit_all(
             }
         }
     });
-    lines.into_iter().flatten().collect()
+    if let Some(signal) = crate::interrupt::requested() {
+        return Err(Error::Interrupted { signal });
+    }
+    Ok(lines.into_iter().flatten().collect())
 }
 
 /// `N clips: ok A, truncated B, …`, then each damaged clip's first problem (20 at most).
