@@ -330,23 +330,7 @@ fn clip_objects(rows: &RecordBatch, clips: &Path, folder: &Path) -> Result<Vec<V
         if !seen.insert(key) {
             continue;
         }
-        let path = clips.join(key);
-        let on_disk = std::fs::metadata(&path).map(|m| m.len()).ok();
-        if on_disk != Some(size.value(i) as u64) {
-            return Err(Error::input_with_hint(
-                format!(
-                    "{}: {} (its row says {} bytes)",
-                    path.display(),
-                    match on_disk {
-                        None => "no such clip".to_string(),
-                        Some(bytes) => format!("{bytes} bytes"),
-                    },
-                    size.value(i)
-                ),
-                "give the folder the rows' clips are in with --clips, or --no-clips to \
-                 describe the rows alone",
-            ));
-        }
+        let path = super::clip_as_its_row(clips, key, size.value(i), "describe")?;
         let url = relative_url(folder, &path)?;
         objects.push(json!({
             "@type": "cr:FileObject",

@@ -141,20 +141,7 @@ fn link_clips(rows: &RecordBatch, clips: &Path, videos: &Path) -> Result<usize, 
     let size = int_column(rows, "src_size_bytes")?;
     let mut linked = 0;
     for i in 0..rows.num_rows() {
-        let from = clips.join(src.value(i));
-        let on_disk = std::fs::metadata(&from).map(|m| m.len()).ok();
-        if on_disk != Some(size.value(i) as u64) {
-            return Err(Error::input_with_hint(
-                format!(
-                    "{}: {} (its row says {} bytes)",
-                    from.display(),
-                    on_disk.map_or("no such clip".to_string(), |b| format!("{b} bytes")),
-                    size.value(i)
-                ),
-                "give the folder the rows' clips are in with --clips, or --no-clips to \
-                 publish the rows alone",
-            ));
-        }
+        let from = super::clip_as_its_row(clips, src.value(i), size.value(i), "publish")?;
         let to = videos.join(src.value(i));
         if to.exists() {
             continue;

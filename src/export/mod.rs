@@ -483,3 +483,29 @@ pub fn pyiqa_splits(rows: &[LabelRow], split: &SplitFile, val_ratio: f64) -> (St
     text.push('\n');
     (text, missing.len())
 }
+
+/// The clip `src` under `clips`, when it is there with the size its row gives; else an
+/// error naming it, with a hint to `--clips` or to `--no-clips` (to `verb` the rows alone).
+fn clip_as_its_row(
+    clips: &std::path::Path,
+    src: &str,
+    size: i64,
+    verb: &str,
+) -> Result<std::path::PathBuf, Error> {
+    let path = clips.join(src);
+    let on_disk = std::fs::metadata(&path).map(|m| m.len()).ok();
+    if on_disk == Some(size as u64) {
+        return Ok(path);
+    }
+    Err(Error::input_with_hint(
+        format!(
+            "{}: {} (its row says {size} bytes)",
+            path.display(),
+            on_disk.map_or("no such clip".to_string(), |b| format!("{b} bytes")),
+        ),
+        format!(
+            "give the folder the rows' clips are in with --clips, or --no-clips to {verb} the \
+             rows alone"
+        ),
+    ))
+}

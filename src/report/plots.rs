@@ -148,12 +148,25 @@ fn legend(names: &[&str], marker: Marker, top: u32) -> String {
     group
 }
 
-/// `svg` with `legend` drawn last, inside it.
-fn with_legend(svg: String, legend: &str) -> String {
-    match svg.rfind("</svg>") {
+/// A chart of `SIZE` drawn by `draw` on the upper part of a taller SVG, with the legend
+/// of `names` in the band below it.
+fn with_legend_band(
+    title: &str,
+    desc: &str,
+    names: &[&str],
+    marker: Marker,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), Error>,
+) -> Result<String, Error> {
+    let size = (SIZE.0, SIZE.1 + legend_height(names));
+    let svg = with_svg(size, title, desc, |root| {
+        let (plot, _legend) = root.split_vertically(SIZE.1);
+        draw(&plot)
+    })?;
+    let legend = legend(names, marker, SIZE.1);
+    Ok(match svg.rfind("</svg>") {
         Some(end) => format!("{}{legend}{}", &svg[..end], &svg[end..]),
         None => svg,
-    }
+    })
 }
 
 /// The frame every chart shares: title, margins, room for the axis labels.
@@ -229,9 +242,7 @@ pub fn overlaid(
         "Share of each corpus's clips per bin of {x_desc}, one line per corpus: {}.",
         names.join(", ")
     );
-    let size = (SIZE.0, SIZE.1 + legend_height(&names));
-    let svg = with_svg(size, title, &desc, |root| {
-        let (plot, _legend) = root.split_vertically(SIZE.1);
+    with_legend_band(title, &desc, &names, Marker::Line, |plot| {
         let shares: Vec<Vec<(f64, f64)>> = series
             .iter()
             .map(|(_, h)| {
@@ -248,7 +259,7 @@ pub fn overlaid(
         let (low, high) = series
             .first()
             .map_or((0.0, 100.0), |(_, h)| (h.low, h.high));
-        let mut chart = frame(&plot, title, 64)
+        let mut chart = frame(plot, title, 64)
             .build_cartesian_2d(low..high, 0.0..top * 1.1)
             .map_err(failed)?;
         page_style(chart.configure_mesh().disable_x_mesh())
@@ -265,8 +276,7 @@ pub fn overlaid(
                 .map_err(failed)?;
         }
         Ok(())
-    })?;
-    Ok(with_legend(svg, &legend(&names, Marker::Line, SIZE.1)))
+    })
 }
 
 /// Horizontal bars, one per category, largest first from the top; each bar carries its
@@ -332,16 +342,14 @@ pub fn mos_by_height(
         "Scatter of {y_desc} per picture height: {points} heights, one colour per corpus: {}.",
         names.join(", ")
     );
-    let size = (SIZE.0, SIZE.1 + legend_height(&names));
-    let svg = with_svg(size, title, &desc, |root| {
-        let (plot, _legend) = root.split_vertically(SIZE.1);
+    with_legend_band(title, &desc, &names, Marker::Dot, |plot| {
         let tallest = series
             .iter()
             .flat_map(|(_, points)| points.iter().map(|(h, _)| *h))
             .max()
             .unwrap_or(1)
             .max(1);
-        let mut chart = frame(&plot, title, 64)
+        let mut chart = frame(plot, title, 64)
             .build_cartesian_2d(0u64..tallest + tallest / 10 + 1, y_range.0..y_range.1)
             .map_err(failed)?;
         page_style(&mut chart.configure_mesh())
@@ -359,6 +367,5 @@ pub fn mos_by_height(
                 .map_err(failed)?;
         }
         Ok(())
-    })?;
-    Ok(with_legend(svg, &legend(&names, Marker::Dot, SIZE.1)))
+    })
 }

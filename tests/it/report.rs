@@ -318,6 +318,24 @@ fn headless(bin: &str, profile: &Path, extra: &[String], page: &Path) {
     assert!(status.success());
 }
 
+/// A screenshot's pixels and their layout.
+fn read_png(path: &Path) -> (Vec<u8>, png::OutputInfo) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    (pixels, info)
+}
+
+/// The share of a picture's pixels that are not near-white.
+fn ink_share(pixels: &[u8], info: &png::OutputInfo) -> f64 {
+    let ink = pixels
+        .chunks(info.color_type.samples())
+        .filter(|p| p.iter().take(3).any(|c| *c < 200))
+        .count();
+    ink as f64 / (info.width * info.height) as f64
+}
+
 #[test]
 fn a_real_browser_renders_the_page_and_prints_it() {
     let Some(bin) = chromium() else {
@@ -351,17 +369,10 @@ fn a_real_browser_renders_the_page_and_prints_it() {
         &page,
     );
     // The screenshot: a real picture with text and charts, not a blank page.
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut pixels).unwrap();
+    let (pixels, info) = read_png(&shot);
     assert_eq!((info.width, info.height), (1360, 1800));
     let channels = info.color_type.samples();
-    let not_white = pixels
-        .chunks(channels)
-        .filter(|p| p.iter().take(3).any(|c| *c < 200))
-        .count();
-    let share = not_white as f64 / (info.width * info.height) as f64;
+    let share = ink_share(&pixels, &info);
     assert!(
         share > 0.02 && share < 0.8,
         "{:.3} of the pixels are ink",
@@ -639,15 +650,8 @@ fn figures_of_150000_rows_fit_for_a_paper() {
         ],
         &dir.path().join("report.html"),
     );
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut pixels).unwrap();
-    let ink = pixels
-        .chunks(info.color_type.samples())
-        .filter(|p| p.iter().take(3).any(|c| *c < 200))
-        .count();
-    let share = ink as f64 / (info.width * info.height) as f64;
+    let (pixels, info) = read_png(&shot);
+    let share = ink_share(&pixels, &info);
     assert!(
         share > 0.02 && share < 0.8,
         "{share:.3} of the pixels are ink"
