@@ -186,7 +186,7 @@ fn command(py: Python<'_>, argv: Vec<String>) -> PyResult<String> {
 /// corpora() -> str: every corpus the tool knows, as JSON.
 #[pyfunction]
 fn corpora() -> String {
-    let all: Vec<_> = moscorpus::corpus::CorpusId::ALL
+    let all: Vec<_> = moscorpus::corpus::CorpusId::all()
         .iter()
         .map(|id| id.info())
         .collect();
@@ -196,7 +196,7 @@ fn corpora() -> String {
 /// scales() -> str: the scale table, as JSON.
 #[pyfunction]
 fn scales() -> String {
-    serde_json::to_string(moscorpus::corpus::SCALES).unwrap_or_default()
+    serde_json::to_string(&moscorpus::corpus::scales()).unwrap_or_default()
 }
 
 /// run_cli(argv) -> int: the `moscorpus` command line, exit code returned.

@@ -1,5 +1,6 @@
-//! `moscorpus corpora [--json]`: the registry as a table (or JSON): each corpus's scale,
-//! size, label files, clips, licence and citation.
+//! `moscorpus corpora [--json] [--check FILE]`: the registry as a table (or JSON): each
+//! corpus's scale, size, label files, clips, licence and citation; or one corpus file
+//! checked.
 
 use clap::Args;
 
@@ -11,11 +12,17 @@ pub struct CorporaArgs {
     /// Print the registry as JSON (one object per corpus).
     #[arg(long)]
     pub json: bool,
+    /// Check corpus files (TOML) without adding them: every key, with the line at fault.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub check: Vec<std::path::PathBuf>,
 }
 
 pub fn run(args: CorporaArgs) -> Result<(), Error> {
+    if !args.check.is_empty() {
+        return check(&args.check);
+    }
     if args.json {
-        let all: Vec<&CorpusInfo> = CorpusId::ALL.iter().map(|id| id.info()).collect();
+        let all: Vec<&CorpusInfo> = CorpusId::all().iter().map(|id| id.info()).collect();
         let text = serde_json::to_string_pretty(&all)
             .map_err(|e| Error::Other(format!("cannot write the registry: {e}")))?;
         out!("{text}")?;
@@ -30,7 +37,7 @@ pub fn run(args: CorporaArgs) -> Result<(), Error> {
         "clips from",
         "output"
     )?;
-    for id in CorpusId::ALL {
+    for id in CorpusId::all() {
         let info = id.info();
         let (low, high) = info.scale.native_range;
         let rows = info
@@ -50,7 +57,7 @@ pub fn run(args: CorporaArgs) -> Result<(), Error> {
         )?;
     }
     out!("")?;
-    for id in CorpusId::ALL {
+    for id in CorpusId::all() {
         let info = id.info();
         out!("{} ({}): {}", info.title, info.label, info.size)?;
         out!("  labels:   {}", info.label_files.join("; "))?;
@@ -93,4 +100,33 @@ fn clips_from(info: &CorpusInfo) -> String {
             }
         }
     }
+}
+
+/// `corpora --check FILE…`: each file parsed and checked as `--corpus-file` would, and
+/// its label free (a file already added by `--corpus-file` is its own corpus).
+fn check(files: &[std::path::PathBuf]) -> Result<(), Error> {
+    for path in files {
+        let parsed = crate::corpus::file::read(path).map_err(Box::new)?;
+        if let Some(existing) = CorpusId::from_label(&parsed.label)
+            && !crate::corpus::registry::is_defined_by(existing, path)
+        {
+            return Err(Error::input(format!(
+                "{}: label {:?} is already a corpus (from {}): give yours another label",
+                path.display(),
+                parsed.label,
+                existing.info().defined_in
+            )));
+        }
+        summary!(
+            "{}: ok ({}: {}, scale {}–{}, {} label file names, {} extra keys)",
+            path.display(),
+            parsed.label,
+            parsed.title,
+            parsed.scale.range.0,
+            parsed.scale.range.1,
+            parsed.labels.candidates.len(),
+            parsed.extra.len()
+        )?;
+    }
+    Ok(())
 }

@@ -30,7 +30,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     let prober = args.probing.build();
     let report = run_demo(&opts, prober.as_ref())?;
     let stdout = &mut std::io::stdout().lock();
-    super::ingest::print_summary(crate::corpus::CorpusId::Lsvq, &report, stdout)?;
+    super::ingest::print_summary(crate::corpus::CorpusId::LSVQ, &report, stdout)?;
     let page = report.output.with_file_name("report.html");
     let inputs = [&report.output, &report.state_path]
         .into_iter()
@@ -42,7 +42,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         &crate::report::ReportOptions {
             inputs: vec![report.output.clone()],
             labels: report.label_files.clone(),
-            parse: crate::manifest::ParseOptions::new(crate::corpus::CorpusId::Lsvq),
+            parse: crate::manifest::ParseOptions::new(crate::corpus::CorpusId::LSVQ),
             states: vec![report.state_path.clone()],
         },
         &claimed,

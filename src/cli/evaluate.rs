@@ -40,6 +40,10 @@ pub struct EvaluateArgs {
     /// (the 1080p label file).
     #[arg(long, value_enum, default_value_t = HeldOutArg::All)]
     pub split: HeldOutArg,
+    /// Score one of the corpus's named scores (a corpus file's `[[score]]`, e.g.
+    /// technical) instead of its MOS.
+    #[arg(long, value_name = "NAME")]
+    pub score: Option<String>,
     /// Also report PLCC and RMSE after the 4-parameter logistic fit.
     #[arg(long)]
     pub logistic: bool,
@@ -241,6 +245,7 @@ fn options(args: &EvaluateArgs) -> EvalOptions {
             HeldOutArg::Test => HeldOut::Test,
             HeldOutArg::Test1080p => HeldOut::Test1080p,
         },
+        score: args.score.clone(),
         logistic: args.logistic,
         strict: args.strict,
         bootstrap: args.bootstrap,

@@ -59,6 +59,12 @@ pub struct Cli {
     #[arg(long, short = 'q', global = true, conflicts_with = "log_level")]
     quiet: bool,
 
+    /// A corpus file (TOML, the schema in the README) to add to the built-in corpora;
+    /// repeat for several. Every `*.toml` in the folder MOSCORPUS_CORPUS_DIR names is
+    /// added too.
+    #[arg(long, global = true, value_name = "FILE")]
+    corpus_file: Vec<std::path::PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -229,6 +235,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    if let Err(error) = add_user_corpora(&args) {
+        say_on_stderr(&format!("error: {error}\n"));
+        return 2;
+    }
     let cli = Cli::parse_from(args);
     if cli.quiet {
         QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -314,7 +325,30 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    add_user_corpora(&args).map_err(|e| format!("error: {e}"))?;
     Cli::try_parse_from(args).map_err(|e| e.render().to_string())
+}
+
+/// Reads the user's corpus files before the command line is parsed, so that `--corpus`
+/// and `ingest CORPUS` know their labels: the folder in `MOSCORPUS_CORPUS_DIR`, then
+/// every `--corpus-file FILE` (or `--corpus-file=FILE`) of `args`.
+fn add_user_corpora(args: &[std::ffi::OsString]) -> Result<(), crate::corpus::CorpusFileError> {
+    let mut files = Vec::new();
+    let mut words = args.iter().skip(1);
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        if word == "--corpus-file" {
+            if let Some(file) = words.next() {
+                files.push(std::path::PathBuf::from(file));
+            }
+        } else if let Some(file) = word.to_str().and_then(|w| w.strip_prefix("--corpus-file=")) {
+            files.push(std::path::PathBuf::from(file));
+        }
+    }
+    crate::corpus::add_user_corpora(&files)
 }
 
 /// Runs a command that has a JSON answer (`ingest`, `evaluate`, `probe`) and returns

@@ -1,6 +1,6 @@
 //! `aggregate`: puts several corpus shards on one 0–100 MOS axis.
 //!
-//! The one scale table ([`SCALES`](crate::corpus::SCALES), each registry entry's `scale`) says, per corpus, its
+//! The one scale table ([`scales`](crate::corpus::scales), each registry entry's `scale`) says, per corpus, its
 //! published native range and the affine map to 0–100. Each row keeps `mos_native`,
 //! `mos_std_dev_native`, `mos_native_scale` and `corpus_source`; `mos_std_dev` is
 //! rescaled with the MOS (the offset cancels: × factor) and `n_ratings` kept. A row
@@ -125,6 +125,37 @@ fn unify(
         stats.dropped_out_of_range += 1;
         return Ok(None);
     }
+    let scores =
+        crate::corpus::CorpusId::from_label(&corpus).map_or(&[][..], |id| id.info().scores);
+    for named in scores {
+        let Some(value) = row.extras.iter().find_map(|(key, value)| match value {
+            Extra::Float(x) if key == named.key => Some(*x),
+            Extra::Int(n) if key == named.key => Some(*n as f64),
+            _ => None,
+        }) else {
+            continue;
+        };
+        if !named.scale.contains(value) {
+            let (low, high) = named.scale.native_range;
+            tracing::warn!(
+                "{}: {} {value} is outside {corpus}'s published [{low}, {high}]; row dropped",
+                at(),
+                named.key
+            );
+            stats.dropped_out_of_range += 1;
+            return Ok(None);
+        }
+        set_extra(
+            &mut row,
+            named.key,
+            Extra::Float(named.scale.to_unified(value)),
+        );
+        set_extra(
+            &mut row,
+            format!("{}_native", named.key),
+            Extra::Float(value),
+        );
+    }
     row.mos = scale.to_unified(mos);
     row.mos_std_dev = scale.to_unified_spread(spread);
     set_extra(&mut row, "mos_std_dev_native", Extra::Float(spread));
@@ -140,10 +171,11 @@ fn unify(
 }
 
 /// Sets an extra key of `row`, replacing the value it had.
-fn set_extra(row: &mut CorpusRow, key: &'static str, value: Extra) {
-    match row.extras.iter_mut().find(|(k, _)| k == key) {
+fn set_extra(row: &mut CorpusRow, key: impl Into<std::borrow::Cow<'static, str>>, value: Extra) {
+    let key = key.into();
+    match row.extras.iter_mut().find(|(k, _)| *k == key) {
         Some((_, old)) => *old = value,
-        None => row.extras.push((key.into(), value)),
+        None => row.extras.push((key, value)),
     }
 }
 

@@ -1,76 +1,38 @@
 //! The corpus registry: every per-corpus fact, as data. Labels, files and folders,
 //! floors and defaults, the label columns and name rule, where clips come from, the
-//! MOS scale, the content key, citation and licence. Nothing outside this folder and the
-//! label-shape parsers under `manifest/` tells corpora apart: a new corpus is a new
-//! entry in [`registry`] plus, at most, one new label shape.
+//! MOS scale and named scores, the content key, citation and licence. Each corpus is a
+//! TOML file ([`file`]): the built-in ones are `corpora/*.toml`, compiled in; a user's
+//! are added at run time ([`registry`]). Nothing outside this folder and the label-shape
+//! parsers under `manifest/` tells corpora apart: a new corpus is a new file plus, at
+//! most, one new label shape.
 
+pub mod file;
 pub mod registry;
 pub mod scale;
 pub mod spelling;
 
-pub use registry::{KONVID_150K, LSVQ};
-pub use scale::{SCALES, Scale, scale_of};
+pub use file::CorpusFileError;
+pub use registry::{CORPUS_DIR_ENV, add_corpus_file, add_user_corpora};
+pub use scale::{Scale, scale_of, scales};
 
 use spelling::Aliases;
 use spelling::Naming;
 
-/// A corpus this tool ingests; its command-line name is the row's `corpus` value. The
-/// default (of `evaluate`, `merge` and `report`) is LSVQ, the field's training corpus.
-#[derive(
-    Debug,
-    Default,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    clap::ValueEnum,
-    serde::Serialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum CorpusId {
-    /// LSVQ (Patch-VQ): ~39 K clips, MOS 0–100 (official/SimpleVQA CSVs, DOVER lists).
-    #[value(name = "lsvq")]
-    #[default]
-    Lsvq,
-    /// KonViD-150k: MOS 1–5 (manifest.csv, or k150ka/k150kb score files).
-    #[value(name = "konvid-150k")]
-    Konvid150k,
-    /// KoNViD-1k: 1,200 Flickr clips, MOS 1–5 (official CSVs, VIDEVAL, DOVER, SimpleVQA .mat).
-    #[value(name = "konvid-1k")]
-    Konvid1k,
-    /// LIVE-VQC: 585 phone clips, MOS 0–100 (data.mat, VIDEVAL CSV, DOVER list).
-    #[value(name = "live-vqc")]
-    LiveVqc,
-    /// YouTube-UGC: ~1,150–1,380 clips, MOS 1–5 with SD and rater counts (xlsx, VIDEVAL, DOVER).
-    #[value(name = "youtube-ugc")]
-    YoutubeUgc,
-    /// Waterloo IVC 4K: 1,200 encoded clips, MOS 0–100 (CSV with a path column).
-    #[value(name = "waterloo-ivc-4k")]
-    WaterlooIvc4k,
-    /// CHUG: 5,992 HDR UGC clips on a bitrate ladder, MOS 0–100 (CSV; clips by URL);
-    /// rows also carry chug_ref, chug_content_name, chug_bitladder, chug_orientation.
-    #[value(name = "chug")]
-    Chug,
-    /// LIVE-YT-Gaming: 600 gaming clips, MOS 0–100 (MAT file).
-    #[value(name = "live-yt-gaming")]
-    LiveYtGaming,
-}
+/// A corpus this tool ingests: an entry of the registry (the built-in corpus files, then
+/// the user's). Its command-line name is the row's `corpus` value. The default (of
+/// `evaluate`, `merge` and `report`) is LSVQ, the field's training corpus.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CorpusId(u16);
 
 impl CorpusId {
-    /// Every corpus, in the order they are listed.
-    pub const ALL: [CorpusId; 8] = [
-        CorpusId::Lsvq,
-        CorpusId::Konvid150k,
-        CorpusId::Konvid1k,
-        CorpusId::LiveVqc,
-        CorpusId::YoutubeUgc,
-        CorpusId::WaterlooIvc4k,
-        CorpusId::Chug,
-        CorpusId::LiveYtGaming,
-    ];
+    /// LSVQ, the first built-in corpus.
+    pub const LSVQ: CorpusId = CorpusId(0);
+
+    /// Every corpus, in the order they are listed: the built-in ones, then the user's in
+    /// the order they were added.
+    pub fn all() -> &'static [CorpusId] {
+        registry::ids()
+    }
 
     pub fn info(self) -> &'static CorpusInfo {
         registry::entry(self)
@@ -78,7 +40,34 @@ impl CorpusId {
 
     /// The corpus whose rows carry this `corpus` value.
     pub fn from_label(label: &str) -> Option<CorpusId> {
-        Self::ALL.into_iter().find(|id| id.info().label == label)
+        Self::all()
+            .iter()
+            .copied()
+            .find(|id| id.info().label == label)
+    }
+
+    /// The registry index (for the registry only).
+    const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl serde::Serialize for CorpusId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.info().label)
+    }
+}
+
+/// `--corpus NAME` on the command line: every registry corpus, with its one-line summary
+/// in `--help` (the user's corpus files are read before the command line is parsed).
+impl clap::ValueEnum for CorpusId {
+    fn value_variants<'a>() -> &'a [Self] {
+        Self::all()
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let info = self.info();
+        Some(clap::builder::PossibleValue::new(info.label).help(info.summary))
     }
 }
 
@@ -98,6 +87,12 @@ pub const DIR_FLAG_ALIASES: [&str; 7] = [
 #[derive(Debug, serde::Serialize)]
 pub struct CorpusInfo {
     pub id: CorpusId,
+    /// One line for `--help`.
+    #[serde(skip)]
+    pub summary: &'static str,
+    /// The corpus file it was read from (`corpora/lsvq.toml` for a built-in one).
+    #[serde(skip)]
+    pub defined_in: &'static str,
     /// The row's `corpus` value (and the command-line name).
     pub label: &'static str,
     pub title: &'static str,
@@ -142,6 +137,9 @@ pub struct CorpusInfo {
     pub simplevqa: SimpleVqaLabels,
     /// Keys written after the 15 (sorted with them), and what each holds.
     pub extra_keys: &'static [(&'static str, &'static str)],
+    /// Named scores beside the MOS, each an extra key with its scale.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub scores: &'static [scale::NamedScore],
     /// Where the labels and clips come from, shown when something is missing.
     pub source_hint: &'static str,
     pub citation: &'static str,
@@ -181,7 +179,7 @@ pub enum MatScores {
 }
 
 /// The path column of a DOVER list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DoverPath {
     /// The clip key (`yfcc-batch1/725.mp4`).
@@ -245,6 +243,11 @@ pub enum ArchiveLayout {
 }
 
 impl CorpusInfo {
+    /// The named score `key`, if the corpus has one.
+    pub fn score(&self, key: &str) -> Option<&'static scale::NamedScore> {
+        self.scores.iter().find(|s| s.key == key)
+    }
+
     /// The other spelling of a clip key, if the corpus has one.
     pub fn key_alias(&self, key: &str) -> Option<&'static str> {
         self.key_aliases.iter().find_map(|&(a, b)| {

@@ -1,5 +1,5 @@
 //! A corpus's MOS scale and its affine map to the unified 0–100 axis
-//! (`unified = (mos + offset) × factor`). Each registry entry holds its own; [`SCALES`]
+//! (`unified = (mos + offset) × factor`). Each registry entry holds its own; [`scales`]
 //! lists them for `aggregate`, `export --unified` and the report.
 
 /// One corpus's native MOS scale and its map to 0–100.
@@ -57,19 +57,23 @@ impl Scale {
     }
 }
 
+/// A score beside the MOS (a corpus file's `[[score]]`): the row's extra key and its
+/// scale.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct NamedScore {
+    pub key: &'static str,
+    pub scale: Scale,
+}
+
 /// The one table of scales: every registry entry's, in registry order.
-pub const SCALES: &[Scale] = &{
-    let all = super::CorpusId::ALL;
-    let mut scales = [super::LSVQ.scale; super::CorpusId::ALL.len()];
-    let mut i = 0;
-    while i < all.len() {
-        scales[i] = super::registry::entry(all[i]).scale;
-        i += 1;
-    }
-    scales
-};
+pub fn scales() -> Vec<&'static Scale> {
+    super::CorpusId::all()
+        .iter()
+        .map(|id| &id.info().scale)
+        .collect()
+}
 
 /// The scale of a corpus label (`corpus` value of a row), if it is a known corpus.
 pub fn scale_of(corpus: &str) -> Option<&'static Scale> {
-    SCALES.iter().find(|s| s.corpus == corpus)
+    super::CorpusId::from_label(corpus).map(|id| &id.info().scale)
 }

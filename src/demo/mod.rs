@@ -54,7 +54,7 @@ pub fn run_demo(opts: &DemoOptions, prober: &(dyn Prober + Sync)) -> Result<RunR
         server.base_url()
     );
 
-    let mut ingest_opts = IngestOptions::new(CorpusId::Lsvq);
+    let mut ingest_opts = IngestOptions::new(CorpusId::LSVQ);
     ingest_opts.dir = opts.dir.clone();
     ingest_opts.label_file = Some(manifest);
     ingest_opts.max_rows = opts.max_rows;

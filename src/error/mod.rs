@@ -25,6 +25,9 @@ pub enum Error {
     /// A label file that cannot be used (where, and why, as data).
     #[error(transparent)]
     Label(#[from] Box<LabelError>),
+    /// A corpus file that cannot be used (where, and why).
+    #[error(transparent)]
+    CorpusFile(#[from] Box<crate::corpus::CorpusFileError>),
     /// A line of a shard that is not a MOS-corpus row (where, and why).
     #[error(transparent)]
     Row(#[from] Box<RowError>),
@@ -95,6 +98,7 @@ impl Error {
             Error::Input { .. }
             | Error::MissingInput { .. }
             | Error::Label(_)
+            | Error::CorpusFile(_)
             | Error::Row(_)
             | Error::BadArchive { .. } => 2,
             Error::File(e) | Error::Io { source: e, .. } if input_file(e) => 2,

@@ -25,6 +25,8 @@ pub struct EvalOptions {
     pub labels: Vec<PathBuf>,
     pub predictions: PathBuf,
     pub split: HeldOut,
+    /// A named score of the corpus to score instead of the MOS (`evaluate --score`).
+    pub score: Option<String>,
     pub logistic: bool,
     pub strict: bool,
     /// Bootstrap replicates (0: none).
@@ -59,7 +61,8 @@ pub struct EvalReport {
 
 /// Reads labels and predictions and joins them; also the labels' clip hashes by key.
 fn read_joined(opts: &EvalOptions) -> Result<(Joined, HashMap<String, Digest>), Error> {
-    let (labels, hashes) = read_labels_and_hashes(&opts.labels, opts.split, opts.corpus)?;
+    let (labels, hashes) =
+        read_labels_and_hashes(&opts.labels, opts.split, opts.corpus, opts.score.as_deref())?;
     let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
     inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
     Ok((inputs::join(&labels, &predictions), hashes))

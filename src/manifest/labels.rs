@@ -33,19 +33,43 @@ pub fn read_labels(
     split: HeldOut,
     corpus: CorpusId,
 ) -> Result<Vec<(String, f64)>, Error> {
-    Ok(read_labels_and_hashes(paths, split, corpus)?.0)
+    Ok(read_labels_and_hashes(paths, split, corpus, None)?.0)
+}
+
+/// The named score `score` of `corpus` (a corpus file's `[[score]]`), or an error listing
+/// the ones it has.
+pub fn check_score(corpus: CorpusId, score: &str) -> Result<(), Error> {
+    let info = corpus.info();
+    if info.score(score).is_some() {
+        return Ok(());
+    }
+    let known: Vec<&str> = info.scores.iter().map(|s| s.key).collect();
+    Err(Error::input(format!(
+        "--score {score}: {} has {}",
+        info.label,
+        if known.is_empty() {
+            "no named scores, only its MOS".to_string()
+        } else {
+            format!("the scores {}", known.join(", "))
+        }
+    )))
 }
 
 /// (clip key, MOS) pairs in file order.
 pub type LabelPairs = Vec<(String, f64)>;
 
 /// [`read_labels`], with the `src_sha256` of every clip the JSONL label files (shards)
-/// name, by clip key (other label shapes name no bytes), from the same one read.
+/// name, by clip key (other label shapes name no bytes), from the same one read; with
+/// `score`, that named score of each clip instead of its MOS.
 pub fn read_labels_and_hashes(
     paths: &[PathBuf],
     split: HeldOut,
     corpus: CorpusId,
+    score: Option<&str>,
 ) -> Result<(LabelPairs, HashMap<String, Digest>), Error> {
+    if let Some(score) = score {
+        check_score(corpus, score)?;
+    }
     let mut labels = Vec::new();
     let mut hashes = HashMap::new();
     for path in paths {
@@ -56,8 +80,9 @@ pub fn read_labels_and_hashes(
         let is_1080p = file_name.contains("1080p");
         if is_shard(path)? {
             if split == HeldOut::All {
+                let value = score.unwrap_or("mos");
                 let rows =
-                    read_named_values(path, &["src", "name"], &["mos"], corpus, Some(&mut hashes))?;
+                    read_named_values(path, &["src", "name"], &[value], corpus, Some(&mut hashes))?;
                 labels.extend(rows);
             }
             continue;
@@ -74,13 +99,15 @@ pub fn read_labels_and_hashes(
             HeldOut::Test => !is_1080p && file_name.contains("test"),
             HeldOut::Test1080p => is_1080p,
         };
-        labels.extend(
-            parsed
-                .rows
-                .iter()
-                .filter(|r| keep(r))
-                .map(|r| (r.key.clone(), r.mos)),
-        );
+        for row in parsed.rows.iter().filter(|r| keep(r)) {
+            let value = match score {
+                None => row.mos,
+                Some(score) => row.score(score).ok_or_else(|| {
+                    LabelError::at(path, row.line, ErrorKind::NoField(score.to_string()))
+                })?,
+            };
+            labels.push((row.key.clone(), value));
+        }
     }
     if labels.is_empty() && split != HeldOut::All {
         let which = if split == HeldOut::Test {

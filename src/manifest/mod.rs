@@ -48,6 +48,16 @@ pub struct ManifestRow {
     pub extras: Vec<(&'static str, crate::store::row::Extra)>,
 }
 
+impl ManifestRow {
+    /// The value of the named score `key` (an extra key holding a number).
+    pub fn score(&self, key: &str) -> Option<f64> {
+        self.extras.iter().find_map(|(k, value)| match value {
+            crate::store::row::Extra::Float(x) if *k == key => Some(*x),
+            _ => None,
+        })
+    }
+}
+
 /// A row that was skipped, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowProblem {

@@ -132,6 +132,23 @@ pub fn record_to_row(
                         ))
                     })?,
             ),
+            ExtraKind::Float => {
+                let value = parse_finite(text).ok_or_else(|| {
+                    problem(format!(
+                        "{name}: {} {text:?} is not a finite number",
+                        extra.column
+                    ))
+                })?;
+                if let Some((low, high)) = extra.range
+                    && !(low..=high).contains(&value)
+                {
+                    return Err(problem(format!(
+                        "{name}: {} {value} is outside its published [{low}, {high}]",
+                        extra.column
+                    )));
+                }
+                Extra::Float(value)
+            }
         };
         extras.push((extra.key, value));
     }

@@ -193,8 +193,9 @@ impl IngestOptions {
         if self.state_path.is_some() || !state.is_file() || self.output_path().exists() {
             return Ok(());
         }
-        let other = CorpusId::ALL
-            .into_iter()
+        let other = CorpusId::all()
+            .iter()
+            .copied()
             .find(|id| *id != self.corpus && self.dir.join(id.info().output_file).is_file());
         match other {
             Some(other) => Err(Error::input_with_hint(

@@ -385,7 +385,7 @@ mod tests {
         let rows = [label("a.mp4", 50.0)];
         let mut applier = Applier {
             state,
-            info: CorpusId::Lsvq.info(),
+            info: CorpusId::LSVQ.info(),
             corpus_version: "v1",
             ingested_at: "2026-12-07T00:00:00Z",
             prober: &prober,

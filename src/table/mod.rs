@@ -269,7 +269,7 @@ fn keep_corpora(batch: &RecordBatch, corpora: &[String]) -> Result<RecordBatch, 
         if crate::corpus::CorpusId::from_label(name).is_some() || in_rows.contains(name.as_str()) {
             continue;
         }
-        let known: std::collections::BTreeSet<&str> = crate::corpus::CorpusId::ALL
+        let known: std::collections::BTreeSet<&str> = crate::corpus::CorpusId::all()
             .iter()
             .map(|id| id.info().label)
             .chain(in_rows.iter().copied())

@@ -15,7 +15,7 @@ use moscorpus::files::output::ClaimedOutput;
 fn claim(path: &std::path::Path) -> ClaimedOutput {
     ClaimedOutput::claim(path, [], true).unwrap()
 }
-use moscorpus::corpus::{SCALES, scale_of};
+use moscorpus::corpus::{scale_of, scales};
 
 /// A row of clip `name` (its hash made from the name: the same name, the same bytes).
 fn row(name: &str, corpus: &str, mos: f64, std: f64) -> String {
@@ -48,7 +48,7 @@ const AT: &str = "2026-05-09T00:00:00+00:00";
 fn every_table_entry_maps_its_range_onto_0_100() {
     let dir = tempfile::tempdir().unwrap();
     let mut rows = Vec::new();
-    for (i, scale) in SCALES.iter().enumerate() {
+    for (i, scale) in scales().into_iter().enumerate() {
         let (low, high) = scale.native_range;
         let mid = (low + high) / 2.0;
         rows.push(row(&format!("{i}a"), scale.corpus, low, 0.0));
@@ -58,9 +58,9 @@ fn every_table_entry_maps_its_range_onto_0_100() {
     let input = write(&dir, "all.jsonl", &rows);
     let out = dir.path().join("unified.jsonl");
     let stats = aggregate_at(&[input], &claim(&out), AT).unwrap();
-    assert_eq!(stats.written, 3 * SCALES.len());
+    assert_eq!(stats.written, 3 * scales().len());
     let rows = read_rows(&out);
-    for (i, scale) in SCALES.iter().enumerate() {
+    for (i, scale) in scales().into_iter().enumerate() {
         let unified: Vec<f64> = rows[3 * i..3 * i + 3]
             .iter()
             .map(|r| r["mos"].as_f64().unwrap())
@@ -279,7 +279,7 @@ fn all_eight_corpora_rescale_mos_and_sd_and_dedup_on_the_rescaled_sd() {
     let dir = tempfile::tempdir().unwrap();
     // One shard per registry corpus, each row at 3/4 of its native range, SD 1 % of it.
     let mut inputs = Vec::new();
-    for id in moscorpus::corpus::CorpusId::ALL {
+    for id in moscorpus::corpus::CorpusId::all() {
         let scale = id.info().scale;
         let (low, high) = scale.native_range;
         let mos = low + 0.75 * (high - low);

@@ -641,7 +641,7 @@ fn corpora_lists_every_corpus_with_scale_licence_and_citation() {
     // Every registry fact in one reviewed file: a changed fact shows in review.
     insta::assert_snapshot!("corpora_json", json.stdout);
     let all: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(all.len(), moscorpus::corpus::CorpusId::ALL.len());
+    assert_eq!(all.len(), moscorpus::corpus::CorpusId::all().len());
     for entry in &all {
         let label = entry["label"].as_str().unwrap();
         assert!(table.stdout.contains(label), "{label}");

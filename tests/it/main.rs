@@ -8,6 +8,7 @@ mod archives;
 mod bad_input;
 mod cli;
 mod corpora;
+mod corpus_file;
 mod downloads;
 mod evaluate;
 mod export;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use moscorpus::corpus::{CorpusId, KONVID_150K};
+use moscorpus::corpus::CorpusId;
 use moscorpus::manifest::konvid_scores::{ScorePart, discover};
 use moscorpus::manifest::{LabelShape, ParseOptions, parse_konvid_scores, parse_label_file};
 use moscorpus::pipeline::select::{TrainTest, select};
@@ -25,7 +25,7 @@ fn keys(rows: &[moscorpus::manifest::ManifestRow]) -> Vec<&str> {
 
 #[test]
 fn simplevqa_csv_with_crlf_quoted_lists_and_dotted_names() {
-    let m = parse_label_file(&labels("LSVQ_whole_test.csv"), &opts(CorpusId::Lsvq)).unwrap();
+    let m = parse_label_file(&labels("LSVQ_whole_test.csv"), &opts(CorpusId::LSVQ)).unwrap();
     assert_eq!(m.shape, LabelShape::LsvqCsv);
     assert_eq!(
         keys(&m.rows),
@@ -68,7 +68,7 @@ fn simplevqa_csv_with_crlf_quoted_lists_and_dotted_names() {
 
 #[test]
 fn simplevqa_1080p_has_no_split_column() {
-    let m = parse_label_file(&labels("LSVQ_whole_test_1080p.csv"), &opts(CorpusId::Lsvq)).unwrap();
+    let m = parse_label_file(&labels("LSVQ_whole_test_1080p.csv"), &opts(CorpusId::LSVQ)).unwrap();
     assert_eq!(m.shape, LabelShape::LsvqCsv);
     assert_eq!(
         keys(&m.rows),
@@ -80,7 +80,7 @@ fn simplevqa_1080p_has_no_split_column() {
 
 #[test]
 fn official_csv_with_bom_and_is_test_split() {
-    let m = parse_label_file(&labels("labels_train_test.csv"), &opts(CorpusId::Lsvq)).unwrap();
+    let m = parse_label_file(&labels("labels_train_test.csv"), &opts(CorpusId::LSVQ)).unwrap();
     assert_eq!(
         m.shape,
         LabelShape::LsvqCsv,
@@ -103,7 +103,7 @@ fn official_csv_with_bom_and_is_test_split() {
 
 #[test]
 fn dover_list_without_header_or_final_newline() {
-    let m = parse_label_file(&labels("labels_test.txt"), &opts(CorpusId::Lsvq)).unwrap();
+    let m = parse_label_file(&labels("labels_test.txt"), &opts(CorpusId::LSVQ)).unwrap();
     assert_eq!(m.shape, LabelShape::DoverList);
     assert_eq!(
         keys(&m.rows),
@@ -121,7 +121,11 @@ fn dover_list_without_header_or_final_newline() {
 
 #[test]
 fn generic_manifest_with_alias_columns() {
-    let m = parse_label_file(&labels("manifest.csv"), &opts(CorpusId::Konvid150k)).unwrap();
+    let m = parse_label_file(
+        &labels("manifest.csv"),
+        &opts(CorpusId::from_label("konvid-150k").unwrap()),
+    )
+    .unwrap();
     assert_eq!(m.shape, LabelShape::GenericCsv);
     assert_eq!(
         keys(&m.rows),
@@ -147,7 +151,7 @@ fn generic_manifest_with_alias_columns() {
 
 #[test]
 fn konvid_scores_with_and_without_header() {
-    let o = opts(CorpusId::Konvid150k);
+    let o = opts(CorpusId::from_label("konvid-150k").unwrap());
     let a = ScorePart {
         scores: labels("k150ka_scores.csv"),
         clips_folder: "k150ka_extracted",
@@ -197,7 +201,16 @@ fn konvid_scores_with_and_without_header() {
 #[test]
 fn konvid_layout_is_discovered_beside_the_extracted_folders() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(discover(dir.path(), KONVID_150K.score_parts).is_empty());
+    assert!(
+        discover(
+            dir.path(),
+            CorpusId::from_label("konvid-150k")
+                .unwrap()
+                .info()
+                .score_parts
+        )
+        .is_empty()
+    );
     std::fs::copy(
         labels("k150kb_scores.csv"),
         dir.path().join("k150kb_scores.csv"),
@@ -208,7 +221,13 @@ fn konvid_layout_is_discovered_beside_the_extracted_folders() {
         dir.path().join("k150ka_scores.csv"),
     )
     .unwrap();
-    let parts = discover(dir.path(), KONVID_150K.score_parts);
+    let parts = discover(
+        dir.path(),
+        CorpusId::from_label("konvid-150k")
+            .unwrap()
+            .info()
+            .score_parts,
+    );
     assert_eq!(
         parts.iter().map(|p| p.clips_folder).collect::<Vec<_>>(),
         ["k150ka_extracted", "k150kb_extracted"]
@@ -239,7 +258,7 @@ fn headerless_csv_and_missing_columns_are_input_errors() {
         ("noname.csv", "clip,mos\n0001,3.3\n", ":1: no header line"),
     ];
     for (name, text, needle) in cases {
-        let err = parse_label_file(&write(name, text), &opts(CorpusId::Lsvq)).unwrap_err();
+        let err = parse_label_file(&write(name, text), &opts(CorpusId::LSVQ)).unwrap_err();
         assert_eq!(err.exit_code(), 2, "{name}");
         let message = err.to_string();
         assert!(
@@ -263,7 +282,7 @@ fn a_nan_std_dev_is_unknown_and_keeps_its_row() {
          Gaming_720P-0c1d,Gaming,720,98,NaN,0.81\n",
     )
     .unwrap();
-    let m = parse_label_file(&path, &opts(CorpusId::YoutubeUgc)).unwrap();
+    let m = parse_label_file(&path, &opts(CorpusId::from_label("youtube-ugc").unwrap())).unwrap();
     let figures: Vec<(f64, f64, u64)> = m
         .rows
         .iter()
@@ -282,7 +301,7 @@ fn label_errors_carry_their_file_line_and_kind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("labels.csv");
     std::fs::write(&path, "name,score_x\nyfcc-batch1/1,3.5\n").unwrap();
-    let error = match parse_label_file(&path, &opts(CorpusId::Lsvq)) {
+    let error = match parse_label_file(&path, &opts(CorpusId::LSVQ)) {
         Err(moscorpus::Error::Label(error)) => error,
         other => panic!("expected a label error, got {other:?}"),
     };
@@ -311,7 +330,7 @@ fn label_errors_carry_their_file_line_and_kind() {
     assert_eq!(moscorpus::Error::Label(error).exit_code(), 2);
 
     std::fs::write(&path, "").unwrap();
-    let empty = parse_label_file(&path, &opts(CorpusId::Lsvq)).unwrap_err();
+    let empty = parse_label_file(&path, &opts(CorpusId::LSVQ)).unwrap_err();
     assert!(
         matches!(&empty, moscorpus::Error::Label(e) if matches!(e.kind, ErrorKind::Empty) && e.line.is_none()),
         "{empty:?}"

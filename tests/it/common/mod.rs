@@ -172,7 +172,7 @@ impl Sandbox {
 
     /// Options for an LSVQ ingest of `label_file` in this sandbox, floor lowered.
     pub fn options(&self, label_file: &Path) -> IngestOptions {
-        let mut opts = IngestOptions::new(CorpusId::Lsvq);
+        let mut opts = IngestOptions::new(CorpusId::LSVQ);
         opts.dir = self.work();
         opts.label_file = Some(label_file.to_path_buf());
         opts.min_csv_rows = Some(1);
