@@ -79,6 +79,7 @@ __all__ = [
     "Protocol",
     "Spread",
     "SplitMetrics",
+    "add_corpus_file",
     "audit",
     "corpora",
     "evaluate",
@@ -495,6 +496,15 @@ def corpora() -> List[Dict[str, Any]]:
     label files looked for, MOS scale, where it comes from, citation and licence."""
     answer: List[Dict[str, Any]] = json.loads(_native.corpora())
     return answer
+
+
+def add_corpus_file(path: PathLike) -> str:
+    """Adds a corpus of your own, described in a TOML corpus file (the schema is in the
+    README, "A corpus of your own, as a file"), to every function of this process, and
+    returns its label. Adding the same file again is a no-op; a bad file raises
+    ``CorpusError`` (``kind == "corpus_file"``) naming the file, line and key. Files in
+    the folder ``MOSCORPUS_CORPUS_DIR`` names are added on their own."""
+    return _native.add_corpus_file(os.fspath(path))
 
 
 def scales() -> List[Dict[str, Any]]:

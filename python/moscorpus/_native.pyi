@@ -5,7 +5,7 @@ from typing import Optional, Sequence, Union
 
 import pyarrow
 
-__all__ = ["CorpusError", "read", "command", "corpora", "scales", "run_cli", "__version__"]
+__all__ = ["CorpusError", "read", "command", "corpora", "scales", "add_corpus_file", "run_cli", "__version__"]
 
 __version__: str
 
@@ -19,7 +19,7 @@ class CorpusError(ValueError):
     """The 1-based line at fault, when one is."""
     kind: str
     """What is wrong, as a name: ``"missing_column"``, ``"no_header"``, ``"csv"``,
-    ``"row"`` (a shard row), ``"bad_archive"``, ``"input"`` (no finer kind yet), …
+    ``"row"`` (a shard row), ``"bad_archive"``, ``"corpus_file"``, ``"input"`` (no finer kind yet), …
     A missing input file raises ``FileNotFoundError`` instead."""
     key: Optional[str]
     """For a shard row: the key whose value is missing or of the wrong type."""
@@ -32,4 +32,5 @@ def read(
 def command(argv: Sequence[str]) -> str: ...
 def corpora() -> str: ...
 def scales() -> str: ...
+def add_corpus_file(path: Union[str, PathLike[str]]) -> str: ...
 def run_cli(argv: Sequence[str]) -> int: ...

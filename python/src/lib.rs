@@ -57,6 +57,10 @@ fn to_py(error: Error) -> PyErr {
             )
         }
         Error::BadArchive { message } => corpus_error(message, None, None, "bad_archive", None),
+        Error::CorpusFile(file) => {
+            let path = Some(file.file.clone());
+            corpus_error(file.to_string(), path, file.line, "corpus_file", None)
+        }
         // FileNotFoundError(errno, strerror, filename), as `open` raises it.
         Error::MissingInput { path, what } => PyFileNotFoundError::new_err((
             ENOENT,
@@ -193,6 +197,15 @@ fn corpora() -> String {
     serde_json::to_string(&all).unwrap_or_default()
 }
 
+/// add_corpus_file(path) -> str: adds a corpus file (TOML) to every function of this
+/// process and gives its label.
+#[pyfunction]
+fn add_corpus_file(path: std::path::PathBuf) -> PyResult<String> {
+    let id = moscorpus::corpus::add_corpus_file(&path)
+        .map_err(|e| to_py(Error::CorpusFile(Box::new(e))))?;
+    Ok(id.info().label.to_string())
+}
+
 /// scales() -> str: the scale table, as JSON.
 #[pyfunction]
 fn scales() -> String {
@@ -212,6 +225,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(command, m)?)?;
     m.add_function(wrap_pyfunction!(corpora, m)?)?;
     m.add_function(wrap_pyfunction!(scales, m)?)?;
+    m.add_function(wrap_pyfunction!(add_corpus_file, m)?)?;
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

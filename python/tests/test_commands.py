@@ -468,3 +468,63 @@ def test_ctrl_c_stops_a_long_audit(tmp_path):
         (tmp_path / f"clip{i:03d}.mp4").symlink_to(fixtures / "h264_faststart.mp4")
     call = "moscorpus.audit(sys.argv[1], decode=True, jobs=1)"
     _ctrl_c_stops(call, [tmp_path], "audit", pause=1.0)
+
+
+IN_HOUSE = """
+label = "acme-py"
+title = "ACME (Python)"
+version = "acme-py-1"
+
+[labels]
+candidates = ["scores.csv"]
+naming = "base_name"
+
+[columns]
+name = ["clip"]
+mos = ["overall"]
+
+[[score]]
+name = "sharpness"
+column = "sharpness"
+range = [0.0, 10.0]
+
+[scale]
+range = [1.0, 5.0]
+name = "1-5-acr"
+offset = -1.0
+factor = 25.0
+"""
+
+
+def test_a_corpus_file_adds_a_corpus_to_every_function(tmp_path):
+    repo = Path(__file__).resolve().parents[2]
+    clip = (repo / "tests/fixtures/clips/h264_160x120_ntsc.mp4").read_bytes()
+    work = tmp_path / "acme"
+    (work / "clips").mkdir(parents=True)
+    for name in ("a", "b"):
+        (work / "clips" / f"{name}.mp4").write_bytes(clip + name.encode())
+    (work / "scores.csv").write_text("clip,overall,sharpness\na,4.5,2.0\nb,1.5,9.5\n")
+    corpus_file = tmp_path / "acme.toml"
+    corpus_file.write_text(IN_HOUSE)
+
+    assert moscorpus.add_corpus_file(corpus_file) == "acme-py"
+    assert moscorpus.add_corpus_file(str(corpus_file)) == "acme-py"  # again: no-op
+    listed = [c for c in moscorpus.corpora() if c["label"] == "acme-py"]
+    assert len(listed) == 1 and listed[0]["scores"][0]["key"] == "sharpness"
+
+    report = moscorpus.ingest("acme-py", dir=work, min_csv_rows=1, full=True, prober="native")
+    assert report.written == 2
+    rows = [json.loads(line) for line in (work / "acme_py.jsonl").read_text().splitlines()]
+    assert [(r["src"], r["mos"], r["sharpness"]) for r in rows] == [
+        ("a.mp4", 4.5, 2.0), ("b.mp4", 1.5, 9.5)
+    ]
+    table = moscorpus.read([work / "acme_py.jsonl"], unified=True)
+    assert table.column("mos_unified").to_pylist() == [87.5, 12.5]
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(IN_HOUSE.replace('version = "acme-py-1"', 'versoin = "x"'))
+    with pytest.raises(moscorpus.CorpusError) as raised:
+        moscorpus.add_corpus_file(bad)
+    assert raised.value.kind == "corpus_file"
+    assert raised.value.line == 4 and raised.value.path == str(bad)
+    assert "unknown field `versoin`" in str(raised.value)

@@ -46,6 +46,7 @@ def uses_every_function(folder: Path) -> None:
     assert_type(audited, pyarrow.Table)
     assert_type(moscorpus.corpora(), List[Dict[str, Any]])
     assert_type(moscorpus.scales(), List[Dict[str, Any]])
+    assert_type(moscorpus.add_corpus_file("acme.toml"), str)
     assert_type(moscorpus.__version__, str)
 
     try:
