@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::corpus::CorpusId;
 use crate::error::Error;
 use crate::eval::bootstrap::{BootstrapIntervals, Interval};
+use crate::eval::pairs::PairAccuracy;
 use crate::eval::{
     ClipSet, EvalOptions, EvalReport, LogisticScores, RepeatReport, Spread, evaluate,
     evaluate_on_split,
@@ -44,6 +45,11 @@ pub struct EvaluateArgs {
     /// technical) instead of its MOS.
     #[arg(long, value_name = "NAME")]
     pub score: Option<String>,
+    /// Pairwise rank labels (`video1, video2, rank` rows: an xlsx, one set per sheet, or
+    /// a CSV): report each set's pair accuracy, and the corpus's challenge score (KVQ)
+    /// when it declares one.
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with = "split_file")]
+    pub pairs: Vec<PathBuf>,
     /// Also report PLCC and RMSE after the 4-parameter logistic fit.
     #[arg(long)]
     pub logistic: bool,
@@ -137,6 +143,7 @@ fn settled(mut args: EvaluateArgs) -> Result<EvaluateArgs, Error> {
 /// What a result records of how it was computed, beside its figures.
 struct Context {
     corpus: &'static str,
+    score: Option<String>,
     logistic: bool,
     split_file: Option<String>,
 }
@@ -145,6 +152,7 @@ impl Context {
     fn of(args: &EvaluateArgs) -> Context {
         Context {
             corpus: args.corpus.unwrap_or_default().info().label,
+            score: args.score.clone(),
             logistic: args.logistic,
             split_file: args.split_file.as_ref().map(|f| f.display().to_string()),
         }
@@ -164,7 +172,12 @@ impl Context {
             duplicate_predictions: r.duplicate_predictions,
             logistic: r.logistic.clone(),
             bootstrap: r.bootstrap.clone(),
+            pairs: r.pairs.clone(),
+            challenge: r
+                .challenge
+                .map(|(name, score)| ChallengeJson { name, score }),
             protocol: Protocol {
+                score: self.score.as_deref(),
                 corpus: self.corpus,
                 clip_set: r.clip_set.clone(),
                 split_file: self.split_file.as_deref(),
@@ -197,16 +210,31 @@ struct ResultJson<'a> {
     duplicate_predictions: usize,
     logistic: Option<LogisticScores>,
     bootstrap: Option<BootstrapIntervals>,
+    /// `--pairs`: each set's pair accuracy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pairs: Vec<PairAccuracy>,
+    /// The corpus's challenge score, when it has one and it could be computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    challenge: Option<ChallengeJson>,
     protocol: Protocol<'a>,
     /// For one repeat of a split file: which, and how many test clips it had.
     #[serde(flatten)]
     repeat: Option<RepeatFields>,
 }
 
+#[derive(Serialize)]
+struct ChallengeJson {
+    name: &'static str,
+    score: f64,
+}
+
 /// How a result was computed.
 #[derive(Serialize)]
 struct Protocol<'a> {
     corpus: &'static str,
+    /// `--score NAME`: the named score scored instead of the MOS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<&'a str>,
     clip_set: Option<ClipSet>,
     split_file: Option<&'a str>,
     repeat: Option<u32>,
@@ -246,6 +274,7 @@ fn options(args: &EvaluateArgs) -> EvalOptions {
             HeldOutArg::Test1080p => HeldOut::Test1080p,
         },
         score: args.score.clone(),
+        pairs: args.pairs.clone(),
         logistic: args.logistic,
         strict: args.strict,
         bootstrap: args.bootstrap,
@@ -373,6 +402,23 @@ fn print_text(r: &EvalReport) -> Result<(), Error> {
     }
     if let Some(b) = &r.bootstrap {
         out!("bootstrap: {} replicates, seed {}", b.replicates, b.seed)?;
+    }
+    for set in &r.pairs {
+        out!(
+            "pair accuracy {:.6}  {}: {} of {} pairs ordered right{}",
+            set.accuracy,
+            set.set,
+            set.correct,
+            set.n,
+            if set.unpredicted > 0 {
+                format!(", {} pairs without both predictions", set.unpredicted)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    if let Some((name, score)) = r.challenge {
+        out!("{name} score {score:.6}")?;
     }
     Ok(())
 }

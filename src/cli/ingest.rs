@@ -48,10 +48,13 @@ pub struct IngestCommand {
     /// clips the selected rows need, ingest.
     #[arg(long, value_name = "URL", conflicts_with = "archives_dir")]
     pub from_url: Option<String>,
-    /// YouTube-UGC: which clips a video id names: the H.264 CRF-10 clips DOVER uses
-    /// (original_videos_h264/) or the raw originals (original_videos/…/<id>.mkv).
-    #[arg(long, value_enum, default_value_t = VariantArg::H264)]
-    pub variant: VariantArg,
+    /// A label variant the corpus declares (`moscorpus corpora` lists them):
+    /// YouTube-UGC h264 (the H.264 CRF-10 clips DOVER uses, the default) or raw (the
+    /// original_videos/…/<id>.mkv originals); CVD2014 original (the MOS before
+    /// realignment); LIVE-Qualcomm biased; KonViD-150k video_score. A variant with its
+    /// own MOS column marks each row with `mos_variant`.
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
     /// YouTube-UGC, CHUG: the base of per-clip URLs (a mirror, or a test server)
     /// [default: MOSCORPUS_YOUTUBE_UGC_URL_BASE / MOSCORPUS_CHUG_URL_BASE, else the
     /// public bucket].
@@ -59,14 +62,6 @@ pub struct IngestCommand {
     pub clips_url_base: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VariantArg {
-    /// original_videos_h264/<id>_crf_10_ss_00_t_20.0.mp4
-    H264,
-    /// original_videos/<Category>/<Res>P/<id>.mkv
-    Raw,
 }
 
 /// Flags both corpora share.
@@ -219,17 +214,15 @@ fn prepare(command: IngestCommand) -> Result<Prepared, Error> {
         command
             .common
             .to_options(corpus, dir, command.max_rows.or(info.default_max_rows))?;
-    opts.raw_variant = command.variant == VariantArg::Raw;
+    if let Some(name) = &command.variant {
+        let variant = info.variant(name).map_err(Error::input)?;
+        opts.raw_variant = info.naming == Naming::YoutubeUgc && variant.name == "raw";
+        opts.variant = Some(variant);
+    }
     let (layout, hub_repo) = match info.clips {
         ClipSource::Archives { layout, hub_repo } => (Some(layout), hub_repo),
         _ => (None, None),
     };
-    if command.variant == VariantArg::Raw && info.naming != Naming::YoutubeUgc {
-        return Err(Error::input(format!(
-            "--variant raw names YouTube-UGC's raw originals; {} has no variants",
-            info.label
-        )));
-    }
     if command.clips_url_base.is_some() && !matches!(info.clips, ClipSource::Urls { .. }) {
         return Err(Error::input(format!(
             "--clips-url-base: {} clips do not download one URL each",

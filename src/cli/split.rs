@@ -26,7 +26,9 @@ pub struct SplitArgs {
     #[arg(long, value_name = "K", conflicts_with_all = ["ratio", "repeats", "protocol"])]
     pub folds: Option<u32>,
     /// A model repository's protocol: fast-vqa (split_train.py: 9 repeats, seeds 84…420
-    /// from 42·(s+1) for s in 1..10, first int(0.8·N) train) or videval (100 repeats of 80/20, seeds 0…99).
+    /// from 42·(s+1) for s in 1..10, first int(0.8·N) train), videval (100 repeats of 80/20,
+    /// seeds 0…99) or minimalistic (MinimalisticVQA's LSVQ split: one repeat, the first
+    /// int(0.8·N) rows in shard order train, no shuffle).
     #[arg(long, value_enum, conflicts_with_all = ["ratio", "repeats", "seed"])]
     pub protocol: Option<Protocol>,
     /// Drop clips whose SHA-256 is in these shards first (no shared bytes across corpora).
@@ -44,6 +46,7 @@ pub struct SplitArgs {
 pub enum Protocol {
     FastVqa,
     Videval,
+    Minimalistic,
 }
 
 pub fn run(args: SplitArgs) -> Result<(), Error> {
@@ -115,6 +118,7 @@ fn method_of(args: &SplitArgs) -> Result<Method, Error> {
     Ok(match (args.protocol, args.folds) {
         (Some(Protocol::FastVqa), _) => Method::FastVqa,
         (Some(Protocol::Videval), _) => Method::Videval,
+        (Some(Protocol::Minimalistic), _) => Method::Minimalistic,
         (None, Some(folds)) => Method::Folds {
             folds,
             seed: args.seed,

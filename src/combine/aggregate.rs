@@ -117,7 +117,7 @@ fn unify(
         return Ok(None);
     };
     let (low, high) = scale.native_range;
-    if !(low..=high).contains(&mos) {
+    if !scale.contains(mos) {
         tracing::warn!(
             "{}: MOS {mos} is outside {corpus}'s published [{low}, {high}]; row dropped",
             at()

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::scale::NamedScore;
 use super::spelling::{Aliases, ExtraColumn, ExtraKind, Naming};
 use super::{
-    ArchiveLayout, ClipSource, CorpusId, CorpusInfo, DoverList, DoverPath, MatScores, RowGroup,
-    Scale, ScorePartSpec, SimpleVqaLabels,
+    ArchiveLayout, Challenge, ClipSource, CorpusId, CorpusInfo, DoverList, DoverPath, LabelVariant,
+    MatScores, RowGroup, Scale, ScorePartSpec, SimpleVqaLabels,
 };
 
 /// A corpus file that cannot be used: where and why.
@@ -61,6 +61,11 @@ pub struct CorpusFile {
     /// Named scores beside the MOS (aesthetic / technical, DMOS, …), each with its scale.
     #[serde(default)]
     pub score: Vec<ScoreSection>,
+    /// Label variants: another MOS column of the same files (`ingest --variant NAME`).
+    #[serde(default)]
+    pub variant: Vec<VariantSection>,
+    /// The score a challenge ranks entries by (`evaluate` prints it).
+    pub challenge: Option<ChallengeSection>,
     #[serde(default)]
     pub clips: ClipsSection,
     pub scale: ScaleSection,
@@ -157,6 +162,32 @@ pub struct ScoreSection {
     pub about: String,
 }
 
+/// `[[variant]]`: the same label files read through another MOS column.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSection {
+    pub name: String,
+    /// The MOS column's spellings under this variant [default: the corpus's own].
+    pub mos: Option<Vec<String>>,
+    #[serde(default)]
+    pub about: String,
+}
+
+/// `[challenge]`: `srocc·SROCC + plcc·PLCC + Σ weight·accuracy of each pair set`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeSection {
+    pub name: String,
+    #[serde(default)]
+    pub srocc: f64,
+    #[serde(default)]
+    pub plcc: f64,
+    /// `[["nonsource", 0.05], ["source", 0.05]]`: pair sets (sheet names, or CSV file
+    /// stems, of `evaluate --pairs` files) and their weights.
+    #[serde(default)]
+    pub pairs: Vec<(String, f64)>,
+}
+
 fn str_kind() -> ExtraKind {
     ExtraKind::Str
 }
@@ -205,6 +236,9 @@ pub struct ScaleSection {
     /// Where the scale is published.
     #[serde(default)]
     pub source: String,
+    /// Values outside `range` are real scores (a realigned MOS), kept as they are.
+    #[serde(default)]
+    pub open: bool,
 }
 
 fn unit() -> f64 {
@@ -513,6 +547,7 @@ impl CorpusFile {
                     offset: score.offset,
                     factor: score.factor,
                     source: "",
+                    open: false,
                 },
             });
         }
@@ -573,6 +608,7 @@ impl CorpusFile {
                 offset: self.scale.offset,
                 factor: self.scale.factor,
                 source: leak(self.scale.source),
+                open: self.scale.open,
             },
             content_key: self.split.content_key.map(leak),
             row_group: match (self.split.group_extra_key, self.split.group_key_part) {
@@ -587,6 +623,22 @@ impl CorpusFile {
             simplevqa,
             extra_keys: Vec::leak(extra_keys),
             scores: Vec::leak(scores),
+            challenge: self.challenge.map(|c| Challenge {
+                name: leak(c.name),
+                srocc: c.srocc,
+                plcc: c.plcc,
+                pairs: Vec::leak(c.pairs.into_iter().map(|(set, w)| (leak(set), w)).collect()),
+            }),
+            variants: Vec::leak(
+                self.variant
+                    .into_iter()
+                    .map(|v| LabelVariant {
+                        name: leak(v.name),
+                        mos: v.mos.map(leak_all),
+                        about: leak(v.about),
+                    })
+                    .collect(),
+            ),
             source_hint: leak(self.about.source_hint),
             citation: leak(self.about.citation),
             licence_note: leak(self.about.licence),

@@ -137,6 +137,12 @@ pub struct CorpusInfo {
     pub simplevqa: SimpleVqaLabels,
     /// Keys written after the 15 (sorted with them), and what each holds.
     pub extra_keys: &'static [(&'static str, &'static str)],
+    /// Label variants (`ingest --variant NAME`): another MOS column of the same files.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub variants: &'static [LabelVariant],
+    /// The score a challenge ranks entries by, if the corpus has one (KVQ's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<Challenge>,
     /// Named scores beside the MOS, each an extra key with its scale.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub scores: &'static [scale::NamedScore],
@@ -144,6 +150,28 @@ pub struct CorpusInfo {
     pub source_hint: &'static str,
     pub citation: &'static str,
     pub licence_note: &'static str,
+}
+
+/// A label variant: the same label files read through another MOS column (CVD2014's
+/// original MOS beside the realigned one, KonViD-150k-B's `video_score`). Rows read
+/// through one carry `mos_variant`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct LabelVariant {
+    pub name: &'static str,
+    /// The MOS column's spellings under this variant (none: the corpus's own).
+    pub mos: Option<&'static [&'static str]>,
+    pub about: &'static str,
+}
+
+/// A challenge's score: `srocc·SROCC + plcc·PLCC + Σ weight·accuracy` over named pair
+/// sets (KVQ: 0.45, 0.45, and 0.05 for each of `nonsource` and `source`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Challenge {
+    pub name: &'static str,
+    pub srocc: f64,
+    pub plcc: f64,
+    /// (pair set, weight), in the order they are added.
+    pub pairs: &'static [(&'static str, f64)],
 }
 
 /// How the DOVER/FAST-VQA `path, a, t, mos` lists of a corpus are written.
@@ -243,6 +271,25 @@ pub enum ArchiveLayout {
 }
 
 impl CorpusInfo {
+    /// The label variant `name`, or an error naming the ones there are.
+    pub fn variant(&self, name: &str) -> Result<&'static LabelVariant, String> {
+        self.variants
+            .iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.variants.iter().map(|v| v.name).collect();
+                if known.is_empty() {
+                    format!("--variant {name}: {} has no label variants", self.label)
+                } else {
+                    format!(
+                        "--variant {name}: {} has the variants {}",
+                        self.label,
+                        known.join(", ")
+                    )
+                }
+            })
+    }
+
     /// The named score `key`, if the corpus has one.
     pub fn score(&self, key: &str) -> Option<&'static scale::NamedScore> {
         self.scores.iter().find(|s| s.key == key)

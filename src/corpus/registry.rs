@@ -41,6 +41,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "corpora/live-yt-gaming.toml",
         include_str!("../../corpora/live-yt-gaming.toml"),
     ),
+    (
+        "corpora/cvd2014.toml",
+        include_str!("../../corpora/cvd2014.toml"),
+    ),
 ];
 
 struct Registry {

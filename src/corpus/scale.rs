@@ -14,33 +14,13 @@ pub struct Scale {
     pub factor: f64,
     /// Where the scale is published.
     pub source: &'static str,
+    /// Values outside `native_range` are real scores, not errors (CVD2014's realigned
+    /// MOS): kept and mapped like the others.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub open: bool,
 }
 
 impl Scale {
-    /// A continuous 0–100 slider scale (kept as is).
-    pub const fn slider(corpus: &'static str, source: &'static str) -> Self {
-        Self {
-            corpus,
-            native_range: (0.0, 100.0),
-            label: "0-100-continuous",
-            offset: 0.0,
-            factor: 1.0,
-            source,
-        }
-    }
-
-    /// A 5-point ACR scale, 1–5, mapped as (mos − 1) × 25.
-    pub const fn acr5(corpus: &'static str, source: &'static str) -> Self {
-        Self {
-            corpus,
-            native_range: (1.0, 5.0),
-            label: "1-5-acr",
-            offset: -1.0,
-            factor: 25.0,
-            source,
-        }
-    }
-
     /// A native MOS on the unified 0–100 axis.
     pub fn to_unified(&self, mos: f64) -> f64 {
         (mos + self.offset) * self.factor
@@ -51,9 +31,10 @@ impl Scale {
         spread * self.factor
     }
 
-    /// Whether a native MOS lies in the published range.
+    /// Whether a native MOS is one of this scale's: in the published range, or any
+    /// finite value on an open scale.
     pub fn contains(&self, mos: f64) -> bool {
-        (self.native_range.0..=self.native_range.1).contains(&mos)
+        (self.native_range.0..=self.native_range.1).contains(&mos) || (self.open && mos.is_finite())
     }
 }
 

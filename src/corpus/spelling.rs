@@ -15,6 +15,8 @@ pub enum Naming {
     WaterlooPath,
     /// 32 lower-case hex digits, `.mp4` appended.
     HexId32,
+    /// CVD2014's `Test03_City_D12` → `Test3/City/Test03_City_D12.avi`.
+    Cvd2014,
 }
 
 /// Header spellings of each logical column, in priority order (case-insensitive).

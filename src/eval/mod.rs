@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod inputs;
 pub mod logistic;
 pub mod metrics;
+pub mod pairs;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ pub struct EvalOptions {
     pub split: HeldOut,
     /// A named score of the corpus to score instead of the MOS (`evaluate --score`).
     pub score: Option<String>,
+    /// Pairwise rank label files (`evaluate --pairs`).
+    pub pairs: Vec<PathBuf>,
     pub logistic: bool,
     pub strict: bool,
     /// Bootstrap replicates (0: none).
@@ -57,6 +60,11 @@ pub struct EvalReport {
     pub duplicate_predictions: usize,
     /// The clips scored (filled in by [`evaluate`] and [`evaluate_on_split`]).
     pub clip_set: Option<ClipSet>,
+    /// Pair accuracy of each `--pairs` set (filled in by [`evaluate`]).
+    pub pairs: Vec<pairs::PairAccuracy>,
+    /// The corpus's challenge score (its name and value), when it declares one and the
+    /// pair sets it needs were given.
+    pub challenge: Option<(&'static str, f64)>,
 }
 
 /// Reads labels and predictions and joins them; also the labels' clip hashes by key.
@@ -86,6 +94,26 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
     }
     let mut report = score(&joined, opts)?;
     report.clip_set = Some(ClipSet::of(&joined.keys, &hashes));
+    if !opts.pairs.is_empty() {
+        let mut by_key = HashMap::new();
+        for (key, score) in inputs::read_predictions(&opts.predictions, opts.corpus)? {
+            by_key.entry(key).or_insert(score);
+        }
+        report.pairs = pairs::pair_accuracies(&opts.pairs, &by_key, opts.corpus)?;
+        report.challenge =
+            pairs::challenge_score(opts.corpus, report.srocc, report.plcc, &report.pairs)?;
+    } else if let Some(challenge) = opts.corpus.info().challenge {
+        report.challenge = if challenge.pairs.is_empty() {
+            pairs::challenge_score(opts.corpus, report.srocc, report.plcc, &[])?
+        } else {
+            tracing::info!(
+                "{} declares the {} score, which needs --pairs (its rank-pair file)",
+                opts.corpus.info().label,
+                challenge.name
+            );
+            None
+        };
+    }
     Ok(report)
 }
 
@@ -249,5 +277,7 @@ pub fn score(joined: &Joined, opts: &EvalOptions) -> Result<EvalReport, Error> {
         predictions_without_label: joined.predictions_without_label,
         duplicate_predictions: joined.duplicate_predictions,
         clip_set: None,
+        pairs: Vec::new(),
+        challenge: None,
     })
 }

@@ -34,6 +34,9 @@ pub enum NameRule {
     WaterlooPath,
     /// `<id>.mp4` where the id is this many lower-case hex digits (CHUG).
     HexId(usize),
+    /// CVD2014: `Test<NN>_<Content>_<Camera>` (any folders, `.avi` or not) →
+    /// `Test<N>/<Content>/Test<NN>_<Content>_<Camera>.avi`, DOVER's path.
+    Cvd2014,
 }
 
 impl Naming {
@@ -46,8 +49,38 @@ impl Naming {
             Naming::YoutubeUgc => NameRule::YoutubeUgc { raw: raw_variant },
             Naming::WaterlooPath => NameRule::WaterlooPath,
             Naming::HexId32 => NameRule::HexId(32),
+            Naming::Cvd2014 => NameRule::Cvd2014,
         }
     }
+}
+
+/// CVD2014's key: the test number (without its leading zeros) and the content are in
+/// the file name itself.
+fn cvd2014_key(name: &str) -> Result<String, NameError> {
+    let refuse = || NameError::NotCorpusName("a CVD2014 name (Test03_City_D12)", name.to_string());
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = file
+        .strip_suffix(".avi")
+        .or_else(|| file.strip_suffix(".AVI"))
+        .unwrap_or(file);
+    let mut parts = stem.split('_');
+    let (Some(test), Some(content), Some(_camera)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(refuse());
+    };
+    let number = test
+        .strip_prefix("Test")
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<u32>().ok())
+        .ok_or_else(refuse)?;
+    if content.is_empty()
+        || !content
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(refuse());
+    }
+    Ok(format!("Test{number}/{content}/{stem}.avi"))
 }
 
 /// Extensions that make a name "not a bare stem".
@@ -100,6 +133,7 @@ pub fn clip_key(raw: &str, rule: &NameRule) -> Result<String, NameError> {
         NameRule::YoutubeUgc { raw } => Some(youtube_ugc_key(name, *raw)?),
         NameRule::WaterlooPath => Some(waterloo_key(name)?),
         NameRule::HexId(digits) => Some(hex_id_key(name, *digits)?),
+        NameRule::Cvd2014 => Some(cvd2014_key(name)?),
         _ => None,
     };
     // A corpus rule's result goes through the same checks as any name.

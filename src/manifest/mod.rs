@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 pub use crate::error::label::{ErrorKind, LabelError};
 
+use crate::corpus::CorpusId;
 use crate::corpus::spelling::{Aliases, Naming};
-use crate::corpus::{CorpusId, CorpusInfo};
 use crate::error::Error;
 use clip_name::NameRule;
 use konvid_scores::ScorePart;
@@ -137,6 +137,9 @@ pub struct ParseOptions {
     pub clip_suffix: String,
     /// YouTube-UGC: name the raw `.mkv` originals instead of the H.264 clips.
     pub raw_variant: bool,
+    /// A label variant: its MOS column instead of the corpus's, and `mos_variant` on
+    /// every row.
+    pub variant: Option<&'static crate::corpus::LabelVariant>,
 }
 
 impl ParseOptions {
@@ -145,7 +148,17 @@ impl ParseOptions {
             corpus,
             clip_suffix: ".mp4".into(),
             raw_variant: false,
+            variant: None,
         }
+    }
+
+    /// The corpus's column spellings, with the variant's MOS column when it has one.
+    fn columns(&self) -> Aliases {
+        let mut columns = self.corpus.info().columns;
+        if let Some(mos) = self.variant.and_then(|v| v.mos) {
+            columns.mos = mos;
+        }
+        columns
     }
 
     /// The name rule for a shape whose own rule is `by_shape`.
@@ -169,15 +182,16 @@ pub fn parse_label_bytes(
     opts: &ParseOptions,
 ) -> Result<Manifest, Error> {
     let info = opts.corpus.info();
+    let columns = opts.columns();
     if matfile::looks_like_mat(&bytes) {
-        let records = mat_records(path, &bytes, info)?;
+        let records = mat_records(path, &bytes, &columns)?;
         return parse_table(path, LabelShape::MatFile, records.into_iter().map(Ok), opts);
     }
     if spreadsheet::looks_like_workbook(&bytes) {
         return parse_workbook(path, bytes, opts);
     }
     if qalign_json::looks_like_json_list(&bytes) {
-        let records = qalign_json::records(&bytes, info.columns.name[0])
+        let records = qalign_json::records(&bytes, columns.name[0])
             .map_err(|e| LabelError::of(path, ErrorKind::Unreadable(e.to_string())))?;
         return parse_table(
             path,
@@ -190,7 +204,7 @@ pub fn parse_label_bytes(
     let Some((first_line, first)) = records.next().transpose()? else {
         return Err(empty(path));
     };
-    if table::header_has_any(&first, info.columns.name) {
+    if table::header_has_any(&first, columns.name) {
         let all = std::iter::once(Ok((first_line, first))).chain(records);
         return parse_table(path, LabelShape::GenericCsv, all, opts);
     }
@@ -205,8 +219,8 @@ pub fn parse_label_bytes(
         first_line,
         ErrorKind::NoHeader {
             corpus: info.label,
-            names: info.columns.name,
-            mos: info.columns.mos,
+            names: columns.name,
+            mos: columns.mos,
         },
     )
     .into())
@@ -234,7 +248,7 @@ fn parse_table(
         )
     } else {
         let rule = opts.rule(NameRule::AppendToBareStems(opts.clip_suffix.clone()));
-        (container, info.columns, rule)
+        (container, opts.columns(), rule)
     };
     let columns = Columns::from_header(&header, &aliases);
     require_columns(path, &header, &columns, &aliases)?;
@@ -244,14 +258,14 @@ fn parse_table(
 /// An Excel workbook: the first sheet whose header (in its first five rows) names the
 /// corpus's clip and MOS columns.
 fn parse_workbook(path: &Path, bytes: Vec<u8>, opts: &ParseOptions) -> Result<Manifest, Error> {
-    let info = opts.corpus.info();
+    let aliases = opts.columns();
     let sheets = spreadsheet::read_sheets(bytes)
         .map_err(|e| LabelError::of(path, ErrorKind::Unreadable(e.to_string())))?;
     let mut seen = Vec::new();
     for (name, rows) in &sheets {
         let header_at = rows.iter().take(5).position(|(_, record)| {
-            table::header_has_any(record, info.columns.name)
-                && table::header_has_any(record, info.columns.mos)
+            table::header_has_any(record, aliases.name)
+                && table::header_has_any(record, aliases.mos)
         });
         if let Some(at) = header_at {
             let records = rows[at..].iter().cloned().map(Ok);
@@ -265,13 +279,13 @@ fn parse_workbook(path: &Path, bytes: Vec<u8>, opts: &ParseOptions) -> Result<Ma
         .flat_map(|(_, rows)| rows.iter().take(5))
         .flat_map(|(_, record)| record.iter().map(str::to_string).collect::<Vec<_>>())
         .collect();
-    let columns = Columns::from_header(&header, &info.columns);
-    require_columns(path, &header, &columns, &info.columns)?;
+    let columns = Columns::from_header(&header, &aliases);
+    require_columns(path, &header, &columns, &aliases)?;
     Err(LabelError::of(
         path,
         ErrorKind::NoSheetHeader {
-            names: info.columns.name,
-            mos: info.columns.mos,
+            names: aliases.name,
+            mos: aliases.mos,
             sheets: seen,
         },
     )
@@ -283,7 +297,7 @@ fn parse_workbook(path: &Path, bytes: Vec<u8>, opts: &ParseOptions) -> Result<Ma
 fn mat_records(
     path: &Path,
     bytes: &[u8],
-    info: &CorpusInfo,
+    aliases: &Aliases,
 ) -> Result<Vec<(usize, csv::StringRecord)>, Error> {
     let variables = matfile::read(bytes).map_err(|e| {
         let kind = ErrorKind::Mat {
@@ -313,11 +327,11 @@ fn mat_records(
         })
     };
     let names: Vec<&str> = flat.iter().map(|(n, _)| n.as_str()).collect();
-    let Some(name_at) = find(info.columns.name) else {
+    let Some(name_at) = find(aliases.name) else {
         let found = names.iter().map(|n| n.to_string()).collect();
         let kind = ErrorKind::NoNameVariable {
             found,
-            names: info.columns.name,
+            names: aliases.name,
         };
         return Err(LabelError::of(path, kind).into());
     };
@@ -354,7 +368,7 @@ pub fn parse_konvid_scores(part: &ScorePart, opts: &ParseOptions) -> Result<Mani
     let rule = NameRule::AppendToBareStems(opts.clip_suffix.clone());
     let prefix = format!("{}/", part.clips_folder);
     if konvid_scores::is_header(&first) {
-        let aliases = opts.corpus.info().columns;
+        let aliases = opts.columns();
         let columns = Columns::from_header(&first, &aliases);
         require_columns(path, &first, &columns, &aliases)?;
         build(
@@ -417,7 +431,13 @@ fn build(
                     row.key, row.mos, scale.corpus, scale.native_range.0, scale.native_range.1
                 ),
             }),
-            Ok(row) => rows.push(row),
+            Ok(mut row) => {
+                if let Some(variant) = opts.variant.filter(|v| v.mos.is_some()) {
+                    let name = crate::store::row::Extra::Str(variant.name.to_string());
+                    row.extras.push(("mos_variant", name));
+                }
+                rows.push(row)
+            }
             Err(problem) => problems.push(problem),
         }
     }
@@ -514,6 +534,9 @@ struct Records {
     /// The csv crate's own line numbers drift on CRLF files; newlines are counted instead.
     newlines: Vec<usize>,
     record: csv::ByteRecord,
+    /// A `;`-separated file (CVD2014's, as European spreadsheets save CSV) writes
+    /// decimals with a comma: `71,17` is read as 71.17.
+    decimal_comma: bool,
 }
 
 /// Reads a label file's bytes: a regular file, or a pipe / FIFO (read once, to its end).
@@ -562,18 +585,21 @@ impl Records {
             0
         };
         let newlines = newline_offsets(&bytes[bom..]);
+        let semicolons = semicolon_separated(&bytes[bom..]);
         let mut cursor = std::io::Cursor::new(bytes);
         cursor.set_position(bom as u64);
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .trim(csv::Trim::All)
+            .delimiter(if semicolons { b';' } else { b',' })
             .from_reader(cursor);
         Ok(Self {
             path: path.to_path_buf(),
             reader,
             newlines,
             record: csv::ByteRecord::new(),
+            decimal_comma: semicolons,
         })
     }
 
@@ -601,7 +627,13 @@ impl Iterator for Records {
                     let record: csv::StringRecord = self
                         .record
                         .iter()
-                        .map(|cell| String::from_utf8_lossy(cell).trim().to_string())
+                        .map(|cell| {
+                            let text = String::from_utf8_lossy(cell).trim().to_string();
+                            match self.decimal_comma {
+                                true => with_decimal_point(text),
+                                false => text,
+                            }
+                        })
                         .collect();
                     return Some(Ok((line, record)));
                 }
@@ -612,6 +644,32 @@ impl Iterator for Records {
                 }
             }
         }
+    }
+}
+
+/// Whether the first line that is not blank separates its cells with `;` and has no
+/// comma: a `;`-separated file.
+fn semicolon_separated(body: &[u8]) -> bool {
+    let first = body
+        .split(|b| *b == b'\n')
+        .find(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
+        .unwrap_or_default();
+    first.contains(&b';') && !first.contains(&b',')
+}
+
+/// `-6,50` → `-6.50`: a number written with a decimal comma; any other text as it is.
+fn with_decimal_point(text: String) -> String {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(&text);
+    match digits.split_once(',') {
+        Some((whole, fraction))
+            if !whole.is_empty()
+                && !fraction.is_empty()
+                && whole.bytes().all(|b| b.is_ascii_digit())
+                && fraction.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            text.replacen(',', ".", 1)
+        }
+        _ => text,
     }
 }
 

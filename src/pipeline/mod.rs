@@ -56,6 +56,8 @@ pub struct IngestOptions {
     pub clip_suffix: String,
     /// YouTube-UGC `--variant raw`: the raw `.mkv` originals instead of the H.264 clips.
     pub raw_variant: bool,
+    /// A label variant of the corpus (`--variant NAME`).
+    pub variant: Option<&'static crate::corpus::LabelVariant>,
     /// Replaces the registry's clip URL base (`--clips-url-base`, or the corpus's
     /// environment variable) for corpora whose clips download one URL each.
     pub clips_url_base: Option<String>,
@@ -105,6 +107,7 @@ impl IngestOptions {
             clips_subdir: PathBuf::from(info.clips_subdir),
             clip_suffix: ".mp4".into(),
             raw_variant: false,
+            variant: None,
             clips_url_base: None,
             output: None,
             corpus_version: None,

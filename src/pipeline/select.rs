@@ -206,6 +206,7 @@ fn find_and_parse_labels(
         corpus: opts.corpus,
         clip_suffix: opts.clip_suffix.clone(),
         raw_variant: opts.raw_variant,
+        variant: opts.variant,
     };
     let clips_root = opts.dir.join(&opts.clips_subdir);
     let hint = || format!("pass --manifest-csv FILE; {}", info.source_hint);

@@ -6,7 +6,8 @@
 //! repositories: `fast-vqa` (its `split_train.py`: `for split in range(1, 10)`,
 //! `random.seed(42·(split+1))`, `random.shuffle`, the first `int(0.8·N)` clips train: nine
 //! repeats, seeds 84…420) and `videval` (100 repeats of
-//! an 80/20 cut). Clips of one source content (the corpus's [`RowGroup`]: CHUG's
+//! an 80/20 cut), and `minimalistic` (MinimalisticVQA's positional LSVQ split: the first
+//! 80 % of the rows in order train). Clips of one source content (the corpus's [`RowGroup`]: CHUG's
 //! `content_name`, Waterloo's video number) always land on one side. Clips whose SHA-256
 //! appears in other shards can be dropped first (train on one corpus, test on another
 //! without shared bytes). Shuffles are CPython's ([`python_random`]), so a split is
@@ -44,6 +45,9 @@ pub enum Method {
     FastVqa,
     /// VIDEVAL-style: 100 repeats of an 80/20 cut (seeds 0…99).
     Videval,
+    /// MinimalisticVQA's LSVQ split: one repeat, positional: the first int(0.8·N) clips
+    /// in shard (label file) order train, the rest test; no shuffle, no groups.
+    Minimalistic,
 }
 
 impl Method {
@@ -57,7 +61,7 @@ impl Method {
             } => Some((ratio, (0..repeats).map(|r| seed + u64::from(r)).collect())),
             Method::FastVqa => Some((0.8, (1..10).map(|split| 42 * (split + 1)).collect())),
             Method::Videval => Some((0.8, (0..100).collect())),
-            Method::Folds { .. } => None,
+            Method::Folds { .. } | Method::Minimalistic => None,
         }
     }
 }
@@ -202,8 +206,14 @@ pub fn assign(clips: &[Clip], method: Method) -> Result<Vec<Vec<bool>>, Error> {
             })
             .collect());
     }
-    let Method::Folds { folds, seed } = method else {
-        unreachable!("every other method is ratio-like")
+    let (folds, seed) = match method {
+        Method::Folds { folds, seed } => (folds, seed),
+        Method::Minimalistic => {
+            // Python's int(0.8 * len(rows)): the train side is that many rows, in order.
+            let train = (0.8 * clips.len() as f64) as usize;
+            return Ok(vec![(0..clips.len()).map(|i| i >= train).collect()]);
+        }
+        _ => unreachable!("every other method is ratio-like"),
     };
     let k = folds as usize;
     if k < 2 || k > groups.len() {

@@ -319,8 +319,8 @@ fn add_unified(batch: &RecordBatch) -> Result<RecordBatch, Error> {
     let mut unified = Float64Builder::with_capacity(batch.num_rows());
     let mut unified_std = Float64Builder::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
-        let scale = crate::corpus::scale_of(corpus.value(row))
-            .filter(|s| (s.native_range.0..=s.native_range.1).contains(&mos.value(row)));
+        let scale =
+            crate::corpus::scale_of(corpus.value(row)).filter(|s| s.contains(mos.value(row)));
         unified.append_option(scale.map(|s| s.to_unified(mos.value(row))));
         unified_std.append_option(scale.map(|s| s.to_unified_spread(std_dev.value(row))));
     }

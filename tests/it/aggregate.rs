@@ -275,7 +275,7 @@ fn row_n(sha: &str, corpus: &str, mos: f64, std: f64, n: u64) -> String {
 }
 
 #[test]
-fn all_eight_corpora_rescale_mos_and_sd_and_dedup_on_the_rescaled_sd() {
+fn every_corpus_rescales_mos_and_sd_and_dedups_on_the_rescaled_sd() {
     let dir = tempfile::tempdir().unwrap();
     // One shard per registry corpus, each row at 3/4 of its native range, SD 1 % of it.
     let mut inputs = Vec::new();
@@ -296,7 +296,7 @@ fn all_eight_corpora_rescale_mos_and_sd_and_dedup_on_the_rescaled_sd() {
             )],
         ));
     }
-    assert_eq!(inputs.len(), 8);
+    assert_eq!(inputs.len(), moscorpus::corpus::CorpusId::all().len());
     // One clip in two corpora: YouTube-UGC (1–5) with SD 0.5 → 12.5 on 0–100, and
     // LIVE-VQC (0–100) with SD 10. Compared natively 0.5 < 10 would keep YouTube-UGC;
     // compared like with like, LIVE-VQC's 10 < 12.5 wins.
@@ -311,10 +311,11 @@ fn all_eight_corpora_rescale_mos_and_sd_and_dedup_on_the_rescaled_sd() {
     inputs.push(shared);
     let out = dir.path().join("all.jsonl");
     let stats = aggregate_at(&inputs, &claim(&out), AT).unwrap();
-    assert_eq!((stats.written, stats.duplicates), (9, 1));
-    assert_eq!(stats.per_corpus.len(), 8, "{:?}", stats.per_corpus);
+    let corpora = moscorpus::corpus::CorpusId::all().len();
+    assert_eq!((stats.written, stats.duplicates), (corpora + 1, 1));
+    assert_eq!(stats.per_corpus.len(), corpora, "{:?}", stats.per_corpus);
     let rows = read_rows(&out);
-    for r in &rows[..8] {
+    for r in &rows[..corpora] {
         let corpus = r["corpus_source"].as_str().unwrap();
         let scale = scale_of(corpus).unwrap();
         let width = scale.native_range.1 - scale.native_range.0;
@@ -326,7 +327,7 @@ fn all_eight_corpora_rescale_mos_and_sd_and_dedup_on_the_rescaled_sd() {
         assert!((r["mos_std_dev_native"].as_f64().unwrap() - 0.01 * width).abs() < 1e-12);
         assert_eq!(r["n_ratings"], 40, "kept");
     }
-    let shared = &rows[8];
+    let shared = &rows[corpora];
     assert_eq!(shared["corpus_source"], "live-vqc");
     assert_eq!(shared["mos"], 70.0);
     assert_eq!(shared["mos_std_dev"], 10.0);

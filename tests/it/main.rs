@@ -18,6 +18,7 @@ mod interruptions;
 mod labels;
 mod manifests;
 mod native_probe;
+mod next_corpora;
 mod outputs_and_inputs;
 mod probe_fields;
 mod probe_robustness;

@@ -745,3 +745,45 @@ fn empty_sides_are_refused_and_a_split_is_tied_to_its_clip_set() {
     run.exits(2);
     run.assert_logged(&["a split of konvid-1k", "chug"]);
 }
+
+/// MinimalisticVQA's LSVQ split is positional: `n = int(0.8 * len(rows))`, rows[:n]
+/// train, rows[n:] test, in file order (no shuffle), one repeat.
+#[test]
+fn minimalistic_protocol_cuts_the_rows_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    // 37 rows in an order no sort would give.
+    let names: Vec<String> = (0..37)
+        .map(|i| format!("yfcc-batch{}/{}.mp4", i % 3, 9000 - i * 7))
+        .collect();
+    let shard: String = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| row("lsvq", n, &sha(i), &[]))
+        .collect();
+    std::fs::write(dir.path().join("lsvq.jsonl"), shard).unwrap();
+    let (header, lines) = split(
+        dir.path(),
+        &[
+            "--inputs",
+            "lsvq.jsonl",
+            "--protocol",
+            "minimalistic",
+            "--output",
+            "m.jsonl",
+        ],
+    );
+    assert_eq!(
+        (header["method"].as_str(), header["repeats"].as_u64()),
+        (Some("minimalistic"), Some(1))
+    );
+    let in_file_order: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["src"].as_str().unwrap(), l["split"].as_str().unwrap()))
+        .collect();
+    let expected: Vec<(&str, &str)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), if i < 29 { "train" } else { "test" }))
+        .collect();
+    assert_eq!(in_file_order, expected, "int(0.8 * 37) = 29 rows train");
+}

@@ -1,0 +1,211 @@
+//! The corpora the model repositories carry next (#26), each from look-alike label files
+//! in their real shapes (own names and values) with real small clips: CVD2014's
+//! `;`-separated CSV with decimal commas and its AVI clips, its original-MOS variant,
+//! and KonViD-150k-B's `video_score` variant.
+
+use crate::common;
+
+use std::path::Path;
+
+use common::{Run, Sandbox, clip_bytes, ffprobe_or_skip, moscorpus};
+use serde_json::Value;
+
+fn put(s: &Sandbox, rel: &str, bytes: &[u8]) {
+    let path = s.work().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn ingest(s: &Sandbox, corpus: &str, label: &Path, output: &str, extra: &[&str]) -> Run {
+    let output = format!("work/{output}");
+    let mut args = vec![
+        "ingest",
+        corpus,
+        "--dir",
+        "work",
+        "--manifest-csv",
+        label.to_str().unwrap(),
+        "--output",
+        &output,
+        "--min-csv-rows",
+        "1",
+        "--full",
+    ];
+    args.extend_from_slice(extra);
+    moscorpus(s.root.path(), &args)
+}
+
+fn rows(s: &Sandbox, output: &str) -> Vec<Value> {
+    std::fs::read_to_string(s.work().join(output))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// CVD2014's CSV as it circulates: `;`-separated, decimal commas, trailing empty
+/// columns, CRLF, and blank `;;;;;;;` lines after the data (look-alike values).
+fn cvd2014_csv() -> String {
+    let mut text = String::from("Content;File_name;Original MOS;Realignment MOS;;;;\r\n");
+    for line in [
+        "City;Test03_City_D12;71,17;14,95;;;;",
+        "City;Test03_City_D05;38,40;-6,50;;;;",
+        "Talking_head;Test01_Talkinghead_B02;55;52,25;;;;",
+        "Traffic;Test06_Traffic_F10;12,5;3;;;;",
+    ] {
+        text.push_str(line);
+        text.push_str("\r\n");
+    }
+    for _ in 0..6 {
+        text.push_str(";;;;;;;\r\n");
+    }
+    text
+}
+
+const CVD2014_CLIPS: [(&str, &str); 4] = [
+    ("Test3/City/Test03_City_D12.avi", "mjpeg_160x120.avi"),
+    ("Test3/City/Test03_City_D05.avi", "rawvideo_64x48.avi"),
+    (
+        "Test1/Talkinghead/Test01_Talkinghead_B02.avi",
+        "h264_128x96.avi",
+    ),
+    ("Test6/Traffic/Test06_Traffic_F10.avi", "mjpeg_160x120.avi"),
+];
+
+#[test]
+fn cvd2014_from_its_semicolon_csv_with_decimal_commas_and_avi_clips() {
+    if !ffprobe_or_skip("cvd2014") {
+        return;
+    }
+    let s = Sandbox::new();
+    for (key, fixture) in CVD2014_CLIPS {
+        put(&s, key, &clip_bytes(fixture, key));
+    }
+    let label = s.write("CVD2014_Realignment_MOS.csv", &cvd2014_csv());
+    let run = ingest(&s, "cvd2014", &label, "cvd2014.jsonl", &[]);
+    run.exits(0);
+    let realigned = rows(&s, "cvd2014.jsonl");
+    let got: Vec<(&str, f64, &str)> = realigned
+        .iter()
+        .map(|r| {
+            (
+                r["src"].as_str().unwrap(),
+                r["mos"].as_f64().unwrap(),
+                r["cvd2014_content"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Test3/City/Test03_City_D12.avi", 14.95, "City"),
+            ("Test3/City/Test03_City_D05.avi", -6.5, "City"),
+            (
+                "Test1/Talkinghead/Test01_Talkinghead_B02.avi",
+                52.25,
+                "Talking_head"
+            ),
+            ("Test6/Traffic/Test06_Traffic_F10.avi", 3.0, "Traffic"),
+        ]
+    );
+    // Each AVI's geometry and codec as ffprobe gives them.
+    let by_src = |src: &str| realigned.iter().find(|r| r["src"] == src).unwrap();
+    let mjpeg = by_src("Test3/City/Test03_City_D12.avi");
+    assert_eq!(
+        (
+            &mjpeg["encoder_upstream"],
+            &mjpeg["width"],
+            &mjpeg["pix_fmt"]
+        ),
+        (&"mjpeg".into(), &160.into(), &"yuvj420p".into())
+    );
+    let raw = by_src("Test3/City/Test03_City_D05.avi");
+    assert_eq!(raw["encoder_upstream"], "rawvideo");
+    assert_eq!(raw["pix_fmt"], "uyvy422");
+    assert_eq!(raw["framerate"], 25.0);
+    assert!(realigned.iter().all(|r| r.get("mos_variant").is_none()));
+
+    // The original MOS is a named variant, and its rows say so.
+    let run = ingest(
+        &s,
+        "cvd2014",
+        &label,
+        "original.jsonl",
+        &["--variant", "original"],
+    );
+    run.exits(0);
+    let original = rows(&s, "original.jsonl");
+    let mos: Vec<f64> = original
+        .iter()
+        .map(|r| r["mos"].as_f64().unwrap())
+        .collect();
+    assert_eq!(mos, [71.17, 38.4, 55.0, 12.5]);
+    assert!(original.iter().all(|r| r["mos_variant"] == "original"));
+
+    // DOVER's list keys the same clips.
+    let dover = s.write(
+        "labels.txt",
+        "Test3/City/Test03_City_D12.avi, 14.948471, 29.1, 20.65\n\
+         Test6/Traffic/Test06_Traffic_F10.avi, 3.1, 29.1, 33.5\n",
+    );
+    let run = ingest(&s, "cvd2014", &dover, "dover.jsonl", &[]);
+    run.exits(0);
+    let keys: Vec<String> = rows(&s, "dover.jsonl")
+        .iter()
+        .map(|r| r["src"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "Test3/City/Test03_City_D12.avi",
+            "Test6/Traffic/Test06_Traffic_F10.avi"
+        ]
+    );
+
+    // A variant the corpus does not have is refused with the ones it has.
+    let run = ingest(&s, "cvd2014", &label, "x.jsonl", &["--variant", "biased"]);
+    run.exits(2);
+    run.assert_logged(&["--variant biased", "cvd2014 has the variants original"]);
+    // A name that is not CVD2014's is a bad row, by line.
+    let bad = s.write(
+        "bad.csv",
+        "Content;File_name;Original MOS;Realignment MOS;;;;\nCity;../../outside/x;1;2;;;;\n",
+    );
+    let run = ingest(&s, "cvd2014", &bad, "bad.jsonl", &[]);
+    run.assert_logged(&["bad.csv:2"]);
+}
+
+#[test]
+fn konvid_150k_b_video_score_is_a_variant() {
+    let s = Sandbox::new();
+    let names = ["8450.mp4", "9312.mp4"];
+    for name in names {
+        put(
+            &s,
+            &format!("clips/{name}"),
+            &clip_bytes("h264_160x120_ntsc.mp4", name),
+        );
+    }
+    let label = s.write(
+        "manifest.csv",
+        "video_name,mos,video_score\n8450.mp4,3.61,3.58\n9312.mp4,2.20,2.39\n",
+    );
+    ingest(&s, "konvid-150k", &label, "mos.jsonl", &[]).exits(0);
+    ingest(
+        &s,
+        "konvid-150k",
+        &label,
+        "video_score.jsonl",
+        &["--variant", "video_score"],
+    )
+    .exits(0);
+    let mos: Vec<f64> = rows(&s, "mos.jsonl")
+        .iter()
+        .map(|r| r["mos"].as_f64().unwrap())
+        .collect();
+    assert_eq!(mos, [3.61, 2.2]);
+    let variant = rows(&s, "video_score.jsonl");
+    let scores: Vec<f64> = variant.iter().map(|r| r["mos"].as_f64().unwrap()).collect();
+    assert_eq!(scores, [3.58, 2.39]);
+    assert!(variant.iter().all(|r| r["mos_variant"] == "video_score"));
+}
