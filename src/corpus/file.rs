@@ -99,6 +99,11 @@ pub struct LabelsSection {
     /// Score files with the clip folder each describes (KonViD-150k's layout).
     #[serde(default)]
     pub score_parts: Vec<ScorePartSection>,
+    /// The header a headerless label file is read with, when its first line has this
+    /// many cells and names none of the corpus's columns (KVQ's
+    /// `filename,cls_label,dis_label,label` lines).
+    #[serde(default)]
+    pub header: Vec<String>,
 }
 
 fn by_shape() -> Naming {
@@ -573,6 +578,7 @@ impl CorpusFile {
             default_max_rows: self.default_max_rows,
             label_file_candidates: leak_all(self.labels.candidates),
             label_files: leak_all(self.labels.described),
+            headerless: leak_all(self.labels.header),
             columns: Aliases {
                 name: spellings(self.columns.name, generic.name),
                 url: spellings(self.columns.url, generic.url),

@@ -112,6 +112,9 @@ pub struct CorpusInfo {
     pub label_file_candidates: &'static [&'static str],
     /// Label files as they circulate, with the shape each one has (for `corpora`).
     pub label_files: &'static [&'static str],
+    /// The header a headerless label file is read with (KVQ's), if the corpus has one.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub headerless: &'static [&'static str],
     /// Header spellings of each column in this corpus's CSV, spreadsheet and MAT files.
     #[serde(skip)]
     pub columns: Aliases,

@@ -45,6 +45,7 @@ const BUILT_IN: &[(&str, &str)] = &[
         "corpora/cvd2014.toml",
         include_str!("../../corpora/cvd2014.toml"),
     ),
+    ("corpora/kvq.toml", include_str!("../../corpora/kvq.toml")),
 ];
 
 struct Registry {

@@ -208,6 +208,13 @@ pub fn parse_label_bytes(
         let all = std::iter::once(Ok((first_line, first))).chain(records);
         return parse_table(path, LabelShape::GenericCsv, all, opts);
     }
+    if !info.headerless.is_empty() && first.len() == info.headerless.len() {
+        let header: csv::StringRecord = info.headerless.iter().collect();
+        let all = [Ok((0, header)), Ok((first_line, first))]
+            .into_iter()
+            .chain(records);
+        return parse_table(path, LabelShape::GenericCsv, all, opts);
+    }
     if dover_list::looks_like_dover(&first) {
         let columns = dover_list::columns();
         let all = std::iter::once(Ok((first_line, first))).chain(records);

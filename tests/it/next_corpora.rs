@@ -209,3 +209,129 @@ fn konvid_150k_b_video_score_is_a_variant() {
     assert_eq!(scores, [3.58, 2.39]);
     assert!(variant.iter().all(|r| r["mos_variant"] == "video_score"));
 }
+
+/// `evaluate --pairs` and KVQ's challenge score equal the scipy/numpy figures of
+/// `tests/fixtures/labels/kvq/make_kvq.py` (committed as `reference.json`).
+#[test]
+fn kvq_pair_accuracy_and_challenge_score_equal_the_scipy_reference() {
+    let dir = common::fixture("labels/kvq");
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("reference.json")).unwrap())
+            .unwrap();
+    let s = Sandbox::new();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (truth, predictions, pairs) = (
+        path("truth.csv"),
+        path("predictions.csv"),
+        path("rank-pair-val.xlsx"),
+    );
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "evaluate",
+            "--corpus",
+            "kvq",
+            "--labels",
+            &truth,
+            "--predictions",
+            &predictions,
+            "--pairs",
+            &pairs,
+            "--json",
+        ],
+    );
+    run.exits(0);
+    let got: Value = serde_json::from_str(&run.stdout).unwrap();
+    let close = |a: &Value, b: &Value, what: &str| {
+        let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+        assert!((a - b).abs() < 1e-12, "{what}: {a} vs scipy {b}");
+    };
+    assert_eq!(got["n"], reference["n"]);
+    close(&got["srocc"], &reference["srocc"], "SROCC");
+    close(&got["plcc"], &reference["plcc"], "PLCC");
+    for set in got["pairs"].as_array().unwrap() {
+        let name = set["set"].as_str().unwrap();
+        close(&set["accuracy"], &reference["accuracy"][name], name);
+        assert_eq!(set["n"], reference["pairs"][name], "{name}");
+    }
+    assert_eq!(got["pairs"].as_array().unwrap().len(), 2);
+    assert_eq!(got["challenge"]["name"], "NTIRE 2024 KVQ");
+    close(
+        &got["challenge"]["score"],
+        &reference["challenge_score"],
+        "challenge score",
+    );
+
+    // One set alone (a CSV of pairs) scores, but the challenge needs both sets.
+    let csv = s.write(
+        "nonsource.csv",
+        "video1,video2,rank\n0001.mp4,0002.mp4,1\n0003.mp4,0004.mp4,2\n",
+    );
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "evaluate",
+            "--corpus",
+            "kvq",
+            "--labels",
+            &truth,
+            "--predictions",
+            &predictions,
+            "--pairs",
+            csv.to_str().unwrap(),
+        ],
+    );
+    run.exits(2);
+    run.assert_logged(&["needs the pair set \"source\"", "sets given: nonsource"]);
+    // A rank that is not 1 or 2 is refused by line.
+    let bad = s.write("bad.csv", "0001.mp4,0002.mp4,3\n");
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "evaluate",
+            "--corpus",
+            "kvq",
+            "--labels",
+            &truth,
+            "--predictions",
+            &predictions,
+            "--pairs",
+            bad.to_str().unwrap(),
+        ],
+    );
+    run.exits(2);
+    run.assert_logged(&["bad.csv:1", "rank \"3\" is not 1 or 2"]);
+}
+
+/// KVQ's training list has no header: `filename,cls_label,dis_label,label`; the class
+/// ids become extra keys.
+#[test]
+fn kvq_headerless_training_list_keeps_class_ids() {
+    let s = Sandbox::new();
+    for name in ["0001.mp4", "0002.mp4"] {
+        put(&s, name, &clip_bytes("h264_160x120_ntsc.mp4", name));
+    }
+    let label = s.write(
+        "train_split_v4_revise66_compete.txt",
+        "0001.mp4,3,0,3.42\n0002.mp4,7,5,1.96\n",
+    );
+    ingest(&s, "kvq", &label, "kvq.jsonl", &[]).exits(0);
+    let got: Vec<(String, f64, i64, i64)> = rows(&s, "kvq.jsonl")
+        .iter()
+        .map(|r| {
+            (
+                r["src"].as_str().unwrap().to_string(),
+                r["mos"].as_f64().unwrap(),
+                r["kvq_content_class"].as_i64().unwrap(),
+                r["kvq_distortion_class"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("0001.mp4".to_string(), 3.42, 3, 0),
+            ("0002.mp4".to_string(), 1.96, 7, 5)
+        ]
+    );
+}
