@@ -71,10 +71,7 @@ pub fn run(args: SplitArgs) -> Result<(), Error> {
         corpus: corpus.info().label.to_string(),
         method,
         repeats: tests.len() as u32,
-        grouped_by: corpus.info().row_group.map(|g| match g {
-            crate::corpus::RowGroup::ExtraKey(key) => key.to_string(),
-            crate::corpus::RowGroup::KeyPart(n) => format!("src part {n}"),
-        }),
+        grouped_by: corpus.info().row_group.map(|g| g.describe()),
         inputs: args
             .files
             .inputs

@@ -258,8 +258,12 @@ pub struct SplitSection {
     pub content_key: Option<String>,
     /// Where a row names it: an extra key of the row ...
     pub group_extra_key: Option<String>,
-    /// ... or the n-th `/`-separated part of `src`, from 0.
+    /// ... or the n-th `/`-separated part of `src`, from 0 ...
     pub group_key_part: Option<usize>,
+    /// ... or the n-th part of the file name split at `group_name_separator`, from 0.
+    pub group_name_part: Option<usize>,
+    /// [default: `_`]
+    pub group_name_separator: Option<String>,
 }
 
 /// `[export]`: how model repositories' label files name this corpus's clips.
@@ -437,10 +441,15 @@ impl CorpusFile {
                 format!("{key:?} is not one of the [[extra]] keys"),
             ));
         }
-        if self.split.group_extra_key.is_some() && self.split.group_key_part.is_some() {
+        let rules = [
+            self.split.group_extra_key.is_some(),
+            self.split.group_key_part.is_some(),
+            self.split.group_name_part.is_some(),
+        ];
+        if rules.iter().filter(|given| **given).count() > 1 {
             return Err(fail(
                 "group_key_part",
-                "give group_extra_key or group_key_part, not both".into(),
+                "give one of group_extra_key, group_key_part and group_name_part".into(),
             ));
         }
         self.clip_source()
@@ -617,10 +626,22 @@ impl CorpusFile {
                 open: self.scale.open,
             },
             content_key: self.split.content_key.map(leak),
-            row_group: match (self.split.group_extra_key, self.split.group_key_part) {
-                (Some(key), _) => Some(RowGroup::ExtraKey(leak(key))),
-                (None, Some(part)) => Some(RowGroup::KeyPart(part)),
-                (None, None) => None,
+            row_group: match (
+                self.split.group_extra_key,
+                self.split.group_key_part,
+                self.split.group_name_part,
+            ) {
+                (Some(key), _, _) => Some(RowGroup::ExtraKey(leak(key))),
+                (None, Some(part), _) => Some(RowGroup::KeyPart(part)),
+                (None, None, Some(part)) => Some(RowGroup::NamePart {
+                    separator: leak(
+                        self.split
+                            .group_name_separator
+                            .unwrap_or_else(|| "_".into()),
+                    ),
+                    part,
+                }),
+                (None, None, None) => None,
             },
             dover_list: DoverList {
                 path: self.export.dover_path.unwrap_or(DoverPath::Key),

@@ -229,6 +229,37 @@ pub enum RowGroup {
     ExtraKey(&'static str),
     /// The n-th `/`-separated part of `src`, from 0 (Waterloo: `HEVC/01/…` → `01`).
     KeyPart(usize),
+    /// The n-th part of `src`'s file name split at `separator`, from 0 (LIVE-YT-HFR:
+    /// `1Runner_crf_0_24fps.mp4` → `1Runner`).
+    NamePart {
+        separator: &'static str,
+        part: usize,
+    },
+}
+
+impl RowGroup {
+    /// The source content a clip key names, if this rule finds one.
+    pub fn of<'a>(&self, src: &'a str) -> Option<&'a str> {
+        match *self {
+            RowGroup::ExtraKey(_) => None,
+            RowGroup::KeyPart(n) => src.split('/').nth(n),
+            RowGroup::NamePart { separator, part } => {
+                let name = src.rsplit('/').next().unwrap_or(src);
+                name.split(separator).nth(part).filter(|p| !p.is_empty())
+            }
+        }
+    }
+
+    /// How a split file's header names it.
+    pub fn describe(&self) -> String {
+        match self {
+            RowGroup::ExtraKey(key) => key.to_string(),
+            RowGroup::KeyPart(n) => format!("src part {n}"),
+            RowGroup::NamePart { separator, part } => {
+                format!("file name part {part} (split at {separator:?})")
+            }
+        }
+    }
 }
 
 /// A score file and the clip folder it describes.

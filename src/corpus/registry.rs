@@ -46,6 +46,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../corpora/cvd2014.toml"),
     ),
     ("corpora/kvq.toml", include_str!("../../corpora/kvq.toml")),
+    (
+        "corpora/live-yt-hfr.toml",
+        include_str!("../../corpora/live-yt-hfr.toml"),
+    ),
 ];
 
 struct Registry {

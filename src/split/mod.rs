@@ -147,7 +147,7 @@ pub fn read_clips(
         }
         let group = match (corpus.info().row_group, extra) {
             (_, Some(col)) if col.is_valid(i) => col.value(i),
-            (Some(RowGroup::KeyPart(n)), _) => src.split('/').nth(n).unwrap_or(src),
+            (Some(rule), _) => rule.of(src).unwrap_or(src),
             _ => src,
         };
         clips.push(Clip {

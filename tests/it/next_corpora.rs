@@ -335,3 +335,77 @@ fn kvq_headerless_training_list_keeps_class_ids() {
         ]
     );
 }
+
+/// LIVE-YT-HFR: names without extension, a per-clip SD, and the content (the name's
+/// first part) as the split group.
+#[test]
+fn live_yt_hfr_keeps_sd_and_splits_by_content() {
+    let s = Sandbox::new();
+    let contents = ["1Runner", "2Flips", "3Hurdles", "4Lamppost"];
+    let mut csv = String::from("filename,MOS,std\n");
+    let mut n = 0;
+    for content in contents {
+        for (crf, fps) in [(0, 24), (4, 60), (63, 120)] {
+            let name = format!("{content}_crf_{crf}_{fps}fps");
+            put(
+                &s,
+                &format!("clips/{name}.mp4"),
+                &clip_bytes("h264_160x120_ntsc.mp4", &name),
+            );
+            n += 1;
+            csv.push_str(&format!(
+                "{name},{},{}\n",
+                10.0 + n as f64 * 5.25,
+                9.5 + n as f64 / 8.0
+            ));
+        }
+    }
+    let label = s.write("LIVEHFR_MOS.csv", &csv);
+    ingest(&s, "live-yt-hfr", &label, "hfr.jsonl", &[]).exits(0);
+    let rows = rows(&s, "hfr.jsonl");
+    assert_eq!(rows.len(), 12);
+    assert_eq!(rows[0]["src"], "1Runner_crf_0_24fps.mp4");
+    assert_eq!(rows[0]["mos"], 15.25);
+    assert_eq!(rows[0]["mos_std_dev"], 9.625);
+    assert_eq!(rows[11]["src"], "4Lamppost_crf_63_120fps.mp4");
+
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "split",
+            "--inputs",
+            "work/hfr.jsonl",
+            "--output",
+            "work/hfr.split.jsonl",
+            "--ratio",
+            "0.5",
+            "--repeats",
+            "4",
+        ],
+    );
+    run.exits(0);
+    let text = std::fs::read_to_string(s.work().join("hfr.split.jsonl")).unwrap();
+    let mut lines = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap());
+    let header = lines.next().unwrap();
+    assert_eq!(header["groups"], 4);
+    assert_eq!(header["grouped_by"], "file name part 0 (split at \"_\")");
+    let mut side_of = std::collections::BTreeMap::new();
+    for line in lines {
+        let content = line["src"]
+            .as_str()
+            .unwrap()
+            .split('_')
+            .next()
+            .unwrap()
+            .to_string();
+        let side = line["split"].as_str().unwrap().to_string();
+        let repeat = line["repeat"].as_u64().unwrap();
+        let previous = side_of.insert((repeat, content.clone()), side.clone());
+        assert!(
+            previous.is_none_or(|p| p == side),
+            "repeat {repeat}: {content} straddles"
+        );
+    }
+}
