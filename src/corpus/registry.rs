@@ -50,6 +50,14 @@ const BUILT_IN: &[(&str, &str)] = &[
         "corpora/live-yt-hfr.toml",
         include_str!("../../corpora/live-yt-hfr.toml"),
     ),
+    (
+        "corpora/divide-maxwell.toml",
+        include_str!("../../corpora/divide-maxwell.toml"),
+    ),
+    (
+        "corpora/finevd.toml",
+        include_str!("../../corpora/finevd.toml"),
+    ),
 ];
 
 struct Registry {

@@ -162,8 +162,13 @@ impl LabelError {
                     .into(),
             ),
             ErrorKind::MissingColumn { what, names, .. } => Some(format!(
-                "name the {what} column one of: {}",
-                names.join(", ")
+                "name the {what} column one of: {}{}",
+                names.join(", "),
+                if *what == "score" {
+                    " (or describe the file's columns in a corpus file of your own and pass                      it with --corpus-file)"
+                } else {
+                    ""
+                }
             )),
             _ => None,
         }

@@ -503,10 +503,20 @@ fn require_columns(
     columns: &Columns,
     aliases: &Aliases,
 ) -> Result<(), Error> {
+    // A named score the corpus declares must be there: its column is not guessed.
+    let missing_score = aliases.extras.iter().find(|extra| {
+        extra.range.is_some()
+            && !columns
+                .extras
+                .iter()
+                .any(|(_, found)| found.key == extra.key)
+    });
     let missing = if columns.name.is_empty() {
         Some(("clip name", aliases.name))
     } else if columns.mos.is_empty() {
         Some(("MOS", aliases.mos))
+    } else if let Some(score) = missing_score {
+        Some(("score", std::slice::from_ref(&score.column)))
     } else {
         None
     };

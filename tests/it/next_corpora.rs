@@ -409,3 +409,107 @@ fn live_yt_hfr_keeps_sd_and_splits_by_content() {
         );
     }
 }
+
+/// DIVIDE-3k/MaxWell: DOVER's `name, aesthetic, technical, overall` lists give three
+/// scores per clip; the clips come as `videos.zip` through the Hub path (`--from-hf`,
+/// here a loopback endpoint).
+#[test]
+fn divide_maxwell_keeps_three_scores_and_takes_its_zip_from_the_hub() {
+    use std::io::Write;
+    let names = ["0000.mp4", "0012.mp4", "0014.mp4"];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for name in names {
+        zip.start_file(format!("videos/{name}"), options).unwrap();
+        zip.write_all(&clip_bytes("h264_160x120_ntsc.mp4", name))
+            .unwrap();
+    }
+    let archive = zip.finish().unwrap().into_inner();
+    let hub = common::loopback::LoopbackServer::start(
+        [(
+            "/datasets/teowu/DIVIDE-MaxWell/resolve/main/videos.zip".to_string(),
+            vec![common::loopback::Reply::Body(std::sync::Arc::new(archive))],
+        )]
+        .into_iter()
+        .collect(),
+    )
+    .unwrap();
+    let s = Sandbox::new();
+    let label = s.write(
+        "val_labels.txt",
+        "0000.mp4, 1.114285714, 1.057142857, 1.028571429\n\
+         0012.mp4, 1.538461538, 1.423076923, 1.384615385\n\
+         0014.mp4, 2.4, 3.65, 2.9",
+    );
+    let output = "work/maxwell.jsonl";
+    let run = common::moscorpus_env(
+        s.root.path(),
+        &[
+            "ingest",
+            "divide-maxwell",
+            "--dir",
+            "work",
+            "--manifest-csv",
+            label.to_str().unwrap(),
+            "--output",
+            output,
+            "--min-csv-rows",
+            "1",
+            "--full",
+            "--from-hf",
+        ],
+        &[("HF_ENDPOINT", hub.base_url().as_str())],
+    );
+    run.exits(0);
+    let got: Vec<(String, f64, f64, f64)> = rows(&s, "maxwell.jsonl")
+        .iter()
+        .map(|r| {
+            (
+                r["src"].as_str().unwrap().to_string(),
+                r["aesthetic"].as_f64().unwrap(),
+                r["technical"].as_f64().unwrap(),
+                r["mos"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("0000.mp4".into(), 1.114285714, 1.057142857, 1.028571429),
+            ("0012.mp4".into(), 1.538461538, 1.423076923, 1.384615385),
+            ("0014.mp4".into(), 2.4, 3.65, 2.9),
+        ]
+    );
+    assert!(s.work().join("videos/0014.mp4").is_file());
+}
+
+/// FineVD's score columns are not verified: a file that does not name them is refused
+/// with the columns it has, never read by guess.
+#[test]
+fn finevd_refuses_a_score_file_without_its_columns_naming_what_it_found() {
+    let s = Sandbox::new();
+    put(
+        &s,
+        "videos/a.mp4",
+        &clip_bytes("h264_160x120_ntsc.mp4", "a.mp4"),
+    );
+    let good = s.write(
+        "labels.csv",
+        "name,color,noise,artifact,blur,temporal,overall\na.mp4,61.2,55,48.5,70.25,66,63.5\n",
+    );
+    ingest(&s, "finevd", &good, "finevd.jsonl", &[]).exits(0);
+    let row = &rows(&s, "finevd.jsonl")[0];
+    assert_eq!(
+        (&row["color"], &row["blur"], &row["mos"]),
+        (&61.2.into(), &70.25.into(), &63.5.into())
+    );
+    let other = s.write(
+        "other.csv",
+        "name,col_score,noise_score,overall\na.mp4,61.2,55,63.5\n",
+    );
+    let run = ingest(&s, "finevd", &other, "x.jsonl", &[]);
+    run.exits(2);
+    run.assert_logged(&["other.csv:1", "score", "col_score", "noise_score"]);
+    run.assert_logged(&["hint:", "color"]);
+}
