@@ -52,7 +52,7 @@ fn native_answers_equal_ffprobe_for_every_field_of_every_clip() {
     );
 }
 
-/// MPEG-TS, AVI and MPEG-PS clips (tests/fixtures/probe/other/): the native prober
+/// MPEG-TS and MPEG-PS clips (tests/fixtures/probe/other/): the native prober
 /// says Unsupported (not broken), and `auto` gives ffprobe's own answer.
 #[test]
 fn other_containers_are_handed_to_ffprobe_under_auto() {
@@ -63,7 +63,7 @@ fn other_containers_are_handed_to_ffprobe_under_auto() {
         .filter(|p| !p.to_string_lossy().ends_with(".json"))
         .collect();
     clips.sort();
-    assert_eq!(clips.len(), 3);
+    assert_eq!(clips.len(), 2);
     for clip in &clips {
         assert!(
             matches!(NativeProber.probe(clip), Err(ProbeError::Unsupported(_))),

@@ -1,11 +1,13 @@
 //! The native prober: reads container and codec headers (never the media data) and
 //! answers as ffprobe would for the fields the row needs. ISO-BMFF (MP4, MOV, M4V;
-//! `moov` anywhere, fragmented, edit lists) in [`mp4`]; Matroska/WebM in [`mkv`]. Each
+//! `moov` anywhere, fragmented, edit lists) in [`mp4`]; Matroska/WebM in [`mkv`]; AVI in
+//! [`avi`]. Each
 //! container reader gathers a [`VideoStream`] (its codec header goes through the one
 //! dispatch in `probe/codec/`, its numbers through `probe/rules/`), and `report`
 //! prints it as ffprobe's fields. What it does not support is an
 //! [`ProbeError::Unsupported`] answer, so the `auto` prober can ask ffprobe instead.
 
+pub mod avi;
 pub mod mkv;
 pub mod mp4;
 pub mod reader;
@@ -56,6 +58,9 @@ pub fn probe_source(source: &mut Source) -> Result<ProbeReport, ProbeError> {
     if head.len() >= 4 && head[..4] == [0x1A, 0x45, 0xDF, 0xA3] {
         return mkv::probe(source);
     }
+    if head.starts_with(b"RIFF") && head.get(8..12) == Some(b"AVI ") {
+        return avi::probe(source);
+    }
     if head.len() >= 8 && mp4::is_top_level_box(&head[4..8]) {
         return mp4::probe(source);
     }
@@ -68,9 +73,6 @@ pub fn probe_source(source: &mut Source) -> Result<ProbeReport, ProbeError> {
 /// MPEG-TS by its sync byte every 188 bytes), so `--prober auto` can hand them on.
 fn other_container(head: &[u8], source: &mut Source) -> Option<&'static str> {
     let starts = |magic: &[u8]| head.starts_with(magic);
-    if starts(b"RIFF") && head.get(8..12) == Some(b"AVI ") {
-        return Some("AVI");
-    }
     if starts(&[0x00, 0x00, 0x01, 0xBA]) || starts(&[0x00, 0x00, 0x01, 0xB3]) {
         return Some("MPEG program stream");
     }
