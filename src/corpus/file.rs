@@ -12,7 +12,7 @@ use super::scale::NamedScore;
 use super::spelling::{Aliases, ExtraColumn, ExtraKind, Naming};
 use super::{
     ArchiveLayout, Challenge, ClipSource, CorpusId, CorpusInfo, DoverList, DoverPath, LabelVariant,
-    MatScores, RowGroup, Scale, ScorePartSpec, SimpleVqaLabels,
+    MatScores, RawVideo, RowGroup, Scale, ScorePartSpec, SimpleVqaLabels,
 };
 
 /// A corpus file that cannot be used: where and why.
@@ -214,6 +214,23 @@ pub struct ClipsSection {
     pub archive_file: Option<String>,
     /// `archives`: the Hugging Face dataset mirroring them.
     pub hub_repo: Option<String>,
+    /// Extensions of copies accepted when a label's own clip is absent (`["mp4"]`).
+    #[serde(default)]
+    pub copies: Vec<String>,
+    /// The format of raw `.yuv` clips.
+    pub raw: Option<RawSection>,
+}
+
+/// `[clips.raw]`: what a raw `.yuv` clip is (its size is checked against it).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSection {
+    pub width: u32,
+    pub height: u32,
+    /// `yuv420p`, `yuv420p10le`, `yuv422p`, `yuv444p`, `uyvy422`, `yuyv422`, `nv12`, `gray`.
+    pub pix_fmt: String,
+    /// Frames per second: `30` or `"30000/1001"`.
+    pub rate: toml::Value,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -454,6 +471,26 @@ impl CorpusFile {
         }
         self.clip_source()
             .map_err(|message| fail("source", message))?;
+        if let Some(raw) = &self.clips.raw {
+            if rate_of(&raw.rate).is_none() {
+                return Err(fail(
+                    "rate",
+                    "a frame rate: a whole number (30) or a fraction (\"30000/1001\")".into(),
+                ));
+            }
+            let known =
+                super::frame_bytes(&raw.pix_fmt, u64::from(raw.width), u64::from(raw.height));
+            if known.is_none_or(|b| b == 0) {
+                return Err(fail(
+                    "pix_fmt",
+                    format!(
+                        "{:?} at {}x{} is not a raw format this tool sizes (yuv420p, \
+                         yuv420p10le, yuv422p, yuv444p, uyvy422, yuyv422, nv12, gray)",
+                        raw.pix_fmt, raw.width, raw.height
+                    ),
+                ));
+            }
+        }
         self.simplevqa()
             .map_err(|message| fail("simplevqa", message))?;
         Ok(())
@@ -616,6 +653,13 @@ impl CorpusFile {
                     .collect(),
             ),
             clips,
+            raw_video: self.clips.raw.map(|raw| RawVideo {
+                width: raw.width,
+                height: raw.height,
+                pix_fmt: leak(raw.pix_fmt),
+                rate: rate_of(&raw.rate).unwrap_or((0, 1)),
+            }),
+            copies: leak_all(self.clips.copies),
             scale: Scale {
                 corpus: label,
                 native_range: self.scale.range,
@@ -671,6 +715,19 @@ impl CorpusFile {
             licence_note: leak(self.about.licence),
         })
     }
+}
+
+/// A rate written as a whole number (`30`) or a fraction (`"30000/1001"`).
+fn rate_of(value: &toml::Value) -> Option<(u32, u32)> {
+    let (num, den) = match value {
+        toml::Value::Integer(n) => (u32::try_from(*n).ok()?, 1),
+        toml::Value::String(text) => {
+            let (num, den) = text.split_once('/').unwrap_or((text, "1"));
+            (num.trim().parse().ok()?, den.trim().parse().ok()?)
+        }
+        _ => return None,
+    };
+    (num > 0 && den > 0).then_some((num, den))
 }
 
 /// Whether `(x + offset) × factor` is a usable map onto 0–100.

@@ -127,6 +127,13 @@ pub struct CorpusInfo {
     pub score_parts: &'static [ScorePartSpec],
     /// Where clips come from when they are not on disk.
     pub clips: ClipSource,
+    /// The declared format of raw `.yuv` clips, if the corpus has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_video: Option<RawVideo>,
+    /// Extensions of copies accepted for a label's clip (LIVE-Qualcomm's `.mp4`
+    /// transcodes of its `.yuv` originals): used when the label's own file is absent.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub copies: &'static [&'static str],
     /// The native MOS scale (the one scale table, also used by `aggregate`).
     pub scale: Scale,
     /// The label column that names a clip's source content: clips sharing it must stay
@@ -164,6 +171,37 @@ pub struct LabelVariant {
     /// The MOS column's spellings under this variant (none: the corpus's own).
     pub mos: Option<&'static [&'static str]>,
     pub about: &'static str,
+}
+
+/// The declared format of a corpus's raw `.yuv` clips (no container says it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RawVideo {
+    pub width: u32,
+    pub height: u32,
+    pub pix_fmt: &'static str,
+    /// Frames per second as (numerator, denominator).
+    pub rate: (u32, u32),
+}
+
+impl RawVideo {
+    /// Bytes of one frame, for the raw formats corpora use (`None` for others).
+    pub fn frame_bytes(&self) -> Option<u64> {
+        frame_bytes(self.pix_fmt, u64::from(self.width), u64::from(self.height))
+    }
+}
+
+/// Bytes of one frame of `pix_fmt` at `width`×`height`.
+pub fn frame_bytes(pix_fmt: &str, width: u64, height: u64) -> Option<u64> {
+    let pixels = width.checked_mul(height)?;
+    let even = width % 2 == 0 && height % 2 == 0;
+    Some(match pix_fmt {
+        "yuv420p" | "nv12" if even => pixels * 3 / 2,
+        "yuv420p10le" if even => pixels * 3,
+        "yuv422p" | "uyvy422" | "yuyv422" if width % 2 == 0 => pixels * 2,
+        "yuv444p" => pixels * 3,
+        "gray" => pixels,
+        _ => return None,
+    })
 }
 
 /// A challenge's score: `srocc·SROCC + plcc·PLCC + Σ weight·accuracy` over named pair

@@ -58,6 +58,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "corpora/finevd.toml",
         include_str!("../../corpora/finevd.toml"),
     ),
+    (
+        "corpora/live-qualcomm.toml",
+        include_str!("../../corpora/live-qualcomm.toml"),
+    ),
 ];
 
 struct Registry {

@@ -19,6 +19,7 @@ use tracing::warn;
 
 mod clip_check;
 mod job;
+mod raw_clips;
 pub mod run;
 pub mod select;
 mod state;
@@ -353,6 +354,18 @@ pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error>
 /// walk (every selected row, results applied in label order), finish (keep what was
 /// done, whatever stopped the walk).
 pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunReport, Error> {
+    // Raw `.yuv` clips are answered from the corpus's declared format.
+    let declared;
+    let prober: &(dyn Prober + Sync) = match opts.corpus.info().raw_video {
+        Some(facts) => {
+            declared = raw_clips::DeclaredRaw {
+                facts,
+                inner: prober,
+            };
+            &declared
+        }
+        None => prober,
+    };
     opts.check_paths()?;
     // Before anything is read or written: a second run on this folder stops here.
     let locks = RunLocks::acquire(opts)?;

@@ -178,9 +178,41 @@ fn clip_url_base(opts: &IngestOptions, info: &CorpusInfo) -> Option<String> {
         .or_else(|| Some(base.to_string()))
 }
 
+/// A clip whose label key is not on disk but a copy of it is (the same path with one of
+/// the corpus's copy extensions: LIVE-Qualcomm's `.mp4` transcodes of its `.yuv`
+/// originals) is read as that copy; the row's `src` and `encoder_upstream` say which.
+fn resolve_copies(rows: &mut [ManifestRow], clips_root: &Path, info: &CorpusInfo) {
+    let mut used = 0;
+    for row in rows {
+        if info.copies.is_empty() || clips_root.join(&row.key).is_file() {
+            continue;
+        }
+        let stem = row
+            .key
+            .rsplit_once('.')
+            .map_or(row.key.as_str(), |(s, _)| s);
+        let copy = info
+            .copies
+            .iter()
+            .map(|ext| format!("{stem}.{ext}"))
+            .find(|copy| clips_root.join(copy).is_file());
+        if let Some(copy) = copy {
+            row.key = copy;
+            used += 1;
+        }
+    }
+    if used > 0 {
+        tracing::info!(
+            "{used} clips read from their {} copies (the label names another file)",
+            info.copies.join("/")
+        );
+    }
+}
+
 /// A clip whose label key is not on disk, but whose other spelling (a registry key
 /// alias such as LIVE-VQC's `A012.mp4` / `A012NEW.mp4`) is, is read under that name.
 fn resolve_key_aliases(rows: &mut [ManifestRow], clips_root: &Path, info: &CorpusInfo) {
+    resolve_copies(rows, clips_root, info);
     if info.key_aliases.is_empty() {
         return;
     }

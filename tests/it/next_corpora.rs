@@ -513,3 +513,82 @@ fn finevd_refuses_a_score_file_without_its_columns_naming_what_it_found() {
     run.assert_logged(&["other.csv:1", "score", "col_score", "noise_score"]);
     run.assert_logged(&["hint:", "color"]);
 }
+
+/// LIVE-Qualcomm: raw `.yuv` clips get the corpus's declared format (each file's size a
+/// whole number of 1920×1080 yuv420p frames, else broken); `.mp4` copies stand in for
+/// absent originals, and the row says which by `src` and `encoder_upstream`.
+#[test]
+fn live_qualcomm_raw_yuv_by_declared_format_and_mp4_copies() {
+    let s = Sandbox::new();
+    let frame = 1920 * 1080 * 3 / 2;
+    put(&s, "Focus/1019_Skate_LGG2.yuv", &vec![16u8; 2 * frame]);
+    put(&s, "Color/0913_Sand_GS5.yuv", &vec![16u8; frame + 1000]);
+    put(
+        &s,
+        "Exposure/0911_Garden_Note4.mp4",
+        &clip_bytes("h264_160x120_ntsc.mp4", "qualcomm"),
+    );
+    let label = s.write(
+        "labels.txt",
+        "Focus/1019_Skate_LGG2.yuv, -1, -1, 54.09\n\
+         Color/0913_Sand_GS5.yuv, -1, -1, 58.51\n\
+         Exposure/0911_Garden_Note4.yuv, -1, -1, 44.69\n",
+    );
+    let run = ingest(
+        &s,
+        "live-qualcomm",
+        &label,
+        "qualcomm.jsonl",
+        &["--prober", "native"],
+    );
+    run.exits(0);
+    let rows = rows(&s, "qualcomm.jsonl");
+    let got: Vec<(&str, &str, i64, f64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["src"].as_str().unwrap(),
+                r["encoder_upstream"].as_str().unwrap(),
+                r["width"].as_i64().unwrap(),
+                r["duration_s"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Focus/1019_Skate_LGG2.yuv", "rawvideo", 1920, 0.066667),
+            ("Exposure/0911_Garden_Note4.mp4", "h264", 160, 1.001),
+        ]
+    );
+    assert_eq!(rows[0]["pix_fmt"], "yuv420p");
+    assert_eq!(rows[0]["framerate"], 30.0);
+    // The cut raw file is broken, saying why.
+    run.assert_logged(&[
+        "0913_Sand_GS5.yuv",
+        "not a whole number of 1920x1080 yuv420p frames",
+    ]);
+
+    // The biased MOS is a variant of a CSV with both columns.
+    let csv = s.write(
+        "scores.csv",
+        "vidNames,unBiasedMOS,biasedMOS\nFocus/1019_Skate_LGG2.yuv,54.09,51.5\n",
+    );
+    ingest(
+        &s,
+        "live-qualcomm",
+        &csv,
+        "biased.jsonl",
+        &["--variant", "biased", "--prober", "native"],
+    )
+    .exits(0);
+    let biased = &rows_of_file(&s, "biased.jsonl")[0];
+    assert_eq!(
+        (&biased["mos"], &biased["mos_variant"]),
+        (&51.5.into(), &"biased".into())
+    );
+}
+
+fn rows_of_file(s: &Sandbox, output: &str) -> Vec<Value> {
+    rows(s, output)
+}
