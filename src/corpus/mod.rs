@@ -193,11 +193,11 @@ impl RawVideo {
 /// Bytes of one frame of `pix_fmt` at `width`×`height`.
 pub fn frame_bytes(pix_fmt: &str, width: u64, height: u64) -> Option<u64> {
     let pixels = width.checked_mul(height)?;
-    let even = width % 2 == 0 && height % 2 == 0;
+    let even = width.is_multiple_of(2) && height.is_multiple_of(2);
     Some(match pix_fmt {
         "yuv420p" | "nv12" if even => pixels * 3 / 2,
         "yuv420p10le" if even => pixels * 3,
-        "yuv422p" | "uyvy422" | "yuyv422" if width % 2 == 0 => pixels * 2,
+        "yuv422p" | "uyvy422" | "yuyv422" if width.is_multiple_of(2) => pixels * 2,
         "yuv444p" => pixels * 3,
         "gray" => pixels,
         _ => return None,
