@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::labels::LabelSet;
 use crate::labels::check::{Evidence, LabelCheck, check};
 use crate::labels::diff::{LabelDiff, MosChange, diff};
+use crate::manifest::labels::LabelPick;
 use crate::store::state_file::StateFile;
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +47,16 @@ pub struct DiffArgs {
     /// The second label file (or shard).
     #[arg(value_name = "B")]
     pub b: PathBuf,
+    /// Compare one of the corpus's named scores (a corpus file's `[[score]]`) instead of
+    /// the MOS.
+    #[arg(long, value_name = "NAME")]
+    pub score: Option<String>,
+    /// Read A through this label variant's MOS column (e.g. konvid-150k video_score).
+    #[arg(long, value_name = "NAME")]
+    pub variant_a: Option<String>,
+    /// Read B through this label variant's MOS column.
+    #[arg(long, value_name = "NAME")]
+    pub variant_b: Option<String>,
     #[command(flatten)]
     pub compare: CompareArgs,
 }
@@ -81,8 +92,20 @@ pub fn run(command: LabelsCommand) -> Result<(), Error> {
 
 fn run_diff(args: DiffArgs) -> Result<(), Error> {
     let (corpus, tolerance, json) = args.compare.checked(&[&args.a, &args.b])?;
-    let a = LabelSet::read(&args.a, corpus)?;
-    let b = LabelSet::read(&args.b, corpus)?;
+    let info = corpus.info();
+    let variant = |name: &Option<String>| {
+        name.as_deref()
+            .map(|n| info.variant(n).map_err(Error::input))
+            .transpose()
+    };
+    let pick = |name: &Option<String>| -> Result<LabelPick<'_>, Error> {
+        Ok(LabelPick {
+            score: args.score.as_deref(),
+            variant: variant(name)?,
+        })
+    };
+    let a = LabelSet::read_picked(&args.a, corpus, pick(&args.variant_a)?)?;
+    let b = LabelSet::read_picked(&args.b, corpus, pick(&args.variant_b)?)?;
     let d = diff(&a, &b, tolerance);
     if json {
         return out!("{}", to_json(&d)?);

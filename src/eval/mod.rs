@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
-use crate::manifest::labels::{HeldOut, read_labels_and_hashes};
+use crate::manifest::labels::{HeldOut, LabelPick, read_labels_and_hashes};
 use crate::store::hash::Digest;
 use bootstrap::BootstrapIntervals;
 use inputs::Joined;
@@ -69,8 +69,15 @@ pub struct EvalReport {
 
 /// Reads labels and predictions and joins them; also the labels' clip hashes by key.
 fn read_joined(opts: &EvalOptions) -> Result<(Joined, HashMap<String, Digest>), Error> {
-    let (labels, hashes) =
-        read_labels_and_hashes(&opts.labels, opts.split, opts.corpus, opts.score.as_deref())?;
+    let (labels, hashes) = read_labels_and_hashes(
+        &opts.labels,
+        opts.split,
+        opts.corpus,
+        LabelPick {
+            score: opts.score.as_deref(),
+            variant: None,
+        },
+    )?;
     let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
     inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
     Ok((inputs::join(&labels, &predictions), hashes))

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::corpus::CorpusId;
 use crate::error::Error;
-use crate::manifest::labels::{HeldOut, read_labels};
+use crate::manifest::labels::{LabelPick, read_picked_labels};
 
 /// One label set: (clip key, MOS) in file order, the first of repeated keys kept.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,7 +24,12 @@ pub struct LabelSet {
 impl LabelSet {
     /// Reads a label file or a shard of `corpus`, keyed by the corpus's name rules.
     pub fn read(path: &Path, corpus: CorpusId) -> Result<Self, Error> {
-        let all = read_labels(&[path.to_path_buf()], HeldOut::All, corpus)?;
+        Self::read_picked(path, corpus, LabelPick::default())
+    }
+
+    /// [`LabelSet::read`] of the figure `pick` names (a named score, a variant's MOS).
+    pub fn read_picked(path: &Path, corpus: CorpusId, pick: LabelPick<'_>) -> Result<Self, Error> {
+        let all = read_picked_labels(&[path.to_path_buf()], corpus, pick)?;
         let mut seen = HashSet::with_capacity(all.len());
         let mut set = LabelSet::default();
         for (key, mos) in all {

@@ -26,6 +26,14 @@ pub enum HeldOut {
     Test1080p,
 }
 
+/// Which figure of each labelled clip to read: its MOS (through a label variant's MOS
+/// column, if one is named) or one of the corpus's named scores.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LabelPick<'a> {
+    pub score: Option<&'a str>,
+    pub variant: Option<&'static crate::corpus::LabelVariant>,
+}
+
 /// Reads the label files of `corpus` and keeps the rows of `split`, as (clip key, MOS)
 /// in file order.
 pub fn read_labels(
@@ -33,7 +41,16 @@ pub fn read_labels(
     split: HeldOut,
     corpus: CorpusId,
 ) -> Result<Vec<(String, f64)>, Error> {
-    Ok(read_labels_and_hashes(paths, split, corpus, None)?.0)
+    Ok(read_labels_and_hashes(paths, split, corpus, LabelPick::default())?.0)
+}
+
+/// [`read_labels`] of one figure: a named score, or a variant's MOS.
+pub fn read_picked_labels(
+    paths: &[PathBuf],
+    corpus: CorpusId,
+    pick: LabelPick<'_>,
+) -> Result<Vec<(String, f64)>, Error> {
+    Ok(read_labels_and_hashes(paths, HeldOut::All, corpus, pick)?.0)
 }
 
 /// The named score `score` of `corpus` (a corpus file's `[[score]]`), or an error listing
@@ -59,14 +76,15 @@ pub fn check_score(corpus: CorpusId, score: &str) -> Result<(), Error> {
 pub type LabelPairs = Vec<(String, f64)>;
 
 /// [`read_labels`], with the `src_sha256` of every clip the JSONL label files (shards)
-/// name, by clip key (other label shapes name no bytes), from the same one read; with
-/// `score`, that named score of each clip instead of its MOS.
+/// name, by clip key (other label shapes name no bytes), from the same one read; the
+/// figure `pick` names (a named score, a variant's MOS), else the MOS.
 pub fn read_labels_and_hashes(
     paths: &[PathBuf],
     split: HeldOut,
     corpus: CorpusId,
-    score: Option<&str>,
+    pick: LabelPick<'_>,
 ) -> Result<(LabelPairs, HashMap<String, Digest>), Error> {
+    let score = pick.score;
     if let Some(score) = score {
         check_score(corpus, score)?;
     }
@@ -87,7 +105,10 @@ pub fn read_labels_and_hashes(
             }
             continue;
         }
-        let parse = ParseOptions::new(corpus);
+        let parse = ParseOptions {
+            variant: pick.variant,
+            ..ParseOptions::new(corpus)
+        };
         let parsed = parse_label_file(path, &parse)?;
         for message in parsed.problem_messages() {
             tracing::warn!("{message}");

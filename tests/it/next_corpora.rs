@@ -592,3 +592,68 @@ fn live_qualcomm_raw_yuv_by_declared_format_and_mp4_copies() {
 fn rows_of_file(s: &Sandbox, output: &str) -> Vec<Value> {
     rows(s, output)
 }
+
+/// `labels diff` names label variants and scores: KonViD-150k-B's `mos` against its
+/// `video_score`, and MaxWell's technical score in two copies of its list.
+#[test]
+fn labels_diff_compares_a_variant_and_a_named_score() {
+    let s = Sandbox::new();
+    let scores = s.write(
+        "k150kb_scores.csv",
+        "video_name,mos,video_score\n8450.mp4,3.61,3.58\n9312.mp4,2.20,2.20\n7001.mp4,4.02,3.95\n",
+    );
+    let scores = scores.to_str().unwrap();
+    let run = moscorpus(
+        s.root.path(),
+        &[
+            "labels",
+            "diff",
+            scores,
+            scores,
+            "--corpus",
+            "konvid-150k",
+            "--variant-b",
+            "video_score",
+            "--json",
+        ],
+    );
+    run.exits(0);
+    let d: Value = serde_json::from_str(&run.stdout).unwrap();
+    let changed: Vec<&str> = d["different_mos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, ["8450.mp4", "7001.mp4"], "{d}");
+
+    let a = s.write(
+        "dover.txt",
+        "0000.mp4, 1.11, 1.05, 1.02\n0012.mp4, 1.53, 1.42, 1.38\n",
+    );
+    let b = s.write(
+        "copy.txt",
+        "0000.mp4, 1.11, 1.25, 1.02\n0012.mp4, 1.53, 1.42, 1.38\n",
+    );
+    let by_score = |score: Option<&str>| {
+        let mut args = vec![
+            "labels",
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--corpus",
+            "divide-maxwell",
+            "--json",
+        ];
+        if let Some(score) = score {
+            args.extend(["--score", score]);
+        }
+        let run = moscorpus(s.root.path(), &args);
+        run.exits(0);
+        let d: Value = serde_json::from_str(&run.stdout).unwrap();
+        d["different_mos"].as_array().unwrap().len()
+    };
+    assert_eq!(by_score(None), 0, "the overall scores agree");
+    assert_eq!(by_score(Some("technical")), 1);
+    assert_eq!(by_score(Some("aesthetic")), 0);
+}
