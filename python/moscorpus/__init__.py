@@ -54,6 +54,8 @@ from ._results import (
     Interval,
     LogisticScores,
     Metrics,
+    PairAccuracy,
+    ChallengeScore,
     ProbeResult,
     Protocol,
     Spread,
@@ -75,6 +77,8 @@ __all__ = [
     "Interval",
     "LogisticScores",
     "Metrics",
+    "PairAccuracy",
+    "ChallengeScore",
     "ProbeResult",
     "Protocol",
     "Spread",
@@ -99,8 +103,6 @@ TrainTest: TypeAlias = Literal["train", "test", "all"]
 HeldOut: TypeAlias = Literal["test", "test_1080p"]
 #: Which prober reads clips.
 Prober: TypeAlias = Literal["auto", "native", "ffprobe"]
-#: YouTube-UGC's clips: the H.264 CRF-10 ones DOVER uses, or the raw originals.
-Variant: TypeAlias = Literal["h264", "raw"]
 
 #: The 15 keys every row has, in the table's column order.
 FIXED_COLUMNS: Tuple[str, ...] = (
@@ -266,7 +268,7 @@ def ingest(
     from_url: Optional[str] = None,
     archives_dir: Optional[PathLike] = None,
     keep_archives: bool = False,
-    variant: Variant = "h264",
+    variant: Optional[str] = None,
     clips_url_base: Optional[str] = None,
     retry_failed: bool = False,
     prober: Prober = "auto",
@@ -305,6 +307,10 @@ def ingest(
         max_rows: by default the corpus's laptop-sized 500 (lsvq, youtube-ugc, chug),
             every row for the others.
         split: which rows of a label file with an ``is_test`` column.
+        variant: a label variant the corpus declares (:func:`corpora` lists them):
+            ``"raw"`` for YouTube-UGC's originals, ``"original"`` for CVD2014's MOS
+            before realignment, ``"video_score"`` for KonViD-150k-B; rows read through
+            another MOS column carry ``mos_variant``.
         shard: part ``(k, n)`` (or ``"k/n"``) of ``n`` disjoint parts of the rows.
         prober: ``"native"`` (no ffmpeg needed), ``"ffprobe"``, or ``"auto"``.
         jobs: clips hashed and probed at once; by default every core.
@@ -343,7 +349,8 @@ def ingest(
     ]:
         _check_number(name, seconds)
     _check_choice("split", split, get_args(TrainTest))
-    _check_choice("variant", variant, get_args(Variant))
+    if variant is not None and not isinstance(variant, str):
+        raise TypeError(f"variant must be a str, not {type(variant).__name__}")
     _check_choice("prober", prober, get_args(Prober))
     if isinstance(shard, tuple):
         part, parts = shard
@@ -376,6 +383,8 @@ def evaluate(
     seed: int = ...,
     strict: bool = ...,
     corpus: Optional[str] = ...,
+    score: Optional[str] = ...,
+    pairs: Optional[Sequence[PathLike]] = ...,
     split_file: None = ...,
     repeat: None = ...,
 ) -> Metrics: ...
@@ -390,6 +399,7 @@ def evaluate(
     seed: int = ...,
     strict: bool = ...,
     corpus: Optional[str] = ...,
+    score: Optional[str] = ...,
     split_file: PathLike,
     repeat: Optional[Union[int, Literal["all"]]] = ...,
 ) -> SplitMetrics: ...
@@ -403,6 +413,8 @@ def evaluate(
     seed: int = 0,
     strict: bool = False,
     corpus: Optional[str] = None,
+    score: Optional[str] = None,
+    pairs: Optional[Sequence[PathLike]] = None,
     split_file: Optional[PathLike] = None,
     repeat: Optional[Union[int, Literal["all"]]] = None,
 ) -> Union[Metrics, SplitMetrics]:
@@ -419,6 +431,11 @@ def evaluate(
         split_file: a ``moscorpus split`` file: score each repeat's test side, and get
             :class:`SplitMetrics` (else :class:`Metrics`).
         repeat: with ``split_file``, one repeat number or ``"all"`` (the default).
+        score: one of the corpus's named scores (a corpus file's ``[[score]]``, e.g.
+            ``"technical"``) to score instead of the MOS.
+        pairs: pairwise rank label files (``video1, video2, rank``; an xlsx with a set
+            per sheet, or CSVs): each set's accuracy in ``Metrics.pairs``, and the
+            corpus's challenge score (KVQ) in ``Metrics.challenge``.
     """
     if isinstance(labels, (str, os.PathLike)):
         labels = [labels]
@@ -432,8 +449,12 @@ def evaluate(
         _check_int("repeat", repeat)
     if repeat is not None and split_file is None:
         raise ValueError("repeat is a repeat of split_file: give split_file too")
+    if pairs is not None and split_file is not None:
+        raise ValueError("pairs are scored on all labels: not with split_file")
     options = {
         "corpus": corpus,
+        "score": score,
+        "pairs": None if pairs is None else list(pairs),
         "split_file": split_file,
         "repeat": repeat,
         "labels": list(labels),

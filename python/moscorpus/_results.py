@@ -204,6 +204,10 @@ class Protocol(_Result):
     split_file: Optional[str]
     repeat: Optional[int]
     logistic: bool
+    #: ``evaluate(score=...)``: the named score scored instead of the MOS.
+    score: Optional[str] = None
+
+    _absent_when_none: ClassVar[Tuple[str, ...]] = ("score",)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Protocol:
@@ -214,7 +218,38 @@ class Protocol(_Result):
             data["split_file"],
             data["repeat"],
             data["logistic"],
+            data.get("score"),
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class PairAccuracy(_Result):
+    """One set of pairwise rank labels (``evaluate(pairs=...)``), scored: the share of
+    pairs the predictions order as the rank says (a tie is wrong)."""
+
+    set: str
+    n: int
+    correct: int
+    accuracy: float
+    #: Pairs left out because a clip has no prediction.
+    unpredicted: int
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PairAccuracy:
+        return cls(data["set"], data["n"], data["correct"], data["accuracy"], data["unpredicted"])
+
+
+@dataclasses.dataclass(frozen=True)
+class ChallengeScore(_Result):
+    """A corpus's challenge score (KVQ's NTIRE 2024: 0.45·SROCC + 0.45·PLCC + 0.05 of
+    each pair set's accuracy)."""
+
+    name: str
+    score: float
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChallengeScore:
+        return cls(data["name"], data["score"])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,8 +271,18 @@ class Metrics(_Result):
     repeat: Optional[int] = None
     test_clips: Optional[int] = None
     unscored: Optional[int] = None
+    #: ``evaluate(pairs=...)``: each pair set's accuracy.
+    pairs: Optional[List[PairAccuracy]] = None
+    #: The corpus's challenge score, when it declares one and it could be computed.
+    challenge: Optional[ChallengeScore] = None
 
-    _absent_when_none: ClassVar[Tuple[str, ...]] = ("repeat", "test_clips", "unscored")
+    _absent_when_none: ClassVar[Tuple[str, ...]] = (
+        "repeat",
+        "test_clips",
+        "unscored",
+        "pairs",
+        "challenge",
+    )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Metrics:
@@ -257,6 +302,14 @@ class Metrics(_Result):
             repeat=data.get("repeat"),
             test_clips=data.get("test_clips"),
             unscored=data.get("unscored"),
+            pairs=(
+                None
+                if "pairs" not in data
+                else [PairAccuracy.from_dict(p) for p in data["pairs"]]
+            ),
+            challenge=(
+                None if "challenge" not in data else ChallengeScore.from_dict(data["challenge"])
+            ),
         )
 
     def __repr__(self) -> str:

@@ -113,8 +113,8 @@ def test_ingest_takes_every_flag_with_the_cli_defaults(cli):
             default = re.search(r"\[default: ([^\]]*)\]", block)
             defaults[flag.group(1).replace("-", "_")] = default.group(1) if default else None
     # The CLI's own: a plan printed instead of a run, and the global flags (in Python the
-    # `moscorpus` logger's level says what is shown).
-    for cli_only in ("help", "version", "dry_run", "quiet", "log_level"):
+    # `moscorpus` logger's level says what is shown; add_corpus_file() adds a corpus).
+    for cli_only in ("help", "version", "dry_run", "quiet", "log_level", "corpus_file"):
         defaults.pop(cli_only)
     parameters = inspect.signature(moscorpus.ingest).parameters
     assert set(parameters) - {"corpus"} == set(defaults)
@@ -197,10 +197,14 @@ def test_evaluate_equals_the_cli(demo_dir, cli, tmp_path):
 
 def test_corpora_and_scales():
     corpora = {c["label"]: c for c in moscorpus.corpora()}
-    assert set(corpora) == {
-        "lsvq", "konvid-150k", "konvid-1k", "live-vqc",
-        "youtube-ugc", "waterloo-ivc-4k", "chug", "live-yt-gaming",
+    # The built-in corpus files (a test may have added one of its own).
+    assert set(corpora) >= {
+        "lsvq", "konvid-150k", "konvid-1k", "live-vqc", "youtube-ugc", "waterloo-ivc-4k",
+        "chug", "live-yt-gaming", "cvd2014", "kvq", "live-yt-hfr", "divide-maxwell",
+        "finevd", "live-qualcomm",
     }
+    assert corpora["cvd2014"]["variants"][0]["name"] == "original"
+    assert corpora["kvq"]["challenge"]["srocc"] == 0.45
     assert corpora["lsvq"]["scale"]["native_range"] == [0.0, 100.0]
     assert corpora["youtube-ugc"]["scale"]["native_range"] == [1.0, 5.0]
     assert corpora["konvid-150k"]["default_max_rows"] is None
@@ -528,3 +532,25 @@ def test_a_corpus_file_adds_a_corpus_to_every_function(tmp_path):
     assert raised.value.kind == "corpus_file"
     assert raised.value.line == 4 and raised.value.path == str(bad)
     assert "unknown field `versoin`" in str(raised.value)
+
+
+def test_evaluate_pairs_and_the_kvq_challenge_score_equal_the_cli_and_scipy(cli, tmp_path):
+    kvq = Path(__file__).resolve().parents[2] / "tests/fixtures/labels/kvq"
+    reference = json.loads((kvq / "reference.json").read_text())
+    got = moscorpus.evaluate(
+        kvq / "truth.csv", kvq / "predictions.csv", corpus="kvq",
+        pairs=[kvq / "rank-pair-val.xlsx"],
+    )
+    assert got.challenge is not None and got.challenge.name == "NTIRE 2024 KVQ"
+    assert abs(got.challenge.score - reference["challenge_score"]) < 1e-12
+    assert got.pairs is not None
+    assert {p.set: p.accuracy for p in got.pairs} == pytest.approx(reference["accuracy"], abs=1e-12)
+    printed = run_cli(
+        cli, "evaluate", "--corpus", "kvq", "--labels", str(kvq / "truth.csv"),
+        "--predictions", str(kvq / "predictions.csv"),
+        "--pairs", str(kvq / "rank-pair-val.xlsx"), "--json",
+    )
+    assert got.to_dict() == json.loads(printed.stdout)
+    # Without pairs, the keys are absent, as the CLI leaves them out.
+    plain = moscorpus.evaluate(kvq / "truth.csv", kvq / "predictions.csv", corpus="kvq")
+    assert plain.pairs is None and "pairs" not in plain.to_dict()

@@ -37,6 +37,10 @@ def uses_every_function(folder: Path) -> None:
         assert_type(metrics.bootstrap.srocc, moscorpus.Interval)
     if metrics.logistic is not None:
         assert_type(metrics.logistic.params, tuple[float, float, float, float])
+    ranked = moscorpus.evaluate("truth.csv", "pred.csv", corpus="kvq", score=None, pairs=["rank-pair-val.xlsx"])
+    assert_type(ranked.pairs, Optional[List[moscorpus.PairAccuracy]])
+    if ranked.challenge is not None:
+        assert_type(ranked.challenge.score, float)
     per_split = moscorpus.evaluate([folder / "a.csv"], "pred.csv", split_file=folder / "split.jsonl", repeat="all")
     assert_type(per_split, moscorpus.SplitMetrics)
     assert_type(per_split.summary["srocc"], moscorpus.Spread)

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use moscorpus::probe::native::reader::Source;
-use moscorpus::probe::native::{mkv, mp4, probe_bytes};
+use moscorpus::probe::native::{avi, mkv, mp4, probe_bytes};
 
 /// Counts the bytes each thread holds, so tests running beside this one in the same
 /// binary do not show in its measurement.
@@ -122,12 +122,14 @@ fn fuzz_seeds_and_past_crashes_never_panic() {
         "corpus/mkv",
         "regressions/mp4",
         "regressions/mkv",
+        "regressions/avi",
     ] {
         for entry in std::fs::read_dir(fuzz.join(dir)).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
             // Each parser on its own, as the fuzz targets call them.
             let _ = mp4::probe(&mut Source::from_bytes(bytes.clone()));
             let _ = mkv::probe(&mut Source::from_bytes(bytes.clone()));
+            let _ = avi::probe(&mut Source::from_bytes(bytes.clone()));
             let _ = probe_bytes(&bytes);
             files += 1;
         }

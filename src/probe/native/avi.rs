@@ -307,15 +307,9 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
     }
     let mut frame = || first_frame(src, movi.ok_or_else(|| broken("no movi list"))?);
     let codec = decode(&header, &mut frame)?;
+    // Every frame lasts `scale / rate`: the average rate is the stream's rate.
     let rate = reduce(i64::from(header.rate), i64::from(header.scale), RATE_MAX);
-    let avg = match header.length {
-        0 => rate,
-        frames => reduce(
-            i64::from(frames) * i64::from(header.rate),
-            i64::from(frames) * i64::from(header.scale),
-            RATE_MAX,
-        ),
-    };
+    let avg = rate;
     let ticks = u64::from(header.length) * u64::from(header.scale);
     let video = VideoStream {
         codec,
