@@ -657,3 +657,36 @@ fn labels_diff_compares_a_variant_and_a_named_score() {
     assert_eq!(by_score(Some("technical")), 1);
     assert_eq!(by_score(Some("aesthetic")), 0);
 }
+
+/// An AVI cut at 60 % is truncated (its RIFF header declares more bytes than the file
+/// has), counted frame by frame: no row, and the audit names it, with no ffmpeg.
+#[test]
+fn a_cut_avi_clip_is_truncated_and_gets_no_row() {
+    let s = Sandbox::new();
+    let whole = std::fs::read(common::fixture("clips/mjpeg_160x120.avi")).unwrap();
+    put(&s, "Test3/City/Test03_City_D12.avi", &whole);
+    put(
+        &s,
+        "Test3/City/Test03_City_D05.avi",
+        &whole[..whole.len() * 6 / 10],
+    );
+    let label = s.write(
+        "CVD2014_Realignment_MOS.csv",
+        "Content;File_name;Original MOS;Realignment MOS;;;;\n\
+         City;Test03_City_D12;71,17;14,95;;;;\n\
+         City;Test03_City_D05;38,40;20,5;;;;\n",
+    );
+    let run = ingest(&s, "cvd2014", &label, "cvd.jsonl", &["--prober", "native"]);
+    run.exits(0);
+    let rows = rows(&s, "cvd.jsonl");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["src"], "Test3/City/Test03_City_D12.avi");
+    let audit = moscorpus(
+        s.root.path(),
+        &["audit", "work/Test3/City/Test03_City_D05.avi"],
+    );
+    let line: Value = serde_json::from_str(audit.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(line["verdict"], "truncated");
+    assert_eq!(line["container_frames"], 15);
+    assert!(line["frames_present"].as_u64().unwrap() < 15);
+}

@@ -318,5 +318,51 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
         duration: Some(ticks_string(ticks, header.rate)),
     };
     let us = rescale_us(ticks, header.rate);
-    Ok(report(Some(video), microseconds_to_seconds(us)))
+    let mut answer = report(Some(video), microseconds_to_seconds(us));
+    answer.integrity = cut_short(src, movi, header.length)?;
+    Ok(answer)
+}
+
+/// A file shorter than its RIFF header says is cut: its frames are counted as far as
+/// they are whole (walking `movi`), against the ones the stream header lists. An intact
+/// file is left to the other checks (an OpenDML file continues in `AVIX` lists that
+/// this walk does not follow).
+fn cut_short(
+    src: &mut Source,
+    movi: Option<&Chunk>,
+    listed: u32,
+) -> Result<Option<crate::probe::Integrity>, ProbeError> {
+    let head = src.read_at(4, 4).map_err(io)?;
+    let declared_end = u64::from(u32_at(&head, 0).unwrap_or(0)) + 8;
+    let len = src.len();
+    if declared_end <= len {
+        return Ok(None);
+    }
+    let mut present = 0u64;
+    if let Some(movi) = movi {
+        let mut at = movi.start + 4;
+        while at + 8 <= len && present < 100_000_000 {
+            let head = src.read_at(at, 12).map_err(io)?;
+            let Some(size) = u32_at(&head, 4).map(u64::from) else {
+                break;
+            };
+            match &head[..4] {
+                b"LIST" => at += 12,
+                [b'0', b'0', b'd', b'c' | b'b'] => {
+                    if at + 8 + size > len {
+                        break;
+                    }
+                    present += 1;
+                    at += 8 + size + (size & 1);
+                }
+                _ => at += 8 + size + (size & 1),
+            }
+        }
+    }
+    Ok(Some(crate::probe::Integrity {
+        frames: u64::from(listed).max(present),
+        frames_present: present,
+        contradiction: None,
+        cut_short: true,
+    }))
 }
