@@ -118,14 +118,17 @@ fn check(files: &[std::path::PathBuf]) -> Result<(), Error> {
             )));
         }
         summary!(
-            "{}: ok ({}: {}, scale {}–{}, {} label file names, {} extra keys)",
+            "{}: ok ({}: {}, scale {}–{}, {} label file names, {} extra keys, {} named \
+             scores, {} label variants)",
             path.display(),
             parsed.label,
             parsed.title,
             parsed.scale.range.0,
             parsed.scale.range.1,
             parsed.labels.candidates.len(),
-            parsed.extra.len()
+            parsed.extra.len(),
+            parsed.score.len(),
+            parsed.variant.len()
         )?;
     }
     Ok(())
