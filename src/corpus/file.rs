@@ -34,23 +34,23 @@ pub struct CorpusFile {
     /// The row's `corpus` value and the command-line name: lower case, digits and `-`.
     pub label: String,
     pub title: String,
-    /// One line for `--help` [default: the title].
+    /// One line for `--help` (default: the title).
     pub summary: Option<String>,
     /// The rows' default `corpus_version`.
     pub version: String,
     /// Size, in words.
     #[serde(default)]
     pub size: String,
-    /// [default: `.workingdir2/<label>`]
+    /// (default: `.workingdir2/<label>`)
     pub default_dir: Option<String>,
-    /// Clips live in `<dir>/<clips_subdir>` [default: `clips`].
+    /// Clips live in `<dir>/<clips_subdir>` (default: `clips`).
     pub clips_subdir: Option<String>,
-    /// [default: the label with `-` as `_`, plus `.jsonl`]
+    /// (default: the label with `-` as `_`, plus `.jsonl`)
     pub output_file: Option<String>,
-    /// A label file with fewer data rows is refused [default: 1].
+    /// A label file with fewer data rows is refused (default: 1).
     #[serde(default = "one")]
     pub min_label_rows: usize,
-    /// `--max-rows` when neither it nor `--full` is given [default: all rows].
+    /// `--max-rows` when neither it nor `--full` is given (default: all rows).
     pub default_max_rows: Option<usize>,
     pub labels: LabelsSection,
     #[serde(default)]
@@ -138,7 +138,7 @@ pub struct ExtraSection {
     pub column: String,
     /// The row's key: lower case, digits and `_`, not one of the 15.
     pub key: String,
-    /// `str` or `int` [default: `str`].
+    /// `str` or `int` (default: `str`).
     #[serde(default = "str_kind")]
     pub kind: ExtraKind,
     /// What the key holds, in words.
@@ -157,7 +157,7 @@ pub struct ScoreSection {
     pub column: String,
     /// The published range, inclusive: a value outside it is a bad label row.
     pub range: (f64, f64),
-    /// `unified = (value + offset) × factor` [default: 0 and 1].
+    /// `unified = (value + offset) × factor` (default: 0 and 1).
     #[serde(default)]
     pub offset: f64,
     #[serde(default = "unit")]
@@ -172,7 +172,7 @@ pub struct ScoreSection {
 #[serde(deny_unknown_fields)]
 pub struct VariantSection {
     pub name: String,
-    /// The MOS column's spellings under this variant [default: the corpus's own].
+    /// The MOS column's spellings under this variant (default: the corpus's own).
     pub mos: Option<Vec<String>>,
     #[serde(default)]
     pub about: String,
@@ -219,6 +219,31 @@ pub struct ClipsSection {
     pub copies: Vec<String>,
     /// The format of raw `.yuv` clips.
     pub raw: Option<RawSection>,
+}
+
+impl RawSection {
+    /// A rate that parses and a pixel format whose frame size is known.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        if rate_of(&self.rate).is_none() {
+            return Err((
+                "rate",
+                "a frame rate: a whole number (30) or a fraction (\"30000/1001\")".into(),
+            ));
+        }
+        let known =
+            super::frame_bytes(&self.pix_fmt, u64::from(self.width), u64::from(self.height));
+        if known.is_none_or(|b| b == 0) {
+            return Err((
+                "pix_fmt",
+                format!(
+                    "{:?} at {}x{} is not a raw format this tool sizes (yuv420p, \
+                     yuv420p10le, yuv422p, yuv444p, uyvy422, yuyv422, nv12, gray)",
+                    self.pix_fmt, self.width, self.height
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `[clips.raw]`: what a raw `.yuv` clip is (its size is checked against it).
@@ -279,7 +304,7 @@ pub struct SplitSection {
     pub group_key_part: Option<usize>,
     /// ... or the n-th part of the file name split at `group_name_separator`, from 0.
     pub group_name_part: Option<usize>,
-    /// [default: `_`]
+    /// (default: `_`)
     pub group_name_separator: Option<String>,
 }
 
@@ -372,18 +397,17 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
 impl CorpusFile {
     /// The checks serde cannot make: names, ranges and keys that must agree.
     fn check(&self, text: &str, file: &str) -> Result<(), CorpusFileError> {
-        let fail = |key: &str, message: String| CorpusFileError {
+        self.problem().map_err(|(key, message)| CorpusFileError {
             file: file.to_string(),
             line: line_of_key(text, key),
             message: format!("{key}: {message}"),
-        };
-        let plain = |s: &str, extra: char| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == extra)
-        };
+        })
+    }
+
+    /// The first key at fault, and why.
+    fn problem(&self) -> Result<(), (&'static str, String)> {
         if !plain(&self.label, '-') {
-            return Err(fail(
+            return Err((
                 "label",
                 format!(
                     "{:?} must be lower-case letters, digits and '-' (it is the row's corpus value)",
@@ -392,56 +416,58 @@ impl CorpusFile {
             ));
         }
         if self.labels.candidates.is_empty() {
-            return Err(fail(
+            return Err((
                 "candidates",
                 "name at least one label file to look for".into(),
             ));
         }
         let (low, high) = self.scale.range;
-        if !(low.is_finite() && high.is_finite() && low < high) {
-            return Err(fail(
+        if !is_range(self.scale.range) {
+            return Err((
                 "range",
                 format!("[{low}, {high}] is not a range (low < high, both finite)"),
             ));
         }
         if !affine(self.scale.offset, self.scale.factor) {
-            return Err(fail(
-                "factor",
-                "factor must be > 0 and offset finite".into(),
-            ));
+            return Err(("factor", "factor must be > 0 and offset finite".into()));
         }
+        let keys = self.extra_keys()?;
+        self.check_split(&keys)?;
+        self.clip_source().map_err(|message| ("source", message))?;
+        if let Some(raw) = &self.clips.raw {
+            raw.check()?;
+        }
+        self.simplevqa().map_err(|message| ("simplevqa", message))?;
+        Ok(())
+    }
+
+    /// The extra keys and named scores, each a new key of the row.
+    fn extra_keys<'a>(
+        &'a self,
+    ) -> Result<std::collections::BTreeSet<&'a str>, (&'static str, String)> {
         let mut keys = std::collections::BTreeSet::new();
-        for extra in &self.extra {
-            if !plain(&extra.key, '_') || ROW_KEYS.contains(&extra.key.as_str()) {
-                return Err(fail(
-                    "key",
+        let mut add = |field: &'static str, key: &'a str| -> Result<(), (&'static str, String)> {
+            if !plain(key, '_') || ROW_KEYS.contains(&key) {
+                return Err((
+                    field,
                     format!(
-                        "{:?} must be lower-case letters, digits and '_', and not one of the 15 row keys",
-                        extra.key
+                        "{key:?} must be lower-case letters, digits and '_', and not one of the 15 row keys"
                     ),
                 ));
             }
-            if !keys.insert(extra.key.as_str()) {
-                return Err(fail("key", format!("{:?} is given twice", extra.key)));
+            if !keys.insert(key) {
+                return Err((field, format!("{key:?} is given twice")));
             }
+            Ok(())
+        };
+        for extra in &self.extra {
+            add("key", &extra.key)?;
         }
         for score in &self.score {
-            if !plain(&score.name, '_') || ROW_KEYS.contains(&score.name.as_str()) {
-                return Err(fail(
-                    "name",
-                    format!(
-                        "{:?} must be lower-case letters, digits and '_', and not one of the 15 row keys",
-                        score.name
-                    ),
-                ));
-            }
-            if !keys.insert(score.name.as_str()) {
-                return Err(fail("name", format!("{:?} is given twice", score.name)));
-            }
+            add("name", &score.name)?;
             let (low, high) = score.range;
-            let is_range = low.is_finite() && high.is_finite() && low < high;
-            if !is_range || !affine(score.offset, score.factor) {
-                return Err(fail(
+            if !is_range(score.range) || !affine(score.offset, score.factor) {
+                return Err((
                     "range",
                     format!(
                         "score {:?}: [{low}, {high}] must be a finite range, factor > 0",
@@ -450,10 +476,18 @@ impl CorpusFile {
                 ));
             }
         }
+        Ok(keys)
+    }
+
+    /// One grouping rule at most, naming a key the rows have.
+    fn check_split(
+        &self,
+        keys: &std::collections::BTreeSet<&str>,
+    ) -> Result<(), (&'static str, String)> {
         if let Some(key) = &self.split.group_extra_key
             && !keys.contains(key.as_str())
         {
-            return Err(fail(
+            return Err((
                 "group_extra_key",
                 format!("{key:?} is not one of the [[extra]] keys"),
             ));
@@ -464,35 +498,11 @@ impl CorpusFile {
             self.split.group_name_part.is_some(),
         ];
         if rules.iter().filter(|given| **given).count() > 1 {
-            return Err(fail(
+            return Err((
                 "group_key_part",
                 "give one of group_extra_key, group_key_part and group_name_part".into(),
             ));
         }
-        self.clip_source()
-            .map_err(|message| fail("source", message))?;
-        if let Some(raw) = &self.clips.raw {
-            if rate_of(&raw.rate).is_none() {
-                return Err(fail(
-                    "rate",
-                    "a frame rate: a whole number (30) or a fraction (\"30000/1001\")".into(),
-                ));
-            }
-            let known =
-                super::frame_bytes(&raw.pix_fmt, u64::from(raw.width), u64::from(raw.height));
-            if known.is_none_or(|b| b == 0) {
-                return Err(fail(
-                    "pix_fmt",
-                    format!(
-                        "{:?} at {}x{} is not a raw format this tool sizes (yuv420p, \
-                         yuv420p10le, yuv422p, yuv444p, uyvy422, yuyv422, nv12, gray)",
-                        raw.pix_fmt, raw.width, raw.height
-                    ),
-                ));
-            }
-        }
-        self.simplevqa()
-            .map_err(|message| fail("simplevqa", message))?;
         Ok(())
     }
 
@@ -560,48 +570,7 @@ impl CorpusFile {
         let clips = self.clip_source()?;
         let simplevqa = self.simplevqa()?;
         let label = leak(self.label);
-        let generic = Aliases::GENERIC;
-        let spellings = |given: Option<Vec<String>>, default: &'static [&'static str]| {
-            given.map_or(default, leak_all)
-        };
-        let mut extras: Vec<ExtraColumn> = self
-            .extra
-            .iter()
-            .map(|e| ExtraColumn {
-                column: leak(e.column.clone()),
-                key: leak(e.key.clone()),
-                kind: e.kind,
-                range: None,
-            })
-            .collect();
-        let mut extra_keys: Vec<(&'static str, &'static str)> = self
-            .extra
-            .into_iter()
-            .map(|e| (leak(e.key), leak(e.about)))
-            .collect();
-        let mut scores = Vec::new();
-        for score in self.score {
-            let key = leak(score.name);
-            extras.push(ExtraColumn {
-                column: leak(score.column),
-                key,
-                kind: ExtraKind::Float,
-                range: Some(score.range),
-            });
-            extra_keys.push((key, leak(score.about)));
-            scores.push(NamedScore {
-                key,
-                scale: Scale {
-                    corpus: label,
-                    native_range: score.range,
-                    label: leak(format!("{}-{}", score.range.0, score.range.1)),
-                    offset: score.offset,
-                    factor: score.factor,
-                    source: "",
-                    open: false,
-                },
-            });
-        }
+        let named = NamedColumns::of(self.extra, self.score, label);
         let title = leak(self.title);
         Ok(CorpusInfo {
             id,
@@ -625,15 +594,7 @@ impl CorpusFile {
             label_file_candidates: leak_all(self.labels.candidates),
             label_files: leak_all(self.labels.described),
             headerless: leak_all(self.labels.header),
-            columns: Aliases {
-                name: spellings(self.columns.name, generic.name),
-                url: spellings(self.columns.url, generic.url),
-                mos: spellings(self.columns.mos, generic.mos),
-                std_dev: spellings(self.columns.std_dev, generic.std_dev),
-                n_ratings: spellings(self.columns.n_ratings, generic.n_ratings),
-                is_test: spellings(self.columns.is_test, generic.is_test),
-                extras: Vec::leak(extras),
-            },
+            columns: self.columns.aliases(named.columns),
             naming: self.labels.naming,
             key_aliases: Vec::leak(
                 self.labels
@@ -653,53 +614,19 @@ impl CorpusFile {
                     .collect(),
             ),
             clips,
-            raw_video: self.clips.raw.map(|raw| RawVideo {
-                width: raw.width,
-                height: raw.height,
-                pix_fmt: leak(raw.pix_fmt),
-                rate: rate_of(&raw.rate).unwrap_or((0, 1)),
-            }),
+            raw_video: self.clips.raw.map(RawSection::into_facts),
             copies: leak_all(self.clips.copies),
-            scale: Scale {
-                corpus: label,
-                native_range: self.scale.range,
-                label: leak(self.scale.name),
-                offset: self.scale.offset,
-                factor: self.scale.factor,
-                source: leak(self.scale.source),
-                open: self.scale.open,
-            },
-            content_key: self.split.content_key.map(leak),
-            row_group: match (
-                self.split.group_extra_key,
-                self.split.group_key_part,
-                self.split.group_name_part,
-            ) {
-                (Some(key), _, _) => Some(RowGroup::ExtraKey(leak(key))),
-                (None, Some(part), _) => Some(RowGroup::KeyPart(part)),
-                (None, None, Some(part)) => Some(RowGroup::NamePart {
-                    separator: leak(
-                        self.split
-                            .group_name_separator
-                            .unwrap_or_else(|| "_".into()),
-                    ),
-                    part,
-                }),
-                (None, None, None) => None,
-            },
+            scale: self.scale.into_scale(label),
+            content_key: self.split.content_key.clone().map(leak),
+            row_group: self.split.row_group(),
             dover_list: DoverList {
                 path: self.export.dover_path.unwrap_or(DoverPath::Key),
                 timing: self.export.dover_timing,
             },
             simplevqa,
-            extra_keys: Vec::leak(extra_keys),
-            scores: Vec::leak(scores),
-            challenge: self.challenge.map(|c| Challenge {
-                name: leak(c.name),
-                srocc: c.srocc,
-                plcc: c.plcc,
-                pairs: Vec::leak(c.pairs.into_iter().map(|(set, w)| (leak(set), w)).collect()),
-            }),
+            extra_keys: named.about,
+            scores: named.scores,
+            challenge: self.challenge.map(ChallengeSection::into_challenge),
             variants: Vec::leak(
                 self.variant
                     .into_iter()
@@ -717,6 +644,143 @@ impl CorpusFile {
     }
 }
 
+/// The label columns a corpus keeps beside the 15 keys: its `[[extra]]` columns and its
+/// `[[score]]` columns, with what each holds and each score's scale.
+struct NamedColumns {
+    columns: &'static [ExtraColumn],
+    about: &'static [(&'static str, &'static str)],
+    scores: &'static [NamedScore],
+}
+
+impl NamedColumns {
+    fn of(extra: Vec<ExtraSection>, score: Vec<ScoreSection>, label: &'static str) -> Self {
+        let mut columns = Vec::new();
+        let mut about = Vec::new();
+        for e in extra {
+            let key = leak(e.key);
+            columns.push(ExtraColumn {
+                column: leak(e.column),
+                key,
+                kind: e.kind,
+                range: None,
+            });
+            about.push((key, leak(e.about)));
+        }
+        let mut scores = Vec::new();
+        for score in score {
+            let key = leak(score.name);
+            columns.push(ExtraColumn {
+                column: leak(score.column),
+                key,
+                kind: ExtraKind::Float,
+                range: Some(score.range),
+            });
+            about.push((key, leak(score.about)));
+            scores.push(NamedScore {
+                key,
+                scale: Scale {
+                    corpus: label,
+                    native_range: score.range,
+                    label: leak(format!("{}-{}", score.range.0, score.range.1)),
+                    offset: score.offset,
+                    factor: score.factor,
+                    source: "",
+                    open: false,
+                },
+            });
+        }
+        NamedColumns {
+            columns: Vec::leak(columns),
+            about: Vec::leak(about),
+            scores: Vec::leak(scores),
+        }
+    }
+}
+
+impl ColumnsSection {
+    /// The spellings given, each key left out keeping the generic ones.
+    fn aliases(self, extras: &'static [ExtraColumn]) -> Aliases {
+        let generic = Aliases::GENERIC;
+        let or = |given: Option<Vec<String>>, default: &'static [&'static str]| {
+            given.map_or(default, leak_all)
+        };
+        Aliases {
+            name: or(self.name, generic.name),
+            url: or(self.url, generic.url),
+            mos: or(self.mos, generic.mos),
+            std_dev: or(self.std_dev, generic.std_dev),
+            n_ratings: or(self.n_ratings, generic.n_ratings),
+            is_test: or(self.is_test, generic.is_test),
+            extras,
+        }
+    }
+}
+
+impl ScaleSection {
+    fn into_scale(self, corpus: &'static str) -> Scale {
+        Scale {
+            corpus,
+            native_range: self.range,
+            label: leak(self.name),
+            offset: self.offset,
+            factor: self.factor,
+            source: leak(self.source),
+            open: self.open,
+        }
+    }
+}
+
+impl SplitSection {
+    /// Where a row names its source content, by the one rule given.
+    fn row_group(&self) -> Option<RowGroup> {
+        match (
+            &self.group_extra_key,
+            self.group_key_part,
+            self.group_name_part,
+        ) {
+            (Some(key), _, _) => Some(RowGroup::ExtraKey(leak(key.clone()))),
+            (None, Some(part), _) => Some(RowGroup::KeyPart(part)),
+            (None, None, Some(part)) => Some(RowGroup::NamePart {
+                separator: leak(
+                    self.group_name_separator
+                        .clone()
+                        .unwrap_or_else(|| "_".into()),
+                ),
+                part,
+            }),
+            (None, None, None) => None,
+        }
+    }
+}
+
+impl ChallengeSection {
+    fn into_challenge(self) -> Challenge {
+        Challenge {
+            name: leak(self.name),
+            srocc: self.srocc,
+            plcc: self.plcc,
+            pairs: Vec::leak(
+                self.pairs
+                    .into_iter()
+                    .map(|(set, weight)| (leak(set), weight))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl RawSection {
+    /// The declared facts (checked by [`RawSection::check`] when the file was read).
+    fn into_facts(self) -> RawVideo {
+        RawVideo {
+            width: self.width,
+            height: self.height,
+            pix_fmt: leak(self.pix_fmt),
+            rate: rate_of(&self.rate).unwrap_or((0, 1)),
+        }
+    }
+}
+
 /// A rate written as a whole number (`30`) or a fraction (`"30000/1001"`).
 fn rate_of(value: &toml::Value) -> Option<(u32, u32)> {
     let (num, den) = match value {
@@ -728,6 +792,18 @@ fn rate_of(value: &toml::Value) -> Option<(u32, u32)> {
         _ => return None,
     };
     (num > 0 && den > 0).then_some((num, den))
+}
+
+/// Lower-case letters, digits and `extra` (`-` in labels, `_` in keys), not empty.
+fn plain(s: &str, extra: char) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == extra)
+}
+
+/// Finite ends, low below high.
+fn is_range((low, high): (f64, f64)) -> bool {
+    low.is_finite() && high.is_finite() && low < high
 }
 
 /// Whether `(x + offset) × factor` is a usable map onto 0–100.

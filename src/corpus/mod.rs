@@ -1,7 +1,7 @@
 //! The corpus registry: every per-corpus fact, as data. Labels, files and folders,
 //! floors and defaults, the label columns and name rule, where clips come from, the
 //! MOS scale and named scores, the content key, citation and licence. Each corpus is a
-//! TOML file ([`file`]): the built-in ones are `corpora/*.toml`, compiled in; a user's
+//! TOML file ([`mod@file`]): the built-in ones are `corpora/*.toml`, compiled in; a user's
 //! are added at run time ([`registry`]). Nothing outside this folder and the label-shape
 //! parsers under `manifest/` tells corpora apart: a new corpus is a new file plus, at
 //! most, one new label shape.

@@ -117,41 +117,7 @@ pub fn record_to_row(
                 problem(format!("{name}: is_test {text:?} is not 0/1/true/false"))
             })?),
         };
-    let mut extras = Vec::with_capacity(columns.extras.len());
-    for (index, extra) in &columns.extras {
-        let text = record.get(*index).map(str::trim).unwrap_or("");
-        let value = match extra.kind {
-            ExtraKind::Str => Extra::Str(text.to_string()),
-            ExtraKind::Int => Extra::Int(
-                parse_count(text)
-                    .and_then(|n| i64::try_from(n).ok())
-                    .ok_or_else(|| {
-                        problem(format!(
-                            "{name}: {} {text:?} is not a whole number",
-                            extra.column
-                        ))
-                    })?,
-            ),
-            ExtraKind::Float => {
-                let value = parse_finite(text).ok_or_else(|| {
-                    problem(format!(
-                        "{name}: {} {text:?} is not a finite number",
-                        extra.column
-                    ))
-                })?;
-                if let Some((low, high)) = extra.range
-                    && !(low..=high).contains(&value)
-                {
-                    return Err(problem(format!(
-                        "{name}: {} {value} is outside its published [{low}, {high}]",
-                        extra.column
-                    )));
-                }
-                Extra::Float(value)
-            }
-        };
-        extras.push((extra.key, value));
-    }
+    let extras = extra_values(record, columns, name).map_err(problem)?;
     Ok(ManifestRow {
         line,
         extras,
@@ -162,6 +128,45 @@ pub fn record_to_row(
         url: cell(&columns.url).map(str::to_string),
         is_test,
     })
+}
+
+/// The row's extra keys from their columns: text, whole numbers, and named scores
+/// (finite, inside their published range); the reason when a cell is not.
+fn extra_values(
+    record: &csv::StringRecord,
+    columns: &Columns,
+    name: &str,
+) -> Result<Vec<(&'static str, Extra)>, String> {
+    let mut extras = Vec::with_capacity(columns.extras.len());
+    for (index, extra) in &columns.extras {
+        let text = record.get(*index).map(str::trim).unwrap_or("");
+        let value = match extra.kind {
+            ExtraKind::Str => Extra::Str(text.to_string()),
+            ExtraKind::Int => Extra::Int(
+                parse_count(text)
+                    .and_then(|n| i64::try_from(n).ok())
+                    .ok_or_else(|| {
+                        format!("{name}: {} {text:?} is not a whole number", extra.column)
+                    })?,
+            ),
+            ExtraKind::Float => {
+                let value = parse_finite(text).ok_or_else(|| {
+                    format!("{name}: {} {text:?} is not a finite number", extra.column)
+                })?;
+                if let Some((low, high)) = extra.range
+                    && !(low..=high).contains(&value)
+                {
+                    return Err(format!(
+                        "{name}: {} {value} is outside its published [{low}, {high}]",
+                        extra.column
+                    ));
+                }
+                Extra::Float(value)
+            }
+        };
+        extras.push((extra.key, value));
+    }
+    Ok(extras)
 }
 
 /// `NaN`, `NA`, `N/A`: how label files write a figure nobody measured.

@@ -354,18 +354,21 @@ pub fn plan_archives(opts: &IngestOptions) -> Result<Vec<PlannedArchive>, Error>
 /// walk (every selected row, results applied in label order), finish (keep what was
 /// done, whatever stopped the walk).
 pub fn ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunReport, Error> {
-    // Raw `.yuv` clips are answered from the corpus's declared format.
-    let declared;
-    let prober: &(dyn Prober + Sync) = match opts.corpus.info().raw_video {
-        Some(facts) => {
-            declared = raw_clips::DeclaredRaw {
+    match opts.corpus.info().raw_video {
+        // Raw `.yuv` clips are answered from the corpus's declared format.
+        Some(facts) => run_ingest(
+            opts,
+            &raw_clips::DeclaredRaw {
                 facts,
                 inner: prober,
-            };
-            &declared
-        }
-        None => prober,
-    };
+            },
+        ),
+        None => run_ingest(opts, prober),
+    }
+}
+
+/// [`ingest`] with the prober it settled on.
+fn run_ingest(opts: &IngestOptions, prober: &(dyn Prober + Sync)) -> Result<RunReport, Error> {
     opts.check_paths()?;
     // Before anything is read or written: a second run on this folder stops here.
     let locks = RunLocks::acquire(opts)?;
