@@ -690,3 +690,23 @@ fn a_cut_avi_clip_is_truncated_and_gets_no_row() {
     assert_eq!(line["container_frames"], 15);
     assert!(line["frames_present"].as_u64().unwrap() < 15);
 }
+
+/// An intact AVI whose stream header lists more frames than its `idx1` index holds
+/// (ffprobe reports the header's 30 frames and 1.2 s; 12 are there) is corrupt.
+#[test]
+fn an_avi_whose_header_lists_more_frames_than_its_index_is_corrupt() {
+    let s = Sandbox::new();
+    let mut bytes = std::fs::read(common::fixture("probe/mjpeg_yuvj420p.avi")).unwrap();
+    let strh = bytes.windows(4).position(|w| w == b"strh").unwrap();
+    let length = strh + 8 + 32;
+    assert_eq!(bytes[length..length + 4], 12u32.to_le_bytes());
+    bytes[length..length + 4].copy_from_slice(&30u32.to_le_bytes());
+    put(&s, "listed30.avi", &bytes);
+    let audit = moscorpus(s.root.path(), &["audit", "work/listed30.avi"]);
+    let line: Value = serde_json::from_str(audit.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(line["verdict"], "corrupt");
+    assert_eq!(
+        line["first_problem"],
+        "the stream header lists 30 video frames, the idx1 index 12"
+    );
+}

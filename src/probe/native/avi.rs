@@ -15,6 +15,8 @@ use crate::probe::{ProbeError, ProbeReport};
 
 /// Header lists are small; more than this is not an AVI header.
 const MOST_HEADER_BYTES: u64 = 1 << 20;
+/// An `idx1` larger than this (16 bytes a chunk) is not read.
+const MOST_INDEX_BYTES: u64 = 256 << 20;
 /// Bytes of the first frame read for its codec header.
 const FIRST_FRAME_READ: u64 = 1 << 16;
 /// libavformat's limit for stream rates (`av_reduce` max).
@@ -319,8 +321,44 @@ pub fn probe(src: &mut Source) -> Result<ProbeReport, ProbeError> {
     };
     let us = rescale_us(ticks, header.rate);
     let mut answer = report(Some(video), microseconds_to_seconds(us));
-    answer.integrity = cut_short(src, movi, header.length)?;
+    answer.integrity = match cut_short(src, movi, header.length)? {
+        Some(cut) => Some(cut),
+        None => indexed_short(src, &chunks, header.length)?,
+    };
     Ok(answer)
+}
+
+/// An intact file whose `idx1` index lists fewer video frames than its stream header
+/// (ffprobe still reports the header's count and duration; the frames are not there).
+/// Only for a file of one RIFF list: an OpenDML file's `AVIX` lists hold frames the
+/// `idx1` of the first does not index.
+fn indexed_short(
+    src: &mut Source,
+    chunks: &[Chunk],
+    listed: u32,
+) -> Result<Option<crate::probe::Integrity>, ProbeError> {
+    let opendml = chunks.iter().any(|c| &c.id == b"RIFF");
+    let Some(idx1) = chunks.iter().find(|c| &c.id == b"idx1") else {
+        return Ok(None);
+    };
+    if opendml || idx1.end() > src.len() || idx1.size > MOST_INDEX_BYTES {
+        return Ok(None);
+    }
+    let index = src.read_at(idx1.start, idx1.size).map_err(io)?;
+    let indexed = index
+        .chunks_exact(16)
+        .filter(|entry| matches!(&entry[..4], [b'0', b'0', b'd', b'c' | b'b']))
+        .count() as u64;
+    let listed = u64::from(listed);
+    // The container contradicts itself: corrupt, not cut (every indexed frame is there).
+    Ok((indexed < listed).then_some(crate::probe::Integrity {
+        frames: listed,
+        frames_present: listed,
+        contradiction: Some(format!(
+            "the stream header lists {listed} video frames, the idx1 index {indexed}"
+        )),
+        cut_short: false,
+    }))
 }
 
 /// A file shorter than its RIFF header says is cut: its frames are counted as far as
