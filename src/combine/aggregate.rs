@@ -19,7 +19,7 @@ use crate::store::hash::Digest;
 use crate::store::row::{CorpusRow, Extra, utc_timestamp_now};
 use crate::table::rows::{ReadRow, RowReader};
 
-use crate::corpus::scale_of;
+use crate::corpus::CorpusId;
 
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -111,11 +111,12 @@ fn unify(
         ));
     }
     let (corpus, mos, spread) = (row.corpus.clone(), row.mos, row.mos_std_dev);
-    let Some(scale) = scale_of(&corpus) else {
+    let Some(info) = CorpusId::from_label(&corpus).map(CorpusId::info) else {
         tracing::warn!("{}: unknown corpus {corpus:?}; row dropped", at());
         stats.dropped_unknown_corpus += 1;
         return Ok(None);
     };
+    let scale = &info.scale;
     let (low, high) = scale.native_range;
     if !scale.contains(mos) {
         tracing::warn!(
@@ -125,9 +126,7 @@ fn unify(
         stats.dropped_out_of_range += 1;
         return Ok(None);
     }
-    let scores =
-        crate::corpus::CorpusId::from_label(&corpus).map_or(&[][..], |id| id.info().scores);
-    for named in scores {
+    for named in info.scores {
         let Some(value) = row.extras.iter().find_map(|(key, value)| match value {
             Extra::Float(x) if key == named.key => Some(*x),
             Extra::Int(n) if key == named.key => Some(*n as f64),

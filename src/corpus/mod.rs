@@ -40,10 +40,7 @@ impl CorpusId {
 
     /// The corpus whose rows carry this `corpus` value.
     pub fn from_label(label: &str) -> Option<CorpusId> {
-        Self::all()
-            .iter()
-            .copied()
-            .find(|id| id.info().label == label)
+        registry::find(label)
     }
 
     /// The registry index (for the registry only).

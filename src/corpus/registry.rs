@@ -123,6 +123,16 @@ pub fn entry(id: CorpusId) -> &'static CorpusInfo {
     read().entries[id.index()]
 }
 
+/// The corpus whose label is `label`, under one read of the registry (it is asked for
+/// every row by `aggregate` and `read(unified=True)`).
+pub fn find(label: &str) -> Option<CorpusId> {
+    read()
+        .entries
+        .iter()
+        .find(|info| info.label == label)
+        .map(|info| info.id)
+}
+
 /// Every corpus id, in order.
 pub fn ids() -> &'static [CorpusId] {
     read().ids

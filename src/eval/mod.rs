@@ -37,6 +37,9 @@ pub struct EvalOptions {
     pub seed: u64,
 }
 
+/// Predictions as (clip key, score), in file order.
+type Predictions = Vec<(String, f64)>;
+
 /// PLCC and RMSE after the logistic fit, with its parameters.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LogisticScores {
@@ -67,8 +70,11 @@ pub struct EvalReport {
     pub challenge: Option<(&'static str, f64)>,
 }
 
-/// Reads labels and predictions and joins them; also the labels' clip hashes by key.
-fn read_joined(opts: &EvalOptions) -> Result<(Joined, HashMap<String, Digest>), Error> {
+/// Reads labels and predictions and joins them; also the labels' clip hashes by key and
+/// the predictions as read (for `--pairs`).
+fn read_joined(
+    opts: &EvalOptions,
+) -> Result<(Joined, HashMap<String, Digest>, Predictions), Error> {
     let (labels, hashes) = read_labels_and_hashes(
         &opts.labels,
         opts.split,
@@ -80,12 +86,12 @@ fn read_joined(opts: &EvalOptions) -> Result<(Joined, HashMap<String, Digest>), 
     )?;
     let mut predictions = inputs::read_predictions(&opts.predictions, opts.corpus)?;
     inputs::align_key_aliases(&labels, &mut predictions, opts.corpus);
-    Ok((inputs::join(&labels, &predictions), hashes))
+    Ok((inputs::join(&labels, &predictions), hashes, predictions))
 }
 
 /// Reads, joins and scores.
 pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
-    let (joined, hashes) = read_joined(opts)?;
+    let (joined, hashes, predictions) = read_joined(opts)?;
     if opts.strict && (joined.labels_without_prediction > 0 || joined.predictions_without_label > 0)
     {
         return Err(Error::input_with_hint(
@@ -102,8 +108,8 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport, Error> {
     let mut report = score(&joined, opts)?;
     report.clip_set = Some(ClipSet::of(&joined.keys, &hashes));
     if !opts.pairs.is_empty() {
-        let mut by_key = HashMap::new();
-        for (key, score) in inputs::read_predictions(&opts.predictions, opts.corpus)? {
+        let mut by_key = HashMap::with_capacity(predictions.len());
+        for (key, score) in predictions {
             by_key.entry(key).or_insert(score);
         }
         report.pairs = pairs::pair_accuracies(&opts.pairs, &by_key, opts.corpus)?;
@@ -203,7 +209,7 @@ pub fn evaluate_on_split(
     split: &crate::split::SplitFile,
     repeats: Option<u32>,
 ) -> Result<Vec<RepeatReport>, Error> {
-    let (joined, hashes) = read_joined(opts)?;
+    let (joined, hashes, _) = read_joined(opts)?;
     let chosen: Vec<u32> = match repeats {
         Some(r) if split.tests.contains_key(&r) => vec![r],
         Some(r) => {

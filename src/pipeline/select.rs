@@ -182,9 +182,12 @@ fn clip_url_base(opts: &IngestOptions, info: &CorpusInfo) -> Option<String> {
 /// the corpus's copy extensions: LIVE-Qualcomm's `.mp4` transcodes of its `.yuv`
 /// originals) is read as that copy; the row's `src` and `encoder_upstream` say which.
 fn resolve_copies(rows: &mut [ManifestRow], clips_root: &Path, info: &CorpusInfo) {
+    if info.copies.is_empty() {
+        return;
+    }
     let mut used = 0;
     for row in rows {
-        if info.copies.is_empty() || clips_root.join(&row.key).is_file() {
+        if clips_root.join(&row.key).is_file() {
             continue;
         }
         let stem = row

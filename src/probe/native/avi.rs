@@ -141,25 +141,56 @@ fn video_header(hdrl: &[u8]) -> Option<VideoHeader> {
 /// The first video frame chunk of `movi` (stream 00), at most [`FIRST_FRAME_READ`]
 /// bytes of it.
 fn first_frame(src: &mut Source, movi: &Chunk) -> Result<Vec<u8>, ProbeError> {
-    let mut at = movi.start + 4;
-    let end = movi.start + movi.size;
-    for _ in 0..1024 {
-        if at + 8 > end {
+    let mut first = None;
+    for chunk in movi_chunks(src, movi, movi.start + movi.size, 1024) {
+        let (at, id, size) = chunk?;
+        if is_video(&id) && size > 0 {
+            first = Some((at, size));
             break;
-        }
-        let head = src.read_at(at, 12).map_err(io)?;
-        let Some(size) = u32_at(&head, 4).map(u64::from) else {
-            break;
-        };
-        match &head[..4] {
-            b"LIST" if head.get(8..12) == Some(b"rec ") => at += 12,
-            b"00dc" | b"00db" if size > 0 => {
-                return src.read_at(at + 8, size.min(FIRST_FRAME_READ)).map_err(io);
-            }
-            _ => at += 8 + size + (size & 1),
         }
     }
-    Err(broken("no video frame in movi"))
+    let (at, size) = first.ok_or_else(|| broken("no video frame in movi"))?;
+    src.read_at(at + 8, size.min(FIRST_FRAME_READ)).map_err(io)
+}
+
+/// A video frame chunk of stream 00 (compressed `00dc` or uncompressed `00db`).
+fn is_video(id: &[u8; 4]) -> bool {
+    matches!(id, [b'0', b'0', b'd', b'c' | b'b'])
+}
+
+/// The chunks of `movi` in file order, stepping into its `LIST rec ` groups: (offset of
+/// the chunk's header, id, payload size), while headers start before `end`, at most
+/// `most` of them.
+fn movi_chunks<'s>(
+    src: &'s mut Source,
+    movi: &Chunk,
+    end: u64,
+    most: u64,
+) -> impl Iterator<Item = Result<(u64, [u8; 4], u64), ProbeError>> + 's {
+    let mut at = movi.start + 4;
+    let mut seen = 0u64;
+    std::iter::from_fn(move || {
+        while at + 8 <= end && seen < most {
+            seen += 1;
+            let head = match src.read_at(at, 12) {
+                Ok(head) => head,
+                Err(e) => return Some(Err(io(e))),
+            };
+            let (Some(id), Some(size)) = (head.get(..4), u32_at(&head, 4)) else {
+                return None;
+            };
+            let id: [u8; 4] = id.try_into().unwrap_or_default();
+            let size = u64::from(size);
+            if &id == b"LIST" {
+                at += 12;
+                continue;
+            }
+            let chunk_at = at;
+            at += 8 + size + (size & 1);
+            return Some(Ok((chunk_at, id, size)));
+        }
+        None
+    })
 }
 
 /// The first SPS NAL unit of Annex B bytes (`00 00 01` start codes).
@@ -347,7 +378,7 @@ fn indexed_short(
     let index = src.read_at(idx1.start, idx1.size).map_err(io)?;
     let indexed = index
         .chunks_exact(16)
-        .filter(|entry| matches!(&entry[..4], [b'0', b'0', b'd', b'c' | b'b']))
+        .filter(|entry| entry[..4].try_into().is_ok_and(is_video))
         .count() as u64;
     let listed = u64::from(listed);
     // The container contradicts itself: corrupt, not cut (every indexed frame is there).
@@ -378,23 +409,15 @@ fn cut_short(
     }
     let mut present = 0u64;
     if let Some(movi) = movi {
-        let mut at = movi.start + 4;
-        while at + 8 <= len && present < 100_000_000 {
-            let head = src.read_at(at, 12).map_err(io)?;
-            let Some(size) = u32_at(&head, 4).map(u64::from) else {
-                break;
-            };
-            match &head[..4] {
-                b"LIST" => at += 12,
-                [b'0', b'0', b'd', b'c' | b'b'] => {
-                    if at + 8 + size > len {
-                        break;
-                    }
-                    present += 1;
-                    at += 8 + size + (size & 1);
-                }
-                _ => at += 8 + size + (size & 1),
+        for chunk in movi_chunks(src, movi, len, 100_000_000) {
+            let (at, id, size) = chunk?;
+            if !is_video(&id) {
+                continue;
             }
+            if at + 8 + size > len {
+                break;
+            }
+            present += 1;
         }
     }
     Ok(Some(crate::probe::Integrity {
