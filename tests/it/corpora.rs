@@ -22,12 +22,6 @@ fn clip(tag: &str) -> Vec<u8> {
     clip_bytes("h264_160x120_ntsc.mp4", tag)
 }
 
-fn put(s: &Sandbox, rel: &str, bytes: &[u8]) {
-    let path = s.work().join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
-
 fn put_bytes(s: &Sandbox, name: &str, bytes: &[u8]) -> PathBuf {
     let path = s.work().join(name);
     std::fs::write(&path, bytes).unwrap();
@@ -68,14 +62,6 @@ fn ingest_env(
     ];
     args.extend_from_slice(extra);
     moscorpus_env(s.root.path(), &args, envs)
-}
-
-fn rows(s: &Sandbox, output: &str) -> Vec<Value> {
-    std::fs::read_to_string(s.work().join(output))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// src → (mos, mos_std_dev, n_ratings).
@@ -124,7 +110,7 @@ fn check_variants(
         let output = format!("{corpus}-{variant}-{name}.jsonl");
         let run = ingest(s, corpus, &label, &output, extra);
         run.exits_in(0, format_args!("{corpus} {name} {variant}"));
-        let rows = rows(s, &output);
+        let rows = s.rows(&output);
         assert_eq!(&labels_of(&rows), expected, "{corpus} {name} {variant}");
         for row in &rows {
             assert_eq!(row["corpus"], corpus);
@@ -144,7 +130,7 @@ fn expect(entries: &[(&str, f64, f64, u64)]) -> BTreeMap<String, (f64, f64, u64)
 fn konvid_1k_from_every_label_shape_and_long_names() {
     let s = Sandbox::new();
     for id in ["8536919744", "3339962845", "4542323058"] {
-        put(&s, &format!("KoNViD_1k_videos/{id}.mp4"), &clip(id));
+        s.put(&format!("KoNViD_1k_videos/{id}.mp4"), &clip(id));
     }
     let expected = expect(&[
         ("8536919744.mp4", 1.31, 0.0, 0),
@@ -186,13 +172,13 @@ fn konvid_1k_from_every_label_shape_and_long_names() {
         &[],
     );
     run.exits(0);
-    assert_eq!(labels_of(&rows(&s, "from-mat.jsonl")), expected);
+    assert_eq!(labels_of(&s.rows("from-mat.jsonl")), expected);
     // A name that is no flickr id, and a MOS off the 1–5 scale, are refused by line.
     let bad = "flickr_id,mos\n8536919744,1.31\nnot-an-id,2.0\n3339962845,5.5\n";
     let label = put_bytes(&s, "bad.csv", bad.as_bytes());
     let run = ingest(&s, "konvid-1k", &label, "bad.jsonl", &[]);
     run.exits(0);
-    assert_eq!(rows(&s, "bad.jsonl").len(), 1);
+    assert_eq!(s.rows("bad.jsonl").len(), 1);
     run.assert_logged(&["bad.csv:3", "flickr id"]);
     run.assert_logged(&["bad.csv:4", "outside konvid-1k's 1–5"]);
 }
@@ -239,7 +225,7 @@ fn konvid_1k_zip_through_archives_dir_and_from_url() {
         "the top folder's own entry is no refused member: {}",
         run.stderr
     );
-    assert_eq!(labels_of(&rows(&s, "konvid_1k.jsonl")), expected);
+    assert_eq!(labels_of(&s.rows("konvid_1k.jsonl")), expected);
     assert!(s.work().join("KoNViD_1k_videos/8536919744.mp4").is_file());
     assert!(
         s.root
@@ -268,7 +254,7 @@ fn konvid_1k_zip_through_archives_dir_and_from_url() {
         run.exits(0);
     };
     from_url();
-    assert_eq!(labels_of(&rows(&s, "konvid_1k.jsonl")), expected);
+    assert_eq!(labels_of(&s.rows("konvid_1k.jsonl")), expected);
     assert!(
         !s.work().join("archives/KoNViD_1k_videos.zip").exists(),
         "a downloaded archive is deleted after extraction"
@@ -288,7 +274,7 @@ fn live_vqc_from_mat_videval_and_dover_with_new_spellings() {
     let s = Sandbox::new();
     // On disk: A012 only as A012NEW, B054 only without NEW (the labels say the other).
     for name in ["A001", "A012NEW", "B054", "B101", "C007"] {
-        put(&s, &format!("Video/{name}.mp4"), &clip(name));
+        s.put(&format!("Video/{name}.mp4"), &clip(name));
     }
     let expected = expect(&[
         ("A001.mp4", 80.31, 0.0, 0),
@@ -307,7 +293,7 @@ fn live_vqc_from_mat_videval_and_dover_with_new_spellings() {
             &[],
         );
         run.exits_in(0, format_args!("{mat}"));
-        assert_eq!(labels_of(&rows(&s, &output)), expected, "{mat}");
+        assert_eq!(labels_of(&s.rows(&output)), expected, "{mat}");
         run.assert_logged(&["A012.mp4", "A012NEW.mp4"]);
         run.assert_logged(&["B054NEW.mp4", "B054.mp4"]);
     }
@@ -330,7 +316,7 @@ fn live_vqc_from_mat_videval_and_dover_with_new_spellings() {
     run.exits(0);
     run.assert_logged(&["hostile.csv:2", "refused"]);
     run.assert_logged(&["hostile.csv:3", "refused"]);
-    let keys: Vec<String> = labels_of(&rows(&s, "hostile.jsonl")).into_keys().collect();
+    let keys: Vec<String> = labels_of(&s.rows("hostile.jsonl")).into_keys().collect();
     assert_eq!(keys, ["A001.mp4"]);
     assert!(s.outside_files().values().all(|b| b == b"untouched"));
 }
@@ -392,7 +378,7 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
         &flags,
     );
     run.exits(0);
-    assert_eq!(labels_of(&rows(&s, "xlsx.jsonl")), plain);
+    assert_eq!(labels_of(&s.rows("xlsx.jsonl")), plain);
     for (vid, _) in UGC {
         assert_eq!(
             std::fs::read(s.work().join(ugc_object(vid))).unwrap(),
@@ -419,7 +405,7 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
         &[("MOSCORPUS_YOUTUBE_UGC_URL_BASE", base.as_str())],
     );
     run.exits(0);
-    assert_eq!(rows(&s, "diff2.jsonl").len(), 2);
+    assert_eq!(s.rows("diff2.jsonl").len(), 2);
     assert_eq!(server.requests().len(), before);
 
     // VIDEVAL's CSV carries the SD (stdFull) and the rater count (x_Subjects).
@@ -454,7 +440,7 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
         &flags,
     );
     run.exits(0);
-    assert_eq!(labels_of(&rows(&s, "simplevqa.jsonl")), plain);
+    assert_eq!(labels_of(&s.rows("simplevqa.jsonl")), plain);
 
     // DMOS is not MOS.
     let run = ingest(
@@ -472,7 +458,7 @@ fn youtube_ugc_from_xlsx_videval_and_dover_downloads_by_url() {
     let label = put_bytes(&s, "hostile.csv", hostile.as_bytes());
     let run = ingest(&s, "youtube-ugc", &label, "hostile.jsonl", &flags);
     run.exits(0);
-    assert_eq!(rows(&s, "hostile.jsonl").len(), 1);
+    assert_eq!(s.rows("hostile.jsonl").len(), 1);
     run.assert_logged(&["hostile.csv:2"]);
 }
 
@@ -492,7 +478,7 @@ fn youtube_ugc_raw_variant_names_the_mkv_originals() {
         &["--variant", "raw", "--clips-url-base", &base],
     );
     run.exits(0);
-    let rows = rows(&s, "raw.jsonl");
+    let rows = s.rows("raw.jsonl");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["src"], object);
     assert_eq!(rows[0]["encoder_upstream"], "vp9");
@@ -504,9 +490,9 @@ fn youtube_ugc_raw_variant_names_the_mkv_originals() {
 #[test]
 fn waterloo_foreign_paths_become_encoder_number_file() {
     let s = Sandbox::new();
-    put(&s, "HEVC/01/960x540_1.mp4", &clip("hevc-1"));
-    put(&s, "AV1/07/3840x2160_4.mp4", &clip("av1-7"));
-    put(&s, "H264/12/1920x1080_2.mp4", &clip("h264-12"));
+    s.put("HEVC/01/960x540_1.mp4", &clip("hevc-1"));
+    s.put("AV1/07/3840x2160_4.mp4", &clip("av1-7"));
+    s.put("H264/12/1920x1080_2.mp4", &clip("h264-12"));
     let csv = "Encoder,Video Number,Resolution,Distortion Level,MOS,path\n\
         HEVC,1,540p,1,18.40,/data/someone/Waterloo_IVC_4K/HEVC/01/960x540_1.mp4\n\
         AV1,7,2160p,4,97.55,D:\\Users\\someone\\Waterloo_IVC_4K\\AV1\\07\\3840x2160_4.mp4\n\
@@ -523,7 +509,7 @@ fn waterloo_foreign_paths_become_encoder_number_file() {
         let output = format!("{variant}.jsonl");
         let run = ingest(&s, "waterloo-ivc-4k", &label, &output, &[]);
         run.exits_in(0, format_args!("{variant}"));
-        assert_eq!(labels_of(&rows(&s, &output)), expected, "{variant}");
+        assert_eq!(labels_of(&s.rows(&output)), expected, "{variant}");
         run.assert_logged(&["waterloo.csv:5", "refused"]);
         run.assert_logged(&["waterloo.csv:6", "outside"]);
     }
@@ -558,7 +544,7 @@ fn chug_downloads_by_url_validates_ids_and_keeps_ladder_facts() {
         let output = format!("{variant}.jsonl");
         let run = ingest(&s, "chug", &label, &output, &["--clips-url-base", &base]);
         run.exits_in(0, format_args!("{variant}"));
-        let rows = rows(&s, &output);
+        let rows = s.rows(&output);
         let labels = labels_of(&rows);
         assert_eq!(
             labels,
@@ -600,7 +586,7 @@ fn chug_downloads_by_url_validates_ids_and_keeps_ladder_facts() {
 fn live_yt_gaming_from_its_mat_file() {
     let s = Sandbox::new();
     for name in ["ARKSuvivalEvolved-001", "Fortnite-017", "Minecraft-102"] {
-        put(&s, &format!("clips/{name}.mp4"), &clip(name));
+        s.put(&format!("clips/{name}.mp4"), &clip(name));
     }
     let run = ingest(
         &s,
@@ -611,7 +597,7 @@ fn live_yt_gaming_from_its_mat_file() {
     );
     run.exits(0);
     assert_eq!(
-        labels_of(&rows(&s, "gaming.jsonl")),
+        labels_of(&s.rows("gaming.jsonl")),
         expect(&[
             ("ARKSuvivalEvolved-001.mp4", 71.5, 0.0, 0),
             ("Fortnite-017.mp4", 4.5, 0.0, 0),
@@ -686,7 +672,7 @@ fn a_missing_clips_folder_of_a_disk_only_corpus_is_named_before_the_run() {
     assert!(!s.work().join(".download-progress.json").exists());
     // With the folder there, the same command runs.
     for name in ["A001", "A012NEW", "B054", "B101", "C007"] {
-        put(&s, &format!("Video/{name}.mp4"), &clip(name));
+        s.put(&format!("Video/{name}.mp4"), &clip(name));
     }
     let run = ingest(
         &s,

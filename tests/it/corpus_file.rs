@@ -188,45 +188,28 @@ fn an_in_house_corpus_file_ingests_splits_evaluates_per_score_and_aggregates() {
         predictions.push_str(&format!("{name},{}\n", sharpness * 3.0 + 1.0));
     }
     let predictions = s.write("predictions.csv", &predictions);
-    let evaluate = |score: Option<&str>| {
-        let mut args = vec![
-            "evaluate",
-            "--corpus-file",
-            corpus_file,
-            "--labels",
-            shard,
-            "--predictions",
-            predictions.to_str().unwrap(),
-            "--json",
-        ];
-        if let Some(score) = score {
-            args.extend(["--score", score]);
-        }
-        let run = moscorpus(s.root.path(), &args);
+    // `evaluate` of the shard with these flags added.
+    let evaluate = |flags: &[&str]| {
+        let args = [
+            &["evaluate", "--corpus-file", corpus_file, "--labels", shard][..],
+            &["--predictions", predictions.to_str().unwrap()],
+            flags,
+        ]
+        .concat();
+        moscorpus(s.root.path(), &args)
+    };
+    let json = |run: common::Run| {
         run.exits(0);
         serde_json::from_str::<Value>(&run.stdout).unwrap()
     };
-    let on_sharpness = evaluate(Some("sharpness"));
+    let on_sharpness = json(evaluate(&["--json", "--score", "sharpness"]));
     assert_eq!(on_sharpness["n"], 8);
     assert_eq!(on_sharpness["srocc"].as_f64(), Some(1.0));
     assert!((on_sharpness["plcc"].as_f64().unwrap() - 1.0).abs() < 1e-12);
-    let on_mos = evaluate(None);
+    let on_mos = json(evaluate(&["--json"]));
     assert!(on_mos["srocc"].as_f64().unwrap() < 0.5, "{on_mos}");
     // A score the corpus does not have is refused with the ones it has.
-    let unknown = moscorpus(
-        s.root.path(),
-        &[
-            "evaluate",
-            "--corpus-file",
-            corpus_file,
-            "--labels",
-            shard,
-            "--predictions",
-            predictions.to_str().unwrap(),
-            "--score",
-            "noise",
-        ],
-    );
+    let unknown = evaluate(&["--score", "noise"]);
     unknown.exits(2);
     unknown.assert_logged(&["--score noise", "acme-vqa has the scores sharpness"]);
 

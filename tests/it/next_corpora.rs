@@ -10,12 +10,6 @@ use std::path::Path;
 use common::{Run, Sandbox, clip_bytes, ffprobe_or_skip, moscorpus};
 use serde_json::Value;
 
-fn put(s: &Sandbox, rel: &str, bytes: &[u8]) {
-    let path = s.work().join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
-
 fn ingest(s: &Sandbox, corpus: &str, label: &Path, output: &str, extra: &[&str]) -> Run {
     let output = format!("work/{output}");
     let mut args = vec![
@@ -33,14 +27,6 @@ fn ingest(s: &Sandbox, corpus: &str, label: &Path, output: &str, extra: &[&str])
     ];
     args.extend_from_slice(extra);
     moscorpus(s.root.path(), &args)
-}
-
-fn rows(s: &Sandbox, output: &str) -> Vec<Value> {
-    std::fs::read_to_string(s.work().join(output))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// CVD2014's CSV as it circulates: `;`-separated, decimal commas, trailing empty
@@ -79,12 +65,12 @@ fn cvd2014_from_its_semicolon_csv_with_decimal_commas_and_avi_clips() {
     }
     let s = Sandbox::new();
     for (key, fixture) in CVD2014_CLIPS {
-        put(&s, key, &clip_bytes(fixture, key));
+        s.put(key, &clip_bytes(fixture, key));
     }
     let label = s.write("CVD2014_Realignment_MOS.csv", &cvd2014_csv());
     let run = ingest(&s, "cvd2014", &label, "cvd2014.jsonl", &[]);
     run.exits(0);
-    let realigned = rows(&s, "cvd2014.jsonl");
+    let realigned = s.rows("cvd2014.jsonl");
     let got: Vec<(&str, f64, &str)> = realigned
         .iter()
         .map(|r| {
@@ -134,7 +120,7 @@ fn cvd2014_from_its_semicolon_csv_with_decimal_commas_and_avi_clips() {
         &["--variant", "original"],
     );
     run.exits(0);
-    let original = rows(&s, "original.jsonl");
+    let original = s.rows("original.jsonl");
     let mos: Vec<f64> = original
         .iter()
         .map(|r| r["mos"].as_f64().unwrap())
@@ -150,7 +136,8 @@ fn cvd2014_from_its_semicolon_csv_with_decimal_commas_and_avi_clips() {
     );
     let run = ingest(&s, "cvd2014", &dover, "dover.jsonl", &[]);
     run.exits(0);
-    let keys: Vec<String> = rows(&s, "dover.jsonl")
+    let keys: Vec<String> = s
+        .rows("dover.jsonl")
         .iter()
         .map(|r| r["src"].as_str().unwrap().to_string())
         .collect();
@@ -180,8 +167,7 @@ fn konvid_150k_b_video_score_is_a_variant() {
     let s = Sandbox::new();
     let names = ["8450.mp4", "9312.mp4"];
     for name in names {
-        put(
-            &s,
+        s.put(
             &format!("clips/{name}"),
             &clip_bytes("h264_160x120_ntsc.mp4", name),
         );
@@ -199,12 +185,13 @@ fn konvid_150k_b_video_score_is_a_variant() {
         &["--variant", "video_score"],
     )
     .exits(0);
-    let mos: Vec<f64> = rows(&s, "mos.jsonl")
+    let mos: Vec<f64> = s
+        .rows("mos.jsonl")
         .iter()
         .map(|r| r["mos"].as_f64().unwrap())
         .collect();
     assert_eq!(mos, [3.61, 2.2]);
-    let variant = rows(&s, "video_score.jsonl");
+    let variant = s.rows("video_score.jsonl");
     let scores: Vec<f64> = variant.iter().map(|r| r["mos"].as_f64().unwrap()).collect();
     assert_eq!(scores, [3.58, 2.39]);
     assert!(variant.iter().all(|r| r["mos_variant"] == "video_score"));
@@ -220,26 +207,18 @@ fn kvq_pair_accuracy_and_challenge_score_equal_the_scipy_reference() {
             .unwrap();
     let s = Sandbox::new();
     let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
-    let (truth, predictions, pairs) = (
-        path("truth.csv"),
-        path("predictions.csv"),
-        path("rank-pair-val.xlsx"),
-    );
-    let run = moscorpus(
-        s.root.path(),
-        &[
-            "evaluate",
-            "--corpus",
-            "kvq",
-            "--labels",
-            &truth,
-            "--predictions",
-            &predictions,
-            "--pairs",
-            &pairs,
-            "--json",
-        ],
-    );
+    let (truth, predictions) = (path("truth.csv"), path("predictions.csv"));
+    // `evaluate` of the KVQ look-alikes with these pairs files (and flags).
+    let evaluate = |pairs: &[&str]| {
+        let args = [
+            &["evaluate", "--corpus", "kvq", "--labels", &truth][..],
+            &["--predictions", &predictions, "--pairs"],
+            pairs,
+        ]
+        .concat();
+        moscorpus(s.root.path(), &args)
+    };
+    let run = evaluate(&[&path("rank-pair-val.xlsx"), "--json"]);
     run.exits(0);
     let got: Value = serde_json::from_str(&run.stdout).unwrap();
     let close = |a: &Value, b: &Value, what: &str| {
@@ -267,38 +246,12 @@ fn kvq_pair_accuracy_and_challenge_score_equal_the_scipy_reference() {
         "nonsource.csv",
         "video1,video2,rank\n0001.mp4,0002.mp4,1\n0003.mp4,0004.mp4,2\n",
     );
-    let run = moscorpus(
-        s.root.path(),
-        &[
-            "evaluate",
-            "--corpus",
-            "kvq",
-            "--labels",
-            &truth,
-            "--predictions",
-            &predictions,
-            "--pairs",
-            csv.to_str().unwrap(),
-        ],
-    );
+    let run = evaluate(&[csv.to_str().unwrap()]);
     run.exits(2);
     run.assert_logged(&["needs the pair set \"source\"", "sets given: nonsource"]);
     // A rank that is not 1 or 2 is refused by line.
     let bad = s.write("bad.csv", "0001.mp4,0002.mp4,3\n");
-    let run = moscorpus(
-        s.root.path(),
-        &[
-            "evaluate",
-            "--corpus",
-            "kvq",
-            "--labels",
-            &truth,
-            "--predictions",
-            &predictions,
-            "--pairs",
-            bad.to_str().unwrap(),
-        ],
-    );
+    let run = evaluate(&[bad.to_str().unwrap()]);
     run.exits(2);
     run.assert_logged(&["bad.csv:1", "rank \"3\" is not 1 or 2"]);
 }
@@ -309,14 +262,15 @@ fn kvq_pair_accuracy_and_challenge_score_equal_the_scipy_reference() {
 fn kvq_headerless_training_list_keeps_class_ids() {
     let s = Sandbox::new();
     for name in ["0001.mp4", "0002.mp4"] {
-        put(&s, name, &clip_bytes("h264_160x120_ntsc.mp4", name));
+        s.put(name, &clip_bytes("h264_160x120_ntsc.mp4", name));
     }
     let label = s.write(
         "train_split_v4_revise66_compete.txt",
         "0001.mp4,3,0,3.42\n0002.mp4,7,5,1.96\n",
     );
     ingest(&s, "kvq", &label, "kvq.jsonl", &[]).exits(0);
-    let got: Vec<(String, f64, i64, i64)> = rows(&s, "kvq.jsonl")
+    let got: Vec<(String, f64, i64, i64)> = s
+        .rows("kvq.jsonl")
         .iter()
         .map(|r| {
             (
@@ -347,8 +301,7 @@ fn live_yt_hfr_keeps_sd_and_splits_by_content() {
     for content in contents {
         for (crf, fps) in [(0, 24), (4, 60), (63, 120)] {
             let name = format!("{content}_crf_{crf}_{fps}fps");
-            put(
-                &s,
+            s.put(
                 &format!("clips/{name}.mp4"),
                 &clip_bytes("h264_160x120_ntsc.mp4", &name),
             );
@@ -362,7 +315,7 @@ fn live_yt_hfr_keeps_sd_and_splits_by_content() {
     }
     let label = s.write("LIVEHFR_MOS.csv", &csv);
     ingest(&s, "live-yt-hfr", &label, "hfr.jsonl", &[]).exits(0);
-    let rows = rows(&s, "hfr.jsonl");
+    let rows = s.rows("hfr.jsonl");
     assert_eq!(rows.len(), 12);
     assert_eq!(rows[0]["src"], "1Runner_crf_0_24fps.mp4");
     assert_eq!(rows[0]["mos"], 15.25);
@@ -462,7 +415,8 @@ fn divide_maxwell_keeps_three_scores_and_takes_its_zip_from_the_hub() {
         &[("HF_ENDPOINT", hub.base_url().as_str())],
     );
     run.exits(0);
-    let got: Vec<(String, f64, f64, f64)> = rows(&s, "maxwell.jsonl")
+    let got: Vec<(String, f64, f64, f64)> = s
+        .rows("maxwell.jsonl")
         .iter()
         .map(|r| {
             (
@@ -489,8 +443,7 @@ fn divide_maxwell_keeps_three_scores_and_takes_its_zip_from_the_hub() {
 #[test]
 fn finevd_refuses_a_score_file_without_its_columns_naming_what_it_found() {
     let s = Sandbox::new();
-    put(
-        &s,
+    s.put(
         "videos/a.mp4",
         &clip_bytes("h264_160x120_ntsc.mp4", "a.mp4"),
     );
@@ -499,7 +452,7 @@ fn finevd_refuses_a_score_file_without_its_columns_naming_what_it_found() {
         "name,color,noise,artifact,blur,temporal,overall\na.mp4,61.2,55,48.5,70.25,66,63.5\n",
     );
     ingest(&s, "finevd", &good, "finevd.jsonl", &[]).exits(0);
-    let row = &rows(&s, "finevd.jsonl")[0];
+    let row = &s.rows("finevd.jsonl")[0];
     assert_eq!(
         (&row["color"], &row["blur"], &row["mos"]),
         (&61.2.into(), &70.25.into(), &63.5.into())
@@ -521,10 +474,9 @@ fn finevd_refuses_a_score_file_without_its_columns_naming_what_it_found() {
 fn live_qualcomm_raw_yuv_by_declared_format_and_mp4_copies() {
     let s = Sandbox::new();
     let frame = 1920 * 1080 * 3 / 2;
-    put(&s, "Focus/1019_Skate_LGG2.yuv", &vec![16u8; 2 * frame]);
-    put(&s, "Color/0913_Sand_GS5.yuv", &vec![16u8; frame + 1000]);
-    put(
-        &s,
+    s.put("Focus/1019_Skate_LGG2.yuv", &vec![16u8; 2 * frame]);
+    s.put("Color/0913_Sand_GS5.yuv", &vec![16u8; frame + 1000]);
+    s.put(
         "Exposure/0911_Garden_Note4.mp4",
         &clip_bytes("h264_160x120_ntsc.mp4", "qualcomm"),
     );
@@ -542,7 +494,7 @@ fn live_qualcomm_raw_yuv_by_declared_format_and_mp4_copies() {
         &["--prober", "native"],
     );
     run.exits(0);
-    let rows = rows(&s, "qualcomm.jsonl");
+    let rows = s.rows("qualcomm.jsonl");
     let got: Vec<(&str, &str, i64, f64)> = rows
         .iter()
         .map(|r| {
@@ -582,15 +534,11 @@ fn live_qualcomm_raw_yuv_by_declared_format_and_mp4_copies() {
         &["--variant", "biased", "--prober", "native"],
     )
     .exits(0);
-    let biased = &rows_of_file(&s, "biased.jsonl")[0];
+    let biased = &s.rows("biased.jsonl")[0];
     assert_eq!(
         (&biased["mos"], &biased["mos_variant"]),
         (&51.5.into(), &"biased".into())
     );
-}
-
-fn rows_of_file(s: &Sandbox, output: &str) -> Vec<Value> {
-    rows(s, output)
 }
 
 /// `labels diff` names label variants and scores: KonViD-150k-B's `mos` against its
@@ -664,9 +612,8 @@ fn labels_diff_compares_a_variant_and_a_named_score() {
 fn a_cut_avi_clip_is_truncated_and_gets_no_row() {
     let s = Sandbox::new();
     let whole = std::fs::read(common::fixture("clips/mjpeg_160x120.avi")).unwrap();
-    put(&s, "Test3/City/Test03_City_D12.avi", &whole);
-    put(
-        &s,
+    s.put("Test3/City/Test03_City_D12.avi", &whole);
+    s.put(
         "Test3/City/Test03_City_D05.avi",
         &whole[..whole.len() * 6 / 10],
     );
@@ -678,7 +625,7 @@ fn a_cut_avi_clip_is_truncated_and_gets_no_row() {
     );
     let run = ingest(&s, "cvd2014", &label, "cvd.jsonl", &["--prober", "native"]);
     run.exits(0);
-    let rows = rows(&s, "cvd.jsonl");
+    let rows = s.rows("cvd.jsonl");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["src"], "Test3/City/Test03_City_D12.avi");
     let audit = moscorpus(
@@ -701,7 +648,7 @@ fn an_avi_whose_header_lists_more_frames_than_its_index_is_corrupt() {
     let length = strh + 8 + 32;
     assert_eq!(bytes[length..length + 4], 12u32.to_le_bytes());
     bytes[length..length + 4].copy_from_slice(&30u32.to_le_bytes());
-    put(&s, "listed30.avi", &bytes);
+    s.put("listed30.avi", &bytes);
     let audit = moscorpus(s.root.path(), &["audit", "work/listed30.avi"]);
     let line: Value = serde_json::from_str(audit.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(line["verdict"], "corrupt");

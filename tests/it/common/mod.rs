@@ -149,6 +149,22 @@ impl Sandbox {
         path
     }
 
+    /// Writes `bytes` at `rel` under `work/`, making its folders.
+    pub fn put(&self, rel: &str, bytes: &[u8]) {
+        let path = self.work().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// The rows of the JSONL `output` under `work/` (none when it is not there).
+    pub fn rows(&self, output: &str) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.work().join(output))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
     /// Every file under the root outside `work/`, with its bytes.
     pub fn outside_files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut files = BTreeMap::new();
